@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 SCHEMA_VERSION = 1  # version of the assessment file format (JSON/YAML import, presets)
 
@@ -81,16 +81,16 @@ class Component(StrictModel):
         default=True, description="True: a failure of this step fails the request; False: it degrades it."
     )
     deploys_per_week: float = Field(default=1.0, ge=0.0, le=500.0, description="Code deploys per week.")
+    after_inference: bool = Field(
+        default=False, description="True: the step runs on the model's output (post-processing, safety)."
+    )
 
 
 def default_pipeline() -> list[Component]:
-    """The default request path around LLM inference (DESIGN.md section 3)."""
-    return [
-        Component(name="gateway", cpu_ms_per_request=2.0, critical=True, deploys_per_week=1.0),
-        Component(name="orchestration", cpu_ms_per_request=15.0, critical=True, deploys_per_week=3.0),
-        Component(name="retrieval", cpu_ms_per_request=25.0, critical=False, deploys_per_week=1.0),
-        Component(name="safety", cpu_ms_per_request=8.0, critical=False, deploys_per_week=1.0),
-    ]
+    """The default request path around LLM inference, from data/questions.yaml."""
+    from planner.questions import load_question_bank  # late import: questions imports nothing of ours
+
+    return [Component.model_validate(c) for c in load_question_bank().pipeline.default]
 
 
 class WorkloadProfile(StrictModel):
@@ -127,19 +127,25 @@ class WorkloadProfile(StrictModel):
             raise ValueError("'inference' is added by the planner; do not list it as a pipeline step")
         return pipeline
 
-    @model_validator(mode="after")
-    def _cross_field_rules(self) -> WorkloadProfile:
-        if self.peak_requests_per_s < self.mean_requests_per_s:
+    # Cross-field rules are field validators (fields validate in definition order), so that each
+    # error is reported at the field the user must change.
+    @field_validator("peak_requests_per_s")
+    @classmethod
+    def _peak_at_least_mean(cls, peak: float, info: ValidationInfo) -> float:
+        mean = info.data.get("mean_requests_per_s")
+        if mean is not None and peak < mean:
+            raise ValueError(f"peak requests/s ({peak:g}) must be at least the mean ({mean:g})")
+        return peak
+
+    @field_validator("p95_e2e_ms")
+    @classmethod
+    def _e2e_at_least_ttft(cls, e2e: float, info: ValidationInfo) -> float:
+        ttft = info.data.get("p95_ttft_ms")
+        if ttft is not None and e2e < ttft:
             raise ValueError(
-                f"peak requests/s ({self.peak_requests_per_s:g}) must be at least the mean "
-                f"({self.mean_requests_per_s:g})"
+                f"p95 end-to-end latency ({e2e:g} ms) cannot be below p95 time to first token ({ttft:g} ms)"
             )
-        if self.p95_e2e_ms < self.p95_ttft_ms:
-            raise ValueError(
-                f"p95 end-to-end latency ({self.p95_e2e_ms:g} ms) cannot be below p95 time to first "
-                f"token ({self.p95_ttft_ms:g} ms)"
-            )
-        return self
+        return e2e
 
     @property
     def deploys_per_week(self) -> float:
@@ -161,14 +167,13 @@ class TeamReadiness(StrictModel):
     monthly_budget_usd: float = Field(default=50_000.0, gt=0.0, le=1e9, description="Infrastructure budget.")
     stage: Stage = Stage.EARLY
 
-    @model_validator(mode="after")
-    def _headcount_within_team(self) -> TeamReadiness:
-        if self.platform_headcount > self.team_size:
-            raise ValueError(
-                f"platform/SRE headcount ({self.platform_headcount}) cannot exceed the team size "
-                f"({self.team_size})"
-            )
-        return self
+    @field_validator("platform_headcount")
+    @classmethod
+    def _headcount_within_team(cls, headcount: int, info: ValidationInfo) -> int:
+        team = info.data.get("team_size")
+        if team is not None and headcount > team:
+            raise ValueError(f"platform/SRE headcount ({headcount}) cannot exceed the team size ({team})")
+        return headcount
 
     def levels(self) -> dict[str, int]:
         """The six 0-4 readiness levels by question key."""
@@ -184,6 +189,7 @@ class Assessment(StrictModel):
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, strict=True)
     project: str = Field(default="Untitled project", min_length=1, max_length=120)
     label: str = Field(default="", max_length=120)
+    notes: str = Field(default="", max_length=4000, description="Free text kept with the assessment.")
     workload: WorkloadProfile
     team: TeamReadiness = Field(default_factory=TeamReadiness)
     assumption_overrides: dict[str, float] = Field(

@@ -1,0 +1,215 @@
+"""What the engine and the recommendation return: plain pydantic records with units in field names.
+
+These are stored as JSON with each saved assessment, rendered by the pages and printed by the CLI
+and the report, so they hold numbers and sentences, never objects of the engine.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.models import Architecture
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Evaluation (planner.engine.evaluate) --------------------------------------------------------------
+
+
+class LatencyEstimate(Record):
+    """Simulated latency percentiles at peak, with 95 % confidence intervals."""
+
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    p50_ci_ms: tuple[float, float]
+    p95_ci_ms: tuple[float, float]
+    p99_ci_ms: tuple[float, float]
+
+
+class FleetItem(Record):
+    """One scaling unit of an architecture and the instances it runs on."""
+
+    unit: str = Field(description="Deployable unit, e.g. 'monolith', 'core', 'inference', 'retrieval'.")
+    components: tuple[str, ...]
+    kind: str = Field(description="'gpu' or 'cpu'.")
+    instance: str
+    provider: str
+    region: str
+    gpu: str = ""
+    gpus_per_replica: int = 0
+    vcpus_per_replica: float
+    replicas_peak: int
+    replicas_min: int
+    replicas_mean: float = Field(description="Average replicas over the day with autoscaling.")
+    usd_per_replica_hour: float
+    monthly_usd: float
+
+
+class CostBreakdown(Record):
+    """Monthly cost in USD by category."""
+
+    gpu_usd: float
+    cpu_usd: float
+    platform_usd: float
+    people_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.gpu_usd + self.cpu_usd + self.platform_usd + self.people_usd
+
+    def as_dict(self) -> dict[str, float]:
+        """Categories with human names, for charts and tables."""
+        return {"GPU": self.gpu_usd, "CPU": self.cpu_usd, "Platform": self.platform_usd,
+                "People": self.people_usd}
+
+
+class CostLine(Record):
+    """One line of the cost arithmetic, so every dollar traces to a formula and its constants."""
+
+    category: str
+    item: str
+    formula: str
+    monthly_usd: float
+
+
+class StationLoad(Record):
+    """Utilisation and queueing of one simulated station at peak."""
+
+    station: str
+    utilisation: float
+    mean_wait_ms: float
+    p95_wait_ms: float
+
+
+class ArchitectureEstimate(Record):
+    """Fleet, cost and latency of one architecture for the assessed workload."""
+
+    architecture: Architecture
+    deployable_units: int
+    network_hops: int = Field(description="Network hops a request crosses, both directions.")
+    hop_latency_ms: float = Field(description="Median latency the hops add to a request, ms.")
+    fleet: tuple[FleetItem, ...]
+    cost: CostBreakdown
+    cost_lines: tuple[CostLine, ...]
+    ttft: LatencyEstimate
+    e2e: LatencyEstimate
+    meets_ttft_target: bool
+    meets_e2e_target: bool
+    slo_miss_share: float
+    stations: tuple[StationLoad, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def monthly_cost_usd(self) -> float:
+        return self.cost.total_usd
+
+    @property
+    def meets_targets(self) -> bool:
+        return self.meets_ttft_target and self.meets_e2e_target
+
+
+class AssumptionUsed(Record):
+    """A named constant the evaluation used, with its value and where it comes from."""
+
+    key: str
+    value: float
+    unit: str
+    description: str
+    source: str
+    as_of: str
+    overridden: bool = False
+
+
+class Evaluation(Record):
+    """The engine's estimates for every architecture, and what they rest on."""
+
+    estimates: dict[Architecture, ArchitectureEstimate]
+    assumptions: tuple[AssumptionUsed, ...]
+    model_name: str
+    seed: int
+
+    def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
+        """The estimate of one architecture."""
+        return self.estimates[architecture]
+
+
+# Recommendation (planner.scoring.recommend) ---------------------------------------------------------
+
+
+class Contribution(Record):
+    """One named push toward or away from an architecture, with the answer or number behind it."""
+
+    driver: str
+    points: float
+    reason: str
+
+
+class ArchitectureScore(Record):
+    architecture: Architecture
+    score: float
+    contributions: tuple[Contribution, ...]
+
+
+class ReadinessGap(Record):
+    """A readiness level below what an architecture needs, and what to do about it."""
+
+    architecture: Architecture
+    key: str
+    label: str
+    current: int
+    required: int
+    next_step: str
+
+
+class FlipPoint(Record):
+    """The value of one input at which the top recommendation would change."""
+
+    key: str
+    label: str
+    current: float
+    threshold: float
+    new_top: Architecture
+    text: str
+
+
+class RevisitTrigger(Record):
+    """A condition on future answers that should send the team back to re-assess."""
+
+    key: str = Field(description="Dotted input path, e.g. 'workload.peak_requests_per_s'.")
+    op: str = Field(pattern=r"^(>=|<=)$")
+    threshold: float
+    text: str
+
+    def fired(self, value: float) -> bool:
+        """Whether a value of the input meets the condition."""
+        return value >= self.threshold if self.op == ">=" else value <= self.threshold
+
+
+class RoadmapStage(Record):
+    title: str
+    detail: str
+
+
+class Recommendation(Record):
+    """Ranked architectures with reasons, gaps, flip points and a staged roadmap."""
+
+    ranked: tuple[ArchitectureScore, ...]
+    margin: float = Field(description="Points between the first and the second architecture.")
+    confidence: str = Field(pattern=r"^(high|medium|low)$")
+    summary: str
+    gaps: tuple[ReadinessGap, ...]
+    flip_points: tuple[FlipPoint, ...]
+    roadmap: tuple[RoadmapStage, ...]
+    triggers: tuple[RevisitTrigger, ...]
+    used_estimates: bool
+
+    @property
+    def top(self) -> Architecture:
+        return self.ranked[0].architecture
+
+    def score_of(self, architecture: Architecture) -> ArchitectureScore:
+        """The score entry of one architecture."""
+        return next(s for s in self.ranked if s.architecture is architecture)
