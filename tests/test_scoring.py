@@ -1,0 +1,114 @@
+"""The recommendation: scores are sums of named contributions with reasons (planner/scoring.py)."""
+
+import pytest
+
+from planner.files import load_presets
+from planner.models import Architecture, Assessment
+from planner.scoring import load_weights, recommend, score
+
+MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
+
+
+def preset(name: str, **changes: object) -> Assessment:
+    """A shipped preset with section__field changes applied."""
+    data = load_presets()[name].model_dump()
+    for path, value in changes.items():
+        section, field = path.split("__")
+        data[section][field] = value
+    return Assessment.model_validate(data)
+
+
+def reasons(rec, architecture) -> dict[str, str]:
+    return {c.driver: c.reason for c in rec.score_of(architecture).contributions}
+
+
+def test_startup_does_not_get_microservices_and_says_why():
+    rec = recommend(preset("content_startup"))
+    assert rec.top is MONO
+    assert rec.ranked[-1].architecture is MICRO
+    micro = reasons(rec, MICRO)
+    assert "a team of 4" in micro["team_size"]
+    assert "Incident response and on-call at level 0, needs 3" in micro["readiness.on_call"]
+    assert "simplicity now" in reasons(rec, MONO)["stage"]
+
+
+def test_daily_update_chatbot_with_mature_team_does_not_get_a_monolith():
+    rec = recommend(preset("chatbot_daily_updates"))
+    assert rec.top is MICRO
+    assert rec.ranked[-1].architecture is MONO
+    micro = reasons(rec, MICRO)
+    assert "models updated 30 times a month" in micro["update_cadence"]
+    assert "6 teams" in micro["teams"]
+    assert "restarts every monolith replica" in reasons(rec, MONO)["update_cadence"]
+    assert rec.confidence == "high"
+
+
+@pytest.mark.parametrize("name", ["blank", "chatbot_daily_updates", "content_startup"])
+def test_score_is_base_plus_the_sum_of_its_contributions(name):
+    base = load_weights()["base_score"]
+    for entry in score(preset(name)):
+        assert entry.score == pytest.approx(base + sum(c.points for c in entry.contributions), abs=0.05)
+        assert all(c.reason for c in entry.contributions)
+
+
+def test_contribution_is_weight_times_the_hand_computed_signal():
+    # Blank preset: 1 model update a month -> signal log(2)/log(31) = 0.2018; microservices weight 12.
+    rec = recommend(preset("blank"))
+    update = next(c for c in rec.score_of(MICRO).contributions if c.driver == "update_cadence")
+    assert update.points == pytest.approx(12 * 0.2018, abs=0.01)
+
+
+def test_readiness_gaps_weigh_against_the_architectures_that_need_them():
+    ready = score(preset("blank", team__observability=4))
+    unready = score(preset("blank", team__observability=0))
+    by = {s.architecture: s.score for s in ready}
+    by_unready = {s.architecture: s.score for s in unready}
+    # Microservices need level 3: from 4 to 0 it loses 3 missing levels x 3 points plus readiness fit.
+    assert by[MICRO] - by_unready[MICRO] > by[MONO] - by_unready[MONO]
+    rec = recommend(preset("blank", team__observability=0))
+    gap = next(g for g in rec.gaps if g.architecture is MICRO and g.key == "observability")
+    assert (gap.current, gap.required) == (0, 3)
+    assert "OpenTelemetry" in gap.next_step
+
+
+def test_more_frequent_updates_never_lower_microservices():
+    previous = None
+    for updates in [0, 1, 4, 15, 30, 120]:
+        value = {s.architecture: s.score for s in score(preset("blank", workload__model_updates_per_month=updates))}
+        if previous is not None:
+            assert value[MICRO] >= previous
+        previous = value[MICRO]
+
+
+def test_flip_point_really_flips_the_top_choice():
+    base = preset("blank")
+    rec = recommend(base)
+    assert rec.flip_points, "the blank preset is close between monolith and hybrid"
+    for flip in rec.flip_points:
+        section, field = flip.key.split(".")
+        data = base.model_dump()
+        data[section][field] = type(data[section][field])(flip.threshold)
+        if section == "team" and field == "team_size":
+            data["team"]["platform_headcount"] = min(data["team"]["platform_headcount"], int(flip.threshold))
+        assert recommend(Assessment.model_validate(data)).top is flip.new_top, flip.text
+        assert flip.new_top is not rec.top
+
+
+def test_triggers_include_flip_points_and_traffic_growth():
+    rec = recommend(preset("blank"))
+    keys = {t.key for t in rec.triggers}
+    assert "workload.peak_requests_per_s" in keys
+    assert "workload.model_updates_per_month" in keys
+    peak = next(t for t in rec.triggers if t.key == "workload.peak_requests_per_s")
+    assert peak.fired(30.0) and not peak.fired(29.0)
+
+
+def test_roadmap_starts_from_the_recommended_architecture():
+    assert "monolith" in recommend(preset("content_startup")).roadmap[0].title.lower()
+    assert "readiness" in recommend(preset("chatbot_daily_updates", team__observability=1)).roadmap[0].title.lower()
+
+
+def test_summary_names_leader_margin_and_confidence():
+    rec = recommend(preset("content_startup"))
+    assert rec.summary.startswith("Monolith leads Hybrid by")
+    assert rec.confidence in rec.summary
