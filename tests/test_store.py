@@ -1,0 +1,432 @@
+"""Tests of planner.store (saved assessments), planner.settings (DATABASE_URL) and the migrations."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, make_url, text
+from sqlalchemy.exc import IntegrityError
+
+from planner.errors import PlannerError, StoreError
+from planner.models import Assessment, WorkloadProfile
+from planner.settings import database_url, normalize_database_url
+from planner.store import (
+    MIGRATIONS_DIR,
+    Base,
+    alembic_config,
+    create_store_engine,
+    delete_assessment,
+    dispose_engines,
+    get_engine,
+    list_assessments,
+    list_projects,
+    load_assessment,
+    save_assessment,
+)
+
+POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
+
+RESULTS = {
+    "recommendation": {"architecture": "hybrid", "scores": {"monolith": 0.4, "hybrid": 0.7}},
+    "evaluation": {"monthly_cost_usd": 12_345.5, "p95_ttft_ms": 840.0, "fleet": [{"gpu": "H100", "count": 2}]},
+    "pricing_as_of": "2025-01",
+}
+
+
+def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
+    """A small valid assessment, as a user would enter it."""
+    return Assessment(
+        project=project,
+        label=label,
+        workload=WorkloadProfile(
+            mean_requests_per_s=2,
+            peak_requests_per_s=6,
+            mean_input_tokens=500,
+            mean_output_tokens=300,
+            model_id="llama-3.1-8b",
+            p95_ttft_ms=1000,
+            p95_e2e_ms=10000,
+            availability_target_pct=99.5,
+        ),
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database, one param per backend; add "postgresql" to run on PLANNER_TEST_PG_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'planner.db').as_posix()}"
+        dispose_engines()
+        return
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+    drop_everything(url)
+    yield url
+    dispose_engines()
+    drop_everything(url)
+
+
+def drop_everything(url: str) -> None:
+    """Leave a shared PostgreSQL test database empty, including Alembic's version table."""
+    engine = create_store_engine(url)
+    try:
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(store_url: str) -> Engine:
+    """A migrated engine on the empty database of ``store_url``."""
+    return get_engine(store_url)
+
+
+def save(engine: Engine, assessment: Assessment, recommended: str = "hybrid") -> int:
+    return save_assessment(engine, assessment=assessment, results=RESULTS, recommended=recommended, app_version="0.1.0")
+
+
+def require_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-only SQL")
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+# Round trip -------------------------------------------------------------------------------------------
+
+
+def test_save_list_load_round_trip(engine: Engine) -> None:
+    original = make_assessment(label="first try")
+    before = datetime.now(UTC)
+    new_id = save(engine, original)
+
+    [summary] = list_assessments(engine)
+    assert summary.id == new_id
+    assert (summary.project, summary.label, summary.recommended, summary.app_version) == (
+        "Demo",
+        "first try",
+        "hybrid",
+        "0.1.0",
+    )
+    assert summary.created_at.tzinfo is not None
+    assert before <= summary.created_at <= datetime.now(UTC)
+
+    stored = load_assessment(engine, assessment_id=new_id)
+    assert stored.assessment == original
+    assert stored.results == RESULTS
+    assert stored.created_at == summary.created_at
+    assert stored.model_dump(exclude={"assessment", "results"}) == summary.model_dump()
+
+
+def test_list_is_newest_first_and_filters_by_project(engine: Engine) -> None:
+    ids = [save(engine, make_assessment(project=p)) for p in ("A", "B", "A")]
+    assert [s.id for s in list_assessments(engine)] == ids[::-1]
+    assert [s.id for s in list_assessments(engine, project="A")] == [ids[2], ids[0]]
+    assert [s.id for s in list_assessments(engine, limit=1)] == [ids[2]]
+    assert list_assessments(engine, project="nobody") == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1_001])
+def test_list_rejects_a_silly_limit(engine: Engine, limit: int) -> None:
+    with pytest.raises(ValueError, match='"limit" must be between 1 and 1000'):
+        list_assessments(engine, limit=limit)
+
+
+def test_two_projects_are_listed_with_counts(engine: Engine) -> None:
+    save(engine, make_assessment(project="Beta"))
+    save(engine, make_assessment(project="Alpha"))
+    save(engine, make_assessment(project="Beta"))
+    latest = list_assessments(engine, project="Beta")[0].created_at
+
+    projects = list_projects(engine)
+    assert [(p.name, p.assessment_count, p.archived) for p in projects] == [
+        ("Alpha", 1, False),
+        ("Beta", 2, False),
+    ]
+    assert projects[1].last_assessed_at == latest
+
+
+def test_a_project_left_without_assessments_is_still_listed(engine: Engine) -> None:
+    only = save(engine, make_assessment(project="Solo"))
+    delete_assessment(engine, assessment_id=only)
+    [project] = list_projects(engine)
+    assert (project.name, project.assessment_count, project.last_assessed_at) == ("Solo", 0, None)
+
+
+def test_delete_removes_one_assessment(engine: Engine) -> None:
+    keep, drop = save(engine, make_assessment()), save(engine, make_assessment())
+    delete_assessment(engine, assessment_id=drop)
+    assert [s.id for s in list_assessments(engine)] == [keep]
+    with pytest.raises(StoreError, match="No saved assessment with id"):
+        delete_assessment(engine, assessment_id=drop)
+
+
+def test_concurrent_saves_to_a_new_project_all_land(engine: Engine) -> None:
+    # Streamlit serves each browser session on its own thread; they share one engine.
+    def save_some(worker: int) -> list[int]:
+        return [save(engine, make_assessment(project="Busy", label=f"{worker}-{i}")) for i in range(5)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [i for batch in pool.map(save_some, range(8)) for i in batch]
+    assert len(set(ids)) == 40
+    [project] = list_projects(engine)
+    assert (project.name, project.assessment_count) == ("Busy", 40)
+
+
+# Refusals: nothing half-written ---------------------------------------------------------------------
+
+
+def test_unknown_id_is_a_store_error(engine: Engine) -> None:
+    with pytest.raises(StoreError, match=r"^No saved assessment with id 7$"):
+        load_assessment(engine, assessment_id=7)
+
+
+def test_store_error_is_a_planner_error() -> None:
+    assert issubclass(StoreError, PlannerError)
+
+
+@pytest.mark.parametrize(
+    ("results", "match"),
+    [
+        ({"when": datetime(2025, 1, 1, tzinfo=UTC)}, "cannot be written as JSON"),
+        ({"cost": math.nan}, "cannot be written as JSON"),
+        ({"fleet": {object()}}, "cannot be written as JSON"),
+        ({1: "integer key"}, "would change when written as JSON"),
+        ({"pair": (1, 2)}, "would change when written as JSON"),
+        (["not", "a", "dict"], "must be a dict"),
+    ],
+)
+def test_results_that_are_not_json_are_refused_and_nothing_is_stored(
+    engine: Engine, results: object, match: str
+) -> None:
+    with pytest.raises(StoreError, match=match):
+        save_assessment(
+            engine,
+            assessment=make_assessment(),
+            results=results,  # type: ignore[arg-type]
+            recommended="hybrid",
+            app_version="0.1.0",
+        )
+    assert count_rows(engine, "assessments") == 0
+    assert count_rows(engine, "projects") == 0
+
+
+def test_an_invalid_assessment_is_refused_and_nothing_is_stored(engine: Engine) -> None:
+    valid = make_assessment()
+    # model_construct skips validation, as a buggy caller might.
+    broken = Assessment.model_construct(
+        **{**dict(valid), "workload": valid.workload.model_copy(update={"peak_requests_per_s": 1.0})}
+    )
+    with pytest.raises(StoreError, match="not valid"):
+        save(engine, broken)
+    with pytest.raises(StoreError, match="Only an Assessment can be saved, not dict"):
+        save(engine, valid.model_dump())  # type: ignore[arg-type]
+    assert count_rows(engine, "projects") == 0
+
+
+@pytest.mark.parametrize("recommended", ["", "   ", "x" * 41])
+def test_a_missing_or_overlong_architecture_is_refused(engine: Engine, recommended: str) -> None:
+    with pytest.raises(StoreError, match="recommended architecture must be text"):
+        save(engine, make_assessment(), recommended=recommended)
+    assert count_rows(engine, "projects") == 0
+
+
+def test_a_failed_insert_rolls_back_the_new_project(engine: Engine) -> None:
+    require_sqlite(engine)
+    # A dangling project would mean the save was half-written; break the second insert on purpose.
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER no_insert BEFORE INSERT ON assessments BEGIN SELECT RAISE(ABORT, 'x'); END"))
+    with pytest.raises(StoreError, match="nothing was written"):
+        save(engine, make_assessment(project="Ghost"))
+    assert count_rows(engine, "projects") == 0
+
+
+def test_stored_inputs_that_no_longer_validate_are_a_store_error(engine: Engine) -> None:
+    new_id = save(engine, make_assessment())
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET inputs_json = :j"), {"j": json.dumps({"project": "Demo"})})
+    with pytest.raises(StoreError, match=f"Saved assessment {new_id} no longer matches"):
+        load_assessment(engine, assessment_id=new_id)
+
+
+def test_a_project_with_assessments_cannot_be_deleted(engine: Engine) -> None:
+    save(engine, make_assessment())
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM projects"))
+
+
+# Engines and the database file ------------------------------------------------------------------------
+
+
+def test_default_url_creates_var_planner_db_under_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    try:
+        engine = get_engine()
+        assert engine.url.database == (tmp_path / "var" / "planner.db").as_posix()
+        save(engine, make_assessment())
+        assert (tmp_path / "var" / "planner.db").is_file()
+    finally:
+        dispose_engines()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(engine: Engine) -> None:
+    require_sqlite(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 10_000
+
+
+def test_get_engine_is_cached_per_url_and_idempotent(store_url: str) -> None:
+    first = get_engine(store_url)
+    assert get_engine(store_url) is first
+    new_id = save(first, make_assessment())
+    dispose_engines()
+    again = get_engine(store_url)  # migrates an up-to-date database: nothing to do, data kept
+    assert again is not first
+    assert load_assessment(again, assessment_id=new_id).assessment == make_assessment()
+    with again.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+
+
+def test_a_database_from_a_newer_planner_is_refused_in_plain_words(store_url: str) -> None:
+    get_engine(store_url)
+    dispose_engines()
+    engine = create_store_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema this version of the planner cannot use"):
+        get_engine(store_url)
+
+
+def test_in_memory_sqlite_shares_one_database() -> None:
+    engine = create_store_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        new_id = save(engine, make_assessment())
+        assert load_assessment(engine, assessment_id=new_id).results == RESULTS
+    finally:
+        engine.dispose()
+
+
+def test_get_engine_accepts_an_in_memory_url() -> None:
+    try:
+        engine = get_engine("sqlite:///:memory:")
+        new_id = save(engine, make_assessment())
+        assert [s.id for s in list_assessments(get_engine("sqlite:///:memory:"))] == [new_id]
+    finally:
+        dispose_engines()
+
+
+# Migrations --------------------------------------------------------------------------------------------
+
+
+def test_alembic_upgrade_on_an_empty_database_creates_the_tables(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        inspector = inspect(engine)
+        assert {"projects", "assessments", "alembic_version"} <= set(inspector.get_table_names())
+        assert {ix["name"] for ix in inspector.get_indexes("assessments")} == {
+            "ix_assessments_created_at",
+            "ix_assessments_project_id_created_at",
+        }
+        [fk] = inspector.get_foreign_keys("assessments")
+        assert (fk["referred_table"], fk["options"].get("ondelete")) == ("projects", "RESTRICT")
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_the_migrations_have_a_single_head() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0001"]
+
+
+def test_the_cli_config_migrates_the_url_it_is_given(tmp_path: Path) -> None:
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    url = f"sqlite:///{(tmp_path / 'cli.db').as_posix()}"
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    engine = create_store_engine(url)
+    try:
+        assert {"projects", "assessments"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+# Settings ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@db:5432/planner", "postgresql+psycopg://u:p@db:5432/planner"),
+        ("postgres://u:p@db/planner", "postgresql+psycopg://u:p@db/planner"),
+        ("postgresql+psycopg://u@db/planner", "postgresql+psycopg://u@db/planner"),
+        ("sqlite:////srv/planner/planner.db", "sqlite:////srv/planner/planner.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_database_urls_are_normalised(url: str, expected: str) -> None:
+    assert normalize_database_url(url) == expected
+
+
+def test_an_in_memory_sqlite_url_stays_in_memory() -> None:
+    assert make_url(normalize_database_url("sqlite:///:memory:")).database == ":memory:"
+
+
+def test_a_relative_sqlite_path_is_pinned_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert normalize_database_url("sqlite:///data/p.db") == f"sqlite:///{(tmp_path / 'data' / 'p.db').as_posix()}"
+
+
+@pytest.mark.parametrize("url", ["mysql://u@db/planner", "postgresql+psycopg2://u@db/p", "not a url"])
+def test_unsupported_database_urls_are_refused_in_plain_words(url: str) -> None:
+    with pytest.raises(StoreError, match="DATABASE_URL"):
+        normalize_database_url(url)
+
+
+@pytest.mark.parametrize("environ", [{}, {"DATABASE_URL": "  "}])
+def test_database_url_defaults_to_var_planner_db(
+    environ: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert database_url(environ) == f"sqlite:///{(tmp_path / 'var' / 'planner.db').as_posix()}"
+
+
+def test_database_url_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/planner")
+    assert database_url() == "postgresql+psycopg://u@db/planner"
