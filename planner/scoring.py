@@ -185,7 +185,8 @@ def _estimate_contributions(architecture: Architecture, assessment: Assessment, 
                "p95_ttft": estimate.ttft.p95_ms, "p95_e2e": estimate.e2e.p95_ms}
     add("cost", _clamp(excess / COST_EXCESS_FULL), numbers)
     budget = assessment.team.monthly_budget_usd
-    add("budget", _clamp((cost - budget) / budget), numbers)
+    infrastructure = estimate.cost.gpu_usd + estimate.cost.cpu_usd + estimate.cost.platform_usd
+    add("budget", _clamp((infrastructure - budget) / budget), {**numbers, "infrastructure": infrastructure})
     add("slo", 0.0 if estimate.meets_targets else 1.0, numbers)
     return []
 
@@ -202,6 +203,11 @@ def _gaps(architecture: Architecture, assessment: Assessment) -> list[ReadinessG
                 architecture=architecture, key=key, label=question.label, current=current, required=needed,
                 next_step=f"{question.next_step} (level {needed}: {question.levels[needed]})"))
     return gaps
+
+
+def readiness_shortfall(architecture: Architecture, assessment: Assessment) -> int:
+    """Missing readiness levels, summed over the questions, for what an architecture needs."""
+    return sum(g.required - g.current for g in _gaps(architecture, assessment))
 
 
 def score(assessment: Assessment, evaluation: Evaluation | None = None) -> list[ArchitectureScore]:

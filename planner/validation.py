@@ -89,7 +89,7 @@ def explain(exc: ValidationError) -> dict[str, str]:
     out: dict[str, str] = {}
     for error in exc.errors():
         path = ".".join(str(p) for p in error["loc"]) or "assessment"
-        out.setdefault(path, _sentence(error))
+        out.setdefault(path, _sentence(dict(error)))
     return out
 
 
