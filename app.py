@@ -1,0 +1,10 @@
+"""GenAI Architecture Planner: the Streamlit entry point. It configures the page and routes; nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="GenAI Architecture Planner", page_icon=":material/account_tree:", layout="wide")
+st.navigation([
+    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:", default=True),
+    st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+    st.Page("pages/saved.py", title="Saved assessments", icon=":material/folder_open:"),
+]).run()

@@ -1,0 +1,32 @@
+"""Assess: answer the workload and team questions (or start from a preset or a file), then get a recommendation."""
+
+import streamlit as st
+
+from ui import form, state
+
+state.seed_widgets()
+st.title("Assess your generative-AI platform")
+st.caption("Answer what you know; every question has a sensible default and a help text (the ? icon). "
+           "The recommendation compares a monolith, a hybrid and microservices for these answers.")
+
+form.render_start(st.container())
+summary = st.container()
+slots: form.Slots = {}
+answers = state.answers()
+answers.update(form.render_about(slots))
+answers["workload"].update(form.render_workload(slots))
+answers["team"].update(form.render_team(slots))
+state.set_answers(answers)
+
+assessment, error = form.validate(answers)
+if error is not None:
+    form.show_errors(error, slots, summary)
+
+st.divider()
+if st.button("Get recommendation", key="a.submit", type="primary", icon=":material/insights:"):
+    if assessment is None:
+        st.error("The answers are not valid yet; fix the fields marked in red above.")
+    else:
+        state.submit(assessment)
+        st.switch_page("pages/results.py")
+form.render_export(assessment)

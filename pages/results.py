@@ -1,0 +1,26 @@
+"""Results: the recommendation for the submitted answers, why, what would change it, and saving it."""
+
+import streamlit as st
+
+from ui import results_view, state
+
+st.title("Recommendation")
+assessment = state.submitted_assessment()
+if assessment is None:
+    if state.has_stale_submission():
+        st.info("The answers changed since the last recommendation. Press **Get recommendation** on the "
+                "Assess page to see the new one.")
+    else:
+        st.info("No recommendation yet. Answer the questions on the Assess page (or load a preset) and press "
+                "**Get recommendation**.")
+    st.page_link("pages/assess.py", label="Go to Assess", icon=":material/edit_note:")
+    st.stop()
+
+recommendation = results_view.recommendation_for(assessment)
+results_view.render_headline(assessment, recommendation)
+results_view.render_ranking(recommendation)
+results_view.render_contributions(recommendation)
+results_view.render_gaps(recommendation)
+results_view.render_flip_points(recommendation)
+results_view.render_roadmap(recommendation)
+results_view.render_save_form(assessment, recommendation)

@@ -1,0 +1,28 @@
+"""Saved assessments: the list, and reopening one on the Assess page with every answer restored."""
+
+import streamlit as st
+
+from planner.errors import StoreError
+from ui import saved_view
+
+st.title("Saved assessments")
+try:
+    rows = saved_view.summaries()
+except StoreError as exc:
+    st.error(str(exc))
+    st.stop()
+if not rows:
+    st.info("Nothing saved yet. Get a recommendation and save it from the Results page.")
+    st.stop()
+
+saved_view.render_table(rows)
+by_id = {r.id: r for r in rows}
+picked = st.selectbox("Assessment to reopen", list(by_id), format_func=lambda i: saved_view.title(by_id[i]),
+                      key="s.pick")
+if st.button("Open", key="s.open", type="primary", icon=":material/open_in_new:"):
+    try:
+        saved_view.reopen(picked)
+    except StoreError as exc:
+        st.error(str(exc))
+    else:
+        st.switch_page("pages/assess.py")

@@ -1,0 +1,273 @@
+"""App tests: the pages driven through Streamlit's AppTest, with a temporary database per test.
+
+Each test works through the router (app.py) the way a user does: widgets by key, ``.run()`` after
+every interaction, ``AppTest.switch_page`` for the sidebar, and no exception on any page.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from planner import store
+from planner.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
+from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
+from planner.scoring import recommend
+from ui import state
+from ui.form import pipeline_rows
+
+ASSESS, RESULTS, SAVED = "pages/assess.py", "pages/results.py", "pages/saved.py"
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Switch to a page as the sidebar does, and check it rendered without an exception."""
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def load_preset(at: AppTest, name: str) -> None:
+    at.selectbox(key="a.preset").select(name).run()
+    at.button(key="a.load_preset").click().run()
+    assert not at.exception, at.exception
+
+
+def get_recommendation(at: AppTest) -> None:
+    at.button(key="a.submit").click().run()
+    assert not at.exception, at.exception
+
+
+def answers(at: AppTest) -> dict[str, Any]:
+    return copy.deepcopy(at.session_state["answers"])
+
+
+def upload(at: AppTest, filename: str, content: bytes) -> None:
+    at.file_uploader(key="a.upload").set_value((filename, content, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+
+
+def saved_rows(url: str) -> list[store.AssessmentSummary]:
+    return store.list_assessments(store.get_engine(url))
+
+
+def widget_shown(at: AppTest, key: str) -> Any:
+    """The value a keyed Assess widget shows."""
+    return at.session_state[key]
+
+
+def test_every_page_renders_in_a_fresh_session(app: AppTest) -> None:
+    assert [t.value for t in app.title] == ["Assess your generative-AI platform"]
+    assert len(app.radio) == 6
+    assert len(app.data_editor) == 1
+    go(app, RESULTS)
+    assert "No recommendation yet" in app.info[0].value
+    go(app, SAVED)
+    assert "Nothing saved yet" in app.info[0].value
+    go(app, ASSESS)
+    assert app.number_input(key="w.mean_requests_per_s").value == 5.0
+
+
+def test_readiness_options_describe_each_level(app: AppTest) -> None:
+    radio = app.radio(key="t.on_call")
+    assert radio.options[0] == "0 · No on-call; whoever notices fixes it."
+    assert len(radio.options) == 5
+    assert radio.value == 2
+
+
+@pytest.mark.parametrize(("preset", "top"), [
+    ("content_startup", "Monolith"),
+    ("chatbot_daily_updates", "Microservices"),
+    ("blank", "Monolith"),
+])
+def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str) -> None:
+    load_preset(app, preset)
+    assert answers(app) == load_presets()[preset].model_dump(mode="json")
+    get_recommendation(app)
+    assert [t.value for t in app.title] == ["Recommendation"]
+    assert app.metric[0].value == top
+    assert recommend(load_presets()[preset]).top.label == top
+    assert app.subheader.values[:2] == ["Ranking", "Why: what pushes each architecture up or down"]
+    assert len(app.get("vega_lite_chart")) == 1
+
+
+def test_results_say_when_no_flip_point_exists(app: AppTest) -> None:
+    load_preset(app, "chatbot_daily_updates")
+    get_recommendation(app)
+    assert any("No single answer in the tried range changes the top choice" in m.value for m in app.markdown)
+
+
+def test_an_answer_survives_switching_pages(app: AppTest) -> None:
+    app.number_input(key="w.mean_requests_per_s").set_value(7.5).run()
+    app.radio(key="t.containers").set_value(4).run()
+    app.text_input(key="a.project").input("Survivor").run()
+    app.selectbox(key="w.model_id").select("qwen2.5-32b").run()
+    app.multiselect(key="w.gpu_types").select("H100-SXM").run()
+    before = answers(app)
+    go(app, RESULTS)
+    go(app, SAVED)
+    go(app, ASSESS)
+    assert app.number_input(key="w.mean_requests_per_s").value == 7.5
+    assert app.radio(key="t.containers").value == 4
+    assert app.text_input(key="a.project").value == "Survivor"
+    assert app.selectbox(key="w.model_id").value == "qwen2.5-32b"
+    assert app.multiselect(key="w.gpu_types").value == ["H100-SXM"]
+    assert answers(app) == before
+
+
+def test_results_follow_the_answers_not_a_stale_submission(app: AppTest) -> None:
+    get_recommendation(app)
+    go(app, ASSESS)
+    app.number_input(key="w.teams_contributing").set_value(4).run()
+    go(app, RESULTS)
+    assert "answers changed since the last recommendation" in app.info[0].value
+    assert not app.button
+
+
+def test_peak_below_mean_is_explained_beside_the_field_and_nothing_is_saved(
+    app: AppTest, temp_database: str
+) -> None:
+    app.number_input(key="w.peak_requests_per_s").set_value(2.0).run()
+    sentence = "Peak traffic (requests/s): peak requests/s (2) must be at least the mean (5)."
+    beside = [c for c in app.columns if any(n.key == "w.peak_requests_per_s" for n in c.number_input)]
+    assert [e.value for e in beside[0].error] == [sentence]
+    assert sentence in app.error[0].value  # the summary at the top of the page
+    assert app.download_button(key="a.export_json").disabled
+    get_recommendation(app)
+    assert [t.value for t in app.title] == ["Assess your generative-AI platform"]
+    assert "not valid yet" in app.error[-1].value
+    go(app, RESULTS)
+    assert "No recommendation yet" in app.info[0].value
+    assert not app.button
+    assert saved_rows(temp_database) == []
+
+
+def test_fixing_the_answer_clears_its_error(app: AppTest) -> None:
+    app.number_input(key="w.peak_requests_per_s").set_value(2.0).run()
+    assert app.error
+    app.number_input(key="w.peak_requests_per_s").set_value(5.0).run()
+    assert not app.error
+    assert not app.download_button(key="a.export_json").disabled
+
+
+@pytest.mark.filterwarnings("ignore:Setting an item of incompatible dtype")  # inside Streamlit's editor
+def test_pipeline_edits_become_answers_and_bad_rows_are_explained(app: AppTest) -> None:
+    app.session_state["w.pipeline"] = {
+        "edited_rows": {0: {"cpu_ms_per_request": 9.0}},
+        "added_rows": [{"name": "gateway", "cpu_ms_per_request": 1.0}],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    pipeline = answers(app)["workload"]["pipeline"]
+    assert pipeline[0]["cpu_ms_per_request"] == 9.0
+    assert pipeline[-1] == {"name": "gateway", "cpu_ms_per_request": 1.0, "critical": True,
+                            "deploys_per_week": 1.0, "after_inference": False}
+    assert any("repeated: gateway" in e.value for e in app.error)
+
+
+def test_pipeline_rows_drop_empty_rows_and_fill_flags() -> None:
+    frame = pd.DataFrame([
+        {"name": "gateway", "cpu_ms_per_request": 2, "critical": True, "deploys_per_week": 1.0,
+         "after_inference": None},
+        {"name": None, "cpu_ms_per_request": None, "critical": None, "deploys_per_week": None,
+         "after_inference": None},
+    ])
+    assert pipeline_rows(frame) == [{"name": "gateway", "cpu_ms_per_request": 2.0, "critical": True,
+                                     "deploys_per_week": 1.0, "after_inference": False}]
+
+
+def test_save_then_reopen_restores_every_answer(app: AppTest, temp_database: str) -> None:
+    load_preset(app, "chatbot_daily_updates")
+    app.number_input(key="w.mean_requests_per_s").set_value(61.25).run()
+    app.number_input(key="w.availability_target_pct").set_value(99.99).run()
+    app.radio(key="t.api_design").set_value(1).run()
+    app.selectbox(key="w.traffic_shape").select("spiky").run()
+    app.text_area(key="a.notes").input("Reopen me exactly.").run()
+    get_recommendation(app)
+    app.text_input(key="r.label").input("Review 1")
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Saved as assessment #1 ")
+    expected = answers(app)
+    assert expected["label"] == "Review 1"
+    assert [r.label for r in saved_rows(temp_database)] == ["Review 1"]
+
+    go(app, ASSESS)
+    load_preset(app, "blank")  # overwrite everything before reopening
+    assert answers(app) != expected
+    go(app, SAVED)
+    assert app.dataframe[0].value["Label"].tolist() == ["Review 1"]
+    app.selectbox(key="s.pick").select(1).run()
+    app.button(key="s.open").click().run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Assess your generative-AI platform"]
+    assert answers(app) == expected
+    for key, value in state.widget_values(expected).items():
+        assert widget_shown(app, key) == value, key
+    assert "Reopened saved assessment #1" in app.success[0].value
+
+
+def _wrong_types() -> bytes:
+    data = load_presets()["content_startup"].model_dump(mode="json")
+    data["workload"]["mean_requests_per_s"] = "lots"
+    data["team"]["team_size"] = 4.5
+    return yaml.safe_dump(data).encode()
+
+
+@pytest.mark.parametrize(("filename", "content", "message"), [
+    ("broken.json", b'{"project": "x", ', "broken.json is not valid JSON"),
+    ("huge.yaml", b"# padding\n" * (MAX_FILE_BYTES // 10 + 1), "an assessment file is at most 256 kB"),
+    ("types.yaml", _wrong_types(), "types.yaml: The answers are not valid"),
+    ("list.yaml", b"- just\n- a list\n", "must hold a mapping of fields"),
+])
+def test_a_bad_file_is_explained_and_changes_nothing(
+    app: AppTest, filename: str, content: bytes, message: str
+) -> None:
+    app.number_input(key="w.mean_requests_per_s").set_value(3.0).run()
+    before = answers(app)
+    upload(app, filename, content)
+    assert any(message in e.value for e in app.error), [e.value for e in app.error]
+    assert answers(app) == before
+    assert app.number_input(key="w.mean_requests_per_s").value == 3.0
+
+
+def test_a_bad_file_lists_each_wrong_field(app: AppTest) -> None:
+    upload(app, "types.yaml", _wrong_types())
+    listed = " ".join(m.value for m in app.markdown)
+    assert "Mean traffic (requests/s) must be a number; you entered 'lots'." in listed
+    assert "Engineers on the product must be a" in listed and "you entered 4.5." in listed
+
+
+def test_a_good_yaml_file_replaces_the_answers(app: AppTest) -> None:
+    imported = load_presets()["chatbot_daily_updates"].model_copy(update={"project": "Imported chatbot"})
+    upload(app, "chatbot.yaml", dump_assessment(imported, "yaml").encode())
+    assert "Imported chatbot.yaml" in app.success[0].value
+    assert answers(app) == imported.model_dump(mode="json")
+    assert app.text_input(key="a.project").value == "Imported chatbot"
+    assert app.radio(key="t.containers").value == 4
+    assert app.data_editor[0].value["cpu_ms_per_request"].tolist() == [2.0, 15.0, 30.0, 10.0]
+
+
+def test_export_offers_the_current_answers_in_both_formats(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    json_button, yaml_button = app.download_button(key="a.export_json"), app.download_button(key="a.export_yaml")
+    assert not json_button.disabled and not yaml_button.disabled
+    exported = json.loads(dump_assessment(load_presets()["content_startup"], "json"))
+    assert exported == answers(app)
+
+
+def test_contributions_chart_has_one_bar_per_contribution() -> None:
+    recommendation = recommend(load_presets()["content_startup"])
+    frame = contributions_frame(recommendation)
+    assert len(frame) == sum(len(s.contributions) for s in recommendation.ranked)
+    assert set(frame["direction"]) == {TOWARD, AGAINST}
+    assert (frame.loc[frame["direction"] == TOWARD, "points"] > 0).all()
+    spec = contributions_chart(recommendation).to_dict()
+    assert spec["facet"]["row"]["field"] == "panel"
+    assert {t["field"] for t in spec["spec"]["encoding"]["tooltip"]} >= {"reason", "points"}

@@ -1,0 +1,252 @@
+"""The Assess page's form: widgets built from the question bank, their values read back into answers.
+
+Each widget has a key (``a.*`` about the assessment, ``w.*`` workload, ``t.*`` team and readiness) and
+is seeded from the canonical answers (``ui.state``), so it needs no ``value=``. Below each widget sits an
+empty slot; after every run the answers are validated and each error sentence is written into the slot
+of its field, so a mistake shows beside the field that caused it.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from planner.catalog import load_gpus, load_instances, load_llms
+from planner.errors import InputError
+from planner.files import dump_assessment, load_presets
+from planner.models import Assessment, Component
+from planner.questions import FieldQuestion, ReadinessQuestion, load_question_bank
+from planner.validation import validate_assessment
+from ui import state
+
+Slots = dict[str, DeltaGenerator]  # dotted field path -> the empty slot below its widget
+
+CHOICE_NAMES = {  # how enum values read on screen
+    "steady": "Steady",
+    "business_hours": "Business hours",
+    "spiky": "Spiky",
+    "bf16": "BF16",
+    "fp8": "FP8",
+    "on_demand": "On-demand",
+    "spot": "Spot",
+    "committed": "Committed (1-year)",
+    "prototype": "Prototype",
+    "early": "Early",
+    "growth": "Growth",
+    "enterprise": "Enterprise",
+}
+MAX_SHOWN_DECIMALS = 4
+PIPELINE_COLUMNS = ("name", "cpu_ms_per_request", "critical", "deploys_per_week", "after_inference")
+
+
+def _decimals(x: float) -> int:
+    exponent = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return min(MAX_SHOWN_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
+
+
+def _number(q: FieldQuestion, key: str) -> int | float | None:
+    value = st.session_state[key]
+    if q.kind == "int":
+        low, high = int(q.min if q.min is not None else 0), int(q.max if q.max is not None else 10**9)
+        return st.number_input(q.label, min_value=min(low, int(value)), max_value=max(high, int(value)),
+                               step=int(q.step or 1), help=q.help, key=key)
+    low, high, step = float(q.min or 0.0), float(q.max or 1e12), float(q.step or 1.0)
+    decimals = max(_decimals(step), _decimals(float(value)))
+    return st.number_input(q.label, min_value=min(low, float(value)), max_value=max(high, float(value)),
+                           step=step, format=f"%.{decimals}f", help=q.help, key=key)
+
+
+def _field(q: FieldQuestion, key: str) -> Any:
+    if q.kind in ("int", "float"):
+        return _number(q, key)
+    if q.kind == "choice":
+        return st.selectbox(q.label, q.choices, format_func=lambda c: CHOICE_NAMES.get(c, c), help=q.help, key=key)
+    if q.kind == "model":
+        llms = load_llms()
+        options = list(llms) if st.session_state[key] in llms else [*llms, st.session_state[key]]
+        return st.selectbox(q.label, options, help=q.help, key=key,
+                            format_func=lambda m: llms[m].name if m in llms else m)
+    options = sorted(load_gpus()) if q.kind == "gpu_list" else sorted({r.provider for r in load_instances()})
+    extra = [v for v in st.session_state[key] if v not in options]
+    return st.multiselect(q.label, [*options, *extra], help=q.help, key=key, placeholder="Any")
+
+
+def _questions(questions: tuple[FieldQuestion, ...], prefix: str, section: str, slots: Slots) -> dict[str, Any]:
+    values = {}
+    columns = st.columns(2)
+    for i, q in enumerate(questions):
+        with columns[i % 2]:
+            values[q.key] = _field(q, f"{prefix}.{q.key}")
+            slots[f"{section}.{q.key}"] = st.empty()
+    return values
+
+
+def render_start(top: DeltaGenerator) -> None:
+    """Where to start from: a preset or an imported file; shows the message of the last such action."""
+    presets = load_presets()
+    with top.container(border=True):
+        st.markdown("**Start from a preset or a file** (either replaces every answer below)")
+        left, right = st.columns(2)
+        with left:
+            st.selectbox("Preset", list(presets), format_func=state.preset_title, key="a.preset",
+                         help="Blank start, or one of the two reference stories.")
+            st.caption(presets[st.session_state["a.preset"]].notes)
+            st.button("Load preset", key="a.load_preset", on_click=lambda: state.load_preset(
+                st.session_state["a.preset"]))
+        with right:
+            st.file_uploader("Import an assessment file (JSON or YAML)", type=["json", "yaml", "yml"],
+                             key="a.upload", on_change=_on_upload,
+                             help="A file exported from this page, or written by hand in the same format.")
+    notice = state.pop_notice()
+    if notice is not None:
+        show = top.success if notice.kind == "success" else top.error
+        show(notice.text)
+        if len(notice.field_errors) > 1:
+            top.markdown("\n".join(f"- {sentence}" for sentence in notice.field_errors.values()))
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("a.upload")
+    if uploaded is not None:
+        state.set_notice(state.import_file(uploaded.getvalue(), uploaded.name))
+
+
+def render_about(slots: Slots) -> dict[str, str]:
+    """Project name, label and notes."""
+    st.subheader("About this assessment")
+    left, right = st.columns(2)
+    with left:
+        project = st.text_input("Project name", key="a.project", max_chars=120)
+        slots["project"] = st.empty()
+    with right:
+        label = st.text_input("Label", key="a.label", max_chars=120,
+                              help="Tells this assessment apart from others of the project, e.g. 'Q3 review'.")
+        slots["label"] = st.empty()
+    notes = st.text_area("Notes", key="a.notes", max_chars=4000, height=80)
+    slots["notes"] = st.empty()
+    return {"project": project, "label": label, "notes": notes}
+
+
+def render_workload(slots: Slots) -> dict[str, Any]:
+    """The workload questions, section by section, then the pipeline editor."""
+    values: dict[str, Any] = {}
+    for section in load_question_bank().workload_sections:
+        st.subheader(section.title)
+        st.caption(section.help)
+        values.update(_questions(section.fields, "w", "workload", slots))
+    values["pipeline"] = _pipeline(slots)
+    return values
+
+
+def _pipeline(slots: Slots) -> list[dict[str, Any]]:
+    st.subheader("Request pipeline")
+    st.caption(load_question_bank().pipeline.help)
+    base = pd.DataFrame(st.session_state[state.PIPELINE_BASE], columns=list(PIPELINE_COLUMNS))
+    base["after_inference"] = base["after_inference"].fillna(False).astype(bool)
+    edited = st.data_editor(
+        base, key=state.PIPELINE_KEY, num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "name": st.column_config.TextColumn("Step", help="Lower case, e.g. retrieval.", required=True,
+                                                validate=r"^[a-z][a-z0-9_]*$", max_chars=40),
+            "cpu_ms_per_request": st.column_config.NumberColumn("CPU ms per request", min_value=0.0,
+                                                                step=0.5, required=True),
+            "critical": st.column_config.CheckboxColumn("Critical", default=True,
+                                                        help="A failure of this step fails the request."),
+            "deploys_per_week": st.column_config.NumberColumn("Deploys per week", min_value=0.0, step=0.5,
+                                                              default=1.0),
+            "after_inference": st.column_config.CheckboxColumn("After inference", default=False,
+                                                               help="Runs on the model's output."),
+        })
+    slots["workload.pipeline"] = st.empty()
+    return pipeline_rows(edited)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def pipeline_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The editor's rows as pipeline answers; wholly empty rows are dropped, missing flags get defaults."""
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {k: _cell(record.get(k)) for k in PIPELINE_COLUMNS}
+        if all(v is None for v in row.values()):
+            continue
+        defaults = Component.model_fields
+        for flag in ("critical", "after_inference", "deploys_per_week"):
+            if row[flag] is None:
+                row[flag] = defaults[flag].default
+        row["name"] = "" if row["name"] is None else str(row["name"])
+        for number in ("cpu_ms_per_request", "deploys_per_week"):
+            if isinstance(row[number], int | float) and not isinstance(row[number], bool):
+                row[number] = float(row[number])
+        row["critical"], row["after_inference"] = bool(row["critical"]), bool(row["after_inference"])
+        rows.append(row)
+    return rows
+
+
+def render_team(slots: Slots) -> dict[str, Any]:
+    """Team size, budget and stage, then the six readiness levels."""
+    bank = load_question_bank()
+    st.subheader("Team")
+    values = _questions(bank.team_fields, "t", "team", slots)
+    st.subheader("Team readiness")
+    st.caption("Pick the level that describes the team today. Each level's description keeps answers comparable.")
+    columns = st.columns(2)
+    for i, q in enumerate(bank.readiness):
+        with columns[i % 2]:
+            values[q.key] = _readiness(q)
+            slots[f"team.{q.key}"] = st.empty()
+    return values
+
+
+def _readiness(q: ReadinessQuestion) -> int:
+    value: int = st.radio(q.label, range(len(q.levels)), help=q.help, key=f"t.{q.key}",
+                          format_func=lambda level: f"{level} · {q.levels[level]}")
+    return value
+
+
+def validate(answers: dict[str, Any]) -> tuple[Assessment | None, InputError | None]:
+    """The answers as an Assessment, or the InputError that explains why they are not one."""
+    try:
+        return validate_assessment(answers), None
+    except InputError as exc:
+        return None, exc
+
+
+def show_errors(error: InputError, slots: Slots, summary: DeltaGenerator) -> None:
+    """Each sentence in the slot of its field (or of its nearest parent), and a summary at the top."""
+    sentences = error.field_errors or {"assessment": str(error)}
+    with summary:
+        count = len(sentences)
+        st.error(f"{count} answer{'s need' if count > 1 else ' needs'} fixing before a recommendation:\n\n"
+                 + "\n".join(f"- {s}" for s in sentences.values()))
+    placed: dict[str, list[str]] = {}
+    for path, sentence in sentences.items():
+        parts = path.split(".")
+        slot = next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in slots), None)
+        if slot is not None:
+            placed.setdefault(slot, []).append(sentence)
+    for slot, texts in placed.items():
+        slots[slot].error("\n\n".join(texts))
+
+
+def render_export(assessment: Assessment | None) -> None:
+    """Download buttons for the current answers, offered only when they are valid."""
+    st.markdown("**Export these answers**")
+    disabled = assessment is None
+    left, right, rest = st.columns([1, 1, 3])
+    for column, fmt, mime in ((left, "json", "application/json"), (right, "yaml", "application/yaml")):
+        with column:
+            st.download_button(f"Download {fmt.upper()}", data=dump_assessment(assessment, fmt) if assessment else "",
+                               file_name=f"assessment.{fmt}", mime=mime, key=f"a.export_{fmt}",
+                               disabled=disabled, on_click="ignore")
+    if disabled:
+        rest.caption("Fix the answers marked in red to export them.")

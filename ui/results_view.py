@@ -1,0 +1,132 @@
+"""Rendering of a Recommendation on the Results page, one small function per section, and the save form.
+
+The page calls these in order; a future "Estimates" section (cost, latency and fleet from
+``planner.engine.evaluate``) slots in above ``render_headline`` as one more function call.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import planner
+from planner import store
+from planner.charts import contributions_chart, driver_label
+from planner.errors import InputError, StoreError
+from planner.models import Architecture, Assessment
+from planner.results import Recommendation
+from planner.scoring import recommend
+from planner.validation import validate_assessment
+from ui import db, state
+
+CONFIDENCE_WORDS = {
+    "high": "High: the lead is clear.",
+    "medium": "Medium: a few answers could close the gap.",
+    "low": "Low: the top two are close; read the reasons and the flip points.",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _recommend(assessment_json: str) -> Recommendation:
+    return recommend(Assessment.model_validate_json(assessment_json))
+
+
+def recommendation_for(assessment: Assessment) -> Recommendation:
+    """The recommendation for a validated assessment (cached by its content)."""
+    return _recommend(assessment.model_dump_json())
+
+
+def render_headline(assessment: Assessment, recommendation: Recommendation) -> None:
+    """Top choice, margin and confidence, and the one-paragraph summary."""
+    st.caption(f"{assessment.project}" + (f" · {assessment.label}" if assessment.label else ""))
+    top, margin, confidence = st.columns(3)
+    top.metric("Recommended", recommendation.top.label, border=True)
+    margin.metric("Lead over the runner-up", f"{recommendation.margin:g} points", border=True)
+    confidence.metric("Confidence", recommendation.confidence.capitalize(), border=True,
+                      help=CONFIDENCE_WORDS[recommendation.confidence])
+    st.info(recommendation.summary)
+
+
+def render_ranking(recommendation: Recommendation) -> None:
+    """The three architectures with their scores, best first."""
+    st.subheader("Ranking")
+    rows = [{"Rank": i, "Architecture": s.architecture.label, "Score": s.score,
+             "Strongest reason": max(s.contributions, key=lambda c: c.points).reason if s.contributions else ""}
+            for i, s in enumerate(recommendation.ranked, start=1)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"Score": st.column_config.NumberColumn(format="%.1f")})
+
+
+def render_contributions(recommendation: Recommendation) -> None:
+    """Why each architecture scored as it did: a chart of the drivers, then every reason in words."""
+    st.subheader("Why: what pushes each architecture up or down")
+    st.caption("Every score is 50 points plus the drivers below. Hover a bar for its reason.")
+    st.altair_chart(contributions_chart(recommendation), width="content")
+    for score in recommendation.ranked:
+        with st.expander(f"{score.architecture.label}: {score.score:g} points, every reason"):
+            rows = [{"Points": c.points, "Driver": driver_label(c.driver), "Reason": c.reason}
+                    for c in score.contributions]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         column_config={"Points": st.column_config.NumberColumn(format="%+.2f", width="small"),
+                                        "Driver": st.column_config.TextColumn(width="medium"),
+                                        "Reason": st.column_config.TextColumn(width="large")})
+
+
+def render_gaps(recommendation: Recommendation) -> None:
+    """Readiness the team lacks for each architecture, with the next step."""
+    st.subheader("Readiness gaps")
+    for architecture in Architecture:
+        gaps = [g for g in recommendation.gaps if g.architecture is architecture]
+        with st.expander(f"{architecture.label}: {len(gaps) or 'no'} gap{'s' if len(gaps) != 1 else ''}",
+                         expanded=architecture is recommendation.top and bool(gaps)):
+            if not gaps:
+                st.write(f"The team's readiness meets what a {architecture.label.lower()} needs.")
+            for g in gaps:
+                st.markdown(f"**{g.label}**: level {g.current}, needs {g.required}.  \nNext step: {g.next_step}")
+
+
+def render_flip_points(recommendation: Recommendation) -> None:
+    """The answers that, changed alone, would change the top choice."""
+    st.subheader("What would change the recommendation")
+    if not recommendation.flip_points:
+        st.write(f"No single answer in the tried range changes the top choice: {recommendation.top.label} stays "
+                 "first whichever one of the key answers you move on its own.")
+        return
+    for flip in recommendation.flip_points:
+        st.markdown(f"- {flip.text}")
+
+
+def render_roadmap(recommendation: Recommendation) -> None:
+    """Staged steps and the conditions that should trigger a re-assessment."""
+    st.subheader("Roadmap")
+    for i, stage in enumerate(recommendation.roadmap, start=1):
+        st.markdown(f"**{i}. {stage.title}**  \n{stage.detail}")
+    st.markdown("**Re-assess when**")
+    st.markdown("\n".join(f"- {t.text}" for t in recommendation.triggers))
+
+
+def render_save_form(assessment: Assessment, recommendation: Recommendation) -> None:
+    """Save the assessment and its recommendation under a project name and label."""
+    st.subheader("Save this assessment")
+    with st.form("save", border=True):
+        left, right = st.columns(2)
+        project = left.text_input("Project name", value=assessment.project, key="r.project", max_chars=120)
+        label = right.text_input("Label", value=assessment.label, key="r.label", max_chars=120)
+        submitted = st.form_submit_button("Save assessment", type="primary", icon=":material/save:")
+    if submitted:
+        save(assessment, recommendation, project=project, label=label)
+
+
+def save(assessment: Assessment, recommendation: Recommendation, *, project: str, label: str) -> None:
+    """Validate the name and label, save, and report the new id (or the reason it failed)."""
+    try:
+        named = validate_assessment({**assessment.model_dump(mode="json"), "project": project, "label": label})
+        assessment_id = store.save_assessment(
+            db.engine(), assessment=named, results={"recommendation": recommendation.model_dump(mode="json")},
+            recommended=recommendation.top.value, app_version=planner.__version__)
+    except (InputError, StoreError) as exc:
+        st.error(str(exc))
+        return
+    if (named.project, named.label) != (assessment.project, assessment.label):
+        state.rename(named)
+    st.success(f"Saved as assessment #{assessment_id} of “{named.project}”. Reopen it from Saved assessments.")
