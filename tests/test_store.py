@@ -72,7 +72,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     url = os.environ.get(POSTGRES_URL_ENV)
     if not url:
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{POSTGRES_URL_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set (.ci/run starts a PostgreSQL server and sets it)")
     drop_everything(url)
     yield url
     dispose_engines()
