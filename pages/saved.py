@@ -19,7 +19,7 @@ saved_view.render_table(rows)
 by_id = {r.id: r for r in rows}
 picked = st.selectbox("Assessment to reopen", list(by_id), format_func=lambda i: saved_view.title(by_id[i]),
                       key="s.pick")
-if st.button("Open", key="s.open", type="primary", icon=":material/open_in_new:"):
+if st.button("Open on the Assess page", key="s.open", type="primary", icon=":material/open_in_new:"):
     try:
         saved_view.reopen(picked)
     except StoreError as exc:

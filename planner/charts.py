@@ -36,7 +36,7 @@ def contributions_frame(recommendation: Recommendation) -> pd.DataFrame:
             rows.append({
                 "rank": rank,
                 "architecture": score.architecture.label,
-                "panel": f"{rank}. {score.architecture.label} ({score.score:g} points)",
+                "panel": f"{rank}. {score.architecture.label} ({score.score:.1f} points)",
                 "driver": driver_label(contribution.driver),
                 "points": contribution.points,
                 "direction": TOWARD if contribution.points > 0 else AGAINST,
@@ -49,7 +49,7 @@ def contributions_frame(recommendation: Recommendation) -> pd.DataFrame:
 def contributions_chart(recommendation: Recommendation) -> alt.FacetChart:
     """Horizontal bars of each driver's points per architecture, green toward and red against."""
     frame = contributions_frame(recommendation)
-    panels = [p for p in dict.fromkeys(frame["panel"])]
+    panels = list(dict.fromkeys(frame["panel"]))
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("points:Q", title="Points (toward + / against −)"),
         y=alt.Y("driver:N", title=None, sort=alt.EncodingSortField(field="points", op="sum", order="descending"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -18,12 +18,13 @@ from streamlit.delta_generator import DeltaGenerator
 
 from planner.catalog import load_gpus, load_instances, load_llms
 from planner.errors import InputError
-from planner.files import dump_assessment, load_presets
+from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.models import Assessment, Component
 from planner.questions import FieldQuestion, ReadinessQuestion, load_question_bank
 from planner.validation import validate_assessment
 from ui import state
 
+Q = TypeVar("Q")
 Slots = dict[str, DeltaGenerator]  # dotted field path -> the empty slot below its widget
 
 CHOICE_NAMES = {  # how enum values read on screen
@@ -78,12 +79,17 @@ def _field(q: FieldQuestion, key: str) -> Any:
 
 def _questions(questions: tuple[FieldQuestion, ...], prefix: str, section: str, slots: Slots) -> dict[str, Any]:
     values = {}
-    columns = st.columns(2)
-    for i, q in enumerate(questions):
-        with columns[i % 2]:
-            values[q.key] = _field(q, f"{prefix}.{q.key}")
-            slots[f"{section}.{q.key}"] = st.empty()
+    for pair in _pairs(questions):
+        for column, q in zip(st.columns(2), pair, strict=False):
+            with column:
+                values[q.key] = _field(q, f"{prefix}.{q.key}")
+                slots[f"{section}.{q.key}"] = st.empty()
     return values
+
+
+def _pairs(items: tuple[Q, ...]) -> list[tuple[Q, ...]]:
+    # One row of columns per pair keeps neighbours aligned even when one widget is taller.
+    return [items[i:i + 2] for i in range(0, len(items), 2)]
 
 
 def render_start(top: DeltaGenerator) -> None:
@@ -101,7 +107,8 @@ def render_start(top: DeltaGenerator) -> None:
         with right:
             st.file_uploader("Import an assessment file (JSON or YAML)", type=["json", "yaml", "yml"],
                              key="a.upload", on_change=_on_upload,
-                             help="A file exported from this page, or written by hand in the same format.")
+                             help="A file exported from this page, or written by hand in the same format (at most "
+                                  f"{MAX_FILE_BYTES // 1024} kB).")
     notice = state.pop_notice()
     if notice is not None:
         show = top.success if notice.kind == "success" else top.error
@@ -199,11 +206,11 @@ def render_team(slots: Slots) -> dict[str, Any]:
     values = _questions(bank.team_fields, "t", "team", slots)
     st.subheader("Team readiness")
     st.caption("Pick the level that describes the team today. Each level's description keeps answers comparable.")
-    columns = st.columns(2)
-    for i, q in enumerate(bank.readiness):
-        with columns[i % 2]:
-            values[q.key] = _readiness(q)
-            slots[f"team.{q.key}"] = st.empty()
+    for pair in _pairs(bank.readiness):
+        for column, q in zip(st.columns(2), pair, strict=False):
+            with column:
+                values[q.key] = _readiness(q)
+                slots[f"team.{q.key}"] = st.empty()
     return values
 
 
@@ -242,11 +249,10 @@ def render_export(assessment: Assessment | None) -> None:
     """Download buttons for the current answers, offered only when they are valid."""
     st.markdown("**Export these answers**")
     disabled = assessment is None
-    left, right, rest = st.columns([1, 1, 3])
-    for column, fmt, mime in ((left, "json", "application/json"), (right, "yaml", "application/yaml")):
-        with column:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        for fmt, mime in (("json", "application/json"), ("yaml", "application/yaml")):
             st.download_button(f"Download {fmt.upper()}", data=dump_assessment(assessment, fmt) if assessment else "",
                                file_name=f"assessment.{fmt}", mime=mime, key=f"a.export_{fmt}",
-                               disabled=disabled, on_click="ignore")
-    if disabled:
-        rest.caption("Fix the answers marked in red to export them.")
+                               disabled=disabled, on_click="ignore", icon=":material/download:")
+        if disabled:
+            st.caption("Fix the answers marked in red to export them.")

@@ -63,7 +63,7 @@ def render_contributions(recommendation: Recommendation) -> None:
     st.caption("Every score is 50 points plus the drivers below. Hover a bar for its reason.")
     st.altair_chart(contributions_chart(recommendation), width="content")
     for score in recommendation.ranked:
-        with st.expander(f"{score.architecture.label}: {score.score:g} points, every reason"):
+        with st.expander(f"{score.architecture.label}: {score.score:.1f} points, every reason"):
             rows = [{"Points": c.points, "Driver": driver_label(c.driver), "Reason": c.reason}
                     for c in score.contributions]
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
@@ -92,8 +92,7 @@ def render_flip_points(recommendation: Recommendation) -> None:
         st.write(f"No single answer in the tried range changes the top choice: {recommendation.top.label} stays "
                  "first whichever one of the key answers you move on its own.")
         return
-    for flip in recommendation.flip_points:
-        st.markdown(f"- {flip.text}")
+    st.markdown("\n".join(f"- {flip.text}" for flip in recommendation.flip_points))
 
 
 def render_roadmap(recommendation: Recommendation) -> None:

@@ -1,0 +1,178 @@
+"""Browser test: the real app under `streamlit run`, driven in Chromium through Playwright.
+
+One journey a tech lead takes: start from the content-generation startup preset, change an answer,
+get the recommendation (a monolith), save it, find it under Saved assessments, reopen it and see the
+answers back. No page may show a Streamlit exception. Run with ``pytest -m browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+SERVER_START_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 30_000  # a cold first run imports pandas and altair and migrates the database
+VIEWPORT = {"width": 1400, "height": 2400}
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode} before it served {url}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S} s")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> Path:
+    """The system Chromium; missing is a failure on CI and a skip on a developer machine."""
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port with its own database; killed after the tests."""
+    database = tmp_path_factory.mktemp("browser-db") / "planner.db"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+@pytest.fixture
+def page(chromium_path: Path, server_url: str) -> Iterator[object]:
+    """A fresh Chromium page (a new Streamlit session) on the app's default page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=UI_TIMEOUT_MS)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport=VIEWPORT)
+            tab.set_default_timeout(UI_TIMEOUT_MS)
+            tab.goto(server_url)
+            yield tab
+        finally:
+            browser.close()
+
+
+def settle(page: object) -> None:
+    """Wait until Streamlit has finished the current script run and shows no exception."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.wait_for_timeout(300)  # let a triggered rerun start before waiting for it to end
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def nav(page: object, name: str) -> None:
+    """Follow a sidebar link, as a user switches pages (a URL change would start a new session)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+    settle(page)
+
+
+def test_startup_journey_recommend_save_reopen(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    expect(page.get_by_role("heading", name="Assess your generative-AI platform")).to_be_visible()
+    expect(page.locator('[data-testid="stRadio"]')).to_have_count(6)
+    settle(page)
+
+    page.get_by_role("combobox", name="Preset").click()
+    page.get_by_role("option", name="Content-generation startup").click()
+    settle(page)
+    page.get_by_role("button", name="Load preset").click()
+    settle(page)
+    expect(page.get_by_text("Loaded the preset “Content-generation startup”")).to_be_visible()
+    expect(page.get_by_label("Project name", exact=True)).to_have_value("Content-generation startup")
+
+    mean = page.get_by_label("Mean traffic (requests/s)", exact=True)
+    mean.fill("0.75")
+    mean.press("Enter")
+    settle(page)
+    label = page.get_by_label("Label", exact=True)
+    label.fill("Browser run")
+    label.press("Enter")
+    settle(page)
+
+    page.get_by_role("button", name="Get recommendation").click()
+    settle(page)
+    expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible()
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("Monolith")
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-results.png"), full_page=True)
+
+    page.get_by_role("button", name="Save assessment").click()
+    settle(page)
+    expect(page.get_by_text("Saved as assessment #1")).to_be_visible()
+
+    nav(page, "Assess")
+    settle(page)
+    page.get_by_role("combobox", name="Preset").click()
+    page.get_by_role("option", name="Blank start").click()
+    settle(page)
+    page.get_by_role("button", name="Load preset").click()
+    settle(page)
+    expect(page.get_by_label("Mean traffic (requests/s)", exact=True)).to_have_value("5.0")
+
+    nav(page, "Saved assessments")
+    settle(page)
+    expect(page.get_by_role("heading", name="Saved assessments", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Open on the Assess page").click()
+    settle(page)
+    expect(page.get_by_text("Reopened saved assessment #1")).to_be_visible()
+    expect(page.get_by_label("Project name", exact=True)).to_have_value("Content-generation startup")
+    expect(page.get_by_label("Label", exact=True)).to_have_value("Browser run")
+    expect(page.get_by_label("Mean traffic (requests/s)", exact=True)).to_have_value("0.75")
+    expect(page.get_by_label("Engineers on the product", exact=True)).to_have_value("4")
