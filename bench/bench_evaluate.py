@@ -1,0 +1,91 @@
+"""Speed and memory of ``planner.engine.evaluate``, and of the simulation it rests on.
+
+Prints one ``name=value`` line per figure, each followed where one exists by its target:
+
+- ``evaluate_default_median_s``: median wall-clock seconds of ``evaluate`` on the blank preset over
+  ``DEFAULT_RUNS`` runs, after one warm-up run (imports and catalog loading excluded); target <= 2;
+- ``evaluate_chatbot_median_s``: the same for the chatbot preset (a 70B model at 180 requests/s),
+  over ``CHATBOT_RUNS`` runs;
+- ``sim_visits_per_s``, ``bare_simpy_visits_per_s``, ``sim_to_bare_ratio``: ``simulate`` on one M/M/c
+  pool against the shortest bare-simpy M/M/c model in the same process, same requests, measured by
+  bench/bench_simulation.py's functions (best of its ``REPEATS``); target ratio >= 0.5;
+- ``peak_rss_mb``: the process's peak resident set size (``resource.getrusage`` ru_maxrss), read at
+  the end, so it covers the imports, every evaluation and the simulations; target <= 300.
+
+Run from the repository root: ``python bench/bench_evaluate.py``.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# The repository root, for `planner`; bench_simulation sits next to this script, on the path already.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_simulation import (
+    MMC_REQUESTS,
+    MMC_SERVERS,
+    MMC_SERVICE_S,
+    MMC_UTILISATION,
+    MMC_WARMUP,
+    REPEATS,
+    SEED,
+    bare_mmc_visits_per_s,
+    sim_mmc_visits_per_s,
+)
+
+from planner.engine import evaluate
+from planner.files import load_presets
+from planner.models import Assessment
+
+DEFAULT_RUNS = 5
+CHATBOT_RUNS = 3
+EVALUATE_DEFAULT_TARGET_S = 2.0
+SIM_TO_BARE_TARGET = 0.5
+PEAK_RSS_TARGET_MB = 300.0
+KB_PER_MB = 1024.0  # Linux reports ru_maxrss in kilobytes
+
+
+def median_evaluate_s(assessment: Assessment, runs: int) -> float:
+    """Median seconds of ``evaluate`` over ``runs`` runs, after one untimed warm-up run."""
+    evaluate(assessment)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        evaluate(assessment)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KB_PER_MB
+
+
+def main() -> None:
+    presets = load_presets()
+    default_s = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
+    print(f"evaluate_default_median_s={default_s:.3f}")
+    print(f"evaluate_default_target_s={EVALUATE_DEFAULT_TARGET_S:g}")
+    chatbot_s = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
+    print(f"evaluate_chatbot_median_s={chatbot_s:.3f}")
+
+    sim = max(sim_mmc_visits_per_s() for _ in range(REPEATS))
+    rate = MMC_UTILISATION * MMC_SERVERS / MMC_SERVICE_S
+    bare = max(bare_mmc_visits_per_s(MMC_REQUESTS + MMC_WARMUP, MMC_SERVERS, rate, 1.0 / MMC_SERVICE_S, SEED)
+               for _ in range(REPEATS))
+    print(f"sim_visits_per_s={sim:.0f}")
+    print(f"bare_simpy_visits_per_s={bare:.0f}")
+    print(f"sim_to_bare_ratio={sim / bare:.2f}")
+    print(f"sim_to_bare_target={SIM_TO_BARE_TARGET:g}")
+
+    print(f"peak_rss_mb={peak_rss_mb():.0f}")
+    print(f"peak_rss_target_mb={PEAK_RSS_TARGET_MB:g}")
+
+
+if __name__ == "__main__":
+    main()
