@@ -44,6 +44,8 @@ TPOT_SAFETY = 0.85  # share of the per-token budget the chosen batch may use (qu
 CPU_WAIT_SHARE_OF_TTFT = 0.02  # p95 queue wait allowed per CPU step, as a share of the TTFT target
 Z95 = 1.6449  # standard normal 95th percentile
 MIN_RATE_SHARE = 0.05  # an hour's rate never drops below this share of the mean
+MAX_STRETCH = 1e6  # beyond this the quiet hours are at the floor already
+STRETCH_BISECTIONS = 60  # halvings of the stretch interval: far below float precision of the rates
 SIM_REQUESTS = 3000  # measured requests per confirming simulation
 SIM_WARMUP = 300  # requests discarded before measuring
 MAX_CONFIRM_ROUNDS = 5  # simulations per architecture before giving up on the targets
@@ -96,12 +98,27 @@ def traffic_profile(shape: str) -> tuple[float, ...]:
 
 
 def hourly_rates(assessment: Assessment) -> tuple[float, ...]:
-    """Requests/s for each hour: the shape stretched to the assessed mean and peak."""
+    """Requests/s for each hour: the shape stretched so its busiest hour is the peak and its mean the mean.
+
+    Rate of hour h, relative to the mean: r_h = max(MIN_RATE_SHARE, peak/mean - s x (top - p_h)), where
+    p is the shape and top its busiest hour. The mean of r falls as the stretch s grows, so bisection
+    finds the s that gives a mean of 1. A shape too flat to reach the peak even with quiet hours at
+    the floor keeps the floor (its mean is then a little above the answer).
+    """
     w = assessment.workload
     profile = traffic_profile(w.traffic_shape.value)
-    top = max(profile)
-    stretch = (w.peak_requests_per_s / w.mean_requests_per_s - 1.0) / (top - 1.0) if top > 1.0 else 0.0
-    return tuple(max(MIN_RATE_SHARE, 1.0 + stretch * (p - 1.0)) * w.mean_requests_per_s for p in profile)
+    top, ratio = max(profile), w.peak_requests_per_s / w.mean_requests_per_s
+
+    def rates(stretch: float) -> list[float]:
+        return [max(MIN_RATE_SHARE, ratio - stretch * (top - p)) for p in profile]
+
+    low, high = 0.0, 1.0
+    while sum(rates(high)) / HOURS_PER_DAY > 1.0 and high < MAX_STRETCH:
+        high *= 2.0
+    for _ in range(STRETCH_BISECTIONS):
+        mid = (low + high) / 2.0
+        low, high = (mid, high) if sum(rates(mid)) / HOURS_PER_DAY > 1.0 else (low, mid)
+    return tuple(r * w.mean_requests_per_s for r in rates(high))
 
 
 def lognormal_quantile(mean: float, cv: float, z: float = Z95) -> float:
@@ -197,10 +214,10 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
     per_instance = option.replicas_per_instance
 
     def gpu_instances(rate: float, vcpus_needed: int = 0) -> int:
-        replicas = max(floor, _replicas_for(rate, option, factor))
-        by_gpu = math.ceil(replicas / per_instance)
+        # The availability floor counts instances: replicas sharing a host fail together.
+        by_gpu = math.ceil(_replicas_for(rate, option, factor) / per_instance)
         by_cpu = math.ceil(vcpus_needed / option.instance.vcpus) if vcpus_needed else 0
-        return max(by_gpu, by_cpu)
+        return max(floor, by_gpu, by_cpu)
 
     def vcpus(rate: float, steps: tuple[str, ...]) -> int:
         return sum(cpu_workers(rate, cpu_ms[s], assessment, constants) for s in steps if s != INFERENCE)
@@ -212,7 +229,7 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
             hourly = tuple(gpu_instances(r, vcpus(r, cpu_steps)) for r in ahead)
             peak = gpu_instances(assessment.workload.peak_requests_per_s,
                                  vcpus(assessment.workload.peak_requests_per_s, cpu_steps))
-            minimum = math.ceil(floor / per_instance)
+            minimum = floor
         else:
             hourly = tuple(max(cpu_floor, vcpus(r, unit.components)) for r in ahead)
             peak = max(cpu_floor, vcpus(assessment.workload.peak_requests_per_s, unit.components))

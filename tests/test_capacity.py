@@ -68,10 +68,8 @@ def test_traffic_profile_has_mean_one(shape):
     assert sum(profile) / HOURS_PER_DAY == pytest.approx(1.0, rel=1e-12)
 
 
-# With a 3x peak, the steady and business-hours curves must be stretched so far that their quietest
-# hours would go negative; hourly_rates clips them at MIN_RATE_SHARE and the mean drifts up
-# (blank preset: 6.26 and 6.11 requests/s instead of 5). 1.5x needs no clipping for any shape.
-CLIPPED = pytest.mark.xfail(strict=True, reason="hourly_rates clips quiet hours and loses the mean (engine bug)")
+# With a 3x peak, the steady and business-hours curves are stretched so far that their quietest
+# hours reach the MIN_RATE_SHARE floor; the mean must still hold (it once drifted to 6.26 req/s for 5).
 
 
 @pytest.mark.parametrize(("shape", "peak_ratio"), [
@@ -79,8 +77,8 @@ CLIPPED = pytest.mark.xfail(strict=True, reason="hourly_rates clips quiet hours 
     (TrafficShape.BUSINESS_HOURS, 1.5),
     (TrafficShape.SPIKY, 1.5),
     (TrafficShape.SPIKY, 3.0),
-    pytest.param(TrafficShape.STEADY, 3.0, marks=CLIPPED),
-    pytest.param(TrafficShape.BUSINESS_HOURS, 3.0, marks=CLIPPED),
+    (TrafficShape.STEADY, 3.0),
+    (TrafficShape.BUSINESS_HOURS, 3.0),
 ])
 def test_hourly_rates_keep_the_mean_and_hit_the_peak(shape, peak_ratio):
     mean = 5.0
