@@ -10,7 +10,8 @@ import altair as alt
 import pandas as pd
 
 from planner.questions import load_question_bank
-from planner.results import Recommendation
+from planner.models import Assessment
+from planner.results import Evaluation, Recommendation
 
 TOWARD_COLOR = "#2e7d32"  # green: the driver pushes toward the architecture
 AGAINST_COLOR = "#c62828"  # red: the driver pushes away from it
@@ -65,3 +66,71 @@ def contributions_chart(recommendation: Recommendation) -> alt.FacetChart:
                                                                           labelFontWeight="bold",
                                                                           labelOrient="top")),
     ).resolve_scale(y="independent")
+
+
+# Estimates ------------------------------------------------------------------------------------------
+
+CATEGORY_ORDER = ("GPU", "CPU", "Platform", "People")
+CATEGORY_COLORS = ("#1f77b4", "#9ecae1", "#ff7f0e", "#7f7f7f")
+PERCENTILE_ORDER = ("p50", "p95", "p99")
+ESTIMATE_CHART_HEIGHT_PX = 220
+
+
+def cost_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, cost category) with its monthly USD."""
+    rows = [{"architecture": e.architecture.label, "category": category, "monthly_usd": usd}
+            for e in evaluation.estimates.values() for category, usd in e.cost.as_dict().items()]
+    return pd.DataFrame(rows, columns=["architecture", "category", "monthly_usd"])
+
+
+def cost_chart(evaluation: Evaluation) -> alt.Chart:
+    """Stacked horizontal bars of monthly cost by category, one bar per architecture."""
+    frame = cost_frame(evaluation)
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
+        x=alt.X("sum(monthly_usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
+        color=alt.Color("category:N", title="Category",
+                        scale=alt.Scale(domain=list(CATEGORY_ORDER), range=list(CATEGORY_COLORS))),
+        order=alt.Order("category_rank:Q"),
+        tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("category:N", title="Category"),
+                 alt.Tooltip("monthly_usd:Q", title="USD per month", format="$,.0f")],
+    ).transform_calculate(
+        category_rank=f"indexof({list(CATEGORY_ORDER)}, datum.category)",
+    ).properties(height=ESTIMATE_CHART_HEIGHT_PX)
+
+
+def latency_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, metric, percentile) with the value and its 95 % interval, ms."""
+    rows = []
+    for e in evaluation.estimates.values():
+        for metric, stats in (("TTFT", e.ttft), ("End-to-end", e.e2e)):
+            for name, value, ci in (("p50", stats.p50_ms, stats.p50_ci_ms), ("p95", stats.p95_ms, stats.p95_ci_ms),
+                                    ("p99", stats.p99_ms, stats.p99_ci_ms)):
+                rows.append({"architecture": e.architecture.label, "metric": metric, "percentile": name,
+                             "ms": value, "low_ms": ci[0], "high_ms": ci[1]})
+    return pd.DataFrame(rows, columns=["architecture", "metric", "percentile", "ms", "low_ms", "high_ms"])
+
+
+def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetChart:
+    """Points with 95 % interval bars for p50/p95/p99 per architecture; the p95 targets as red rules."""
+    frame = latency_frame(evaluation)
+    targets = pd.DataFrame([{"metric": "TTFT", "target_ms": assessment.workload.p95_ttft_ms},
+                            {"metric": "End-to-end", "target_ms": assessment.workload.p95_e2e_ms}])
+    frame = frame.merge(targets, on="metric")
+    base = alt.Chart(frame).encode(
+        y=alt.Y("architecture:N", title=None),
+        yOffset=alt.YOffset("percentile:N", sort=list(PERCENTILE_ORDER)),
+        color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER)),
+    )
+    points = base.mark_point(filled=True, size=60).encode(
+        x=alt.X("ms:Q", title="ms"),
+        tooltip=[alt.Tooltip("architecture:N"), alt.Tooltip("percentile:N"), alt.Tooltip("ms:Q", format=",.0f"),
+                 alt.Tooltip("low_ms:Q", title="95 % CI low", format=",.0f"),
+                 alt.Tooltip("high_ms:Q", title="95 % CI high", format=",.0f")],
+    )
+    bars = base.mark_rule().encode(x="low_ms:Q", x2="high_ms:Q")
+    target = alt.Chart(frame).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(
+        x="target_ms:Q", tooltip=[alt.Tooltip("target_ms:Q", title="p95 target (ms)", format=",.0f")])
+    return alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6, width=420).facet(
+        row=alt.Row("metric:N", title=None, sort=["TTFT", "End-to-end"]),
+    ).resolve_scale(x="independent")

@@ -110,11 +110,13 @@ def render_start(top: DeltaGenerator) -> None:
                              help="A file exported from this page, or written by hand in the same format (at most "
                                   f"{MAX_FILE_BYTES // 1024} kB).")
     notice = state.pop_notice()
-    if notice is not None:
-        show = top.success if notice.kind == "success" else top.error
-        show(notice.text)
-        if len(notice.field_errors) > 1:
-            top.markdown("\n".join(f"- {sentence}" for sentence in notice.field_errors.values()))
+    if notice is None:
+        return
+    if notice.kind == "success":
+        top.success(notice.text)
+        return
+    details = "".join(f"\n- {s}" for s in notice.field_errors.values()) if len(notice.field_errors) > 1 else ""
+    top.error(f"{notice.text}\n\nYour current answers are unchanged.{details}")
 
 
 def _on_upload() -> None:
@@ -242,7 +244,16 @@ def show_errors(error: InputError, slots: Slots, summary: DeltaGenerator) -> Non
         if slot is not None:
             placed.setdefault(slot, []).append(sentence)
     for slot, texts in placed.items():
-        slots[slot].error("\n\n".join(texts))
+        slots[slot].error("\n\n".join(_beside(slot, t) for t in texts))
+
+
+def _beside(path: str, sentence: str) -> str:
+    # Beside its widget a sentence need not repeat the widget's label.
+    label = load_question_bank().labels().get(path.rsplit(".", 1)[-1], "")
+    if label and sentence.startswith(f"{label}: "):
+        rest = sentence[len(label) + 2:]
+        return rest[:1].upper() + rest[1:]
+    return sentence
 
 
 def render_export(assessment: Assessment | None) -> None:

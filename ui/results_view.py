@@ -50,11 +50,12 @@ def render_headline(assessment: Assessment, recommendation: Recommendation) -> N
 def render_ranking(recommendation: Recommendation) -> None:
     """The three architectures with their scores, best first."""
     st.subheader("Ranking")
-    rows = [{"Rank": i, "Architecture": s.architecture.label, "Score": s.score,
-             "Strongest reason": max(s.contributions, key=lambda c: c.points).reason if s.contributions else ""}
-            for i, s in enumerate(recommendation.ranked, start=1)]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={"Score": st.column_config.NumberColumn(format="%.1f")})
+    rows = []
+    for rank, score in enumerate(recommendation.ranked, start=1):
+        biggest = max(score.contributions, key=lambda c: abs(c.points), default=None)
+        rows.append({"Rank": rank, "Architecture": score.architecture.label, "Score": f"{score.score:.1f}",
+                     "Biggest factor": f"{biggest.points:+.1f}: {biggest.reason}" if biggest else ""})
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")  # a table wraps the long reasons
 
 
 def render_contributions(recommendation: Recommendation) -> None:
@@ -64,12 +65,9 @@ def render_contributions(recommendation: Recommendation) -> None:
     st.altair_chart(contributions_chart(recommendation), width="content")
     for score in recommendation.ranked:
         with st.expander(f"{score.architecture.label}: {score.score:.1f} points, every reason"):
-            rows = [{"Points": c.points, "Driver": driver_label(c.driver), "Reason": c.reason}
+            rows = [{"Points": f"{c.points:+.2f}", "Driver": driver_label(c.driver), "Reason": c.reason}
                     for c in score.contributions]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                         column_config={"Points": st.column_config.NumberColumn(format="%+.2f", width="small"),
-                                        "Driver": st.column_config.TextColumn(width="medium"),
-                                        "Reason": st.column_config.TextColumn(width="large")})
+            st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
 
 
 def render_gaps(recommendation: Recommendation) -> None:

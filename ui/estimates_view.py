@@ -1,0 +1,184 @@
+"""The Estimates section of the Results page: cost, latency, fleet, assumptions, and what-if controls.
+
+Every number comes from one ``planner.engine.evaluate`` call (cached by the assessment's content);
+the what-if controls build a changed copy of the assessment, validated like typed answers, and
+evaluate that instead. Nothing here computes an estimate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner.catalog import load_gpus, load_llms
+from planner.charts import cost_chart, latency_chart
+from planner.engine import evaluate, list_assumptions
+from planner.errors import InputError, PlannerError
+from planner.models import Assessment, PricingOption
+from planner.results import Evaluation
+from planner.validation import validate_assessment
+
+WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
+PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evaluate(assessment_json: str) -> Evaluation:
+    return evaluate(Assessment.model_validate_json(assessment_json))
+
+
+def evaluation_for(assessment: Assessment) -> Evaluation | None:
+    """The evaluation of an assessment with a progress indicator, or None after showing why it failed."""
+    try:
+        with st.spinner("Sizing and simulating the three architectures…"):
+            return _evaluate(assessment.model_dump_json())
+    except PlannerError as exc:
+        st.error(f"No estimate for these answers: {exc}")
+        return None
+
+
+def _apply(assessment: Assessment, changes: dict[str, Any]) -> Assessment:
+    data = assessment.model_dump(mode="json")
+    for path, value in changes.items():
+        if path == "assumption_overrides":
+            data["assumption_overrides"] = {**data["assumption_overrides"], **value}
+            continue
+        section, field = path.split(".")
+        data[section][field] = value
+    return validate_assessment(data)
+
+
+def what_if(assessment: Assessment) -> Assessment:
+    """What-if controls; returns the assessment to show (the answers, or a changed copy of them)."""
+    changes: dict[str, Any] = st.session_state.get(WHATIF_KEY, {})
+    w = assessment.workload
+    with st.expander("What if… (change traffic, tokens, model, GPU, pricing or any assumption)",
+                     expanded=bool(changes)):
+        with st.form("whatif.form", border=False):
+            c1, c2, c3 = st.columns(3)
+            factor = c1.number_input("Traffic multiplier (mean and peak)", min_value=0.01, max_value=1000.0,
+                                     value=float(changes.get("traffic_factor", 1.0)), step=0.5, key="whatif.traffic")
+            tokens_in = c2.number_input("Mean input tokens", min_value=1, max_value=1_000_000, step=100,
+                                        value=int(changes.get("workload.mean_input_tokens", w.mean_input_tokens)),
+                                        key="whatif.input_tokens")
+            tokens_out = c3.number_input("Mean output tokens", min_value=1, max_value=1_000_000, step=50,
+                                         value=int(changes.get("workload.mean_output_tokens", w.mean_output_tokens)),
+                                         key="whatif.output_tokens")
+            c4, c5, c6 = st.columns(3)
+            llms = load_llms()
+            model = c4.selectbox("Model", list(llms), format_func=lambda k: llms[k].name, key="whatif.model",
+                                 index=list(llms).index(changes.get("workload.model_id", w.model_id)))
+            gpus = c5.multiselect("GPU types", list(load_gpus()), key="whatif.gpus",
+                                  default=changes.get("workload.gpu_types", list(w.gpu_types)),
+                                  placeholder="Any GPU")
+            options = [p.value for p in PricingOption]
+            pricing = c6.selectbox("Pricing", options, format_func=PRICING_LABELS.__getitem__, key="whatif.pricing",
+                                   index=options.index(changes.get("workload.pricing", w.pricing.value)))
+            overrides = _assumption_editor(assessment, changes.get("assumption_overrides", {}))
+            apply_col, reset_col = st.columns([1, 5])
+            applied = apply_col.form_submit_button("Re-evaluate", type="primary")
+            reset = reset_col.form_submit_button("Back to my answers")
+        if reset:
+            st.session_state.pop(WHATIF_KEY, None)
+            st.rerun()
+        if applied:
+            changes = {"traffic_factor": factor,
+                       "workload.mean_requests_per_s": w.mean_requests_per_s * factor,
+                       "workload.peak_requests_per_s": w.peak_requests_per_s * factor,
+                       "workload.mean_input_tokens": int(tokens_in), "workload.mean_output_tokens": int(tokens_out),
+                       "workload.model_id": model, "workload.gpu_types": gpus, "workload.pricing": pricing,
+                       "assumption_overrides": overrides}
+            try:
+                _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
+            except InputError as exc:
+                for sentence in exc.field_errors.values() or [str(exc)]:
+                    st.error(sentence)
+                return assessment
+            st.session_state[WHATIF_KEY] = changes
+    if not changes:
+        return assessment
+    try:
+        variant = _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
+    except InputError as exc:
+        st.error(str(exc))
+        return assessment
+    st.warning("Showing a **what-if** variant of your answers. Use *Back to my answers* to return.")
+    return variant
+
+
+def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dict[str, float]:
+    """An editable table of every assumption; returns the values that differ from the defaults."""
+    try:
+        rows = list_assumptions(assessment)
+    except PlannerError:
+        return current
+    defaults = {a.key: a.value for a in list_assumptions(assessment.model_copy(update={"assumption_overrides": {}}))}
+    frame = pd.DataFrame([{"key": a.key, "value": current.get(a.key, a.value), "unit": a.unit,
+                           "description": a.description} for a in rows])
+    st.caption("Assumptions: edit a value to override it in this what-if (sources are listed under Estimates).")
+    edited = st.data_editor(frame, key="whatif.assumptions", hide_index=True, width="stretch",
+                            disabled=["key", "unit", "description"],
+                            column_config={"value": st.column_config.NumberColumn("value", format="%.4g")})
+    out = {}
+    for row in edited.itertuples():
+        if pd.notna(row.value) and float(row.value) != defaults.get(str(row.key)):
+            out[str(row.key)] = float(row.value)
+    return out
+
+
+def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
+    """Cost and latency per architecture, the fleet, and the assumptions behind them."""
+    st.subheader("Estimates at peak and per month")
+    rows = []
+    w = assessment.workload
+    for estimate in evaluation.estimates.values():
+        rows.append({
+            "Architecture": estimate.architecture.label,
+            "Monthly cost": f"${estimate.monthly_cost_usd:,.0f}",
+            "p95 TTFT (ms)": f"{estimate.ttft.p95_ms:,.0f}",
+            "p95 end-to-end (ms)": f"{estimate.e2e.p95_ms:,.0f}",
+            "Meets targets": "yes" if estimate.meets_targets else "no",
+            "Deployables": estimate.deployable_units,
+            "Network hops": estimate.network_hops,
+            "Hop latency (ms)": f"{estimate.hop_latency_ms:.1f}",
+        })
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+    st.caption(f"{evaluation.model_name}; targets p95 TTFT {w.p95_ttft_ms:g} ms, p95 end-to-end "
+               f"{w.p95_e2e_ms:g} ms at {w.peak_requests_per_s:g} requests/s peak. Latencies are simulated "
+               f"(seed {evaluation.seed}) with 95 % confidence intervals.")
+    cost_col, latency_col = st.columns(2)
+    with cost_col:
+        st.markdown("**Monthly cost by category**")
+        st.altair_chart(cost_chart(evaluation), width="stretch")
+    with latency_col:
+        st.markdown("**Latency at peak (p50 / p95 / p99, 95 % CI)**")
+        st.altair_chart(latency_chart(evaluation, assessment), width="stretch")
+    for estimate in evaluation.estimates.values():
+        for note in estimate.notes:
+            st.warning(f"{estimate.architecture.label}: {note}")
+    with st.expander("Fleet per architecture"):
+        fleet = [{"Architecture": e.architecture.label, "Unit": f.unit, "Runs": ", ".join(f.components),
+                  "Instance": f"{f.provider} {f.instance}" if f.kind == "gpu" else f.instance,
+                  "GPU": f"{f.gpus_per_replica} x {f.gpu}" if f.gpu else "", "At peak": f.replicas_peak,
+                  "Minimum": f.replicas_min, "Day mean": f.replicas_mean, "$/h each": f.usd_per_replica_hour,
+                  "Monthly $": round(f.monthly_usd)} for e in evaluation.estimates.values() for f in e.fleet]
+        st.dataframe(pd.DataFrame(fleet), hide_index=True, width="stretch")
+        st.caption("GPU units count instances; CPU units count one-vCPU workers. The monolith runs its CPU "
+                   "steps on the GPU hosts, so it scales everything together.")
+    with st.expander("Cost lines: every dollar with its formula"):
+        lines = [{"Architecture": e.architecture.label, "Category": c.category, "Item": c.item,
+                  "Formula": c.formula, "Monthly $": round(c.monthly_usd, 2)}
+                 for e in evaluation.estimates.values() for c in e.cost_lines]
+        st.dataframe(pd.DataFrame(lines), hide_index=True, width="stretch")
+    with st.expander("Assumptions, with sources and dates"):
+        table = [{"Key": a.key, "Value": a.value, "Unit": a.unit, "What it is": a.description,
+                  "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
+                 for a in evaluation.assumptions]
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        prices = {(f.provider, f.instance): f for e in evaluation.estimates.values() for f in e.fleet
+                  if f.kind == "gpu"}
+        st.dataframe(pd.DataFrame([{"Instance": f"{p} {i}", "$/h": f.usd_per_replica_hour, "Source": f.price_source,
+                                    "As of": f.price_as_of} for (p, i), f in prices.items()]),
+                     hide_index=True, width="stretch")
