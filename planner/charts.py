@@ -9,8 +9,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from planner.questions import load_question_bank
 from planner.models import Assessment
+from planner.questions import load_question_bank
 from planner.results import Evaluation, Recommendation
 
 TOWARD_COLOR = "#2e7d32"  # green: the driver pushes toward the architecture
@@ -118,7 +118,7 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
                             {"metric": "End-to-end", "target_ms": assessment.workload.p95_e2e_ms}])
     frame = frame.merge(targets, on="metric")
     base = alt.Chart(frame).encode(
-        y=alt.Y("architecture:N", title=None),
+        y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
         yOffset=alt.YOffset("percentile:N", sort=list(PERCENTILE_ORDER)),
         color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER)),
     )

@@ -37,13 +37,15 @@ def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem
                 provider=row.provider, region=row.region, gpu=row.gpu, gpus_per_replica=row.gpu_count,
                 vcpus_per_replica=row.vcpus, replicas_peak=unit.peak, replicas_min=unit.minimum,
                 replicas_mean=round(mean, 2), usd_per_replica_hour=plan.option.price_usd_h,
-                monthly_usd=mean * hours * plan.option.price_usd_h))
+                monthly_usd=mean * hours * plan.option.price_usd_h, price_source=row.source,
+                price_as_of=row.as_of))
         else:
             items.append(FleetItem(
                 unit=unit.name, components=unit.components, kind="cpu", instance="1 vCPU worker",
                 provider="any", region="any", vcpus_per_replica=1, replicas_peak=unit.peak,
                 replicas_min=unit.minimum, replicas_mean=round(mean, 2), usd_per_replica_hour=vcpu_price,
-                monthly_usd=mean * hours * vcpu_price))
+                monthly_usd=mean * hours * vcpu_price, price_source="data/assumptions.yaml cpu.vcpu_hour_usd",
+                price_as_of=""))
     return tuple(items)
 
 

@@ -77,6 +77,12 @@ def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple
     return tuple(rows)
 
 
+def list_assumptions(assessment: Assessment) -> tuple[AssumptionUsed, ...]:
+    """The constants an evaluation of this assessment would use (raises InputError on a bad override)."""
+    _, serving = resolve_constants(assessment)
+    return assumptions_used(assessment, serving)
+
+
 def _priced_instances(assessment: Assessment, instances: Sequence[InstancePrice]) -> list[tuple[InstancePrice, float]]:
     w = assessment.workload
     out = []

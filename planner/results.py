@@ -46,6 +46,8 @@ class FleetItem(Record):
     replicas_mean: float = Field(description="Average replicas over the day with autoscaling.")
     usd_per_replica_hour: float
     monthly_usd: float
+    price_source: str = Field(default="", description="Where the hourly price comes from.")
+    price_as_of: str = ""
 
 
 class CostBreakdown(Record):
