@@ -272,3 +272,25 @@ def test_contributions_chart_has_one_bar_per_contribution() -> None:
     spec = contributions_chart(recommendation).to_dict()
     assert spec["facet"]["row"]["field"] == "panel"
     assert {t["field"] for t in spec["spec"]["encoding"]["tooltip"]} >= {"reason", "points"}
+
+
+def test_saving_under_a_new_name_renames_the_answers_too(app: AppTest, temp_database: str) -> None:
+    get_recommendation(app)
+    app.text_input(key="r.project").input("Renamed project")
+    app.text_input(key="r.label").input("")
+    app.button[0].click().run()
+    assert not app.exception
+    assert [r.project for r in saved_rows(temp_database)] == ["Renamed project"]
+    assert app.metric[0].value == "Monolith"  # the recommendation still matches the answers
+    go(app, ASSESS)
+    assert app.text_input(key="a.project").value == "Renamed project"
+    assert app.text_input(key="a.label").value == ""
+
+
+def test_an_empty_project_name_is_not_saved(app: AppTest, temp_database: str) -> None:
+    get_recommendation(app)
+    app.text_input(key="r.project").input("   ")
+    app.button[0].click().run()
+    assert not app.exception
+    assert "Project" in app.error[0].value
+    assert saved_rows(temp_database) == []
