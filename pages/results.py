@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import results_view, state
+from ui import estimates_view, results_view, state
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()
@@ -16,11 +16,15 @@ if assessment is None:
     st.page_link("pages/assess.py", label="Go to Assess", icon=":material/edit_note:")
     st.stop()
 
-recommendation = results_view.recommendation_for(assessment)
-results_view.render_headline(assessment, recommendation)
+shown = estimates_view.what_if(assessment)
+evaluation = estimates_view.evaluation_for(shown)
+recommendation = results_view.recommendation_for(shown, evaluation)
+results_view.render_headline(shown, recommendation)
+if evaluation is not None:
+    estimates_view.render_estimates(shown, evaluation)
 results_view.render_ranking(recommendation)
 results_view.render_contributions(recommendation)
 results_view.render_gaps(recommendation)
 results_view.render_flip_points(recommendation)
 results_view.render_roadmap(recommendation)
-results_view.render_save_form(assessment, recommendation)
+results_view.render_save_form(shown, recommendation, evaluation)

@@ -252,7 +252,7 @@ def flip_points(assessment: Assessment, evaluation: Evaluation | None = None) ->
                 direction = "Raising" if value > current else "Lowering"
                 out.append(FlipPoint(
                     key=key, label=label, current=current, threshold=value, new_top=new_top,
-                    text=f"{direction} {label.lower()} from {current:g} to {value:g} would make "
+                    text=f"{direction} “{label}” from {current:g} to {value:g} would make "
                          f"{new_top.label} the top choice."))
                 break
     return out
@@ -270,17 +270,18 @@ def _roadmap(top: Architecture, assessment: Assessment, flips: list[FlipPoint],
     triggers.append(RevisitTrigger(
         key="workload.peak_requests_per_s", op=">=", threshold=peak_threshold,
         text=f"Peak traffic ≥ {peak_threshold:g} requests/s (now {w.peak_requests_per_s:g}): re-size the fleet"))
-    next_gaps = "; ".join(f"{g.label} to level {g.required}" for g in gaps[:3]) or "none"
+    next_gaps = "; ".join(f"{g.label} to level {g.required}" for g in gaps[:3])
+    raise_gaps = f"Raise {next_gaps}." if next_gaps else "No readiness gaps stand in the way."
     extract = next((f for f in flips if f.new_top is not Architecture.MONOLITH), None)
-    when = extract.text.rstrip(".").replace(" would make", " makes") if extract else (
-        "model updates become weekly or more, or a second team starts shipping")
+    when = (f"“{extract.label}” reaches {extract.threshold:g} (now {extract.current:g})" if extract
+            else "model updates become weekly or more, or a second team starts shipping")
     if top is Architecture.MONOLITH:
         stages = [
             RoadmapStage(title="Now: a modular monolith",
                          detail="One deployable with inference behind an internal interface and one "
                                 "pipeline; keep module boundaries clean so parts can be extracted later."),
             RoadmapStage(title="Prepare: close the readiness gaps for a hybrid",
-                         detail=f"Raise {next_gaps}."),
+                         detail=raise_gaps),
             RoadmapStage(title="Next: extract inference (hybrid)",
                          detail=f"Split inference into its own GPU service when {when}."),
         ]
@@ -290,7 +291,7 @@ def _roadmap(top: Architecture, assessment: Assessment, flips: list[FlipPoint],
                          detail="Scale GPU inference on queue depth apart from the CPU core; ship model "
                                 "updates with rolling deploys of the inference service only."),
             RoadmapStage(title="Prepare: readiness for more services",
-                         detail=f"Raise {next_gaps}."),
+                         detail=raise_gaps),
             RoadmapStage(title="Later: split steps with their own cadence",
                          detail="Extract a step into its own service when a separate team owns it or its "
                                 "deploys outpace the core's."),
@@ -298,7 +299,7 @@ def _roadmap(top: Architecture, assessment: Assessment, flips: list[FlipPoint],
     else:
         stages = [
             RoadmapStage(title="First: close the readiness gaps",
-                         detail=f"Before splitting, raise {next_gaps}."),
+                         detail=f"Before splitting: {raise_gaps[0].lower()}{raise_gaps[1:]}"),
             RoadmapStage(title="Then: one service per step, inference first",
                          detail="Extract inference, then the steps with their own teams or cadence; "
                                 "canary each model update on live metrics."),

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner import store
 from planner.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
+from planner.engine import evaluate
 from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.scoring import recommend
 from ui import state
@@ -92,8 +93,53 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
     assert [t.value for t in app.title] == ["Recommendation"]
     assert app.metric[0].value == top
     assert recommend(load_presets()[preset]).top.label == top
-    assert app.subheader.values[:2] == ["Ranking", "Why: what pushes each architecture up or down"]
-    assert len(app.get("vega_lite_chart")) == 1
+    assert app.subheader.values[:3] == ["Estimates at peak and per month", "Ranking",
+                                        "Why: what pushes each architecture up or down"]
+    assert len(app.get("vega_lite_chart")) == 3  # cost, latency, contributions
+
+
+def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:
+    """The estimates table (the first table on Results) by architecture."""
+    frame = at.table[0].value
+    return {row["Architecture"]: row for row in frame.to_dict("records")}
+
+
+def test_results_show_the_engines_numbers(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    get_recommendation(app)
+    evaluation = evaluate(load_presets()["content_startup"])
+    rows = estimate_rows(app)
+    for estimate in evaluation.estimates.values():
+        row = rows[estimate.architecture.label]
+        assert row["Monthly cost"] == f"${estimate.monthly_cost_usd:,.0f}"
+        assert row["p95 TTFT (ms)"] == f"{estimate.ttft.p95_ms:,.0f}"
+        assert row["Network hops"] == estimate.network_hops
+    assert any("$" in c.reason for s in recommend(load_presets()["content_startup"], evaluation).ranked
+               for c in s.contributions)
+
+
+def test_what_if_re_evaluates_and_goes_back(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    get_recommendation(app)
+    before = estimate_rows(app)["Monolith"]["Monthly cost"]
+    app.number_input(key="whatif.traffic").set_value(20.0)
+    app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()
+    assert not app.exception, app.exception
+    assert any("what-if" in w.value for w in app.warning)
+    after = estimate_rows(app)["Monolith"]["Monthly cost"]
+    assert after != before
+    app.button(key="FormSubmitter:whatif.form-Back to my answers").click().run()
+    assert estimate_rows(app)["Monolith"]["Monthly cost"] == before
+
+
+def test_what_if_with_an_impossible_model_explains_why(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    get_recommendation(app)
+    app.selectbox(key="whatif.model").set_value("llama-3.1-405b")
+    app.multiselect(key="whatif.gpus").set_value(["L4"])
+    app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()
+    assert not app.exception, app.exception
+    assert any("No estimate for these answers" in e.value for e in app.error)
 
 
 def test_results_say_when_no_flip_point_exists(app: AppTest) -> None:
@@ -191,12 +237,14 @@ def test_save_then_reopen_restores_every_answer(app: AppTest, temp_database: str
     app.text_area(key="a.notes").input("Reopen me exactly.").run()
     get_recommendation(app)
     app.text_input(key="r.label").input("Review 1")
-    app.button[0].click().run()
+    app.button(key="FormSubmitter:save-Save assessment").click().run()
     assert not app.exception
     assert app.success[0].value.startswith("Saved as assessment #1 ")
     expected = answers(app)
     assert expected["label"] == "Review 1"
     assert [r.label for r in saved_rows(temp_database)] == ["Review 1"]
+    stored = store.load_assessment(store.get_engine(temp_database), assessment_id=1)
+    assert set(stored.results) == {"recommendation", "evaluation"}  # the estimates are kept with the answers
 
     go(app, ASSESS)
     load_preset(app, "blank")  # overwrite everything before reopening
@@ -278,7 +326,7 @@ def test_saving_under_a_new_name_renames_the_answers_too(app: AppTest, temp_data
     get_recommendation(app)
     app.text_input(key="r.project").input("Renamed project")
     app.text_input(key="r.label").input("")
-    app.button[0].click().run()
+    app.button(key="FormSubmitter:save-Save assessment").click().run()
     assert not app.exception
     assert [r.project for r in saved_rows(temp_database)] == ["Renamed project"]
     assert app.metric[0].value == "Monolith"  # the recommendation still matches the answers
@@ -290,7 +338,7 @@ def test_saving_under_a_new_name_renames_the_answers_too(app: AppTest, temp_data
 def test_an_empty_project_name_is_not_saved(app: AppTest, temp_database: str) -> None:
     get_recommendation(app)
     app.text_input(key="r.project").input("   ")
-    app.button[0].click().run()
+    app.button(key="FormSubmitter:save-Save assessment").click().run()
     assert not app.exception
     assert "Project" in app.error[0].value
     assert saved_rows(temp_database) == []

@@ -14,7 +14,7 @@ from planner import store
 from planner.charts import contributions_chart, driver_label
 from planner.errors import InputError, StoreError
 from planner.models import Architecture, Assessment
-from planner.results import Recommendation
+from planner.results import Evaluation, Recommendation
 from planner.scoring import recommend
 from planner.validation import validate_assessment
 from ui import db, state
@@ -27,13 +27,14 @@ CONFIDENCE_WORDS = {
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _recommend(assessment_json: str) -> Recommendation:
-    return recommend(Assessment.model_validate_json(assessment_json))
+def _recommend(assessment_json: str, evaluation_json: str) -> Recommendation:
+    evaluation = Evaluation.model_validate_json(evaluation_json) if evaluation_json else None
+    return recommend(Assessment.model_validate_json(assessment_json), evaluation)
 
 
-def recommendation_for(assessment: Assessment) -> Recommendation:
-    """The recommendation for a validated assessment (cached by its content)."""
-    return _recommend(assessment.model_dump_json())
+def recommendation_for(assessment: Assessment, evaluation: Evaluation | None = None) -> Recommendation:
+    """The recommendation for a validated assessment and its estimates (cached by their content)."""
+    return _recommend(assessment.model_dump_json(), evaluation.model_dump_json() if evaluation else "")
 
 
 def render_headline(assessment: Assessment, recommendation: Recommendation) -> None:
@@ -102,7 +103,8 @@ def render_roadmap(recommendation: Recommendation) -> None:
     st.markdown("\n".join(f"- {t.text}" for t in recommendation.triggers))
 
 
-def render_save_form(assessment: Assessment, recommendation: Recommendation) -> None:
+def render_save_form(assessment: Assessment, recommendation: Recommendation,
+                     evaluation: Evaluation | None = None) -> None:
     """Save the assessment and its recommendation under a project name and label."""
     st.subheader("Save this assessment")
     with st.form("save", border=True):
@@ -111,15 +113,24 @@ def render_save_form(assessment: Assessment, recommendation: Recommendation) -> 
         label = right.text_input("Label", value=assessment.label, key="r.label", max_chars=120)
         submitted = st.form_submit_button("Save assessment", type="primary", icon=":material/save:")
     if submitted:
-        save(assessment, recommendation, project=project, label=label)
+        save(assessment, recommendation, evaluation, project=project, label=label)
 
 
-def save(assessment: Assessment, recommendation: Recommendation, *, project: str, label: str) -> None:
+def results_document(recommendation: Recommendation, evaluation: Evaluation | None) -> dict:
+    """What is stored with an assessment: the recommendation and, when computed, the estimates."""
+    document = {"recommendation": recommendation.model_dump(mode="json")}
+    if evaluation is not None:
+        document["evaluation"] = evaluation.model_dump(mode="json")
+    return document
+
+
+def save(assessment: Assessment, recommendation: Recommendation, evaluation: Evaluation | None = None, *,
+         project: str, label: str) -> None:
     """Validate the name and label, save, and report the new id (or the reason it failed)."""
     try:
         named = validate_assessment({**assessment.model_dump(mode="json"), "project": project, "label": label})
         assessment_id = store.save_assessment(
-            db.engine(), assessment=named, results={"recommendation": recommendation.model_dump(mode="json")},
+            db.engine(), assessment=named, results=results_document(recommendation, evaluation),
             recommended=recommendation.top.value, app_version=planner.__version__)
     except (InputError, StoreError) as exc:
         st.error(str(exc))
