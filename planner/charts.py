@@ -73,6 +73,8 @@ def contributions_chart(recommendation: Recommendation) -> alt.FacetChart:
 CATEGORY_ORDER = ("GPU", "CPU", "Platform", "People")
 CATEGORY_COLORS = ("#1f77b4", "#9ecae1", "#ff7f0e", "#7f7f7f")
 PERCENTILE_ORDER = ("p50", "p95", "p99")
+PERCENTILE_COLORS = ("#9ecae1", "#3182bd", "#08306b")  # light to dark blue; red is the target rule
+LATENCY_PANEL_WIDTH_PX = 300
 ESTIMATE_CHART_HEIGHT_PX = 220
 
 
@@ -120,7 +122,8 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
     base = alt.Chart(frame).encode(
         y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
         yOffset=alt.YOffset("percentile:N", sort=list(PERCENTILE_ORDER)),
-        color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER)),
+        color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER),
+                        scale=alt.Scale(domain=list(PERCENTILE_ORDER), range=list(PERCENTILE_COLORS))),
     )
     points = base.mark_point(filled=True, size=60).encode(
         x=alt.X("ms:Q", title="ms"),
@@ -131,6 +134,6 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
     bars = base.mark_rule().encode(x="low_ms:Q", x2="high_ms:Q")
     target = alt.Chart(frame).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(
         x="target_ms:Q", tooltip=[alt.Tooltip("target_ms:Q", title="p95 target (ms)", format=",.0f")])
-    return alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6, width=420).facet(
+    return alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6, width=LATENCY_PANEL_WIDTH_PX).facet(
         row=alt.Row("metric:N", title=None, sort=["TTFT", "End-to-end"]),
     ).resolve_scale(x="independent")
