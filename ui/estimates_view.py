@@ -167,6 +167,13 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         st.dataframe(pd.DataFrame(fleet), hide_index=True, width="stretch")
         st.caption("GPU units count instances; CPU units count one-vCPU workers. The monolith runs its CPU "
                    "steps on the GPU hosts, so it scales everything together.")
+    with st.expander("Utilisation and queueing per component at peak (simulated)"):
+        loads = [{"Architecture": e.architecture.label, "Component": s.station,
+                  "Utilisation": f"{s.utilisation:.0%}", "Mean wait (ms)": round(s.mean_wait_ms, 2),
+                  "p95 wait (ms)": round(s.p95_wait_ms, 2)} for e in evaluation.estimates.values() for s in e.stations]
+        st.dataframe(pd.DataFrame(loads), hide_index=True, width="stretch")
+        st.caption("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait "
+                   "runs from arrival to admission into a batch.")
     with st.expander("Cost lines: every dollar with its formula"):
         lines = [{"Architecture": e.architecture.label, "Category": c.category, "Item": c.item,
                   "Formula": c.formula, "Monthly $": round(c.monthly_usd, 2)}
