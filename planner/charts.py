@@ -134,6 +134,8 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
     bars = base.mark_rule().encode(x="low_ms:Q", x2="high_ms:Q")
     target = alt.Chart(frame).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(
         x="target_ms:Q", tooltip=[alt.Tooltip("target_ms:Q", title="p95 target (ms)", format=",.0f")])
-    return alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6, width=LATENCY_PANEL_WIDTH_PX).facet(
+    panel = alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6,
+                                                       width=LATENCY_PANEL_WIDTH_PX)
+    return panel.facet(
         row=alt.Row("metric:N", title=None, sort=["TTFT", "End-to-end"]),
     ).resolve_scale(x="independent")
