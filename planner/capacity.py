@@ -34,7 +34,7 @@ from planner.models import Architecture, Assessment, InstancePrice, LlmSpec
 from planner.queueing import min_servers_for_wait
 from planner.serving import ReplicaModel, ServingConstants, plan_replica
 from planner.simulation import CpuStation, Hop, InferenceStation, SimulationInput, SimulationResult, simulate
-from planner.topology import INFERENCE, Topology
+from planner.topology import INFERENCE, Topology, mesh_extra_ms
 
 SHAPES_FILE = Path(__file__).resolve().parent.parent / "data" / "traffic_shapes.yaml"
 HOURS_PER_DAY = 24
@@ -246,9 +246,8 @@ def _simulation_input(topology: Topology, assessment: Assessment, option: Infere
                       workers: dict[str, int], constants: dict[str, float], seed: int) -> SimulationInput:
     w = assessment.workload
     cpu_ms = {c.name: c.cpu_ms_per_request for c in w.pipeline}
-    extra = constants["mesh.per_hop_ms"] if (
-        topology.architecture is Architecture.MICROSERVICES and constants["mesh.enabled"] >= 0.5) else 0.0
-    hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"], extra_ms=extra)
+    hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
+              extra_ms=mesh_extra_ms(topology.architecture, constants))
     replica, context = option.replica, w.mean_input_tokens + w.mean_output_tokens
     stations: list[CpuStation | InferenceStation] = []
     for stage in topology.stages:

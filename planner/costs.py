@@ -18,7 +18,7 @@ from planner.capacity import HOURS_PER_DAY, FleetPlan, hourly_rates
 from planner.models import Architecture, Assessment
 from planner.results import CostBreakdown, CostLine, FleetItem
 from planner.scoring import readiness_shortfall
-from planner.topology import Topology
+from planner.topology import Topology, uses_mesh
 
 SECONDS_PER_HOUR = 3600.0
 VCPUS_PER_CPU_HOST = 4  # CPU services pack onto 4-vCPU hosts (the cpu.vcpu_hour_usd instance)
@@ -78,7 +78,7 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
             category="CPU", item="serialising service-to-service calls",
             formula=f"{mean_rps:.3g} req/s x {hops} hops x {c['network.hop_cpu_ms']:g} ms CPU x {hours:g} h x "
                     f"${vcpu_price:g}/vCPU-h", monthly_usd=hop_vcpu * hours * vcpu_price))
-    if arch is Architecture.MICROSERVICES and c["mesh.enabled"] >= 0.5:
+    if uses_mesh(arch, c):
         # Each hop passes two sidecar proxies; Istio's figure is per 1000 requests/s through one proxy.
         sidecar_vcpu = c["mesh.sidecar_vcpu_per_1000_rps"] * mean_rps / 1000.0 * 2 * hops
         lines.append(CostLine(

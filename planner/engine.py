@@ -19,7 +19,7 @@ from planner.models import Architecture, Assessment, InstancePrice
 from planner.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.simulation import LatencyStats
-from planner.topology import build_topology
+from planner.topology import build_topology, hop_median_ms
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
 SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
@@ -140,9 +140,6 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
         plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds)
         cost, lines = estimate_cost(plan, topology, assessment, constants)
         sim = plan.simulation
-        per_hop = constants["network.hop_median_ms"] + (
-            constants["mesh.per_hop_ms"] if architecture is Architecture.MICROSERVICES
-            and constants["mesh.enabled"] >= 0.5 else 0.0)
         notes = []
         meets_ttft = _meets(sim.ttft.p95_ms, sim.ttft.p95_ci_ms, w.p95_ttft_ms)
         meets_e2e = _meets(sim.e2e.p95_ms, sim.e2e.p95_ci_ms, w.p95_e2e_ms)
@@ -153,7 +150,8 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
                          "confidence interval of it.")
         estimates[architecture] = ArchitectureEstimate(
             architecture=architecture, deployable_units=len(topology.units), network_hops=topology.network_hops,
-            hop_latency_ms=topology.network_hops * per_hop, fleet=fleet_items(plan, constants), cost=cost,
+            hop_latency_ms=topology.network_hops * hop_median_ms(architecture, constants),
+            fleet=fleet_items(plan, constants), cost=cost,
             cost_lines=lines, ttft=_latency(sim.ttft), e2e=_latency(sim.e2e),
             meets_ttft_target=meets_ttft, meets_e2e_target=meets_e2e,
             slo_miss_share=sim.slo_miss_share,

@@ -29,7 +29,7 @@ from planner.results import (
     RevisitTrigger,
     RoadmapStage,
 )
-from planner.topology import build_topology
+from planner.topology import build_topology, hop_median_ms
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "scoring.yaml"
 
@@ -65,10 +65,7 @@ def _hop_latency_ms(architecture: Architecture, assessment: Assessment) -> tuple
     topology = build_topology(architecture, assessment.workload)
     constants = {k: a.value for k, a in load_assumptions().items()}
     constants.update(assessment.assumption_overrides)
-    per_hop = constants["network.hop_median_ms"]
-    if architecture is Architecture.MICROSERVICES and constants["mesh.enabled"] >= 0.5:
-        per_hop += constants["mesh.per_hop_ms"]
-    return topology.network_hops, topology.network_hops * per_hop
+    return topology.network_hops, topology.network_hops * hop_median_ms(architecture, constants)
 
 
 def _facts(assessment: Assessment) -> dict[str, Any]:

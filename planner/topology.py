@@ -64,6 +64,21 @@ class Topology:
         return after + int(self.return_hop)
 
 
+def uses_mesh(architecture: Architecture, constants: dict[str, float]) -> bool:
+    """Whether an architecture's hops pass a service mesh (microservices, when ``mesh.enabled``)."""
+    return architecture is Architecture.MICROSERVICES and constants["mesh.enabled"] >= 0.5
+
+
+def mesh_extra_ms(architecture: Architecture, constants: dict[str, float]) -> float:
+    """Latency the service mesh's proxies add to each hop, ms (0 without a mesh)."""
+    return constants["mesh.per_hop_ms"] if uses_mesh(architecture, constants) else 0.0
+
+
+def hop_median_ms(architecture: Architecture, constants: dict[str, float]) -> float:
+    """Median latency of one hop: the network median plus any mesh overhead, ms."""
+    return constants["network.hop_median_ms"] + mesh_extra_ms(architecture, constants)
+
+
 def build_topology(architecture: Architecture, workload: WorkloadProfile) -> Topology:
     """The units and request order of one architecture for a workload's pipeline."""
     before = tuple(c.name for c in workload.pipeline if not c.after_inference)
