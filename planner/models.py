@@ -195,6 +195,9 @@ class Assessment(StrictModel):
     assumption_overrides: dict[str, float] = Field(
         default_factory=dict, description="Named engine constants replaced by the user (see data/)."
     )
+    price_list: str | None = Field(
+        default=None, min_length=1, max_length=120, description="A saved price list's name; None: data/instances.csv."
+    )
 
 
 # Catalog records (rows of data/ files) -------------------------------------------------------------
