@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import MetaData
 from streamlit.testing.v1 import AppTest
 
 from planner import store
 
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
 APP_TIMEOUT_S = 30  # first runs import pandas/altair and migrate a new SQLite file
 
 # `streamlit run app.py` puts the app's folder on sys.path, which makes the `ui` package importable;
@@ -38,3 +41,34 @@ def app(temp_database: str) -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database, one param per backend; add "postgresql" to run on PLANNER_TEST_PG_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'planner.db').as_posix()}"
+        store.dispose_engines()
+        return
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{POSTGRES_URL_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set (.ci/run starts a PostgreSQL server and sets it)")
+    drop_everything(url)
+    yield url
+    store.dispose_engines()
+    drop_everything(url)
+
+
+def drop_everything(url: str) -> None:
+    """Leave a shared PostgreSQL test database empty, including Alembic's version table."""
+    engine = store.create_store_engine(url)
+    try:
+        with engine.begin() as conn:
+            # Reflect rather than use Base.metadata: tables of every feature module and Alembic's own.
+            tables = MetaData()
+            tables.reflect(conn)
+            tables.drop_all(conn)
+    finally:
+        engine.dispose()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,8 +34,6 @@ from planner.store import (
     save_assessment,
 )
 
-POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
-
 RESULTS = {
     "recommendation": {"architecture": "hybrid", "scores": {"monolith": 0.4, "hybrid": 0.7}},
     "evaluation": {"monthly_cost_usd": 12_345.5, "p95_ttft_ms": 840.0, "fleet": [{"gpu": "H100", "count": 2}]},
@@ -61,35 +57,6 @@ def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
             availability_target_pct=99.5,
         ),
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database, one param per backend; add "postgresql" to run on PLANNER_TEST_PG_URL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{(tmp_path / 'planner.db').as_posix()}"
-        dispose_engines()
-        return
-    url = os.environ.get(POSTGRES_URL_ENV)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{POSTGRES_URL_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set (.ci/run starts a PostgreSQL server and sets it)")
-    drop_everything(url)
-    yield url
-    dispose_engines()
-    drop_everything(url)
-
-
-def drop_everything(url: str) -> None:
-    """Leave a shared PostgreSQL test database empty, including Alembic's version table."""
-    engine = create_store_engine(url)
-    try:
-        with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
