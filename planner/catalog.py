@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -101,18 +102,34 @@ def _read_text(source: Path | str | bytes, name: str) -> str:
     return source.removeprefix("\ufeff")
 
 
-def read_csv_records(
-    path_or_text: Path | str | bytes,
+@dataclass(frozen=True)
+class CsvProblem:
+    """One problem of a CSV file: where (data row, column) and what, with pydantic's details when it has them.
+
+    ``row`` is the 1-based data row (the header is not counted), None for the header or the whole file;
+    ``kind`` is pydantic's error type or one of "missing_columns", "unknown_columns", "repeated_columns",
+    "cells", "duplicate"; ``value`` is the cell text at fault (None when there is none).
+    """
+
+    row: int | None
+    column: str | None
+    kind: str
+    message: str
+    value: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def scan_csv_records(
+    text: str,
     model: type[M],
     *,
-    name: str,
     key: Callable[[M], Hashable] | None = None,
-) -> list[M]:
-    """Validate every row of a CSV (a Path, uploaded bytes or CSV text) as ``model``; empty cells: None."""
-    reader = csv.reader(io.StringIO(_read_text(path_or_text, name), newline=""))
+) -> tuple[list[M], list[CsvProblem]]:
+    """The valid rows of CSV text as ``model`` and every problem found (header problems stop the scan)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
-        raise CatalogError(f"{name}: the file is empty; expected a header row of column names")
+        return [], [CsvProblem(None, None, "empty", "the file is empty; expected a header row of column names")]
     columns = [cell.strip() for cell in header]
 
     fields = model.model_fields
@@ -122,43 +139,66 @@ def read_csv_records(
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     header_problems = []
     if missing:
-        header_problems.append(f"{name}: missing column(s) {', '.join(missing)}")
+        header_problems.append(CsvProblem(None, None, "missing_columns", f"missing column(s) {', '.join(missing)}",
+                                          context={"columns": missing}))
     if unknown:
-        header_problems.append(
-            f"{name}: unknown column(s) {', '.join(c or '(blank)' for c in unknown)}; "
-            f"expected {', '.join(fields)}"
-        )
+        header_problems.append(CsvProblem(
+            None, None, "unknown_columns",
+            f"unknown column(s) {', '.join(c or '(blank)' for c in unknown)}; expected {', '.join(fields)}",
+            context={"columns": unknown}))
     if repeated:
-        header_problems.append(f"{name}: repeated column(s) {', '.join(repeated)}")
-    _raise_problems(name, header_problems)
+        header_problems.append(CsvProblem(None, None, "repeated_columns",
+                                          f"repeated column(s) {', '.join(repeated)}", context={"columns": repeated}))
+    if header_problems:
+        return [], header_problems
 
     records: list[M] = []
-    problems: list[str] = []
+    problems: list[CsvProblem] = []
     seen: dict[Hashable, int] = {}
     for row_number, cells in enumerate(reader, start=1):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (and all-empty rows spreadsheets export) carry no data
         if len(cells) != len(columns):
-            problems.append(
-                f"{name} row {row_number}: has {len(cells)} cells but the header has {len(columns)} columns"
-            )
+            problems.append(CsvProblem(row_number, None, "cells",
+                                       f"has {len(cells)} cells but the header has {len(columns)} columns"))
             continue
         values = {col: cell.strip() for col, cell in zip(columns, cells, strict=True) if cell.strip()}
         try:
             record = model.model_validate(values)
         except ValidationError as exc:
             for error in exc.errors():
-                field, message = _describe_error(error)
-                problems.append(f"{_where(name, f'row {row_number}', field)}: {message}")
+                column, message = _describe_error(error)
+                problems.append(CsvProblem(row_number, column, str(error.get("type", "")), message,
+                                           values.get(column) if column else None, dict(error.get("ctx") or {})))
             continue
         identity: Hashable = key(record) if key else tuple(sorted(values.items()))
         if identity in seen:
             what = f" ({_format_key(identity)})" if key else ""
-            problems.append(f"{name} row {row_number}: duplicate of row {seen[identity]}{what}")
+            problems.append(CsvProblem(row_number, None, "duplicate", f"duplicate of row {seen[identity]}{what}",
+                                       context={"first_row": seen[identity]}))
             continue
         seen[identity] = row_number
         records.append(record)
-    _raise_problems(name, problems)
+    return records, problems
+
+
+def format_problem(name: str, problem: CsvProblem) -> str:
+    """A problem as the catalogs report it: ``data/gpus.csv row 3, field bandwidth_tb_s: message``."""
+    if problem.row is None:
+        return f"{name}: {problem.message}"
+    return f"{_where(name, f'row {problem.row}', problem.column)}: {problem.message}"
+
+
+def read_csv_records(
+    path_or_text: Path | str | bytes,
+    model: type[M],
+    *,
+    name: str,
+    key: Callable[[M], Hashable] | None = None,
+) -> list[M]:
+    """Validate every row of a CSV (a Path, uploaded bytes or CSV text) as ``model``; empty cells: None."""
+    records, problems = scan_csv_records(_read_text(path_or_text, name), model, key=key)
+    _raise_problems(name, [format_problem(name, p) for p in problems])
     return records
 
 
