@@ -6,25 +6,36 @@ rows never leave this module. The first ``get_engine()`` for a URL migrates the 
 Alembic revision, so a new SQLite file or an empty PostgreSQL database needs no set-up.
 
 An assessment row keeps the validated inputs (``Assessment`` as JSON), the full results the caller
-passes (evaluation, recommendation, pricing snapshot: any JSON-serialisable dict), the recommended
-architecture for listings, and the app version that produced it.
+passes (evaluation, recommendation: any JSON-serialisable dict), the recommended architecture for
+listings, the app version that produced it, and (from revision 0002_history) the instance price rows
+its evaluation used, its revisit-by date and the roadmap's revisit triggers. Rows saved before 0002
+have none of the three and still load.
+
+Projects are created, renamed and archived here; an archived project keeps its assessments but takes
+no new ones. Every write retries a few times when SQLite reports a busy database, so concurrent
+writers never see "database is locked". Project exports (JSON) round-trip through ``export_project``
+and ``import_project``; an import is all or nothing, and assessments already present are skipped.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import (
     CheckConstraint,
     Connection,
+    Date,
     DateTime,
     Dialect,
     Engine,
@@ -40,16 +51,18 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from planner.errors import StoreError
-from planner.models import Assessment
+from planner.models import Assessment, InstancePrice
+from planner.results import RevisitTrigger
 from planner.settings import database_url, normalize_database_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -58,6 +71,14 @@ POSTGRES_MIGRATION_LOCK = 4_517_001  # advisory lock key: one app instance migra
 MAX_LIST_LIMIT = 1_000  # rows per listing
 NAME_MAX_CHARS = 120  # project names and labels, as in Assessment
 SHORT_TEXT_MAX_CHARS = 40  # architecture names and app versions
+WRITE_ATTEMPTS = 8  # a write that finds SQLite busy (beyond the busy timeout) is retried this often
+RETRY_BASE_DELAY_S = 0.05  # first back-off between attempts; doubles each time, with jitter
+MAX_SNAPSHOT_ROWS = 5_000  # instance price rows kept with one assessment
+EXPORT_FORMAT = "genai-architecture-planner/project"  # the "format" of a project export file
+EXPORT_VERSION = 1
+MAX_EXPORT_ASSESSMENTS = 1_000  # assessments in one project export
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -122,6 +143,10 @@ class AssessmentRow(Base):
     recommended: Mapped[str] = mapped_column(String(SHORT_TEXT_MAX_CHARS))
     app_version: Mapped[str] = mapped_column(String(SHORT_TEXT_MAX_CHARS))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Revision 0002_history; NULL on rows saved before it.
+    price_snapshot_json: Mapped[str | None] = mapped_column(Text, default=None)
+    revisit_by: Mapped[date | None] = mapped_column(Date, default=None)
+    triggers_json: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 # What the repository returns -----------------------------------------------------------------------
@@ -141,10 +166,17 @@ class AssessmentSummary(BaseModel):
 
 
 class StoredAssessment(AssessmentSummary):
-    """A saved assessment in full: its summary, the re-validated inputs and the stored results."""
+    """A saved assessment in full: its summary, the re-validated inputs and the stored results.
+
+    ``assessment.project`` is the project's current name (it may have been renamed since the save).
+    ``price_snapshot`` is None and ``triggers`` empty for assessments saved before revision 0002.
+    """
 
     assessment: Assessment
     results: dict[str, Any]
+    price_snapshot: tuple[InstancePrice, ...] | None = None
+    revisit_by: date | None = None
+    triggers: tuple[RevisitTrigger, ...] = ()
 
 
 class ProjectSummary(BaseModel):
@@ -156,6 +188,47 @@ class ProjectSummary(BaseModel):
     archived: bool
     assessment_count: int
     last_assessed_at: datetime | None
+
+
+class ImportReport(BaseModel):
+    """What an import did: the project it filled, the new assessment ids and how many were already there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    project: str
+    created_project: bool
+    imported_ids: tuple[int, ...]
+    skipped_duplicates: int
+
+
+class ExportedAssessment(BaseModel):
+    """One assessment in a project export file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(default="", max_length=NAME_MAX_CHARS)
+    created_at: datetime
+    app_version: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    recommended: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    inputs: dict[str, Any]
+    results: dict[str, Any]
+    price_snapshot: list[InstancePrice] | None = Field(default=None, max_length=MAX_SNAPSHOT_ROWS)
+    revisit_by: date | None = None
+    triggers: list[RevisitTrigger] = Field(default_factory=list, max_length=100)
+
+
+class ProjectExport(BaseModel):
+    """A project export file: the project and every assessment in it, oldest first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["genai-architecture-planner/project"]
+    version: int = Field(ge=1, le=EXPORT_VERSION)
+    exported_at: datetime
+    app_version: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    project: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
+    archived: bool = False
+    assessments: list[ExportedAssessment] = Field(min_length=1, max_length=MAX_EXPORT_ASSESSMENTS)
 
 
 # Engines and migrations ------------------------------------------------------------------------------
@@ -243,31 +316,51 @@ def migrate(engine: Engine) -> None:
 
 
 def save_assessment(
-    engine: Engine, *, assessment: Assessment, results: dict[str, Any], recommended: str, app_version: str
+    engine: Engine,
+    *,
+    assessment: Assessment,
+    results: dict[str, Any],
+    recommended: str,
+    app_version: str,
+    price_snapshot: list[InstancePrice] | tuple[InstancePrice, ...] | None = None,
+    revisit_by: date | None = None,
+    triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
 ) -> int:
-    """Save an assessment and its results under its project (created if new); return the new id."""
+    """Save an assessment and its results under its project (created if new); return the new id.
+
+    ``price_snapshot`` is the list of instance price rows the evaluation used, ``revisit_by`` the date
+    by which to re-assess and ``triggers`` the conditions that call for an earlier re-assessment.
+    An archived project takes no new assessments (StoreError).
+    """
     checked = _validated(assessment)
     inputs_json = json.dumps(checked.model_dump(mode="json"), ensure_ascii=False)
     results_json = _results_json(results)
     recommended = _short_text("recommended architecture", recommended)
     app_version = _short_text("app version", app_version)
-    now = datetime.now(UTC)
-    try:
-        with Session(engine) as session, session.begin():
-            row = AssessmentRow(
-                project_id=_project_id(session, name=checked.project, now=now),
-                label=checked.label,
-                inputs_json=inputs_json,
-                results_json=results_json,
-                recommended=recommended,
-                app_version=app_version,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-    except SQLAlchemyError as exc:
-        raise StoreError(f"The assessment could not be saved, nothing was written: {_reason(exc)}") from exc
+    snapshot_json = _snapshot_json(price_snapshot)
+    triggers_json = _triggers_json(triggers)
+    if revisit_by is not None and (not isinstance(revisit_by, date) or isinstance(revisit_by, datetime)):
+        raise StoreError("The revisit-by date must be a date (YYYY-MM-DD).")
+
+    def write(session: Session) -> int:
+        now = datetime.now(UTC)
+        row = AssessmentRow(
+            project_id=_project_id(session, name=checked.project, now=now, for_saving=True),
+            label=checked.label,
+            inputs_json=inputs_json,
+            results_json=results_json,
+            recommended=recommended,
+            app_version=app_version,
+            created_at=now,
+            price_snapshot_json=snapshot_json,
+            revisit_by=revisit_by,
+            triggers_json=triggers_json,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+    return _write(engine, write, failure="The assessment could not be saved, nothing was written")
 
 
 def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200) -> list[AssessmentSummary]:
@@ -289,9 +382,18 @@ def list_assessments(engine: Engine, *, project: str | None = None, limit: int =
     return [AssessmentSummary.model_validate(r._asdict()) for r in rows]
 
 
+_FULL_COLUMNS = (
+    AssessmentRow.inputs_json,
+    AssessmentRow.results_json,
+    AssessmentRow.price_snapshot_json,
+    AssessmentRow.revisit_by,
+    AssessmentRow.triggers_json,
+)
+
+
 def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
     """One saved assessment with its inputs re-validated and its results as stored."""
-    stmt = _joined(select(*_summary_columns())).add_columns(AssessmentRow.inputs_json, AssessmentRow.results_json)
+    stmt = _joined(select(*_summary_columns())).add_columns(*_FULL_COLUMNS)
     try:
         with Session(engine) as session:
             found = session.execute(stmt.where(AssessmentRow.id == assessment_id)).first()
@@ -299,8 +401,40 @@ def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
         raise StoreError(f"Saved assessment {assessment_id} could not be read: {_reason(exc)}") from exc
     if found is None:
         raise StoreError(f"No saved assessment with id {assessment_id}")
-    fields = found._asdict()
+    return _stored(found._asdict())
+
+
+def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> list[StoredAssessment]:
+    """A project's saved assessments in full, oldest first (the newest ``limit`` of them)."""
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValueError(f'"limit" must be between 1 and {MAX_LIST_LIMIT}.')
+    stmt = (
+        _joined(select(*_summary_columns()))
+        .add_columns(*_FULL_COLUMNS)
+        .where(ProjectRow.name == project)
+        .order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
+        .limit(limit)
+    )
+    try:
+        with Session(engine) as session:
+            if session.scalar(select(ProjectRow.id).where(ProjectRow.name == project)) is None:
+                raise StoreError(f"No project named “{project}”.")
+            rows = session.execute(stmt).all()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"The assessments of “{project}” could not be read: {_reason(exc)}") from exc
+    return [_stored(r._asdict()) for r in reversed(rows)]
+
+
+def latest_assessment(engine: Engine, *, project: str) -> StoredAssessment | None:
+    """The project's newest saved assessment, or None when it has none; unknown project -> StoreError."""
+    found = project_assessments(engine, project=project, limit=1)
+    return found[0] if found else None
+
+
+def _stored(fields: dict[str, Any]) -> StoredAssessment:
+    assessment_id = fields["id"]
     inputs_json, results_json = fields.pop("inputs_json"), fields.pop("results_json")
+    snapshot_json, triggers_json = fields.pop("price_snapshot_json"), fields.pop("triggers_json")
     try:
         assessment = Assessment.model_validate_json(inputs_json)
     except ValidationError as exc:
@@ -308,11 +442,21 @@ def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
             f"Saved assessment {assessment_id} no longer matches the current input format "
             f"({exc.error_count()} problem(s), first: {_first_error(exc)})"
         ) from exc
+    if assessment.project != fields["project"]:  # the project was renamed after this save
+        assessment = assessment.model_copy(update={"project": fields["project"]})
     try:
         results = json.loads(results_json)
-    except ValueError as exc:
-        raise StoreError(f"The results of saved assessment {assessment_id} are damaged: {exc}") from exc
-    return StoredAssessment(**fields, assessment=assessment, results=results)
+        snapshot = (
+            None
+            if snapshot_json is None
+            else tuple(InstancePrice.model_validate(r) for r in json.loads(snapshot_json))
+        )
+        triggers = tuple(RevisitTrigger.model_validate(t) for t in json.loads(triggers_json or "[]"))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"The stored results of saved assessment {assessment_id} are damaged: {exc}") from exc
+    return StoredAssessment(
+        **fields, assessment=assessment, results=results, price_snapshot=snapshot, triggers=triggers
+    )
 
 
 def list_projects(engine: Engine) -> list[ProjectSummary]:
@@ -338,18 +482,205 @@ def list_projects(engine: Engine) -> list[ProjectSummary]:
 
 def delete_assessment(engine: Engine, *, assessment_id: int) -> None:
     """Delete one saved assessment; its project stays. Unknown id -> StoreError."""
-    try:
-        with Session(engine) as session, session.begin():
-            deleted = session.execute(
-                delete(AssessmentRow).where(AssessmentRow.id == assessment_id).returning(AssessmentRow.id)
-            ).first()
-            if deleted is None:
-                raise StoreError(f"No saved assessment with id {assessment_id}")
-    except SQLAlchemyError as exc:
-        raise StoreError(f"Saved assessment {assessment_id} could not be deleted: {_reason(exc)}") from exc
+
+    def write(session: Session) -> None:
+        deleted = session.execute(
+            delete(AssessmentRow).where(AssessmentRow.id == assessment_id).returning(AssessmentRow.id)
+        ).first()
+        if deleted is None:
+            raise StoreError(f"No saved assessment with id {assessment_id}")
+
+    _write(engine, write, failure=f"Saved assessment {assessment_id} could not be deleted")
+
+
+def create_project(engine: Engine, *, name: str) -> str:
+    """Create an empty project; return its name as stored (trimmed). A taken name -> StoreError."""
+    clean = project_name(name)
+
+    def write(session: Session) -> str:
+        if session.scalar(select(ProjectRow.id).where(ProjectRow.name == clean)) is not None:
+            raise StoreError(f"A project named “{clean}” already exists.")
+        session.add(ProjectRow(name=clean, created_at=datetime.now(UTC), archived=False))
+        session.flush()
+        return clean
+
+    return _write(engine, write, failure=f"The project “{clean}” could not be created")
+
+
+def rename_project(engine: Engine, *, name: str, new_name: str) -> str:
+    """Give a project a new name; its assessments follow. Unknown or taken names -> StoreError."""
+    clean = project_name(new_name)
+
+    def write(session: Session) -> str:
+        project_id = _existing_project_id(session, name)
+        if clean != name and session.scalar(select(ProjectRow.id).where(ProjectRow.name == clean)) is not None:
+            raise StoreError(f"A project named “{clean}” already exists; choose another name.")
+        session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(name=clean))
+        return clean
+
+    return _write(engine, write, failure=f"The project “{name}” could not be renamed")
+
+
+def set_project_archived(engine: Engine, *, name: str, archived: bool) -> None:
+    """Archive a project (kept, listed apart, takes no new assessments) or restore it."""
+
+    def write(session: Session) -> None:
+        project_id = _existing_project_id(session, name)
+        session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(archived=archived))
+
+    _write(engine, write, failure=f"The project “{name}” could not be {'archived' if archived else 'restored'}")
+
+
+def project_name(name: str) -> str:
+    """A project name trimmed and checked: 1 to 120 characters of text."""
+    clean = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(clean) <= NAME_MAX_CHARS:
+        raise StoreError(f"A project name must be 1 to {NAME_MAX_CHARS} characters long.")
+    return clean
+
+
+# Export and import ---------------------------------------------------------------------------------------
+
+
+def export_project(engine: Engine, *, project: str, app_version: str) -> ProjectExport:
+    """Every assessment of a project with its inputs, results, price snapshot, revisit date and triggers."""
+    stored = project_assessments(engine, project=project, limit=MAX_EXPORT_ASSESSMENTS)
+    if not stored:
+        raise StoreError(f"The project “{project}” has no saved assessments to export.")
+    archived = next(p.archived for p in list_projects(engine) if p.name == project)
+    return ProjectExport(
+        format=EXPORT_FORMAT, version=EXPORT_VERSION, exported_at=datetime.now(UTC), app_version=app_version,
+        project=project, archived=archived,
+        assessments=[
+            ExportedAssessment(
+                label=a.label, created_at=a.created_at, app_version=a.app_version, recommended=a.recommended,
+                inputs=a.assessment.model_dump(mode="json"), results=a.results,
+                price_snapshot=None if a.price_snapshot is None else list(a.price_snapshot),
+                revisit_by=a.revisit_by, triggers=list(a.triggers),
+            )
+            for a in stored
+        ],
+    )
+
+
+def import_project(engine: Engine, export: ProjectExport, *, project: str | None = None) -> ImportReport:
+    """Add an export's assessments to the project it names (or ``project``), all in one transaction.
+
+    An assessment already present (same project, same saved-at time, same inputs) is skipped, so the
+    same file imported twice adds nothing: then, and for an archived project, StoreError and nothing
+    changes. Inputs that fail validation also refuse the whole file.
+    """
+    name = project_name(project if project is not None else export.project)
+    checked: list[tuple[ExportedAssessment, Assessment]] = []
+    for i, item in enumerate(export.assessments, start=1):
+        try:
+            inputs = Assessment.model_validate({**item.inputs, "project": name})
+        except ValidationError as exc:
+            raise StoreError(
+                f"Assessment {i} of the file has invalid inputs ({exc.error_count()} problem(s), first: "
+                f"{_first_error(exc)}); nothing was imported."
+            ) from exc
+        checked.append((item, inputs))
+
+    def write(session: Session) -> ImportReport:
+        existing_id = session.scalar(select(ProjectRow.id).where(ProjectRow.name == name))
+        if existing_id is not None and session.scalar(select(ProjectRow.archived).where(ProjectRow.id == existing_id)):
+            raise StoreError(f"The project “{name}” is archived; restore it before importing into it.")
+        project_id = existing_id if existing_id is not None else _project_id(session, name=name, now=datetime.now(UTC))
+        # An assessment is "already there" when the project holds one saved at the same moment with the
+        # same inputs (inputs name the project as it was then; compare under the current name).
+        known = {
+            (created.astimezone(UTC).isoformat(), _canonical({**json.loads(inputs), "project": name}))
+            for created, inputs in session.execute(
+                select(AssessmentRow.created_at, AssessmentRow.inputs_json).where(
+                    AssessmentRow.project_id == project_id
+                )
+            ).all()
+        }
+        new_ids: list[int] = []
+        skipped = 0
+        for item, inputs in checked:
+            dumped = inputs.model_dump(mode="json")
+            key = (item.created_at.astimezone(UTC).isoformat(), _canonical(dumped))
+            if key in known:
+                skipped += 1
+                continue
+            known.add(key)
+            row = AssessmentRow(
+                project_id=project_id, label=inputs.label, inputs_json=json.dumps(dumped, ensure_ascii=False),
+                results_json=_results_json(item.results),
+                recommended=_short_text("recommended architecture", item.recommended),
+                app_version=_short_text("app version", item.app_version), created_at=item.created_at,
+                price_snapshot_json=_snapshot_json(item.price_snapshot), revisit_by=item.revisit_by,
+                triggers_json=_triggers_json(item.triggers),
+            )
+            session.add(row)
+            session.flush()
+            new_ids.append(row.id)
+        if not new_ids:
+            raise StoreError(
+                f"Every assessment in this file is already in “{name}” (the same file imported twice?); "
+                "nothing was imported."
+            )
+        if existing_id is None and export.archived:
+            session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(archived=True))
+        return ImportReport(project=name, created_project=existing_id is None, imported_ids=tuple(new_ids),
+                            skipped_duplicates=skipped)
+
+    return _write(engine, write, failure="The file could not be imported, nothing was written")
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 # Helpers ---------------------------------------------------------------------------------------------
+
+
+def _write(engine: Engine, work: Callable[[Session], T], *, failure: str) -> T:
+    """Run ``work`` in one transaction; retry when SQLite is busy; wrap database errors in StoreError.
+
+    The busy timeout covers most waits, but SQLite answers "database is locked" at once when a read
+    transaction cannot become a write transaction; a fresh attempt then succeeds.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with Session(engine) as session, session.begin():
+                return work(session)
+        except OperationalError as exc:
+            if attempt < WRITE_ATTEMPTS and _is_busy(exc):
+                time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+                continue
+            raise StoreError(f"{failure}: {_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{failure}: {_reason(exc)}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    detail = str(exc.orig or exc).lower()
+    return "database is locked" in detail or "database is busy" in detail or "database table is locked" in detail
+
+
+def _snapshot_json(rows: list[InstancePrice] | tuple[InstancePrice, ...] | None) -> str | None:
+    if rows is None:
+        return None
+    if len(rows) > MAX_SNAPSHOT_ROWS or not all(isinstance(r, InstancePrice) for r in rows):
+        raise StoreError(f"The price snapshot must be at most {MAX_SNAPSHOT_ROWS} instance price rows.")
+    return json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False)
+
+
+def _triggers_json(triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...]) -> str:
+    if not all(isinstance(t, RevisitTrigger) for t in triggers):
+        raise StoreError("The revisit triggers must be RevisitTrigger records.")
+    return json.dumps([t.model_dump(mode="json") for t in triggers], ensure_ascii=False)
+
+
+def _existing_project_id(session: Session, name: str) -> int:
+    project_id = session.scalar(select(ProjectRow.id).where(ProjectRow.name == name))
+    if project_id is None:
+        raise StoreError(f"No project named “{name}”.")
+    return project_id
 
 
 def _validated(assessment: Assessment) -> Assessment:
@@ -405,11 +736,13 @@ def _joined(stmt: Any) -> Any:
     return stmt.join(ProjectRow, AssessmentRow.project_id == ProjectRow.id)
 
 
-def _project_id(session: Session, *, name: str, now: datetime) -> int:
-    by_name = select(ProjectRow.id).where(ProjectRow.name == name)
-    project_id = session.scalar(by_name)
-    if project_id is not None:
-        return project_id
+def _project_id(session: Session, *, name: str, now: datetime, for_saving: bool = False) -> int:
+    by_name = select(ProjectRow.id, ProjectRow.archived).where(ProjectRow.name == name)
+    found = session.execute(by_name).first()
+    if found is not None:
+        if for_saving and found.archived:
+            raise StoreError(f"The project “{name}” is archived; restore it on the Home page before saving to it.")
+        return int(found.id)
     # ON CONFLICT DO NOTHING: another app instance may create the same project at the same moment.
     dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
@@ -417,7 +750,7 @@ def _project_id(session: Session, *, name: str, now: datetime) -> int:
         .values(name=name, created_at=now, archived=False)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    project_id = session.scalar(by_name)
+    project_id = session.scalar(select(ProjectRow.id).where(ProjectRow.name == name))
     if project_id is None:
         raise StoreError(f"The project '{name}' could not be created.")
     return project_id
