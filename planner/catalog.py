@@ -124,8 +124,11 @@ def scan_csv_records(
     model: type[M],
     *,
     key: Callable[[M], Hashable] | None = None,
-) -> tuple[list[M], list[CsvProblem]]:
-    """The valid rows of CSV text as ``model`` and every problem found (header problems stop the scan)."""
+) -> tuple[list[tuple[int, M]], list[CsvProblem]]:
+    """The valid rows of CSV text as (data row number, ``model``) and every problem found.
+
+    Header problems stop the scan (no row can be read against a wrong header).
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
@@ -152,7 +155,7 @@ def scan_csv_records(
     if header_problems:
         return [], header_problems
 
-    records: list[M] = []
+    records: list[tuple[int, M]] = []
     problems: list[CsvProblem] = []
     seen: dict[Hashable, int] = {}
     for row_number, cells in enumerate(reader, start=1):
@@ -178,7 +181,7 @@ def scan_csv_records(
                                        context={"first_row": seen[identity]}))
             continue
         seen[identity] = row_number
-        records.append(record)
+        records.append((row_number, record))
     return records, problems
 
 
@@ -199,7 +202,7 @@ def read_csv_records(
     """Validate every row of a CSV (a Path, uploaded bytes or CSV text) as ``model``; empty cells: None."""
     records, problems = scan_csv_records(_read_text(path_or_text, name), model, key=key)
     _raise_problems(name, [format_problem(name, p) for p in problems])
-    return records
+    return [record for _, record in records]
 
 
 def _format_key(identity: Hashable) -> str:

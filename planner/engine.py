@@ -9,13 +9,13 @@ replaceable through ``Assessment.assumption_overrides``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from planner.capacity import cheapest_option, confirm_replicas, inference_options, size_fleet
 from planner.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.costs import estimate_cost, fleet_items
 from planner.errors import InfeasibleError, InputError
-from planner.models import Architecture, Assessment, InstancePrice
+from planner.models import Architecture, Assessment, GpuSpec, InstancePrice
 from planner.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.simulation import LatencyStats
@@ -116,12 +116,21 @@ def _meets(p95_ms: float, ci_ms: tuple[float, float] | None, target_ms: float) -
 
 
 def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None = None,
-             seed: int = DEFAULT_SEED) -> Evaluation:
-    """Fleet, monthly cost and peak latency of every architecture for one assessment."""
+             gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED) -> Evaluation:
+    """Fleet, monthly cost and peak latency of every architecture for one assessment.
+
+    ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
+    ``planner.price_lists.instances_for`` and ``gpus_for``).
+    """
     constants, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
+    gpu_specs = dict(load_gpus() if gpus is None else gpus)
     priced = _priced_instances(assessment, load_instances() if instances is None else instances)
-    options, problems = inference_options(assessment, llm, priced, dict(load_gpus()), serving)
+    unknown = sorted({row.gpu for row, _ in priced} - set(gpu_specs))
+    if unknown:
+        message = f"The price list names GPU types without a spec: {', '.join(unknown)}."
+        raise InputError(message, {"price_list": message})
+    options, problems = inference_options(assessment, llm, priced, gpu_specs, serving)
     if not options:
         detail = "; ".join(problems[:3])
         raise InfeasibleError(f"No allowed instance can serve {llm.name} within the targets: {detail}")
