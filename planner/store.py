@@ -23,6 +23,7 @@ import json
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -60,7 +61,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-from planner.errors import StoreError
+from planner.errors import InputError, StoreError
 from planner.models import Assessment, InstancePrice
 from planner.results import RevisitTrigger
 from planner.settings import database_url, normalize_database_url
@@ -77,6 +78,8 @@ MAX_SNAPSHOT_ROWS = 5_000  # instance price rows kept with one assessment
 EXPORT_FORMAT = "genai-architecture-planner/project"  # the "format" of a project export file
 EXPORT_VERSION = 1
 MAX_EXPORT_ASSESSMENTS = 1_000  # assessments in one project export
+MAX_EXPORT_BYTES = 32 * 1024 * 1024  # an export of 1,000 assessments is about 50 MB; gzip shrinks it ~10x
+GZIP_MAGIC = b"\x1f\x8b"
 
 T = TypeVar("T")
 
@@ -628,6 +631,55 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
                             skipped_duplicates=skipped)
 
     return _write(engine, write, failure="The file could not be imported, nothing was written")
+
+
+def dump_project_export(export: ProjectExport, *, compress: bool = False) -> bytes:
+    """An export as JSON bytes (gzip-compressed when ``compress``), readable by ``parse_project_export``."""
+    raw = (json.dumps(export.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return _gzip(raw) if compress else raw
+
+
+def _gzip(raw: bytes) -> bytes:
+    compressor = zlib.compressobj(level=9, wbits=31)
+    return compressor.compress(raw) + compressor.flush()
+
+
+def parse_project_export(content: bytes, *, filename: str) -> ProjectExport:
+    """Read a project export (JSON, or gzip-compressed JSON); InputError in plain words if it is not one."""
+    limit = f"{MAX_EXPORT_BYTES // (1024 * 1024)} MB"
+    if len(content) > MAX_EXPORT_BYTES:
+        raise InputError(f"{filename} is {len(content) / 1024 / 1024:,.1f} MB; a project export is at most {limit}.")
+    if content[:2] == GZIP_MAGIC:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            content = inflater.decompress(content, MAX_EXPORT_BYTES + 1)
+        except zlib.error as exc:
+            raise InputError(f"{filename} is a damaged gzip file ({exc}).") from exc
+        if len(content) > MAX_EXPORT_BYTES or inflater.unconsumed_tail:
+            raise InputError(f"{filename} unpacks to more than {limit}; a project export is at most {limit}.")
+    if not content.strip():
+        raise InputError(f"{filename} is empty.")
+    try:
+        data = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{filename} is not UTF-8 text (byte {exc.start} is not valid).") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{filename} is not valid JSON: {exc.msg} at line {exc.lineno}.") from exc
+    except RecursionError as exc:
+        raise InputError(f"{filename} is nested too deeply to be a project export.") from exc
+    if isinstance(data, dict) and "workload" in data:
+        raise InputError(
+            f"{filename} is a single assessment, not a project export; assess it with `planner assess "
+            f"{filename} --save` or open it on the Assess page.")
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise InputError(f"{filename} is not a project export of this planner (its \"format\" must be "
+                         f"\"{EXPORT_FORMAT}\").", {"format": f"expected \"{EXPORT_FORMAT}\""})
+    try:
+        return ProjectExport.model_validate(data)
+    except ValidationError as exc:
+        errors = {".".join(str(p) for p in e["loc"]) or "file": e["msg"] for e in exc.errors()}
+        raise InputError(f"{filename} is not a valid project export ({exc.error_count()} problem(s), first: "
+                         f"{_first_error(exc)}); nothing was imported.", errors) from exc
 
 
 def _canonical(data: Any) -> str:

@@ -285,7 +285,8 @@ def test_a_database_from_a_newer_planner_is_refused_in_plain_words(store_url: st
     dispose_engines()
     engine = create_store_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999')"))
     engine.dispose()
     with pytest.raises(StoreError, match="schema this version of the planner cannot use"):
         get_engine(store_url)
@@ -336,7 +337,12 @@ def test_alembic_upgrade_on_an_empty_database_creates_the_tables(store_url: str)
 
 def test_the_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        # Only the tables of planner.store: other features' tables belong to their own modules' models.
+        mine = {"projects", "assessments"}
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, type_, parent: type_ != "table" or name in mine}
+        )
+        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_every_migration_head_descends_from_the_first() -> None:
