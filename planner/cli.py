@@ -130,12 +130,8 @@ def run_assessment(file: Path, *, project: str | None = None, label: str | None 
 
 def save_outcome(engine: Engine, outcome: AssessOutcome, *, today: date) -> int:
     """Save an assessed file with its price snapshot, stage-default revisit date and triggers."""
-    return store.save_assessment(
-        engine, assessment=outcome.assessment,
-        results=history.results_document(outcome.recommendation, outcome.evaluation),
-        recommended=outcome.recommendation.top.value, app_version=planner.__version__,
-        price_snapshot=outcome.prices, revisit_by=history.default_revisit_by(outcome.assessment, today),
-        triggers=outcome.recommendation.triggers)
+    return history.save_evaluated(engine, outcome.assessment, outcome.recommendation, outcome.evaluation,
+                                  prices=outcome.prices, today=today)
 
 
 def summary_lines(outcome: AssessOutcome) -> list[str]:

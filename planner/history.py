@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 
+import planner
 from planner import price_lists, store
 from planner.catalog import data_dir, load_instances
 from planner.engine import evaluate
@@ -92,6 +93,24 @@ def results_document(recommendation: Recommendation, evaluation: Evaluation | No
     if evaluation is not None:
         document["evaluation"] = evaluation.model_dump(mode="json")
     return document
+
+
+def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recommendation,
+                   evaluation: Evaluation | None, *, prices: Sequence[InstancePrice] | None = None,
+                   revisit_by: date | None = None, today: date | None = None) -> int:
+    """Save an assessment with its results, price snapshot, revisit-by date and triggers; return its id.
+
+    ``prices`` are the rows the evaluation used (default: ``price_rows``; none without an evaluation);
+    ``revisit_by`` defaults to the stage's interval from ``today`` (default: today in UTC).
+    """
+    if evaluation is not None and prices is None:
+        prices = price_rows(engine, assessment)
+    return store.save_assessment(
+        engine, assessment=assessment, results=results_document(recommendation, evaluation),
+        recommended=recommendation.top.value, app_version=planner.__version__,
+        price_snapshot=None if evaluation is None or prices is None else list(prices),
+        revisit_by=revisit_by or default_revisit_by(assessment, today or today_utc()),
+        triggers=recommendation.triggers)
 
 
 def stored_recommendation(stored: StoredAssessment) -> Recommendation | None:

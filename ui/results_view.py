@@ -6,11 +6,12 @@ The page calls these in order; a future "Estimates" section (cost, latency and f
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-import planner
-from planner import store
+from planner import history
 from planner.charts import contributions_chart, driver_label
 from planner.errors import InputError, StoreError
 from planner.models import Architecture, Assessment
@@ -105,36 +106,39 @@ def render_roadmap(recommendation: Recommendation) -> None:
 
 def render_save_form(assessment: Assessment, recommendation: Recommendation,
                      evaluation: Evaluation | None = None) -> None:
-    """Save the assessment and its recommendation under a project name and label."""
+    """Save the assessment and its recommendation under a project name and label, with a revisit-by date."""
     st.subheader("Save this assessment")
+    stage_days = history.load_revisit_defaults()[assessment.team.stage].days
     with st.form("save", border=True):
-        left, right = st.columns(2)
+        left, middle, right = st.columns([2, 2, 1])
         project = left.text_input("Project name", value=assessment.project, key="r.project", max_chars=120)
-        label = right.text_input("Label", value=assessment.label, key="r.label", max_chars=120)
+        label = middle.text_input("Label", value=assessment.label, key="r.label", max_chars=120)
+        revisit_by = right.date_input(
+            "Revisit by", value=history.default_revisit_by(assessment, history.today_utc()), key="r.revisit_by",
+            min_value=history.today_utc(), format="YYYY-MM-DD",
+            help=f"When to re-assess; the default for a {assessment.team.stage.value} team is {stage_days} days "
+                 "(data/revisit.yaml). The Home page lists projects past this date.")
         submitted = st.form_submit_button("Save assessment", type="primary", icon=":material/save:")
     if submitted:
-        save(assessment, recommendation, evaluation, project=project, label=label)
+        save(assessment, recommendation, evaluation, project=project, label=label,
+             revisit_by=revisit_by if isinstance(revisit_by, date) else None)
 
 
 def results_document(recommendation: Recommendation, evaluation: Evaluation | None) -> dict:
     """What is stored with an assessment: the recommendation and, when computed, the estimates."""
-    document = {"recommendation": recommendation.model_dump(mode="json")}
-    if evaluation is not None:
-        document["evaluation"] = evaluation.model_dump(mode="json")
-    return document
+    return history.results_document(recommendation, evaluation)
 
 
 def save(assessment: Assessment, recommendation: Recommendation, evaluation: Evaluation | None = None, *,
-         project: str, label: str) -> None:
-    """Validate the name and label, save, and report the new id (or the reason it failed)."""
+         project: str, label: str, revisit_by: date | None = None) -> None:
+    """Validate the name and label, save with the price snapshot, revisit date and triggers, report the id."""
     try:
         named = validate_assessment({**assessment.model_dump(mode="json"), "project": project, "label": label})
-        assessment_id = store.save_assessment(
-            db.engine(), assessment=named, results=results_document(recommendation, evaluation),
-            recommended=recommendation.top.value, app_version=planner.__version__)
+        assessment_id = history.save_evaluated(db.engine(), named, recommendation, evaluation, revisit_by=revisit_by)
     except (InputError, StoreError) as exc:
         st.error(str(exc))
         return
     if (named.project, named.label) != (assessment.project, assessment.label):
         state.rename(named)
-    st.success(f"Saved as assessment #{assessment_id} of “{named.project}”. Reopen it from Saved assessments.")
+    st.success(f"Saved as assessment #{assessment_id} of “{named.project}”. See it on the History page; "
+               "reopen it from Saved assessments.")
