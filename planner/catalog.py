@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -158,7 +158,11 @@ def scan_csv_records(
     records: list[tuple[int, M]] = []
     problems: list[CsvProblem] = []
     seen: dict[Hashable, int] = {}
-    for row_number, cells in enumerate(reader, start=1):
+    for row_number, cells in _rows(reader):
+        if cells is None:
+            problems.append(CsvProblem(row_number, None, "csv", "cannot be read as CSV (an unclosed quote or a "
+                                                                "cell over 128 kB?); nothing after it was read"))
+            break
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (and all-empty rows spreadsheets export) carry no data
         if len(cells) != len(columns):
@@ -183,6 +187,21 @@ def scan_csv_records(
         seen[identity] = row_number
         records.append((row_number, record))
     return records, problems
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | None]]:
+    """Numbered data rows; a row the csv module cannot read comes as None, and ends the rows."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield number, None
+            return
+        yield number, cells
 
 
 def format_problem(name: str, problem: CsvProblem) -> str:

@@ -6,12 +6,15 @@ The builders return plain Altair charts (no Streamlit here): the page renders th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import pandas as pd
 
-from planner.models import Assessment
+from planner.models import Assessment, InstancePrice, PricingOption
 from planner.questions import load_question_bank
 from planner.results import Evaluation, Recommendation
+from planner.token_costs import TokenCosts
 
 TOWARD_COLOR = "#2e7d32"  # green: the driver pushes toward the architecture
 AGAINST_COLOR = "#c62828"  # red: the driver pushes away from it
@@ -139,3 +142,58 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
     return panel.facet(
         row=alt.Row("metric:N", title=None, sort=["TTFT", "End-to-end"]),
     ).resolve_scale(x="independent")
+
+
+# Prices ---------------------------------------------------------------------------------------------
+
+PRICE_CHART_HEIGHT_PER_GPU_PX = 34  # one row per GPU type
+PRICE_CHART_WIDTH_PX = 640
+
+
+def gpu_hour_frame(instances: Sequence[InstancePrice], option: PricingOption) -> pd.DataFrame:
+    """One row per instance with a price under ``option``: provider, GPU and USD per GPU-hour."""
+    rows = []
+    for row in instances:
+        price = row.price_usd_h(option)
+        if price is not None:
+            rows.append({"provider": row.provider, "instance": row.instance, "region": row.region, "gpu": row.gpu,
+                         "gpu_count": row.gpu_count, "usd_h": price, "usd_per_gpu_hour": price / row.gpu_count,
+                         "as_of": row.as_of})
+    columns = ["provider", "instance", "region", "gpu", "gpu_count", "usd_h", "usd_per_gpu_hour", "as_of"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def gpu_hour_chart(instances: Sequence[InstancePrice], option: PricingOption) -> alt.Chart:
+    """USD per GPU-hour of every instance, one row per GPU type (cheapest median first), coloured by provider."""
+    frame = gpu_hour_frame(instances, option)
+    order = list(frame.groupby("gpu")["usd_per_gpu_hour"].median().sort_values().index)
+    return alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.85).encode(
+        x=alt.X("usd_per_gpu_hour:Q", title="USD per GPU-hour", axis=alt.Axis(format="$,.2f")),
+        y=alt.Y("gpu:N", title=None, sort=order),
+        color=alt.Color("provider:N", title="Provider"),
+        shape=alt.Shape("provider:N", title="Provider"),
+        tooltip=[alt.Tooltip("provider:N", title="Provider"), alt.Tooltip("instance:N", title="Instance"),
+                 alt.Tooltip("region:N", title="Region"), alt.Tooltip("gpu_count:Q", title="GPUs"),
+                 alt.Tooltip("usd_h:Q", title="USD per hour", format="$,.3f"),
+                 alt.Tooltip("usd_per_gpu_hour:Q", title="USD per GPU-hour", format="$,.3f"),
+                 alt.Tooltip("as_of:N", title="As of")],
+    ).properties(width=PRICE_CHART_WIDTH_PX, height=alt.Step(PRICE_CHART_HEIGHT_PER_GPU_PX))
+
+
+def token_cost_chart(costs: TokenCosts) -> alt.Chart:
+    """Bars of USD per million output tokens on the cheapest instance of each GPU type, cheapest first."""
+    frame = pd.DataFrame(
+        [{"gpu": r.gpu, "provider": r.provider, "instance": r.instance, "usd": r.usd_per_million_output_tokens,
+          "batch": r.batch, "tp": r.tensor_parallel, "tokens_s": r.replica_output_tokens_per_s}
+         for r in costs.cheapest_per_gpu()],
+        columns=["gpu", "provider", "instance", "usd", "batch", "tp", "tokens_s"])
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("usd:Q", title="USD per million output tokens", axis=alt.Axis(format="$,.2f")),
+        y=alt.Y("gpu:N", title=None, sort=list(frame["gpu"])),
+        color=alt.Color("provider:N", title="Cheapest at"),
+        tooltip=[alt.Tooltip("gpu:N", title="GPU"), alt.Tooltip("provider:N", title="Provider"),
+                 alt.Tooltip("instance:N", title="Instance"),
+                 alt.Tooltip("usd:Q", title="USD per million output tokens", format="$,.3f"),
+                 alt.Tooltip("batch:Q", title="Batch"), alt.Tooltip("tp:Q", title="GPUs per replica"),
+                 alt.Tooltip("tokens_s:Q", title="Output tokens/s per replica", format=",.0f")],
+    ).properties(width=PRICE_CHART_WIDTH_PX, height=alt.Step(PRICE_CHART_HEIGHT_PER_GPU_PX))

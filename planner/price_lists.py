@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -45,8 +46,10 @@ MIN_USD_PER_GPU_HOUR = 0.02
 MAX_USD_PER_GPU_HOUR = 100.0
 STALE_AFTER_DAYS = 183  # a price older than about six months is flagged: cloud prices move (AWS cut P5 by 45 %)
 
-INSTANCE_COLUMNS = tuple(InstancePrice.model_fields)
-GPU_COLUMNS = tuple(GpuSpec.model_fields)
+# Column order of data/instances.csv and data/gpus.csv (files may order them differently).
+INSTANCE_COLUMNS = ("provider", "instance", "region", "gpu", "gpu_count", "vcpus", "on_demand_usd_h", "spot_usd_h",
+                    "committed_usd_h", "source", "as_of")
+GPU_COLUMNS = ("gpu", "memory_gb", "bandwidth_tb_s", "bf16_tflops", "fp8_tflops", "source", "as_of")
 PRICE_COLUMNS = ("on_demand_usd_h", "spot_usd_h", "committed_usd_h")
 UNITS = {
     "on_demand_usd_h": "USD per hour", "spot_usd_h": "USD per hour", "committed_usd_h": "USD per hour",
@@ -103,12 +106,28 @@ class PriceListSummary(BaseModel):
 # Validation ------------------------------------------------------------------------------------------
 
 
+def _check_size(label: str, size_bytes: int) -> None:
+    if size_bytes > MAX_PRICE_LIST_BYTES:
+        raise PriceListError([f"{label}: the file is {size_bytes / 1024 / 1024:.1f} MB; the limit is "
+                              f"{MAX_PRICE_LIST_BYTES // (1024 * 1024)} MB. Split it or leave out unused rows."])
+
+
+def read_price_file(path: Path, label: str = "price list") -> bytes:
+    """The bytes of a price list file, refused (PriceListError) before reading when it is over the size limit."""
+    try:
+        _check_size(label, path.stat().st_size)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PRICE_LIST_BYTES + 1)
+    except OSError as exc:
+        raise PriceListError([f"{label}: cannot read {path.name} ({exc.strerror or exc})"]) from exc
+    _check_size(label, len(data))  # the file grew while being read
+    return data
+
+
 def _text(source: bytes | str, label: str) -> str:
     """The text of an uploaded file: at most MAX_PRICE_LIST_BYTES, UTF-8 (a BOM is fine)."""
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    if len(raw) > MAX_PRICE_LIST_BYTES:
-        raise PriceListError([f"{label}: the file is {len(raw) / 1024 / 1024:.1f} MB; the limit is "
-                              f"{MAX_PRICE_LIST_BYTES // (1024 * 1024)} MB. Split it or leave out unused rows."])
+    _check_size(label, len(raw))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -120,6 +139,15 @@ def _shown(value: str | None) -> str:
     return repr(value if value is None or len(value) <= 40 else value[:39] + "…")
 
 
+def _bounds(column: str) -> tuple[float, float]:
+    """The (ge, le) bounds of a whole-number column of InstancePrice."""
+    low, high = 1.0, math.inf
+    for rule in InstancePrice.model_fields[column].metadata:
+        low = float(getattr(rule, "ge", None) or low)
+        high = float(getattr(rule, "le", None) or high)
+    return low, high
+
+
 def _number_sentence(problem: CsvProblem) -> str:
     column, value, ctx = problem.column or "", problem.value, problem.context
     unit = UNITS.get(column, "")
@@ -129,10 +157,10 @@ def _number_sentence(problem: CsvProblem) -> str:
     if value is not None and DECIMAL_COMMA.match(value):
         return f"must use a dot as the decimal separator{got}"
     if column in WHOLE_NUMBER_COLUMNS:
-        top = ctx.get("le")
-        return f"must be a whole number from 1 to {top} ({unit}){got}" if top else f"must be a whole number{got}"
+        low, high = _bounds(column)
+        return f"must be a whole number from {low:g} to {high:g} ({unit}){got}"
     if problem.kind in {"less_than", "less_than_equal"}:
-        return f"must be at most {ctx.get('le', ctx.get('lt')):,} {unit}{got}"
+        return f"must be at most {ctx.get('le', ctx.get('lt')):,g} {unit}{got}"
     return f"must be a positive number ({unit}){got}" if unit else f"must be a positive number{got}"
 
 
@@ -149,6 +177,10 @@ def _sentence(problem: CsvProblem, expected: Sequence[str]) -> str:
         return _number_sentence(problem)
     if problem.kind == "missing":
         return "is empty; every row needs one"
+    if problem.kind == "string_too_short":
+        return f"is too short (at least {problem.context.get('min_length', 1)} characters), got {_shown(problem.value)}"
+    if problem.kind == "string_too_long":
+        return f"is too long (at most {problem.context.get('max_length')} characters)"
     if problem.column == "as_of" and problem.kind == "string_pattern_mismatch":
         return f"must be a date written YYYY-MM-DD or YYYY-MM, got {_shown(problem.value)}"
     return problem.message
@@ -417,7 +449,7 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
                 func.count(), func.min(PriceListInstanceRow.as_of),
             ).group_by(PriceListInstanceRow.price_list_id, PriceListInstanceRow.provider)).all()
             gpu_counts = dict(session.execute(select(PriceListGpuRow.price_list_id, func.count())
-                                              .group_by(PriceListGpuRow.price_list_id)).tuples().all())
+                                              .group_by(PriceListGpuRow.price_list_id)).all())
     except SQLAlchemyError as exc:
         raise StoreError(f"The saved price lists could not be read: {_reason(exc)}") from exc
     out = []
