@@ -242,8 +242,10 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
     return tuple(units)
 
 
-def _simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
-                      workers: dict[str, int], constants: dict[str, float], seed: int) -> SimulationInput:
+def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
+                     workers: dict[str, int], constants: dict[str, float], seed: int,
+                     n_requests: int = SIM_REQUESTS, warmup: int = SIM_WARMUP) -> SimulationInput:
+    """The peak-load simulation of one architecture's pipeline with these inference replicas and CPU workers."""
     w = assessment.workload
     cpu_ms = {c.name: c.cpu_ms_per_request for c in w.pipeline}
     hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
@@ -263,7 +265,7 @@ def _simulation_input(topology: Topology, assessment: Assessment, option: Infere
         return_hop=hop if topology.return_hop else None, arrival_rate_per_s=w.peak_requests_per_s,
         mean_input_tokens=w.mean_input_tokens, input_tokens_cv=w.input_tokens_cv,
         mean_output_tokens=w.mean_output_tokens, output_tokens_cv=w.output_tokens_cv,
-        n_requests=SIM_REQUESTS, warmup_requests=SIM_WARMUP, seed=seed,
+        n_requests=n_requests, warmup_requests=warmup, seed=seed,
         ttft_slo_ms=w.p95_ttft_ms, e2e_slo_ms=w.p95_e2e_ms)
 
 
@@ -298,12 +300,12 @@ def confirm_replicas(topology: Topology, assessment: Assessment, option: Inferen
     w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
     replicas = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
-    result = simulate(_simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
     rounds = 1
     while rounds < MAX_CONFIRM_ROUNDS and (result.ttft.p95_ms > w.p95_ttft_ms * CONFIRM_HEADROOM
                                            or result.e2e.p95_ms > w.p95_e2e_ms * CONFIRM_HEADROOM):
         replicas += max(1, math.ceil(replicas * GROWTH_PER_ROUND))
-        result = simulate(_simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+        result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
         rounds += 1
     return replicas, result, rounds
 
@@ -314,7 +316,7 @@ def size_fleet(architecture: Architecture, topology: Topology, assessment: Asses
     w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
     base = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
-    result = simulate(_simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
     units = _units(architecture, topology, assessment, option, replicas / base, constants)
     return FleetPlan(architecture=architecture, option=option, inference_replicas_peak=replicas, units=units,
                      cpu_workers=workers, simulation=result, sim_rounds=rounds)

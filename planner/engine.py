@@ -16,6 +16,7 @@ from planner.catalog import load_assumptions, load_gpus, load_instances, load_ll
 from planner.costs import estimate_cost, fleet_items
 from planner.errors import InfeasibleError, InputError
 from planner.models import Architecture, Assessment, GpuSpec, InstancePrice
+from planner.resilience import assess_resilience, timeline_events
 from planner.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.simulation import LatencyStats
@@ -30,6 +31,15 @@ OVERRIDE_BOUNDS = {
     "cpu.target_utilisation": (0.05, 1.0),
     "network.hop_sigma": (0.0, 3.0),
     "mesh.enabled": (0.0, 1.0),
+    "gpu.model_load_gb_per_s": (0.01, math.inf),
+    "resilience.replica_mtbf_h": (0.01, math.inf),
+    "resilience.gpu_mtbf_h": (0.01, math.inf),
+    "resilience.cpu_restart_s": (0.1, 604_800.0),
+    "resilience.detection_s": (0.0, 3600.0),
+    "deploy.max_unavailable_share": (0.01, 1.0),
+    "network.hop_timeout_ms": (0.1, 600_000.0),
+    "network.hop_retries": (0.0, 10.0),
+    "network.hop_error_rate": (0.0, 1.0),
 }
 
 
@@ -157,6 +167,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
         elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
             notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
                          "confidence interval of it.")
+        resilience = assess_resilience(topology, assessment, plan, llm, constants, seed)
         estimates[architecture] = ArchitectureEstimate(
             architecture=architecture, deployable_units=len(topology.units), network_hops=topology.network_hops,
             hop_latency_ms=topology.network_hops * hop_median_ms(architecture, constants),
@@ -166,6 +177,6 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             slo_miss_share=sim.slo_miss_share,
             stations=tuple(StationLoad(station=s.name, utilisation=s.utilisation, mean_wait_ms=s.mean_wait_ms,
                                        p95_wait_ms=s.p95_wait_ms) for s in sim.stations),
-            notes=tuple(notes))
+            notes=tuple(notes), resilience=resilience)
     return Evaluation(estimates=estimates, assumptions=assumptions_used(assessment, serving), model_name=llm.name,
-                      seed=seed)
+                      seed=seed, resilience_events=timeline_events(w))

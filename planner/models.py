@@ -20,6 +20,8 @@ MAX_TOKENS = 1_000_000  # the longest context windows on the market
 MAX_LATENCY_MS = 600_000.0  # ten minutes
 MAX_CPU_MS_PER_REQUEST = 60_000.0
 MAX_COMPONENTS = 12
+MAX_MTBF_H = 1_000_000.0  # over a century: beyond this a crash rate is a typo
+MAX_MTTR_S = 604_800.0  # a week to bring one replica back
 
 
 class StrictModel(BaseModel):
@@ -83,6 +85,15 @@ class Component(StrictModel):
     deploys_per_week: float = Field(default=1.0, ge=0.0, le=500.0, description="Code deploys per week.")
     after_inference: bool = Field(
         default=False, description="True: the step runs on the model's output (post-processing, safety)."
+    )
+    mtbf_h: float | None = Field(
+        default=None, gt=0.0, le=MAX_MTBF_H,
+        description="Mean time between crashes of one replica of this step, hours; None: resilience.replica_mtbf_h.",
+    )
+    mttr_s: float | None = Field(
+        default=None, gt=0.0, le=MAX_MTTR_S,
+        description="Time for a crashed or redeployed replica of this step to serve again, s; "
+                    "None: resilience.cpu_restart_s.",
     )
 
 

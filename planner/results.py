@@ -86,6 +86,82 @@ class StationLoad(Record):
     p95_wait_ms: float
 
 
+class UnitResilience(Record):
+    """How one deployable unit of an architecture fails and deploys, and what that costs a month."""
+
+    unit: str
+    components: tuple[str, ...]
+    critical: bool = Field(description="Whether its failure fails requests (else it degrades them).")
+    replicas: int = Field(description="Replicas at peak: GPU instances or one-vCPU workers.")
+    mtbf_h: float = Field(description="Mean time between crashes of one replica, hours.")
+    mttr_s: float = Field(description="Time for a crashed or redeployed replica to serve again, s.")
+    deploys_per_month: float = Field(description="Rolling restarts a month: code deploys, plus model updates "
+                                                 "where the unit holds the model.")
+    rollout_batch: int = Field(description="Replicas a rolling restart takes down at once.")
+    rollout_min: float = Field(description="Duration of one rolling restart of every replica, minutes.")
+    crashes_per_month: float = Field(description="Replica crashes a month, all replicas together.")
+    deploy_capacity_minutes_per_month: float = Field(
+        description="Minutes of the unit's full capacity out of service for deploys a month.")
+
+
+class BlastRadius(Record):
+    """What one replica crash of a component takes with it."""
+
+    component: str
+    unit: str
+    affected: tuple[str, ...] = Field(description="Components whose work is lost for the requests it held.")
+    effect: str = Field(description="'fails requests' or 'degrades requests'.")
+    capacity_lost_share: float = Field(description="Share of its unit's replicas one crash takes down.")
+
+
+class FailureCause(Record):
+    """Requests a month failed, slowed past the latency targets, or degraded, by cause."""
+
+    cause: str
+    failed_per_month: float
+    slowed_per_month: float
+    degraded_per_month: float
+
+
+class TimelinePoint(Record):
+    """Capacity in service at one moment of the simulated incident-and-deploy window."""
+
+    minute: float
+    capacity_pct: float = Field(description="Smallest in-service share of a critical unit's replicas, %.")
+
+
+class ResilienceEstimate(Record):
+    """Failures, deploys and model updates of one architecture in numbers (planner.resilience)."""
+
+    availability_pct: float = Field(description="Share of requests that succeed within the latency targets, %.")
+    availability_ci_pct: tuple[float, float] = Field(description="95 % confidence interval of availability_pct.")
+    availability_target_pct: float
+    meets_availability_target: bool
+    requests_per_month: float
+    failed_per_month: float
+    failed_share: float
+    slowed_per_month: float = Field(description="Requests pushed over a latency target by a disturbance.")
+    slowed_share: float
+    degraded_per_month: float = Field(description="Requests answered without a non-critical step.")
+    degraded_share: float
+    deploy_capacity_minutes_per_month: float = Field(
+        description="Pipeline capacity-minutes out of service for deploys and model updates a month.")
+    model_update_lead_time_min: float = Field(
+        description="Minutes from starting a model update to every replica serving the new model.")
+    crashes_per_month: float
+    units: tuple[UnitResilience, ...]
+    blast_radius: tuple[BlastRadius, ...]
+    causes: tuple[FailureCause, ...]
+    timeline: tuple[TimelinePoint, ...]
+
+
+class TimelineEvent(Record):
+    """One disturbance of the simulated incident-and-deploy window shown in the resilience chart."""
+
+    minute: float
+    label: str
+
+
 class ArchitectureEstimate(Record):
     """Fleet, cost and latency of one architecture for the assessed workload."""
 
@@ -103,6 +179,8 @@ class ArchitectureEstimate(Record):
     slo_miss_share: float
     stations: tuple[StationLoad, ...]
     notes: tuple[str, ...] = ()
+    resilience: ResilienceEstimate | None = Field(
+        default=None, description="Failures and change; None in evaluations saved before it existed.")
 
     @property
     def monthly_cost_usd(self) -> float:
@@ -132,6 +210,8 @@ class Evaluation(Record):
     assumptions: tuple[AssumptionUsed, ...]
     model_name: str
     seed: int
+    resilience_events: tuple[TimelineEvent, ...] = Field(
+        default=(), description="The disturbances of the resilience timeline, the same for every architecture.")
 
     def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
         """The estimate of one architecture."""

@@ -9,7 +9,9 @@ batch slot, is admitted at the next iteration boundary (its prefill runs in that
 emits its first token), then gets one token per iteration until it has all its output tokens. Tokens
 stream back through the hops after the model, so the time to first token (TTFT) counts those hops but
 not the CPU work of the stations after the model. The end-to-end time runs from arrival to the
-response leaving the last station, plus the return hop.
+response leaving the last station, plus the return hop. An ``Outage`` takes workers or replicas out
+of service for a while (a crash or a rolling restart), so that planner.resilience can simulate the
+disturbed windows on the same core.
 
 The module is independent of the rest of the planner: plain numbers in, plain numbers out. It
 follows simpy's examples: ``ServingPipeline`` owns the resources, ``request`` is the entity process and
@@ -129,10 +131,33 @@ class Hop(_Frozen):
         return self
 
 
+class Outage(_Frozen):
+    """``down`` workers (CPU) or replicas (inference) of station ``station`` out of service for a while.
+
+    The outage starts ``start_s`` after the first measured request arrives and lasts ``duration_s``.
+    A CPU worker that is busy when the outage starts finishes its request first (a drained restart);
+    an inference replica stops receiving new requests and finishes the ones it holds.
+    """
+
+    station: int
+    down: int
+    start_s: float = 0.0
+    duration_s: float
+
+    @model_validator(mode="after")
+    def _check(self) -> Outage:
+        _positive(self.down, "down")
+        _non_negative(self.start_s, "start_s")
+        _positive(self.duration_s, "duration_s")
+        return self
+
+
 class SimulationInput(_Frozen):
     """Pipeline, workload and run length of one simulation; ``hops[i]`` is paid before ``stations[i]``.
 
     ``None`` as a hop means in-process (no latency); an empty ``hops`` means every hop is in-process.
+    ``outages`` take capacity away for a while (crashes, rolling restarts); each leaves at least one
+    worker or replica of its station in service.
     """
 
     stations: list[CpuStation | InferenceStation]
@@ -148,11 +173,19 @@ class SimulationInput(_Frozen):
     seed: int = 0
     ttft_slo_ms: float | None = None
     e2e_slo_ms: float | None = None
+    outages: list[Outage] = []
 
     @model_validator(mode="after")
     def _check(self) -> SimulationInput:
         if not self.stations:
             raise ValueError('"stations" must not be empty.')
+        for outage in self.outages:
+            if not 0 <= outage.station < len(self.stations):
+                raise ValueError(f'"outages" names station {outage.station}, which does not exist.')
+            station = self.stations[outage.station]
+            size = station.servers if isinstance(station, CpuStation) else station.replicas
+            if outage.down >= size:
+                raise ValueError(f'an outage must leave one of the {size} servers of "{station.name}" in service.')
         if self.hops and len(self.hops) != len(self.stations):
             raise ValueError('"hops" must have one entry per station (or be empty).')
         _positive(self.arrival_rate_per_s, "arrival_rate_per_s")
@@ -440,10 +473,23 @@ class WorkerPool:
         return _Grant(self)
 
     def release(self) -> None:
-        if self.queue:
+        if self.free < 0:  # workers are being taken out of service: this one leaves
+            self.free += 1
+        elif self.queue:
             self.queue.popleft().succeed()
         else:
             self.free += 1
+
+    def take(self, workers: int) -> None:
+        """Take workers out of service: idle ones at once, busy ones when they finish their request."""
+        self.free -= workers
+
+    def give(self, workers: int) -> None:
+        """Return workers to service; each serves the next waiting request at once."""
+        self.free += workers
+        while self.free > 0 and self.queue:
+            self.free -= 1
+            self.queue.popleft().succeed()
 
 
 class ServingPipeline:
@@ -482,6 +528,22 @@ class ServingPipeline:
                 replicas = [_Replica(env, station, self.draws, step0) for _ in range(station.replicas)]
                 self.plan.append((INFERENCE, i, hop_s, i > last_inference, replicas, None))
         self.return_hop_s = self.draws.hop_s.get(len(inp.stations))
+
+
+def outage(env: simpy.Environment, pipe: ServingPipeline, spec: Outage) -> Generator[simpy.Event, Any, None]:
+    """Take capacity out of a station for ``spec.duration_s``, then put it back."""
+    yield env.timeout(spec.start_s)
+    kind, resource = pipe.plan[spec.station][0], pipe.plan[spec.station][4]
+    if kind == CPU:
+        resource.take(spec.down)
+    else:
+        removed = resource[-spec.down:]  # routing sees only the replicas left in the list
+        del resource[-spec.down:]
+    yield env.timeout(spec.duration_s)
+    if kind == CPU:
+        resource.give(spec.down)
+    else:
+        resource.extend(removed)
 
 
 def _least_loaded(replicas: list[_Replica]) -> _Replica:
@@ -547,6 +609,8 @@ def arrivals(env: simpy.Environment, pipe: ServingPipeline) -> Generator[simpy.E
         yield env.timeout(draws.gap_s[rid])
         if rid == pipe.warmup:
             pipe.first_arrival_s = env.now
+            for spec in pipe.inp.outages:
+                env.process(outage(env, pipe, spec))
         if rid == pipe.warmup + pipe.n - 1:
             pipe.last_arrival_s = env.now
         env.process(request(env, pipe, rid))
