@@ -1,0 +1,295 @@
+"""The PDF report: it opens, holds every section, quotes the Evaluation's figures, embeds the charts,
+prints any text literally, and renders to a non-blank page image.
+
+One evaluation and one report per module (fixtures with module scope): evaluating takes seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pypdf
+import pytest
+from PIL import Image
+
+from planner.engine import evaluate
+from planner.errors import InputError
+from planner.files import load_presets
+from planner.models import Architecture, Assessment
+from planner.questions import load_question_bank
+from planner.report import (
+    FALLBACK_FILE,
+    FONT_DIR,
+    PLACEHOLDER,
+    build_report,
+    printable,
+    report_filename,
+)
+from planner.results import Evaluation, Recommendation
+from planner.scoring import recommend
+
+REPORT_DATE = date(2026, 11, 29)
+SECTIONS = ("Executive summary", "Scores and reasons", "Cost per month", "Latency at peak",
+            "Readiness gaps and next steps", "Roadmap and when to revisit", "Assumptions, sources and price dates",
+            "Appendix: every answer")
+HOSTILE_PROJECT = "Café Ωmega 東京プロジェクト 한국 🚀 <script>alert(1)</script> **bold**"
+HOSTILE_NOTES = "Notes with `code`, [a link](http://x), # heading\n👨‍👩‍👧 family and <b>tags</b>"
+
+
+@pytest.fixture(scope="module")
+def evaluated() -> tuple[Assessment, Evaluation, Recommendation]:
+    """The default (blank) preset evaluated once for the whole module: readiness gaps and flip points included."""
+    assessment = load_presets()["blank"]
+    evaluation = evaluate(assessment)
+    return assessment, evaluation, recommend(assessment, evaluation)
+
+
+@pytest.fixture(scope="module")
+def report(evaluated: tuple[Assessment, Evaluation, Recommendation]) -> bytes:
+    assessment, evaluation, recommendation = evaluated
+    return build_report(assessment, evaluation, recommendation, author="Ana Müller", report_date=REPORT_DATE)
+
+
+@pytest.fixture(scope="module")
+def reader(report: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(report))
+
+
+@pytest.fixture(scope="module")
+def text(reader: pypdf.PdfReader) -> str:
+    """The whole report's text, pages joined."""
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _money(usd: float) -> str:
+    return f"${usd:,.0f}"
+
+
+def _embedded_fonts(reader: pypdf.PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    return names
+
+
+def test_the_report_is_a_pdf_with_every_section_in_order(report: bytes, reader: pypdf.PdfReader, text: str) -> None:
+    assert report.startswith(b"%PDF-")
+    assert len(reader.pages) >= 5
+    bookmarks = [item.title for item in reader.outline]
+    assert bookmarks == [f"{i}. {title}" for i, title in enumerate(SECTIONS, start=1)]
+    positions = [text.index(f"{i}. {title}") for i, title in enumerate(SECTIONS, start=1)]
+    assert positions == sorted(positions)
+    assert reader.metadata.title == "Architecture recommendation: New project · Blank start"
+    assert reader.metadata.author == "Ana Müller"
+
+
+def test_title_block_names_project_date_author_and_version(reader: pypdf.PdfReader) -> None:
+    first = reader.pages[0].extract_text()
+    for expected in ("New project", "Blank start", "2026-11-29", "Ana Müller", "GenAI Architecture Planner 0.1.0",
+                     "Llama 3.1 8B Instruct", "Every answer at its default."):
+        assert expected in first
+    assert f"Page 1 of {len(reader.pages)}" in first
+
+
+def test_summary_quotes_recommendation_cost_and_p95_of_every_architecture(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], reader: pypdf.PdfReader) -> None:
+    _, evaluation, recommendation = evaluated
+    first = reader.pages[0].extract_text()
+    assert f"Recommended: {recommendation.top.label}" in first
+    assert f"Confidence: {recommendation.confidence}" in first
+    for rank, score in enumerate(recommendation.ranked, start=1):
+        e = evaluation.estimate(score.architecture)
+        total = e.cost.gpu_usd + e.cost.cpu_usd + e.cost.platform_usd + e.cost.people_usd
+        row = re.search(rf"^{rank} {score.architecture.label} (\S+) (\S+) (\S+) (\S+) (yes|no)$", first, re.M)
+        assert row is not None, first
+        assert row.groups() == (f"{score.score:.1f}", _money(total), f"{e.ttft.p95_ms:,.0f}", f"{e.e2e.p95_ms:,.0f}",
+                                "yes" if e.meets_targets else "no")
+    strongest = max(recommendation.ranked[0].contributions, key=lambda c: c.points)
+    assert f"{strongest.points:+.1f} points" in first
+
+
+def test_cost_table_sums_the_categories(evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    assessment, evaluation, _ = evaluated
+    for e in evaluation.estimates.values():
+        c = e.cost
+        total = c.gpu_usd + c.cpu_usd + c.platform_usd + c.people_usd
+        share = f"{total / assessment.team.monthly_budget_usd:.0%}"
+        cells = [_money(v) for v in (c.gpu_usd, c.cpu_usd, c.platform_usd, c.people_usd, total)]
+        assert f"{e.architecture.label} {' '.join(cells)} {share}" in text
+        assert abs(sum(line.monthly_usd for line in e.cost_lines) - total) < 1.0  # every dollar has a line
+
+
+def test_latency_table_quotes_percentiles_and_intervals(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    assessment, evaluation, _ = evaluated
+    for e in evaluation.estimates.values():
+        low, high = e.e2e.p95_ci_ms
+        expected = (f"{e.architecture.label} End-to-end {e.e2e.p50_ms:,.0f} {e.e2e.p95_ms:,.0f} "
+                    f"({low:,.0f}–{high:,.0f}) {e.e2e.p99_ms:,.0f} {assessment.workload.p95_e2e_ms:,.0f}")
+        assert expected in text
+
+
+def test_gaps_roadmap_triggers_and_flip_points_are_printed(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    _, _, recommendation = evaluated
+    flat = " ".join(text.split())
+    for stage in recommendation.roadmap:
+        assert " ".join(stage.title.split()) in flat
+    for trigger in recommendation.triggers:
+        assert " ".join(trigger.text.split()) in flat
+    assert recommendation.gaps and recommendation.flip_points  # the preset exercises both sections
+    for gap in recommendation.gaps:
+        assert " ".join(gap.next_step.split()) in flat
+    for flip in recommendation.flip_points:
+        assert " ".join(flip.text.split()) in flat
+
+
+def test_assumptions_list_sources_and_dates_and_prices_their_date(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    _, evaluation, _ = evaluated
+    flat = " ".join(text.split())
+    for a in evaluation.assumptions:
+        assert a.key in flat
+        assert a.as_of in flat
+    gpu_prices = {f.price_as_of for e in evaluation.estimates.values() for f in e.fleet if f.kind == "gpu"}
+    assert gpu_prices and all(d in flat for d in gpu_prices)
+
+
+def test_appendix_holds_every_answer(evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    assessment, _, _ = evaluated
+    bank = load_question_bank()
+    appendix = " ".join(text[text.index("Appendix: every answer"):].split())
+    for section in bank.workload_sections:
+        for field in section.fields:
+            assert field.label in appendix
+    for field in bank.team_fields:
+        assert field.label in appendix
+    for question in bank.readiness:
+        level = getattr(assessment.team, question.key)
+        assert f"{question.label} {level}" in appendix or question.label in appendix
+        assert " ".join(question.levels[level].split()) in appendix
+    for step in assessment.workload.pipeline:
+        assert step.name in appendix
+    assert f"{assessment.team.monthly_budget_usd:,g}" in appendix
+
+
+def test_the_three_charts_are_embedded_as_images(reader: pypdf.PdfReader) -> None:
+    images = [image for page in reader.pages for image in page.images]
+    assert len(images) == 3  # contributions, cost, latency
+    for image in images:
+        width, height = image.image.size
+        assert width >= 600 and height >= 200  # rendered at twice the chart's pixel size: sharp in print
+
+
+def test_an_ascii_report_embeds_only_dejavu(reader: pypdf.PdfReader) -> None:
+    fonts = _embedded_fonts(reader)
+    assert fonts and all("DejaVuSans" in name for name in fonts)
+
+
+def test_same_inputs_and_date_give_the_same_bytes(evaluated: tuple[Assessment, Evaluation, Recommendation],
+                                                  report: bytes) -> None:
+    assessment, evaluation, recommendation = evaluated
+    again = build_report(assessment, evaluation, recommendation, author="Ana Müller", report_date=REPORT_DATE)
+    assert again == report
+
+
+def test_hostile_names_print_literally_without_error(evaluated: tuple[Assessment, Evaluation, Recommendation],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    assessment, evaluation, recommendation = evaluated
+    named = assessment.model_copy(update={"project": HOSTILE_PROJECT, "label": "Ünïcödé **label**",
+                                          "notes": HOSTILE_NOTES})
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        pdf = build_report(named, evaluation, recommendation, author="Zoë 李 <i>x</i>", report_date=REPORT_DATE)
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]  # no glyph silently dropped
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    first = reader.pages[0].extract_text()
+    flat = " ".join(first.split())
+    assert f"Café Ωmega 東京プロジェクト 한국 {PLACEHOLDER} <script>alert(1)</script> **bold**" in flat
+    assert "Ünïcödé **label**" in flat
+    assert "Notes with `code`, [a link](http://x), # heading" in flat
+    assert f"{PLACEHOLDER} family and <b>tags</b>" in flat  # one placeholder for the joined family emoji
+    assert "Zoë 李 <i>x</i>" in flat
+    assert "<script>alert(1)</script>" in reader.pages[1].extract_text()  # the running header, too
+    assert any("DroidSansFallback" in name for name in _embedded_fonts(reader))
+
+
+def test_right_to_left_text_comes_out_in_reading_order(evaluated: tuple[Assessment, Evaluation, Recommendation]
+                                                       ) -> None:
+    assessment, evaluation, recommendation = evaluated
+    hebrew, arabic = "פרויקט בינה מלאכותית", "مشروع الذكاء الاصطناعي"
+    named = assessment.model_copy(update={"project": hebrew, "notes": arabic})
+    first = pypdf.PdfReader(io.BytesIO(build_report(named, evaluation, recommendation))).pages[0].extract_text()
+    # Unshaped, the glyphs would sit left to right in memory order and extract reversed.
+    assert hebrew in first and hebrew[::-1] not in first
+    assert arabic in first
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Café", "Café"),
+    ("Cafe\u0301", "Café"),  # a combining accent is composed
+    ("東京 서울 ひらがな", "東京 서울 ひらがな"),
+    ("go 🚀 now", f"go {PLACEHOLDER} now"),
+    ("👍🏽 ok", f"{PLACEHOLDER} ok"),  # the skin-tone modifier goes with its emoji
+    ("✔ ❤️", "✔ ❤️"),  # dingbats DejaVu draws, the variation selector included
+    ("👨\u200d👩\u200d👧", PLACEHOLDER),  # one family, one placeholder
+    ("🚀🚀", PLACEHOLDER * 2),
+    ("a\tb\x00c\nd", "a b c\nd"),
+    ("\ud800", PLACEHOLDER),  # a lone surrogate from a JSON import
+])
+def test_printable(raw: str, expected: str) -> None:
+    assert printable(raw) == expected
+
+
+def test_author_longer_than_the_limit_is_refused_at_its_field(
+        evaluated: tuple[Assessment, Evaluation, Recommendation]) -> None:
+    assessment, evaluation, recommendation = evaluated
+    with pytest.raises(InputError, match="at most 120") as raised:
+        build_report(assessment, evaluation, recommendation, author="x" * 121)
+    assert set(raised.value.field_errors) == {"author"}
+
+
+def test_report_filename_is_ascii_and_dated(evaluated: tuple[Assessment, Evaluation, Recommendation]) -> None:
+    assessment, _, _ = evaluated
+    assert report_filename(assessment, REPORT_DATE) == "new-project-recommendation-2026-11-29.pdf"
+    accented = assessment.model_copy(update={"project": "Équipe Données / Q3"})
+    assert report_filename(accented, REPORT_DATE) == "equipe-donnees-q3-recommendation-2026-11-29.pdf"
+    cjk = assessment.model_copy(update={"project": "東京 🚀"})
+    assert report_filename(cjk, REPORT_DATE) == "assessment-recommendation-2026-11-29.pdf"
+
+
+def test_bundled_fonts_ship_with_their_licences() -> None:
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", FALLBACK_FILE, "LICENSE-DejaVu.txt",
+                 "LICENSE-DroidSansFallback.txt"):
+        assert (FONT_DIR / name).is_file(), name
+    assert "Apache License" in (FONT_DIR / "LICENSE-DroidSansFallback.txt").read_text(encoding="utf-8")
+    assert "Bitstream Vera" in (FONT_DIR / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+def test_first_page_renders_to_a_non_blank_image(report: bytes, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftoppm is missing: .ci/run must install poppler-utils")
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(report)
+    for page in (1, 2):  # the title page, then the contributions chart
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", str(page), "-l", str(page), "-singlefile",
+                        str(source), str(tmp_path / f"page{page}")], check=True, timeout=60)
+        image = Image.open(tmp_path / f"page{page}.png").convert("L")
+        width, height = image.size
+        assert abs(height / width - 297 / 210) < 0.02  # A4 portrait
+        dark = sum(count for value, count in enumerate(image.histogram()) if value < 128)
+        assert dark / (width * height) > 0.01, f"page {page} is blank"
+
+
+def test_every_architecture_appears_in_each_table(text: str) -> None:
+    for architecture in Architecture:
+        assert text.count(architecture.label) >= 8
