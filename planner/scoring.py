@@ -45,6 +45,8 @@ HOP_SHARE_FULL = 0.10  # hops eating 10 % of the TTFT budget is a tight budget
 SMALL_TEAM_FULL = 30  # engineers at which team size no longer argues for a monolith
 PLATFORM_STAFF_FULL = 4  # platform/SRE people who can run a microservice platform
 COST_EXCESS_FULL = 0.5  # 50 % more than the cheapest architecture
+DEPLOY_MINUTES_FULL = 480.0  # capacity-minutes a month out of service for deploys: a full working day
+ISOLATION_BUDGET_FULL = 0.5  # requests saved against the worst architecture, as a share of the error budget
 MIN_CONTRIBUTION = 0.05  # points; smaller contributions are not shown
 TRIGGER_PEAK_FACTOR = 2.0  # re-assess when peak traffic doubles
 
@@ -185,7 +187,34 @@ def _estimate_contributions(architecture: Architecture, assessment: Assessment, 
     infrastructure = estimate.cost.gpu_usd + estimate.cost.cpu_usd + estimate.cost.platform_usd
     add("budget", _clamp((infrastructure - budget) / budget), {**numbers, "infrastructure": infrastructure})
     add("slo", 0.0 if estimate.meets_targets else 1.0, numbers)
+    _resilience_contributions(architecture, assessment, evaluation, add)
     return []
+
+
+def _resilience_contributions(architecture: Architecture, assessment: Assessment, evaluation: Evaluation,
+                              add: Any) -> None:
+    """Availability against the target, capacity lost to deploys, and failures contained (planner.resilience)."""
+    own = evaluation.estimate(architecture).resilience
+    others = {a: e.resilience for a, e in evaluation.estimates.items() if e.resilience is not None}
+    if own is None:
+        return
+    target = assessment.workload.availability_target_pct
+    restarts = sum(u.deploys_per_month * u.replicas for u in own.units)
+
+    def lost(r: Any) -> float:
+        return float(r.failed_per_month + r.slowed_per_month)
+
+    worst_architecture, worst = max(others.items(), key=lambda item: lost(item[1]))
+    numbers = {"availability_est": own.availability_pct, "failed": own.failed_per_month,
+               "slowed": own.slowed_per_month, "deploy_minutes": own.deploy_capacity_minutes_per_month,
+               "restarts": restarts, "lead_time": own.model_update_lead_time_min, "lost": lost(own),
+               "worst_lost": lost(worst), "worst_arch": worst_architecture.label}
+    add("availability", _clamp((target - own.availability_pct) / (100.0 - target)), numbers)
+    add("deploy_disruption", _clamp(own.deploy_capacity_minutes_per_month / DEPLOY_MINUTES_FULL), numbers)
+    # Requests saved against the worst architecture, measured against the target's error budget.
+    budget = own.requests_per_month * (100.0 - target) / 100.0
+    add("fault_isolation", _clamp((lost(worst) - lost(own)) / (budget * ISOLATION_BUDGET_FULL)),
+        {**numbers, "budget": budget})
 
 
 def _gaps(architecture: Architecture, assessment: Assessment) -> list[ReadinessGap]:
