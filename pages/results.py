@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, results_view, state
+from ui import estimates_view, report_view, resilience_view, results_view, state
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()
@@ -22,9 +22,11 @@ recommendation = results_view.recommendation_for(shown, evaluation)
 results_view.render_headline(shown, recommendation)
 if evaluation is not None:
     estimates_view.render_estimates(shown, evaluation)
+    resilience_view.render_resilience(shown, evaluation)
 results_view.render_ranking(recommendation)
 results_view.render_contributions(recommendation)
 results_view.render_gaps(recommendation)
 results_view.render_flip_points(recommendation)
 results_view.render_roadmap(recommendation)
 results_view.render_save_form(shown, recommendation, evaluation)
+report_view.render_report(shown, evaluation, recommendation)

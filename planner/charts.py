@@ -7,6 +7,7 @@ The builders return plain Altair charts (no Streamlit here): the page renders th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import altair as alt
 import pandas as pd
@@ -148,6 +149,7 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
 
 PRICE_CHART_HEIGHT_PER_GPU_PX = 34  # one row per GPU type
 PRICE_CHART_WIDTH_PX = 640
+PROVIDER_SCHEME: Final = "tableau10"  # distinct hues for up to ten providers
 
 
 def gpu_hour_frame(instances: Sequence[InstancePrice], option: PricingOption) -> pd.DataFrame:
@@ -170,7 +172,7 @@ def gpu_hour_chart(instances: Sequence[InstancePrice], option: PricingOption) ->
     return alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.85).encode(
         x=alt.X("usd_per_gpu_hour:Q", title="USD per GPU-hour", axis=alt.Axis(format="$,.2f")),
         y=alt.Y("gpu:N", title=None, sort=order),
-        color=alt.Color("provider:N", title="Provider"),
+        color=alt.Color("provider:N", title="Provider", scale=alt.Scale(scheme=PROVIDER_SCHEME)),
         shape=alt.Shape("provider:N", title="Provider"),
         tooltip=[alt.Tooltip("provider:N", title="Provider"), alt.Tooltip("instance:N", title="Instance"),
                  alt.Tooltip("region:N", title="Region"), alt.Tooltip("gpu_count:Q", title="GPUs"),
@@ -190,10 +192,47 @@ def token_cost_chart(costs: TokenCosts) -> alt.Chart:
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("usd:Q", title="USD per million output tokens", axis=alt.Axis(format="$,.2f")),
         y=alt.Y("gpu:N", title=None, sort=list(frame["gpu"])),
-        color=alt.Color("provider:N", title="Cheapest at"),
+        color=alt.Color("provider:N", title="Cheapest at", scale=alt.Scale(scheme=PROVIDER_SCHEME)),
         tooltip=[alt.Tooltip("gpu:N", title="GPU"), alt.Tooltip("provider:N", title="Provider"),
                  alt.Tooltip("instance:N", title="Instance"),
                  alt.Tooltip("usd:Q", title="USD per million output tokens", format="$,.3f"),
                  alt.Tooltip("batch:Q", title="Batch"), alt.Tooltip("tp:Q", title="GPUs per replica"),
                  alt.Tooltip("tokens_s:Q", title="Output tokens/s per replica", format=",.0f")],
     ).properties(width=PRICE_CHART_WIDTH_PX, height=alt.Step(PRICE_CHART_HEIGHT_PER_GPU_PX))
+
+
+# Resilience -----------------------------------------------------------------------------------------
+
+ARCHITECTURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # monolith, hybrid, microservices
+EVENT_COLOR = "#7f7f7f"
+RESILIENCE_CHART_HEIGHT_PX = 240
+
+
+def resilience_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, moment) of the incident-and-deploy timeline: capacity in service, %."""
+    rows = [{"architecture": e.architecture.label, "minute": p.minute, "capacity_pct": p.capacity_pct}
+            for e in evaluation.estimates.values() if e.resilience is not None for p in e.resilience.timeline]
+    return pd.DataFrame(rows, columns=["architecture", "minute", "capacity_pct"])
+
+
+def resilience_chart(evaluation: Evaluation) -> alt.LayerChart:
+    """Capacity in service over a crash, a code deploy and a model update, one line per architecture."""
+    frame = resilience_frame(evaluation)
+    order = [e.architecture.label for e in evaluation.estimates.values()]
+    lines = alt.Chart(frame).mark_line(interpolate="step-after", strokeWidth=2).encode(
+        x=alt.X("minute:Q", title="Minutes"),
+        y=alt.Y("capacity_pct:Q", title="Capacity in service (%)", scale=alt.Scale(domain=[0, 105])),
+        color=alt.Color("architecture:N", title="Architecture", sort=order,
+                        scale=alt.Scale(domain=order, range=list(ARCHITECTURE_COLORS[:len(order)]))),
+        strokeDash=alt.StrokeDash("architecture:N", title="Architecture", sort=order,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 2]][:len(order)])),
+        tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("minute:Q", format=".1f"),
+                 alt.Tooltip("capacity_pct:Q", title="Capacity (%)", format=".0f")],
+    )
+    events = pd.DataFrame([{"minute": e.minute, "label": e.label} for e in evaluation.resilience_events],
+                          columns=["minute", "label"])
+    rules = alt.Chart(events).mark_rule(color=EVENT_COLOR, strokeDash=[3, 3]).encode(
+        x="minute:Q", tooltip=[alt.Tooltip("label:N", title="Event")])
+    labels = alt.Chart(events).mark_text(align="left", dx=4, dy=-6, fontSize=11, color=EVENT_COLOR).encode(
+        x="minute:Q", y=alt.value(8), text="label:N")
+    return alt.LayerChart(layer=[lines, rules, labels], height=RESILIENCE_CHART_HEIGHT_PX)

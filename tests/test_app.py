@@ -93,9 +93,9 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
     assert [t.value for t in app.title] == ["Recommendation"]
     assert app.metric[0].value == top
     assert recommend(load_presets()[preset]).top.label == top
-    assert app.subheader.values[:3] == ["Estimates at peak and per month", "Ranking",
+    assert app.subheader.values[:4] == ["Estimates at peak and per month", "Resilience and change", "Ranking",
                                         "Why: what pushes each architecture up or down"]
-    assert len(app.get("vega_lite_chart")) == 3  # cost, latency, contributions
+    assert len(app.get("vega_lite_chart")) == 4  # cost, latency, resilience timeline, contributions
 
 
 def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from planner.catalog import load_gpus, load_instances, load_llms
+from planner.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.errors import InputError
 from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.models import Assessment, Component
@@ -42,7 +42,9 @@ CHOICE_NAMES = {  # how enum values read on screen
     "enterprise": "Enterprise",
 }
 MAX_SHOWN_DECIMALS = 4
-PIPELINE_COLUMNS = ("name", "cpu_ms_per_request", "critical", "deploys_per_week", "after_inference")
+PIPELINE_COLUMNS = ("name", "cpu_ms_per_request", "critical", "deploys_per_week", "after_inference", "mtbf_h",
+                    "mttr_s")
+OPTIONAL_NUMBERS = ("mtbf_h", "mttr_s")  # blank cells take the assumption's default
 
 
 def _decimals(x: float) -> int:
@@ -157,6 +159,10 @@ def _pipeline(slots: Slots) -> list[dict[str, Any]]:
     st.caption(load_question_bank().pipeline.help)
     base = pd.DataFrame(st.session_state[state.PIPELINE_BASE], columns=list(PIPELINE_COLUMNS))
     base["after_inference"] = base["after_inference"].fillna(False).astype(bool)
+    for column in OPTIONAL_NUMBERS:
+        base[column] = pd.to_numeric(base[column], errors="coerce")
+    assumptions = load_assumptions()
+    mtbf, mttr = assumptions["resilience.replica_mtbf_h"].value, assumptions["resilience.cpu_restart_s"].value
     edited = st.data_editor(
         base, key=state.PIPELINE_KEY, num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
@@ -164,12 +170,20 @@ def _pipeline(slots: Slots) -> list[dict[str, Any]]:
                                                 validate=r"^[a-z][a-z0-9_]*$", max_chars=40),
             "cpu_ms_per_request": st.column_config.NumberColumn("CPU ms per request", min_value=0.0,
                                                                 step=0.5, required=True),
-            "critical": st.column_config.CheckboxColumn("Critical", default=True,
-                                                        help="A failure of this step fails the request."),
+            "critical": st.column_config.CheckboxColumn(
+                "Critical", default=True,
+                help="Ticked: a failure of this step fails the request; unticked: it only degrades the answer."),
             "deploys_per_week": st.column_config.NumberColumn("Deploys per week", min_value=0.0, step=0.5,
                                                               default=1.0),
             "after_inference": st.column_config.CheckboxColumn("After inference", default=False,
                                                                help="Runs on the model's output."),
+            "mtbf_h": st.column_config.NumberColumn(
+                "MTBF (h)", min_value=0.01, step=10.0,
+                help=f"Mean time between crashes of one replica, hours. Blank: {mtbf:g} h (assumption)."),
+            "mttr_s": st.column_config.NumberColumn(
+                "Restart (s)", min_value=0.1, step=5.0,
+                help=f"Time for a crashed or redeployed replica to serve again, seconds. Blank: {mttr:g} s "
+                     "(assumption)."),
         })
     slots["workload.pipeline"] = st.empty()
     return pipeline_rows(edited)
@@ -193,7 +207,7 @@ def pipeline_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
             if row[flag] is None:
                 row[flag] = defaults[flag].default
         row["name"] = "" if row["name"] is None else str(row["name"])
-        for number in ("cpu_ms_per_request", "deploys_per_week"):
+        for number in ("cpu_ms_per_request", "deploys_per_week", *OPTIONAL_NUMBERS):
             if isinstance(row[number], int | float) and not isinstance(row[number], bool):
                 row[number] = float(row[number])
         row["critical"], row["after_inference"] = bool(row["critical"]), bool(row["after_inference"])
