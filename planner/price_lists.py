@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner.catalog import CsvProblem, load_gpus, load_instances, scan_csv_records
 from planner.errors import InputError, StoreError
-from planner.models import GpuSpec, InstancePrice
+from planner.models import GpuSpec, InstancePrice, PricingOption
 from planner.store import Base, UtcDateTime
 
 MAX_PRICE_LIST_BYTES = 5 * 1024 * 1024  # per uploaded file; a price list of every cloud is well under 1 MB
@@ -206,6 +206,20 @@ def as_of_date(as_of: str) -> date:
 def is_stale(as_of: str, today: date) -> bool:
     """True when a figure dated ``as_of`` is more than STALE_AFTER_DAYS old on ``today``."""
     return (today - as_of_date(as_of)).days > STALE_AFTER_DAYS
+
+
+def price_table(instances: Iterable[InstancePrice], option: PricingOption, today: date) -> list[dict[str, Any]]:
+    """One row per instance: its prices per instance-hour, per GPU-hour under ``option``, date, staleness, source."""
+    rows = []
+    for i in instances:
+        price = i.price_usd_h(option)
+        rows.append({
+            "provider": i.provider, "region": i.region, "instance": i.instance, "gpu": i.gpu,
+            "gpu_count": i.gpu_count, "on_demand_usd_h": i.on_demand_usd_h, "spot_usd_h": i.spot_usd_h,
+            "committed_usd_h": i.committed_usd_h, "usd_per_gpu_h": None if price is None else price / i.gpu_count,
+            "as_of": i.as_of, "stale": is_stale(i.as_of, today), "source": i.source, "vcpus": i.vcpus,
+        })
+    return rows
 
 
 def _date_problem(as_of: str, today: date) -> str | None:

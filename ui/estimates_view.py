@@ -12,28 +12,38 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from planner import price_lists
 from planner.catalog import load_gpus, load_llms
 from planner.charts import cost_chart, latency_chart
 from planner.engine import evaluate, list_assumptions
 from planner.errors import InputError, PlannerError
 from planner.models import Assessment, PricingOption
+from planner.price_lists import PriceList
 from planner.results import Evaluation
 from planner.validation import validate_assessment
+from ui import db
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _evaluate(assessment_json: str) -> Evaluation:
-    return evaluate(Assessment.model_validate_json(assessment_json))
+def _evaluate(assessment_json: str, price_list_json: str) -> Evaluation:
+    # The price list's content is part of the key: a list saved again under the same name is re-read.
+    assessment = Assessment.model_validate_json(assessment_json)
+    if not price_list_json:
+        return evaluate(assessment)
+    prices = PriceList.model_validate_json(price_list_json)
+    return evaluate(assessment, instances=prices.instances, gpus={**load_gpus(), **{g.gpu: g for g in prices.gpus}})
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:
     """The evaluation of an assessment with a progress indicator, or None after showing why it failed."""
     try:
+        prices = "" if assessment.price_list is None else (
+            price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
         with st.spinner("Sizing and simulating the three architectures…"):
-            return _evaluate(assessment.model_dump_json())
+            return _evaluate(assessment.model_dump_json(), prices)
     except PlannerError as exc:
         st.error(f"No estimate for these answers: {exc}")
         return None
@@ -44,6 +54,9 @@ def _apply(assessment: Assessment, changes: dict[str, Any]) -> Assessment:
     for path, value in changes.items():
         if path == "assumption_overrides":
             data["assumption_overrides"] = {**data["assumption_overrides"], **value}
+            continue
+        if path == "price_list":
+            data["price_list"] = value
             continue
         section, field = path.split(".")
         data[section][field] = value
@@ -76,6 +89,7 @@ def what_if(assessment: Assessment) -> Assessment:
             options = [p.value for p in PricingOption]
             pricing = c6.selectbox("Pricing", options, format_func=PRICING_LABELS.__getitem__, key="whatif.pricing",
                                    index=options.index(changes.get("workload.pricing", w.pricing.value)))
+            price_list = _price_list_choice(changes.get("price_list", assessment.price_list))
             overrides = _assumption_editor(assessment, changes.get("assumption_overrides", {}))
             apply_col, reset_col = st.columns([1, 5])
             applied = apply_col.form_submit_button("Re-evaluate", type="primary")
@@ -89,7 +103,7 @@ def what_if(assessment: Assessment) -> Assessment:
                        "workload.peak_requests_per_s": w.peak_requests_per_s * factor,
                        "workload.mean_input_tokens": int(tokens_in), "workload.mean_output_tokens": int(tokens_out),
                        "workload.model_id": model, "workload.gpu_types": gpus, "workload.pricing": pricing,
-                       "assumption_overrides": overrides}
+                       "price_list": price_list, "assumption_overrides": overrides}
             try:
                 _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
             except InputError as exc:
@@ -106,6 +120,23 @@ def what_if(assessment: Assessment) -> Assessment:
         return assessment
     st.warning("Showing a **what-if** variant of your answers. Use *Back to my answers* to return.")
     return variant
+
+
+def _price_list_choice(current: str | None) -> str | None:
+    """A select box of the catalog and the saved price lists (the Prices page adds them)."""
+    try:
+        names = [s.name for s in price_lists.list_price_lists(db.engine())]
+    except PlannerError:
+        names = []
+    options: list[str | None] = [None, *names]
+    if current is not None and current not in options:
+        options.append(current)  # a list that was deleted: keep it visible, the evaluation names the problem
+    column, note = st.columns([1, 2])
+    chosen = column.selectbox("Price list", options, index=options.index(current), key="whatif.price_list",
+                              format_func=lambda n: "Built-in catalog (data/instances.csv)" if n is None else n)
+    note.caption("Prices of the GPU instances. Browse the catalog, upload negotiated rates or another cloud's "
+                 "prices on the Prices page.")
+    return chosen
 
 
 def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dict[str, float]:
@@ -184,6 +215,8 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
                   "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
                  for a in evaluation.assumptions]
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        st.caption("Instance prices from " + ("the built-in catalog (data/instances.csv)" if assessment.price_list
+                                              is None else f"the saved price list “{assessment.price_list}”") + ":")
         prices = {(f.provider, f.instance): f for e in evaluation.estimates.values() for f in e.fleet
                   if f.kind == "gpu"}
         st.dataframe(pd.DataFrame([{"Instance": f"{p} {i}", "$/h": f.usd_per_replica_hour, "Source": f.price_source,

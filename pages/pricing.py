@@ -1,0 +1,20 @@
+"""Prices: the GPU prices behind the estimates, which GPU is cheapest per token, and your own price lists."""
+
+import streamlit as st
+
+from ui import pricing_view
+
+st.title("Prices")
+st.caption("Every estimate prices GPU instances from a price list: the built-in catalog, or one you saved. "
+           "Pick one to browse it; choose it for an assessment on the Results page under *What if*.")
+source = pricing_view.choose_source()
+rows = pricing_view.filtered(source)
+browse, per_token, own = st.tabs(["Browse prices", "Cost per million tokens", "Bring your own prices"])
+with browse:
+    pricing_view.render_browser(rows)
+with per_token:
+    pricing_view.render_token_costs(source, rows)
+with own:
+    pricing_view.render_bring_your_own(source)
+    st.subheader("Saved price lists")
+    pricing_view.render_saved_lists()
