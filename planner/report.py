@@ -1,115 +1,52 @@
 """The PDF recommendation report: one document a tech lead can forward to decision makers unedited.
 
-``build_report(assessment, evaluation, recommendation, ...) -> bytes`` lays out, with fpdf2: a title
+``build_report(assessment, evaluation, recommendation, ...) -> bytes`` writes, in order: a title
 block, an executive summary, scores with every reason, cost and latency (charts and tables),
-readiness gaps, the roadmap with its revisit triggers, assumptions with their sources and price dates,
-and an appendix with every answer. The charts are the Results page's own Altair specifications
-(``planner.charts``) rendered to PNG by vl-convert, so the report needs no browser.
-
-Text: DejaVu Sans (data/fonts/) draws Latin, Greek, Cyrillic, Arabic and Hebrew; Droid Sans Fallback
-is added only when a text holds CJK. Text the user typed (project, label, notes, author) is shaped by
-HarfBuzz (uharfbuzz), so right-to-left scripts come out in reading order and Arabic letters join;
-shaping is off for the planner's own English text, which does not need it, to keep export fast. A
-character no bundled font can draw (an emoji, say) prints as PLACEHOLDER instead of failing, and
-nothing is ever interpreted as markup: ``<script>`` and ``**bold**`` print as typed.
+resilience, readiness gaps, the roadmap with its revisit date and triggers, what changed since the
+project's previous assessment (``what_changed``), assumptions with their sources and price dates, and
+an appendix with every answer. The charts are the Results page's own Altair specifications
+(``planner.charts``) rendered to PNG by vl-convert, so no browser is needed. Page layout, fonts and
+the handling of any text (CJK, right-to-left, emoji, markup-like text) are in ``planner.pdf_layout``.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import struct
-import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from functools import cache
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import altair as alt
-import vl_convert
-from fontTools.ttLib import TTFont
-from fpdf import FPDF, FontFace
+from pydantic import BaseModel, ConfigDict
 
 import planner
+from planner import history
 from planner.charts import contributions_chart, cost_chart, driver_label, latency_chart
 from planner.errors import InputError
-from planner.models import Architecture, Assessment
+from planner.history import Attribution, Comparison
+from planner.models import Architecture, Assessment, InstancePrice
+from planner.pdf_layout import (
+    ACCENT,
+    BODY_FONT,
+    BODY_PT,
+    H2_PT,
+    INK,
+    LINE_MM,
+    MUTED,
+    SMALL_PT,
+    TITLE_PT,
+    ReportDocument,
+    chart_png,
+    printable,
+)
 from planner.questions import load_question_bank
 from planner.results import ArchitectureEstimate, Evaluation, Recommendation
+from planner.store import StoredAssessment
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
-BODY_FONT, BODY_FILES = "dejavu", {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-FALLBACK_FONT, FALLBACK_FILE = "droidfallback", "DroidSansFallback.ttf"  # CJK ideographs, kana, Hangul
-PLACEHOLDER = "□"  # U+25A1 stands for a character no bundled font can draw (emoji, rare scripts)
-DROPPED_CATEGORIES = ("Mn", "Me", "Cf", "Sk")  # marks, joiners, selectors, skin tones: nothing to draw alone
-ZERO_WIDTH_JOINER = "\u200d"
-
-MARGIN_MM = 15.0
-BODY_PT, SMALL_PT, TABLE_PT, H1_PT, H2_PT, TITLE_PT = 9.5, 7.5, 8.0, 14.0, 10.5, 22.0
-LINE_MM = 4.6  # body line height at BODY_PT
-HEADING_KEEP_MM = 40.0  # a heading with less room than this below it starts a new page
-INK = (33, 37, 41)
-MUTED = (108, 117, 125)
-ACCENT = (31, 78, 121)  # headings and rules
-HEADER_FILL = (225, 233, 242)
-STRIPE_FILL = (246, 248, 250)
-GOOD, BAD = (46, 125, 50), (198, 40, 40)  # the charts' toward/against colours
-
-CHART_SCALE = 2.0  # PNG pixels per chart pixel: sharp when printed
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
 MAX_AUTHOR_CHARS = 120
 MAX_VERSION_CHARS = 40
 TOP_REASONS = 3  # reasons quoted in the executive summary
-
-
-# Text: what the bundled fonts can draw ------------------------------------------------------------
-
-
-@cache
-def _cmap(filename: str) -> frozenset[int]:
-    font = TTFont(FONT_DIR / filename, lazy=True)
-    try:
-        return frozenset(font.getBestCmap())
-    finally:
-        font.close()
-
-
-@cache
-def _body_coverage() -> frozenset[int]:
-    return _cmap(BODY_FILES[""]) & _cmap(BODY_FILES["B"])
-
-
-@cache
-def _coverage() -> frozenset[int]:
-    return _body_coverage() | _cmap(FALLBACK_FILE)
-
-
-def printable(text: str) -> str:
-    """Text as the report prints it: control characters as spaces, undrawable characters as PLACEHOLDER."""
-    covered = _coverage()
-    out: list[str] = []
-    joined = False  # a zero-width joiner followed a placeholder: the next undrawable character is the same emoji
-    for char in unicodedata.normalize("NFC", text):
-        category = unicodedata.category(char)
-        if char == ZERO_WIDTH_JOINER and out and out[-1] == PLACEHOLDER:
-            joined = True
-        elif char == "\n" or category == "Cc":
-            out.append("\n" if char == "\n" else " ")
-            joined = False
-        elif ord(char) in covered:
-            out.append(char)
-            joined = False
-        elif category in DROPPED_CATEGORIES:
-            continue
-        elif joined:
-            joined = False
-        else:
-            out.append(PLACEHOLDER)
-    return "".join(out)
-
 
 def report_filename(assessment: Assessment, report_date: date) -> str:
     """A file name for the report: the project in ASCII letters and digits, then the date."""
@@ -118,170 +55,33 @@ def report_filename(assessment: Assessment, report_date: date) -> str:
     return f"{slug}-recommendation-{report_date.isoformat()}.pdf"
 
 
-# Charts --------------------------------------------------------------------------------------------
-
-_vl_lock = threading.Lock()  # vl-convert keeps one JavaScript engine per process
+# What changed since the previous assessment ---------------------------------------------------------
 
 
-def chart_png(chart: alt.TopLevelMixin, *, width_px: int | None = None) -> bytes:
-    """An Altair chart as a PNG, rendered by vl-convert (no browser); width_px sets an unsized chart's width."""
-    if width_px is not None:
-        chart = chart.properties(width=width_px)
-    with _vl_lock:
-        png: bytes = vl_convert.vegalite_to_png(chart.to_json(), scale=CHART_SCALE)
-    return png
+class WhatChanged(BaseModel):
+    """The previous saved assessment of the project and how this one differs from it (planner.history)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    previous_id: int
+    previous_label: str
+    previous_saved_at: datetime
+    comparison: Comparison
+    attribution: Attribution | None = None
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk follows the 8-byte signature
-    return width, height
-
-
-def _aspect(png: bytes) -> float:
-    width, height = _png_size(png)
-    return height / width
-
-
-# The document --------------------------------------------------------------------------------------
-
-
-class _Document(FPDF):
-    """A4 pages with a running header and footer, the bundled fonts, and a few layout helpers."""
-
-    def __init__(self, running_title: str, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.running_title = running_title
-        self.footer_text = footer_text
-        self._fallback_added = False
-        self._sections = 0
-        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
-        self.set_auto_page_break(auto=True, margin=MARGIN_MM + 3)
-        for style, filename in BODY_FILES.items():
-            self.add_font(BODY_FONT, style, FONT_DIR / filename)
-        self.set_font(BODY_FONT, "", BODY_PT)
-        self.set_text_color(*INK)
-
-    # Every string passes here before fpdf2 lays it out: the one place text is made printable.
-    def normalize_text(self, text: str) -> str:
-        text = printable(text)
-        if not self._fallback_added and not _body_coverage().issuperset(map(ord, text.replace("\n", ""))):
-            self.add_font(FALLBACK_FONT, "", FONT_DIR / FALLBACK_FILE)
-            self.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
-            self._fallback_added = True
-        return super().normalize_text(text)
-
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
-        self.set_font(BODY_FONT, "", SMALL_PT)
-        self.set_text_color(*MUTED)
-        with self.shaped():
-            self.cell(self.epw * 0.75, 5, self.running_title, new_x="RIGHT", new_y="TOP")
-        self.cell(0, 5, "Architecture recommendation", align="R", new_x="LMARGIN", new_y="NEXT")
-        self.set_draw_color(*ACCENT)
-        self.line(MARGIN_MM, self.get_y(), self.w - MARGIN_MM, self.get_y())
-        self.ln(4)
-        self.set_text_color(*INK)
-        self.set_font(BODY_FONT, "", BODY_PT)
-
-    def footer(self) -> None:
-        self.set_y(-MARGIN_MM)
-        self.set_font(BODY_FONT, "", SMALL_PT)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw / 2, 5, self.footer_text)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(*INK)
-
-    @contextmanager
-    def shaped(self) -> Iterator[None]:
-        """Shape the text written inside (user text: right-to-left and joined scripts)."""
-        self.set_text_shaping(True)
-        try:
-            yield
-        finally:
-            self.set_text_shaping(False)
-
-    def heading(self, title: str, *, keep_mm: float = HEADING_KEEP_MM) -> None:
-        """A numbered section heading, also a PDF bookmark; starts a page when less than keep_mm is left below."""
-        self._sections += 1
-        keep_mm = min(keep_mm, self.h - 2 * MARGIN_MM - 30)
-        if self.get_y() > self.h - MARGIN_MM - keep_mm:
-            self.add_page()
-        elif self.get_y() > MARGIN_MM + 12:
-            self.ln(3)
-        numbered = f"{self._sections}. {title}"
-        self.start_section(numbered)
-        self.set_font(BODY_FONT, "B", H1_PT)
-        self.set_text_color(*ACCENT)
-        self.cell(0, 8, numbered, new_x="LMARGIN", new_y="NEXT")
-        self.set_draw_color(*ACCENT)
-        self.line(MARGIN_MM, self.get_y(), self.w - MARGIN_MM, self.get_y())
-        self.ln(2)
-        self.set_text_color(*INK)
-        self.set_font(BODY_FONT, "", BODY_PT)
-
-    def subheading(self, title: str) -> None:
-        if self.get_y() > self.h - MARGIN_MM - HEADING_KEEP_MM / 2:
-            self.add_page()
-        self.ln(1.5)
-        self.set_font(BODY_FONT, "B", H2_PT)
-        self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(BODY_FONT, "", BODY_PT)
-
-    def paragraph(self, text: str, *, size: float = BODY_PT, color: tuple[int, int, int] = INK,
-                  bold: bool = False, user: bool = False) -> None:
-        """Wrapped, left-aligned text; user=True shapes it (text the user typed)."""
-        self.set_font(BODY_FONT, "B" if bold else "", size)
-        self.set_text_color(*color)
-        line = LINE_MM * size / BODY_PT
-        if user:
-            with self.shaped():
-                self.multi_cell(0, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        else:
-            self.multi_cell(0, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(*INK)
-        self.set_font(BODY_FONT, "", BODY_PT)
-        self.ln(1)
-
-    def bullets(self, items: Sequence[str], *, numbered: bool = False) -> None:
-        for i, item in enumerate(items, start=1):
-            self.set_x(MARGIN_MM + 2)
-            self.cell(6, LINE_MM, f"{i}." if numbered else "•")
-            self.multi_cell(0, LINE_MM, item, align="L", new_x="LMARGIN", new_y="NEXT")
-            self.ln(0.8)
-
-    def grid(self, rows: Sequence[Sequence[str]], *, widths: Sequence[float],
-             align: Sequence[str] | None = None, size: float = TABLE_PT) -> None:
-        """A table whose first row is its heading (repeated on each page), zebra-striped."""
-        self.set_font(BODY_FONT, "", size)
-        self.set_draw_color(200, 206, 212)
-        heading = FontFace(emphasis="BOLD", fill_color=HEADER_FILL, color=INK)
-        with self.table(col_widths=tuple(widths), text_align=tuple(align or ["LEFT"] * len(widths)),
-                           headings_style=heading, borders_layout="HORIZONTAL_LINES",
-                           cell_fill_color=STRIPE_FILL, cell_fill_mode="ROWS", line_height=size * 0.5,
-                           padding=(0.8, 1.2), width=self.epw, repeat_headings=1) as table:
-            for row in rows:
-                table.row([str(cell) for cell in row])
-        self.set_font(BODY_FONT, "", BODY_PT)
-        self.ln(2)
-
-    def figure(self, png: bytes, *, width_mm: float, caption: str = "") -> None:
-        """A chart centred on the page; shrunk or moved to the next page so it is never cut."""
-        px_w, px_h = _png_size(png)
-        height = width_mm * px_h / px_w
-        room = self.h - MARGIN_MM - 3 - self.get_y() - (6 if caption else 0)
-        full_page = self.h - 2 * MARGIN_MM - 20
-        if height > room:
-            if height <= full_page or room < full_page * 0.6:
-                self.add_page()
-                room = self.h - MARGIN_MM - 3 - self.get_y() - (6 if caption else 0)
-            if height > room:
-                width_mm, height = width_mm * room / height, room
-        x = MARGIN_MM + (self.epw - width_mm) / 2
-        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=width_mm, h=height)
-        self.set_y(self.get_y() + height + 1)
-        if caption:
-            self.paragraph(caption, size=SMALL_PT, color=MUTED)
+def what_changed(previous: StoredAssessment, assessment: Assessment, evaluation: Evaluation | None,
+                 recommendation: Recommendation, *, current_id: int = 0,
+                 prices: Sequence[InstancePrice] | None = None, attribution: Attribution | None = None) -> WhatChanged:
+    """Compare an assessment (saved as current_id, or 0 when unsaved) with an earlier saved one."""
+    current = StoredAssessment(
+        id=current_id, project=assessment.project, label=assessment.label, recommended=recommendation.top.value,
+        created_at=max(datetime.now(UTC), previous.created_at), app_version=planner.__version__,
+        assessment=assessment, results=history.results_document(recommendation, evaluation),
+        price_snapshot=None if prices is None else tuple(prices))
+    return WhatChanged(previous_id=previous.id, previous_label=previous.label,
+                       previous_saved_at=previous.created_at, comparison=history.compare(previous, current),
+                       attribution=attribution)
 
 
 def _money(usd: float) -> str:
@@ -303,14 +103,19 @@ def _check_text(field: str, value: str, limit: int) -> str:
 
 
 def build_report(assessment: Assessment, evaluation: Evaluation, recommendation: Recommendation, *,
-                 author: str = "", app_version: str = planner.__version__,
-                 report_date: date | None = None) -> bytes:
-    """The PDF report of one evaluated assessment; author is who prepared it (person or facilitator)."""
+                 author: str = "", app_version: str = planner.__version__, report_date: date | None = None,
+                 revisit_by: date | None = None, changes: WhatChanged | None = None) -> bytes:
+    """The PDF report of one evaluated assessment.
+
+    author: who prepared it (a person or a workshop facilitator); report_date: default today (UTC);
+    revisit_by: the saved revisit-by date, default the team stage's interval from report_date;
+    changes: the comparison with the project's previous assessment (``what_changed``), if there is one.
+    """
     author = _check_text("author", author, MAX_AUTHOR_CHARS)
     app_version = _check_text("app version", app_version, MAX_VERSION_CHARS) or planner.__version__
     when = report_date or datetime.now(UTC).date()
     running = assessment.project + (f" · {assessment.label}" if assessment.label else "")
-    pdf = _Document(running, f"GenAI Architecture Planner {app_version}")
+    pdf = ReportDocument(running, f"GenAI Architecture Planner {app_version}")
     pdf.set_title(f"Architecture recommendation: {printable(running)}")
     pdf.set_author(printable(author) or "GenAI Architecture Planner")
     pdf.set_creator(f"GenAI Architecture Planner {app_version}")
@@ -322,8 +127,11 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
     _scores(pdf, recommendation)
     _costs(pdf, assessment, evaluation)
     _latency(pdf, assessment, evaluation)
+    _resilience(pdf, assessment, evaluation)
     _gaps(pdf, recommendation)
-    _roadmap(pdf, recommendation)
+    _roadmap(pdf, assessment, recommendation, revisit_by=revisit_by, when=when)
+    if changes is not None:
+        _changes(pdf, changes)
     _assumptions(pdf, evaluation, assessment)
     _answers(pdf, assessment)
     return bytes(pdf.output())
@@ -332,7 +140,7 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
 # Sections ------------------------------------------------------------------------------------------
 
 
-def _title_block(pdf: _Document, assessment: Assessment, *, author: str, app_version: str, when: date,
+def _title_block(pdf: ReportDocument, assessment: Assessment, *, author: str, app_version: str, when: date,
                  evaluation: Evaluation) -> None:
     pdf.set_text_color(*ACCENT)
     pdf.set_font(BODY_FONT, "", H2_PT)
@@ -366,7 +174,7 @@ def _top_reasons(recommendation: Recommendation) -> list[str]:
     return [f"{c.points:+.1f} points, {driver_label(c.driver).lower()}: {c.reason}" for c in toward]
 
 
-def _summary(pdf: _Document, assessment: Assessment, evaluation: Evaluation,
+def _summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
              recommendation: Recommendation) -> None:
     pdf.heading("Executive summary")
     top = recommendation.top
@@ -396,10 +204,10 @@ def _summary(pdf: _Document, assessment: Assessment, evaluation: Evaluation,
                   size=SMALL_PT, color=MUTED)
 
 
-def _scores(pdf: _Document, recommendation: Recommendation) -> None:
+def _scores(pdf: ReportDocument, recommendation: Recommendation) -> None:
     png = chart_png(contributions_chart(recommendation))
     width = pdf.epw * 0.92
-    pdf.heading("Scores and reasons", keep_mm=30 + width * _aspect(png))
+    pdf.heading("Scores and reasons", keep_mm=25 + pdf.figure_height_mm(png, width))
     pdf.paragraph("Every score is 50 points plus the drivers below: green bars push toward an architecture, "
                   "red bars away from it.")
     pdf.figure(png, width_mm=width)
@@ -416,7 +224,7 @@ def _scores(pdf: _Document, recommendation: Recommendation) -> None:
                       "stays first whichever one of the key answers moves on its own.")
 
 
-def _costs(pdf: _Document, assessment: Assessment, evaluation: Evaluation) -> None:
+def _costs(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
     pdf.heading("Cost per month")
     pdf.figure(chart_png(cost_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8)
     rows = [["Architecture", "GPU", "CPU", "Platform", "People", "Total", "Share of budget"]]
@@ -456,7 +264,7 @@ def _latency_rows(e: ArchitectureEstimate, assessment: Assessment) -> list[list[
     return rows
 
 
-def _latency(pdf: _Document, assessment: Assessment, evaluation: Evaluation) -> None:
+def _latency(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
     pdf.heading("Latency at peak")
     pdf.figure(chart_png(latency_chart(evaluation, assessment)), width_mm=pdf.epw * 0.7,
                caption="Points: p50, p95 and p99; bars: their 95 % confidence intervals; red dashes: the p95 "
@@ -475,7 +283,7 @@ def _latency(pdf: _Document, assessment: Assessment, evaluation: Evaluation) -> 
                   f"(seed {evaluation.seed}). " + " ".join(notes), size=SMALL_PT, color=MUTED)
 
 
-def _gaps(pdf: _Document, recommendation: Recommendation) -> None:
+def _gaps(pdf: ReportDocument, recommendation: Recommendation) -> None:
     pdf.heading("Readiness gaps and next steps")
     for architecture in _ranked_architectures(recommendation):
         gaps = [g for g in recommendation.gaps if g.architecture is architecture]
@@ -492,16 +300,99 @@ def _ranked_architectures(recommendation: Recommendation) -> list[Architecture]:
     return [s.architecture for s in recommendation.ranked]
 
 
-def _roadmap(pdf: _Document, recommendation: Recommendation) -> None:
+def _roadmap(pdf: ReportDocument, assessment: Assessment, recommendation: Recommendation, *, revisit_by: date | None,
+             when: date) -> None:
     pdf.heading("Roadmap and when to revisit")
     for i, stage in enumerate(recommendation.roadmap, start=1):
         pdf.paragraph(f"{i}. {stage.title}", bold=True)
         pdf.paragraph(stage.detail)
-    pdf.subheading("Re-assess when")
+    pdf.subheading("Revisit by")
+    if revisit_by is None:
+        default = history.load_revisit_defaults()[assessment.team.stage]
+        revisit_by = when + timedelta(days=default.days)
+        why = (f"{default.days} days after this report, the default for a team at the "
+               f"{assessment.team.stage.value} stage ({default.source.removeprefix('assumption: ')}).")
+    else:
+        why = "the date set when the assessment was saved."
+    pdf.paragraph(f"{revisit_by:%d %B %Y}: {why}", bold=False)
+    pdf.subheading("Re-assess earlier when")
     pdf.bullets([t.text for t in recommendation.triggers])
 
 
-def _assumptions(pdf: _Document, evaluation: Evaluation, assessment: Assessment) -> None:
+def _resilience(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
+    estimates = [(e, e.resilience) for e in evaluation.estimates.values() if e.resilience is not None]
+    if not estimates:
+        return
+    pdf.heading("Resilience: failures, deploys and model updates")
+    pdf.paragraph("A month of replica crashes, rolling deploys and model updates, simulated per architecture. "
+                  "Availability is the share of requests answered within the latency targets; degraded requests "
+                  "are answered without a non-critical step and count as served.")
+    rows = [["Architecture", "Availability (95 % CI)", "Meets target", "Failed a month", "Slowed a month",
+             "Degraded a month", "Deploy capacity-min a month", "Model update lead time"]]
+    for e, r in estimates:
+        low, high = r.availability_ci_pct
+        rows.append([e.architecture.label, f"{r.availability_pct:.3f} % ({low:.3f}–{high:.3f})",
+                     "yes" if r.meets_availability_target else "no", f"{r.failed_per_month:,.0f}",
+                     f"{r.slowed_per_month:,.0f}", f"{r.degraded_per_month:,.0f}",
+                     f"{r.deploy_capacity_minutes_per_month:,.0f}", f"{r.model_update_lead_time_min:,.1f} min"])
+    pdf.grid(rows, widths=(14, 25, 8, 10, 10, 10, 12, 11), align=("L", "R", "C", "R", "R", "R", "R", "R"))
+    pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. Model updates: "
+                  f"{assessment.workload.model_updates_per_month:g} a month; code deploys: "
+                  f"{assessment.workload.deploys_per_week:g} a week across the pipeline.", size=SMALL_PT, color=MUTED)
+    pdf.subheading("Blast radius: what one replica crash takes with it")
+    blast = [["Architecture", "Crashing component", "Unit", "Work lost for", "Effect", "Unit capacity lost"]]
+    for e, r in estimates:
+        blast += [[e.architecture.label, b.component, b.unit, ", ".join(b.affected), b.effect,
+                   f"{b.capacity_lost_share:.0%}"] for b in r.blast_radius]
+    pdf.grid(blast, widths=(15, 16, 13, 30, 14, 12), align=("L", "L", "L", "L", "L", "R"), size=SMALL_PT)
+
+
+def _delta(old: float | None, new: float | None, fmt: str) -> str:
+    if old is None and new is None:
+        return "—"
+    if old is None or new is None:
+        return f"{'—' if old is None else format(old, fmt)} → {'—' if new is None else format(new, fmt)}"
+    return f"{format(old, fmt)} → {format(new, fmt)} ({'+' if new >= old else '−'}{format(abs(new - old), fmt)})"
+
+
+def _changes(pdf: ReportDocument, changes: WhatChanged) -> None:
+    c = changes.comparison
+    pdf.heading("What changed since the previous assessment")
+    label = f" “{changes.previous_label}”" if changes.previous_label else ""
+    pdf.paragraph(f"Compared with assessment #{changes.previous_id}{label}, saved on "
+                  f"{changes.previous_saved_at:%d %B %Y}.", user=bool(label))
+    if c.old_top is None or c.new_top is None:
+        moved = "One of the two has no stored recommendation."
+    elif c.recommendation_changed:
+        moved = f"The recommendation moved from {c.old_top.label} to {c.new_top.label}."
+    else:
+        moved = f"The recommendation stayed {c.new_top.label}."
+    prices = {None: "The previous assessment kept no price snapshot, so price changes are unknown.",
+              True: "Instance prices changed between the two.", False: "Instance prices are the same."}
+    pdf.paragraph(f"{moved} {prices[c.prices_changed]}", bold=True)
+    rows = [["Architecture", "Score", "Monthly cost (USD)", "p95 TTFT (ms)", "p95 end-to-end (ms)"]]
+    rows += [[d.architecture.label, _delta(d.old_score, d.new_score, ".1f"),
+              _delta(d.old_cost_usd, d.new_cost_usd, ",.0f"), _delta(d.old_p95_ttft_ms, d.new_p95_ttft_ms, ",.0f"),
+              _delta(d.old_p95_e2e_ms, d.new_p95_e2e_ms, ",.0f")] for d in c.estimates]
+    pdf.grid(rows, widths=(14, 16, 22, 20, 28), align=("L", "R", "R", "R", "R"))
+    pdf.subheading(f"Answers changed: {len(c.answers_changed)}")
+    if c.answers_changed:
+        answers = [["Answer", "Before", "Now"]] + [[a.label, a.old, a.new] for a in c.answers_changed]
+        pdf.grid(answers, widths=(40, 30, 30), shaped=True)
+    else:
+        pdf.paragraph("No answer changed: any difference comes from prices or the app's estimates.")
+    if changes.attribution is not None:
+        pdf.subheading("Why the numbers moved")
+        why = [["Architecture", "Cause", "Monthly cost (USD)", "p95 end-to-end (ms)", "Score"]]
+        for a in changes.attribution.architectures:
+            why += [[a.architecture.label, share.label, f"{share.cost_usd:+,.0f}", f"{share.p95_e2e_ms:+,.0f}",
+                     f"{share.score:+.1f}"] for share in a.shares]
+        pdf.grid(why, widths=(16, 34, 18, 18, 14), align=("L", "L", "R", "R", "R"))
+        for note in changes.attribution.notes:
+            pdf.paragraph(note, size=SMALL_PT, color=MUTED)
+
+
+def _assumptions(pdf: ReportDocument, evaluation: Evaluation, assessment: Assessment) -> None:
     pdf.heading("Assumptions, sources and price dates")
     pdf.paragraph("Every estimate rests on these constants. A value marked 'overridden' was replaced in this "
                   "assessment; a source starting 'assumption:' marks a figure without a public source.")
@@ -536,7 +427,7 @@ def _answer(value: Any) -> str:
     return str(getattr(value, "value", value)).replace("_", " ")
 
 
-def _answers(pdf: _Document, assessment: Assessment) -> None:
+def _answers(pdf: ReportDocument, assessment: Assessment) -> None:
     pdf.heading("Appendix: every answer")
     bank = load_question_bank()
     workload = assessment.workload

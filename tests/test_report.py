@@ -12,33 +12,30 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypdf
 import pytest
 from PIL import Image
 
+from planner import history
 from planner.engine import evaluate
 from planner.errors import InputError
 from planner.files import load_presets
 from planner.models import Architecture, Assessment
+from planner.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
 from planner.questions import load_question_bank
-from planner.report import (
-    FALLBACK_FILE,
-    FONT_DIR,
-    PLACEHOLDER,
-    build_report,
-    printable,
-    report_filename,
-)
+from planner.report import WhatChanged, build_report, report_filename, what_changed
 from planner.results import Evaluation, Recommendation
 from planner.scoring import recommend
+from planner.store import StoredAssessment
 
 REPORT_DATE = date(2026, 11, 29)
 SECTIONS = ("Executive summary", "Scores and reasons", "Cost per month", "Latency at peak",
-            "Readiness gaps and next steps", "Roadmap and when to revisit", "Assumptions, sources and price dates",
-            "Appendix: every answer")
+            "Resilience: failures, deploys and model updates", "Readiness gaps and next steps",
+            "Roadmap and when to revisit", "Assumptions, sources and price dates", "Appendix: every answer")
+CHANGES_SECTION = "What changed since the previous assessment"
 HOSTILE_PROJECT = "Café Ωmega 東京プロジェクト 한국 🚀 <script>alert(1)</script> **bold**"
 HOSTILE_NOTES = "Notes with `code`, [a link](http://x), # heading\n👨‍👩‍👧 family and <b>tags</b>"
 
@@ -293,3 +290,90 @@ def test_first_page_renders_to_a_non_blank_image(report: bytes, tmp_path: Path) 
 def test_every_architecture_appears_in_each_table(text: str) -> None:
     for architecture in Architecture:
         assert text.count(architecture.label) >= 8
+
+
+def test_resilience_section_quotes_availability_failures_and_lead_time(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    _, evaluation, _ = evaluated
+    flat = " ".join(text.split())
+    for e in evaluation.estimates.values():
+        r = e.resilience
+        assert r is not None
+        low, high = r.availability_ci_pct
+        assert (f"{e.architecture.label} {r.availability_pct:.3f} % ({low:.3f}–{high:.3f}) "
+                f"{'yes' if r.meets_availability_target else 'no'} {r.failed_per_month:,.0f} "
+                f"{r.slowed_per_month:,.0f} {r.degraded_per_month:,.0f} {r.deploy_capacity_minutes_per_month:,.0f} "
+                f"{r.model_update_lead_time_min:,.1f} min") in flat
+        for blast in r.blast_radius:
+            assert f"{blast.component} {blast.unit}" in flat
+
+
+def test_revisit_date_is_the_stage_default_or_the_saved_date(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    assessment, evaluation, recommendation = evaluated
+    days = {"prototype": 30, "early": 60, "growth": 90, "enterprise": 180}[assessment.team.stage.value]
+    assert history.load_revisit_defaults()[assessment.team.stage].days == days  # data/revisit.yaml
+    flat = " ".join(text.split())
+    assert f"{REPORT_DATE + timedelta(days=days):%d %B %Y}: {days} days after this report" in flat
+    saved = build_report(assessment, evaluation, recommendation, report_date=REPORT_DATE,
+                         revisit_by=date(2027, 3, 31))
+    saved_text = " ".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(saved)).pages).split())
+    assert "31 March 2027: the date set when the assessment was saved." in saved_text
+
+
+@pytest.fixture(scope="module")
+def previous(evaluated: tuple[Assessment, Evaluation, Recommendation]) -> StoredAssessment:
+    """An earlier saved assessment of the project: daily model updates and six teams, saved without estimates."""
+    assessment, _, _ = evaluated
+    workload = assessment.workload.model_copy(update={"model_updates_per_month": 30.0, "teams_contributing": 6})
+    earlier = assessment.model_copy(update={"workload": workload})
+    earlier_recommendation = recommend(earlier)
+    return StoredAssessment(id=7, project=earlier.project, label="Last quarter",
+                            recommended=earlier_recommendation.top.value, created_at=datetime(2026, 8, 1, tzinfo=UTC),
+                            app_version="0.1.0", assessment=earlier,
+                            results=history.results_document(earlier_recommendation, None))
+
+
+def test_what_changed_compares_with_the_previous_assessment(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], previous: StoredAssessment) -> None:
+    assessment, evaluation, recommendation = evaluated
+    changes = what_changed(previous, assessment, evaluation, recommendation)
+    old_top = recommend(previous.assessment).top
+    assert old_top is not recommendation.top  # the earlier answers favoured splitting
+    pdf = build_report(assessment, evaluation, recommendation, report_date=REPORT_DATE, changes=changes)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    titles = [item.title for item in reader.outline]
+    roadmap = titles.index(f"{SECTIONS.index('Roadmap and when to revisit') + 1}. Roadmap and when to revisit")
+    assert titles[roadmap + 1] == f"{roadmap + 2}. {CHANGES_SECTION}"
+    flat = " ".join("".join(p.extract_text() for p in reader.pages).split())
+    assert "Compared with assessment #7 “Last quarter”, saved on 01 August 2026." in flat
+    assert f"The recommendation moved from {old_top.label} to {recommendation.top.label}." in flat
+    assert "Answers changed: 2" in flat
+    assert "Model updates per month 30 1" in flat
+    assert "Teams shipping to the platform 6 1" in flat
+    old_score = recommend(previous.assessment).score_of(recommendation.top).score
+    new_score = recommendation.score_of(recommendation.top).score
+    sign = "+" if new_score >= old_score else "−"
+    assert f"{old_score:.1f} → {new_score:.1f} ({sign}{abs(new_score - old_score):.1f})" in flat
+    cost = evaluation.estimate(recommendation.top).monthly_cost_usd
+    assert f"— → {cost:,.0f}" in flat  # the earlier assessment was saved without estimates
+
+
+def test_attribution_shares_are_printed_when_given(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], previous: StoredAssessment) -> None:
+    assessment, evaluation, recommendation = evaluated
+    shares = tuple(history.FactorShare(factor=f, label=history.FACTOR_LABELS[f], cost_usd=c, p95_e2e_ms=0.0,
+                                       score=s) for f, c, s in (("prices", -1200.0, 0.5), ("workload", 300.0, -2.0),
+                                                                ("team", 0.0, 4.25), ("other", 0.0, 0.0)))
+    attribution = history.Attribution(old_id=7, new_id=0, notes=("A note on versions.",), architectures=(
+        history.ArchitectureAttribution(architecture=Architecture.HYBRID, old_cost_usd=9000.0, new_cost_usd=8100.0,
+                                        old_p95_e2e_ms=1.0, new_p95_e2e_ms=1.0, old_score=50.0, new_score=52.75,
+                                        shares=shares),))
+    changes = what_changed(previous, assessment, evaluation, recommendation, attribution=attribution)
+    assert isinstance(changes, WhatChanged)
+    pdf = build_report(assessment, evaluation, recommendation, report_date=REPORT_DATE, changes=changes)
+    flat = " ".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Why the numbers moved" in flat
+    assert "Hybrid Prices -1,200 +0 +0.5" in flat
+    assert "Hybrid Team readiness +0 +0 +4.2" in flat or "Hybrid Team readiness +0 +0 +4.3" in flat
+    assert "A note on versions." in flat
