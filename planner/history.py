@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -51,7 +52,7 @@ FACTOR_LABELS = {
 # What each factor takes from the old or the new assessment when mixtures are built.
 WORKLOAD_FIELDS = ("workload", "assumption_overrides", "price_list")
 TEAM_FIELDS = ("team",)
-IGNORED_ANSWERS = ("project", "schema_version")  # not answers: the project may be renamed between saves
+IGNORED_ANSWERS = ("project", "schema_version", "label", "notes")  # names and notes, not answers
 STATUS_PROJECT_LIMIT = 2  # assessments read per project for the Home page: the latest and the one before
 
 
@@ -140,6 +141,11 @@ class FiredTrigger(BaseModel):
     trigger: RevisitTrigger
     value: float
     set_by: int = Field(description="Id of the assessment whose roadmap set the trigger.")
+
+    @property
+    def description(self) -> str:
+        """The trigger's text without the value it had when set, then the value now."""
+        return f"{re.sub(r' [(]now [^)]*[)]', '', self.trigger.text)}; now {self.value:g} (set by #{self.set_by})"
 
 
 class ProjectStatus(BaseModel):
@@ -462,13 +468,15 @@ def shapley(value: Callable[[frozenset[str]], float], players: Sequence[str]) ->
 
 
 def attribute(old: StoredAssessment, new: StoredAssessment, *, current_prices: Sequence[InstancePrice] | None = None,
-              evaluator: Evaluator = _default_evaluator) -> Attribution:
+              evaluator: Evaluator = _default_evaluator,
+              progress: Callable[[int, int], None] | None = None) -> Attribution:
     """Split the change from ``old`` to ``new`` into prices, workload, team readiness and other.
 
     Each distinct mixture of old and new inputs and old and new price snapshots is evaluated once
-    (a team change moves the people cost and the scores; a workload change moves everything). An
-    assessment without a price snapshot (saved before snapshots existed) is priced
-    with ``current_prices`` (default: data/instances.csv) and the notes say so.
+    (a team change moves the people cost and the scores; a workload change moves everything);
+    ``progress(done, total)`` is called after each evaluation. An assessment without a price snapshot
+    (saved before snapshots existed) is priced with ``current_prices`` (default: data/instances.csv)
+    and the notes say so.
     """
     if (old.created_at, old.id) > (new.created_at, new.id):
         old, new = new, old
@@ -481,15 +489,23 @@ def attribute(old: StoredAssessment, new: StoredAssessment, *, current_prices: S
                      "the price share may be understated.")
     evaluations: dict[tuple[str, bool], Evaluation] = {}
 
+    def key_of(assessment: Assessment, take_new: frozenset[str]) -> tuple[str, bool]:
+        return assessment.model_dump_json(exclude={"project", "label", "notes"}), "prices" in take_new
+
+    subsets = [frozenset(c) for size in range(len(FACTORS) + 1) for c in itertools.combinations(FACTORS, size)]
+    total = len({key_of(mixture(old.assessment, new.assessment, s), s) for s in subsets})
+
     def evaluation_of(take_new: frozenset[str]) -> tuple[Assessment, Evaluation]:
         assessment = mixture(old.assessment, new.assessment, take_new)
-        key = (assessment.model_dump_json(exclude={"project", "label", "notes"}), "prices" in take_new)
+        key = key_of(assessment, take_new)
         if key not in evaluations:
             try:
                 evaluations[key] = evaluator(assessment, prices["prices" in take_new])
             except PlannerError as exc:
                 which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
                 raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc
+            if progress is not None:
+                progress(len(evaluations), total)
         return assessment, evaluations[key]
 
     scores: dict[frozenset[str], dict[Architecture, float]] = {}

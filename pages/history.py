@@ -1,0 +1,56 @@
+"""History: a project's assessments over time, what changed between two of them, and why."""
+
+import streamlit as st
+
+from planner import history
+from planner.errors import PlannerError
+from ui import history_view, home_view
+
+st.title("History")
+try:
+    names = [p.name for p in home_view.projects()]
+except PlannerError as exc:
+    st.error(str(exc))
+    st.stop()
+if not names:
+    st.info("No project yet. Save an assessment from the Results page, or create a project on the Home page.")
+    st.stop()
+if st.session_state.get(history_view.PROJECT_KEY) not in names:
+    st.session_state[history_view.PROJECT_KEY] = names[0]
+project = st.selectbox("Project", names, key=history_view.PROJECT_KEY)
+stored = history_view.assessments_of(project)
+if not stored:
+    st.info(f"“{project}” has no saved assessments yet. Start one from the Home page.")
+    st.stop()
+
+points = history.timeline(stored)
+history_view.render_timeline(points)
+history_view.render_table(points)
+
+st.subheader("Compare two assessments")
+if len(stored) < 2:
+    st.info("Save a second assessment of this project to compare the two.")
+    st.stop()
+by_id = {s.id: s for s in stored}
+ids = list(by_id)
+left, right = st.columns(2)
+old_id = left.selectbox("Older", ids, index=len(ids) - 2, format_func=lambda i: history_view.title(by_id[i]),
+                        key="h.old")
+new_id = right.selectbox("Newer", ids, index=len(ids) - 1, format_func=lambda i: history_view.title(by_id[i]),
+                         key="h.new")
+if old_id == new_id:
+    st.info("Pick two different assessments.")
+    st.stop()
+history_view.render_comparison(history.compare(by_id[old_id], by_id[new_id]))
+
+st.subheader("Why the numbers changed")
+st.caption("Re-evaluates the older inputs with the newer prices, the newer workload with the older team, and so on.")
+if st.button("Explain the change", key="h.attribute", icon=":material/troubleshoot:"):
+    st.session_state[history_view.EXPLAINED_KEY] = (old_id, new_id)
+if st.session_state.get(history_view.EXPLAINED_KEY) == (old_id, new_id):
+    try:
+        explained = history_view.attribution_for(old_id, new_id)
+    except PlannerError as exc:
+        st.error(str(exc))
+    else:
+        history_view.render_attribution(explained)

@@ -1,0 +1,73 @@
+"""Home: projects due for a re-assessment or whose triggers fired, and managing projects."""
+
+import streamlit as st
+
+from planner.errors import PlannerError
+from ui import history_view, home_view
+
+st.title("GenAI Architecture Planner")
+st.caption("Choose between a monolith, a hybrid and microservices for a generative-AI platform, and revisit the "
+           "choice as traffic, models, prices and the team change.")
+home_view.show_notice()
+try:
+    everything = home_view.projects()
+    rows = home_view.statuses()
+except PlannerError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("Needs attention")
+due = home_view.render_attention(rows)
+if due is not None:
+    home_view.start_from_last(due)
+    st.switch_page("pages/assess.py")
+
+st.subheader("Projects")
+if not rows:
+    st.info("No project yet. Create one below, or assess on the Assess page and save the result.")
+else:
+    home_view.render_projects(rows)
+    names = [r.project.name for r in rows]
+    project = st.selectbox("Project", names, key="home.project")
+    new, hist, export = st.columns(3)
+    if new.button("New assessment from its last answers", key="home.start", type="primary", icon=":material/add:"):
+        home_view.start_from_last(project)
+        st.switch_page("pages/assess.py")
+    if hist.button("Open its history", key="home.history", icon=":material/timeline:"):
+        history_view.open_history(project)
+        st.switch_page("pages/history.py")
+    if next(r for r in rows if r.project.name == project).latest is not None:
+        export.download_button("Export (.json.gz)", data=lambda: home_view.export_file(project),
+                               file_name=f"{project}.planner.json.gz", mime="application/gzip",
+                               key="home.export", icon=":material/download:")
+    with st.form("home.rename_form", border=False):
+        name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+        new_name = name_col.text_input("New name", key="home.new_name", max_chars=120)
+        if button_col.form_submit_button("Rename", icon=":material/edit:"):
+            home_view.set_notice(home_view.rename(project, new_name))
+            st.rerun()
+        if archive_col.form_submit_button("Archive", icon=":material/archive:"):
+            home_view.set_notice(home_view.archive(project, True))
+            st.rerun()
+
+with st.expander("Create a project"), st.form("home.create_form", border=False):
+    name = st.text_input("Project name", key="home.create_name", max_chars=120)
+    if st.form_submit_button("Create project", icon=":material/create_new_folder:"):
+        home_view.set_notice(home_view.create(name))
+        st.rerun()
+
+archived = [p.name for p in everything if p.archived]
+with st.expander(f"Archived projects ({len(archived)})"):
+    if archived:
+        restore = st.selectbox("Archived project", archived, key="home.archived")
+        if st.button("Restore", key="home.restore", icon=":material/unarchive:"):
+            home_view.set_notice(home_view.archive(restore, False))
+            st.rerun()
+    else:
+        st.write("None.")
+
+with st.expander("Import a project export"):
+    upload = st.file_uploader("Project export (.json or .json.gz)", type=["json", "gz"], key="home.import")
+    if upload is not None and st.button("Import", key="home.import_button", icon=":material/upload:"):
+        home_view.set_notice(home_view.import_file(upload.getvalue(), upload.name))
+        st.rerun()

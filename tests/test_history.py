@@ -1,0 +1,274 @@
+"""Tests of planner.history: revisit dates, fired triggers, comparing two assessments and attribution."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+
+from planner import history, store
+from planner.catalog import load_instances
+from planner.engine import evaluate
+from planner.files import load_presets
+from planner.models import Architecture, Assessment, InstancePrice, Stage
+from planner.results import Evaluation, Recommendation, RevisitTrigger
+from planner.scoring import recommend, score
+
+_EVALUATIONS: dict[tuple[str, tuple[InstancePrice, ...]], Evaluation] = {}
+
+
+def cached_evaluate(assessment: Assessment, instances: Sequence[InstancePrice]) -> Evaluation:
+    """planner.engine.evaluate, remembered across the tests of this module (it takes about a second)."""
+    key = (assessment.model_dump_json(exclude={"project", "label", "notes"}), tuple(instances))
+    if key not in _EVALUATIONS:
+        _EVALUATIONS[key] = evaluate(assessment, instances=instances)
+    return _EVALUATIONS[key]
+
+
+def blank(**workload: float) -> Assessment:
+    base = load_presets()["blank"]
+    return base.model_copy(update={"project": "Bot", "workload": base.workload.model_copy(update=workload)})
+
+
+def with_team(assessment: Assessment, **team: object) -> Assessment:
+    return Assessment.model_validate({**assessment.model_dump(), "team": {**assessment.team.model_dump(), **team}})
+
+
+def scaled_prices(factor: float) -> list[InstancePrice]:
+    return [r.model_copy(update={"on_demand_usd_h": round(r.on_demand_usd_h * factor, 4)}) for r in load_instances()]
+
+
+@pytest.fixture
+def engine(store_url: str) -> Engine:
+    return store.get_engine(store_url)
+
+
+_RECOMMENDATIONS: dict[tuple[str, bool], Recommendation] = {}
+
+
+def save(engine: Engine, assessment: Assessment, prices: Sequence[InstancePrice] | None = None,
+         revisit_by: date | None = None, *, estimate: bool = True) -> int:
+    """Save as the Results page does: with estimates, or (faster) from the answers alone."""
+    rows = list(prices) if prices is not None else list(load_instances())
+    evaluation = cached_evaluate(assessment, rows) if estimate else None
+    key = (assessment.model_dump_json() + (evaluation.model_dump_json() if evaluation else ""), estimate)
+    if key not in _RECOMMENDATIONS:
+        _RECOMMENDATIONS[key] = recommend(assessment, evaluation)
+    return history.save_evaluated(engine, assessment, _RECOMMENDATIONS[key], evaluation, prices=rows,
+                                  revisit_by=revisit_by)
+
+
+# Revisit dates ----------------------------------------------------------------------------------------
+
+
+def test_every_stage_has_a_sourced_revisit_interval() -> None:
+    defaults = history.load_revisit_defaults()
+    assert set(defaults) == set(Stage)
+    assert defaults[Stage.GROWTH].days == 90
+    assert all(d.source.startswith("assumption:") and len(d.source) > 20 for d in defaults.values())
+    # Earlier stages change faster, so they are revisited sooner.
+    assert [defaults[s].days for s in Stage] == sorted(defaults[s].days for s in Stage)
+
+
+@pytest.mark.parametrize(("stage", "days"), [("prototype", 30), ("early", 60), ("growth", 90), ("enterprise", 180)])
+def test_default_revisit_by_adds_the_stage_interval(stage: str, days: int) -> None:
+    assessment = with_team(blank(), stage=stage)
+    assert history.default_revisit_by(assessment, date(2026, 1, 31)) == date(2026, 1, 31) + timedelta(days=days)
+
+
+# Triggers and due projects ----------------------------------------------------------------------------------
+
+
+def test_value_at_reads_dotted_numeric_inputs_only() -> None:
+    assessment = blank(peak_requests_per_s=42.0)
+    assert history.value_at(assessment, "workload.peak_requests_per_s") == 42.0
+    assert history.value_at(assessment, "team.team_size") == float(assessment.team.team_size)
+    for key in ("workload.model_id", "workload.nothing", "team", "workload.pipeline"):
+        with pytest.raises(KeyError):
+            history.value_at(assessment, key)
+
+
+def test_fired_triggers_meet_their_threshold_in_either_direction() -> None:
+    triggers = [
+        RevisitTrigger(key="workload.peak_requests_per_s", op=">=", threshold=30, text="Peak ≥ 30 (now 15): re-size"),
+        RevisitTrigger(key="team.team_size", op="<=", threshold=4, text="Team ≤ 4 (now 8)"),
+        RevisitTrigger(key="workload.gone_field", op=">=", threshold=1, text="an input this version lacks"),
+    ]
+    quiet = history.fired_triggers(triggers, blank(peak_requests_per_s=29.9), set_by=1)
+    assert quiet == []
+    fired = history.fired_triggers(triggers, with_team(blank(peak_requests_per_s=30.0), team_size=4), set_by=7)
+    assert [(f.trigger.key, f.value, f.set_by) for f in fired] == [
+        ("workload.peak_requests_per_s", 30.0, 7), ("team.team_size", 4.0, 7)]
+    assert fired[0].description == "Peak ≥ 30: re-size; now 30 (set by #7)"
+
+
+def test_home_status_due_and_fired_from_the_previous_assessment(engine: Engine) -> None:
+    today = datetime.now(UTC).date()
+    first = blank()
+    first_id = save(engine, first, revisit_by=today + timedelta(days=30), estimate=False)
+    [status] = history.project_statuses(engine, today)
+    assert (status.due, status.fired, status.revisit_by) == (False, (), today + timedelta(days=30))
+    # The first roadmap says: re-assess when peak traffic doubles (15 -> 30 requests/s).
+    peak_trigger = next(t for t in store.load_assessment(engine, assessment_id=first_id).triggers
+                        if t.key == "workload.peak_requests_per_s")
+    assert (peak_trigger.op, peak_trigger.threshold) == (">=", 30.0)
+    save(engine, blank(mean_requests_per_s=10.0, peak_requests_per_s=31.0), revisit_by=today, estimate=False)
+    [status] = history.project_statuses(engine, today)
+    assert status.due  # the revisit date is today
+    assert [(f.trigger.key, f.value, f.set_by) for f in status.fired] == [
+        ("workload.peak_requests_per_s", 31.0, first_id)]
+    store.set_project_archived(engine, name="Bot", archived=True)
+    assert history.project_statuses(engine, today) == []
+
+
+def test_an_assessment_saved_without_a_revisit_date_uses_the_stage_default(engine: Engine) -> None:
+    new_id = store.save_assessment(engine, assessment=blank(), results={}, recommended="monolith", app_version="0.0.9")
+    stored = store.load_assessment(engine, assessment_id=new_id)
+    assert stored.revisit_by is None
+    assert history.revisit_date(stored) == stored.created_at.date() + timedelta(days=60)  # early stage
+    [status] = history.project_statuses(engine, stored.created_at.date() + timedelta(days=60))
+    assert status.due and status.fired == ()
+    # Results of another shape (no recommendation) still give a timeline point.
+    [point] = history.timeline([stored])
+    assert (point.scores, point.monthly_cost_usd, point.recommended) == ({}, {}, "monolith")
+
+
+def test_a_project_without_assessments_is_neither_due_nor_fired(engine: Engine) -> None:
+    store.create_project(engine, name="Empty")
+    [status] = history.project_statuses(engine, date(2030, 1, 1))
+    assert (status.latest, status.due, status.fired) == (None, False, ())
+
+
+# Comparing -------------------------------------------------------------------------------------------------
+
+
+def test_compare_lists_changed_answers_and_the_deltas_of_the_stored_estimates(engine: Engine) -> None:
+    old_id = save(engine, blank())
+    changed = with_team(blank(mean_requests_per_s=10.0, peak_requests_per_s=40.0), containers=4)
+    new_id = save(engine, changed.model_copy(update={"label": "Q2"}), prices=scaled_prices(0.5))
+    old, new = (store.load_assessment(engine, assessment_id=i) for i in (old_id, new_id))
+    comparison = history.compare(new, old)  # either order: the older one is "old"
+    assert (comparison.old_id, comparison.new_id) == (old_id, new_id)
+    assert [(c.key, c.old, c.new) for c in comparison.answers_changed] == [
+        ("workload.mean_requests_per_s", "5", "10"), ("workload.peak_requests_per_s", "15", "40"),
+        ("team.containers", "2", "4")]
+    assert comparison.answers_changed[1].label == "Peak traffic (requests/s)"
+    assert comparison.prices_changed is True
+    old_eval, new_eval = history.stored_evaluation(old), history.stored_evaluation(new)
+    assert old_eval is not None and new_eval is not None
+    for delta in comparison.estimates:
+        a = delta.architecture
+        assert delta.cost_delta_usd == pytest.approx(
+            new_eval.estimate(a).monthly_cost_usd - old_eval.estimate(a).monthly_cost_usd)
+        e2e = (old_eval.estimate(a).e2e.p95_ms, new_eval.estimate(a).e2e.p95_ms)
+        assert delta.p95_e2e_delta_ms == pytest.approx(e2e[1] - e2e[0])
+    assert comparison.recommendation_changed is (comparison.old_top is not comparison.new_top)
+
+
+def test_pipeline_steps_are_compared_by_name() -> None:
+    old = blank()
+    steps = [c.model_dump() for c in old.workload.pipeline]
+    steps[1]["cpu_ms_per_request"] = 30.0
+    new = Assessment.model_validate({**old.model_dump(), "workload": {**old.workload.model_dump(),
+                                                                      "pipeline": steps[:3]}})
+    changes = {c.key: (c.old, c.new) for c in history.answer_changes(old, new)}
+    assert changes["workload.pipeline.orchestration.cpu_ms_per_request"] == ("15", "30")
+    assert changes["workload.pipeline.safety.cpu_ms_per_request"] == ("8", "(none)")
+    assert history.answer_changes(old, old.model_copy(update={"label": "other", "project": "Renamed"})) == []
+
+
+# Attribution ------------------------------------------------------------------------------------------------
+
+
+def test_shapley_splits_an_interaction_evenly_and_adds_up() -> None:
+    def value(s: frozenset[str]) -> float:
+        return 10.0 * ("a" in s) + 3.0 * ("b" in s) + (6.0 if {"a", "b"} <= s else 0.0)
+
+    assert history.shapley(value, ["a", "b", "c"]) == {"a": 13.0, "b": 6.0, "c": 0.0}
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=8, max_size=8))
+def test_shapley_shares_always_sum_to_the_whole_change(values: list[float]) -> None:
+    players = ["prices", "workload", "team"]
+    subsets = [frozenset(p for i, p in enumerate(players) if mask >> i & 1) for mask in range(8)]
+    table = dict(zip(subsets, values, strict=True))
+    shares = history.shapley(table.__getitem__, players)
+    assert math.isclose(sum(shares.values()), table[frozenset(players)] - table[frozenset()], abs_tol=1e-6)
+
+
+def stored_pair(engine: Engine, old: Assessment, new: Assessment, old_prices: list[InstancePrice],
+                new_prices: list[InstancePrice]) -> tuple[store.StoredAssessment, store.StoredAssessment]:
+    ids = save(engine, old, old_prices), save(engine, new, new_prices)
+    return store.load_assessment(engine, assessment_id=ids[0]), store.load_assessment(engine, assessment_id=ids[1])
+
+
+def test_a_price_drop_alone_is_attributed_to_prices(engine: Engine) -> None:
+    old, new = stored_pair(engine, blank(), blank(), list(load_instances()), scaled_prices(0.6))
+    attribution = history.attribute(old, new, evaluator=cached_evaluate)
+    for a in Architecture:
+        part = attribution.of(a)
+        change = part.new_cost_usd - part.old_cost_usd
+        assert change < 0
+        assert part.share("prices").cost_usd == pytest.approx(change)
+        for factor in ("workload", "team", "other"):
+            assert part.share(factor).cost_usd == pytest.approx(0.0, abs=1e-6)
+    assert attribution.notes == ()
+
+
+def test_workload_and_team_changes_split_cost_and_score_exactly(engine: Engine) -> None:
+    old_inputs = blank()
+    new_inputs = with_team(blank(mean_requests_per_s=10.0, peak_requests_per_s=30.0), containers=4, on_call=4)
+    old, new = stored_pair(engine, old_inputs, new_inputs, list(load_instances()), list(load_instances()))
+    attribution = history.attribute(old, new, evaluator=cached_evaluate)
+    prices = list(load_instances())
+    team_only = history.mixture(old_inputs, new_inputs, frozenset({"team"}))
+    assert team_only.workload == old_inputs.workload and team_only.team == new_inputs.team
+    for a in Architecture:
+        part = attribution.of(a)
+        # Prices did not change, so every share is prices' zero plus the two inputs' effects ...
+        assert part.share("prices").cost_usd == pytest.approx(0.0, abs=1e-6)
+        assert part.share("other").cost_usd == pytest.approx(0.0, abs=1e-6)
+        total = sum(s.cost_usd for s in part.shares)
+        assert total == pytest.approx(part.new_cost_usd - part.old_cost_usd)
+        # ... and with two factors the Shapley share is the mean of the two orders of switching them.
+        def cost(inputs: Assessment, arch: Architecture = a) -> float:
+            return cached_evaluate(inputs, prices).estimate(arch).monthly_cost_usd
+
+        via_team_first = cost(team_only) - cost(old_inputs)
+        via_team_last = cost(new_inputs) - cost(history.mixture(old_inputs, new_inputs, frozenset({"workload"})))
+        assert part.share("team").cost_usd == pytest.approx((via_team_first + via_team_last) / 2)
+        old_score = next(s.score for s in score(old_inputs, cached_evaluate(old_inputs, prices)) if s.architecture is a)
+        assert part.old_score == pytest.approx(old_score)
+        assert sum(s.score for s in part.shares) == pytest.approx(part.new_score - part.old_score)
+    # Better readiness cuts the people cost of running many services.
+    assert attribution.of(Architecture.MICROSERVICES).share("team").cost_usd < 0
+
+
+def test_an_old_assessment_without_a_snapshot_is_priced_with_todays_list(engine: Engine) -> None:
+    old, new = stored_pair(engine, blank(), blank(), list(load_instances()), scaled_prices(0.6))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = NULL WHERE id = :i"), {"i": old.id})
+    old = store.load_assessment(engine, assessment_id=old.id)
+    attribution = history.attribute(old, new, current_prices=scaled_prices(0.6), evaluator=cached_evaluate)
+    assert any("price snapshots" in n for n in attribution.notes)
+    part = attribution.of(Architecture.MONOLITH)
+    # Both priced at today's list, so the re-evaluation sees no change; the stored drop shows as "other".
+    assert part.share("prices").cost_usd == pytest.approx(0.0, abs=1e-6)
+    assert part.share("other").cost_usd == pytest.approx(part.new_cost_usd - part.old_cost_usd)
+
+
+def test_timeline_points_carry_scores_costs_and_readiness(engine: Engine) -> None:
+    ids = [save(engine, blank()), save(engine, with_team(blank(), containers=4, cicd=4))]
+    stored = store.project_assessments(engine, project="Bot")
+    points = history.timeline(stored)
+    assert [p.id for p in points] == ids
+    assert points[0].readiness_mean == 2.0 and points[1].readiness_mean == pytest.approx(16 / 6)
+    evaluation = history.stored_evaluation(stored[0])
+    assert evaluation is not None
+    assert points[0].monthly_cost_usd[Architecture.HYBRID] == evaluation.estimate(Architecture.HYBRID).monthly_cost_usd
+    assert set(points[0].scores) == set(Architecture)

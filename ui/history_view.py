@@ -1,0 +1,207 @@
+"""The History page's parts: a project's timeline charts, comparing two assessments, and attribution.
+
+Every number comes from ``planner.history`` (timeline, compare, attribute) over saved assessments;
+this module only lays them out. Attribution re-evaluates up to eight mixtures of old and new inputs,
+so it runs on a button press and is cached by the two assessment ids and the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from planner import history, store
+from planner.history import Attribution, Comparison, TimelinePoint
+from planner.models import Architecture
+from planner.settings import database_url
+from planner.store import StoredAssessment
+from ui import db
+
+PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
+EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair whose attribution is shown
+ARCH_ORDER = [a.label for a in Architecture]
+ARCH_COLORS = ["#1565c0", "#ef6c00", "#6a1b9a"]  # monolith, hybrid, microservices
+CHART_HEIGHT_PX = 220
+
+
+def open_history(project: str) -> None:
+    """Show this project on the History page's next run."""
+    st.session_state[PROJECT_KEY] = project
+
+
+def assessments_of(project: str) -> list[StoredAssessment]:
+    """A project's saved assessments, oldest first."""
+    return store.project_assessments(db.engine(), project=project)
+
+
+def _architecture_scale() -> alt.Scale:
+    return alt.Scale(domain=ARCH_ORDER, range=ARCH_COLORS)
+
+
+def timeline_frame(points: list[TimelinePoint]) -> pd.DataFrame:
+    """Long-form rows: one per (assessment, architecture) with score, monthly cost and p95 latency."""
+    rows = []
+    for p in points:
+        for a in Architecture:
+            rows.append({"id": f"#{p.id}", "saved": p.created_at, "label": p.label or "—", "architecture": a.label,
+                         "score": p.scores.get(a), "cost": p.monthly_cost_usd.get(a), "p95": p.p95_e2e_ms.get(a),
+                         "recommended": a.value == p.recommended, "readiness": p.readiness_mean})
+    return pd.DataFrame(rows)
+
+
+def _line(frame: pd.DataFrame, field: str, title: str, fmt: str) -> alt.Chart:
+    data = frame.dropna(subset=[field])
+    return alt.Chart(data, title=title, height=CHART_HEIGHT_PX).mark_line(point=True).encode(
+        x=alt.X("saved:T", title=None),
+        y=alt.Y(f"{field}:Q", title=None, axis=alt.Axis(format=fmt)),
+        color=alt.Color("architecture:N", scale=_architecture_scale(), title="Architecture"),
+        tooltip=["id:N", "label:N", "architecture:N", alt.Tooltip(f"{field}:Q", format=fmt)],
+    )
+
+
+def render_timeline(points: list[TimelinePoint]) -> None:
+    """Four charts over time: the recommendation, scores, monthly cost and the team's readiness."""
+    frame = timeline_frame(points)
+    picked = frame[frame["recommended"]]
+    recommendation = alt.Chart(picked, title="Recommendation", height=CHART_HEIGHT_PX).mark_point(
+        filled=True, size=140).encode(
+        x=alt.X("saved:T", title=None),
+        y=alt.Y("architecture:N", title=None, sort=ARCH_ORDER, scale=alt.Scale(domain=ARCH_ORDER)),
+        color=alt.Color("architecture:N", scale=_architecture_scale(), legend=None),
+        tooltip=["id:N", "label:N", "architecture:N", alt.Tooltip("score:Q", format=".1f")],
+    )
+    readiness = alt.Chart(frame.drop_duplicates("id"), title="Team readiness (mean level, 0-4)",
+                          height=CHART_HEIGHT_PX).mark_line(point=True, color="#2e7d32").encode(
+        x=alt.X("saved:T", title=None), y=alt.Y("readiness:Q", title=None, scale=alt.Scale(domain=[0, 4])),
+        tooltip=["id:N", "label:N", alt.Tooltip("readiness:Q", format=".2f")],
+    )
+    left, right = st.columns(2)
+    left.altair_chart(recommendation, width="stretch")
+    right.altair_chart(_line(frame, "score", "Score per architecture (points)", ".1f"), width="stretch")
+    left, right = st.columns(2)
+    if frame["cost"].notna().any():
+        left.altair_chart(_line(frame, "cost", "Monthly cost (USD)", "$,.0f"), width="stretch")
+    else:
+        left.info("No estimates were saved with these assessments, so there is no cost line.")
+    right.altair_chart(readiness, width="stretch")
+
+
+def render_table(points: list[TimelinePoint]) -> None:
+    """One line per assessment: when, label, recommendation, its cost and the revisit date."""
+    rows = []
+    for p in points:
+        top = next((a for a in Architecture if a.value == p.recommended), None)
+        cost = p.monthly_cost_usd.get(top) if top else None
+        rows.append({"Id": p.id, "Saved (UTC)": p.created_at.strftime("%Y-%m-%d %H:%M"), "Label": p.label,
+                     "Recommended": p.recommended.capitalize(), "Confidence": (p.confidence or "—").capitalize(),
+                     "Monthly cost": "—" if cost is None else f"${cost:,.0f}",
+                     "Peak req/s": f"{p.peak_requests_per_s:g}", "Revisit by": p.revisit_by.isoformat(),
+                     "Version": p.app_version})
+    st.dataframe(pd.DataFrame(rows[::-1]), hide_index=True, width="stretch",
+                 column_config={"Id": st.column_config.NumberColumn(format="%d", width="small")})
+
+
+def title(stored: StoredAssessment) -> str:
+    """How an assessment is named in the pickers."""
+    label = f" · {stored.label}" if stored.label else ""
+    return f"#{stored.id}{label} ({stored.created_at:%Y-%m-%d %H:%M}, {stored.recommended})"
+
+
+def _signed(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, "+" + fmt)
+
+
+def _plain(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def render_comparison(comparison: Comparison) -> None:
+    """Recommendation change, answers changed and per-architecture deltas."""
+    if comparison.old_top is None or comparison.new_top is None:
+        st.info("One of the two has no readable recommendation saved.")
+    elif comparison.recommendation_changed:
+        st.warning(f"The recommendation changed from **{comparison.old_top.label}** to "
+                   f"**{comparison.new_top.label}**.")
+    else:
+        st.success(f"The recommendation stayed **{comparison.new_top.label}**.")
+    if comparison.prices_changed is None:
+        st.caption("The older assessment was saved without a price snapshot; price changes cannot be shown.")
+    elif comparison.prices_changed:
+        st.caption("The instance prices differ between the two (their price snapshots are not the same).")
+    else:
+        st.caption("Both used the same instance prices.")
+    st.markdown("**Answers changed**")
+    if comparison.answers_changed:
+        st.table(pd.DataFrame([{"Answer": c.label, "Before": c.old, "After": c.new}
+                               for c in comparison.answers_changed]), hide_index=True, border="horizontal")
+    else:
+        st.write("No answer changed.")
+    st.markdown("**Estimates per architecture** (new minus old)")
+    st.table(pd.DataFrame([{
+        "Architecture": d.architecture.label,
+        "Score": f"{_plain(d.old_score, '.1f')} → {_plain(d.new_score, '.1f')} ({_signed(d.score_delta, '.1f')})",
+        "Monthly cost": f"{_plain(d.old_cost_usd, ',.0f')} → {_plain(d.new_cost_usd, ',.0f')} USD "
+                        f"({_signed(d.cost_delta_usd, ',.0f')})",
+        "p95 end-to-end": f"{_plain(d.old_p95_e2e_ms, ',.0f')} → {_plain(d.new_p95_e2e_ms, ',.0f')} ms "
+                          f"({_signed(d.p95_e2e_delta_ms, ',.0f')})",
+        "p95 first token": f"{_plain(d.old_p95_ttft_ms, ',.0f')} → {_plain(d.new_p95_ttft_ms, ',.0f')} ms "
+                           f"({_signed(d.p95_ttft_delta_ms, ',.0f')})",
+    } for d in comparison.estimates]), hide_index=True, border="horizontal")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _attribution(url: str, old_id: int, new_id: int, _progress: Callable[[int, int], None]) -> Attribution:
+    engine = db.engine()
+    old = store.load_assessment(engine, assessment_id=old_id)
+    new = store.load_assessment(engine, assessment_id=new_id)
+    return history.attribute(old, new, progress=_progress)
+
+
+def attribution_for(old_id: int, new_id: int) -> Attribution:
+    """The attribution of the change between two saved assessments (cached), with a progress bar."""
+    bar = st.progress(0.0, text="Re-evaluating the mixtures of old and new inputs…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Re-evaluated {done} of {total} mixtures of old and new inputs…")
+
+    try:
+        return _attribution(database_url(), old_id, new_id, progress)
+    finally:
+        bar.empty()
+
+
+def attribution_frame(attribution: Attribution) -> pd.DataFrame:
+    """Long-form rows: one per (architecture, factor) with the cost, latency and score shares."""
+    return pd.DataFrame([{"architecture": a.architecture.label, "factor": s.label, "cost": s.cost_usd,
+                          "p95": s.p95_e2e_ms, "score": s.score}
+                         for a in attribution.architectures for s in a.shares])
+
+
+def render_attribution(attribution: Attribution) -> None:
+    """A chart of the monthly cost change by factor per architecture, and every share in a table."""
+    frame = attribution_frame(attribution)
+    chart = alt.Chart(frame, title="Monthly cost change by cause (USD)", height=60 * len(ARCH_ORDER)).mark_bar().encode(
+        x=alt.X("cost:Q", title="USD per month (new minus old)", axis=alt.Axis(format="$,.0f")),
+        y=alt.Y("architecture:N", title=None, sort=ARCH_ORDER),
+        color=alt.Color("factor:N", title="Cause", sort=list(history.FACTOR_LABELS.values())),
+        tooltip=["architecture:N", "factor:N", alt.Tooltip("cost:Q", format="$,.0f"),
+                 alt.Tooltip("p95:Q", format=",.0f", title="p95 e2e ms"), alt.Tooltip("score:Q", format=".2f")],
+    )
+    st.altair_chart(chart, width="stretch")
+    rows = []
+    for a in attribution.architectures:
+        rows.append({"Architecture": a.architecture.label, "Cause": "Total change",
+                     "Monthly cost (USD)": f"{a.new_cost_usd - a.old_cost_usd:+,.0f}",
+                     "p95 end-to-end (ms)": f"{a.new_p95_e2e_ms - a.old_p95_e2e_ms:+,.0f}",
+                     "Score (points)": f"{a.new_score - a.old_score:+.2f}"})
+        rows += [{"Architecture": "", "Cause": s.label, "Monthly cost (USD)": f"{s.cost_usd:+,.0f}",
+                  "p95 end-to-end (ms)": f"{s.p95_e2e_ms:+,.0f}", "Score (points)": f"{s.score:+.2f}"}
+                 for s in a.shares]
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+    st.caption("Each cause's share is its average effect over every order of switching prices, workload and team "
+               "from the older to the newer assessment (re-evaluated with the engine), so the shares add up.")
+    for note in attribution.notes:
+        st.caption(note)

@@ -1,0 +1,151 @@
+"""The Home page's parts: projects that need attention, project management, and export/import.
+
+Actions return a ``state.Notice`` (or raise nothing): the page shows it; a failed action changes nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import planner
+from planner import history, store
+from planner.errors import InputError, PlannerError, StoreError
+from planner.files import load_presets
+from planner.history import ProjectStatus
+from planner.store import ProjectSummary
+from ui import db, history_view, state
+
+NOTICE_KEY = "home.notice"  # one message for the next run of the Home page
+
+
+def projects() -> list[ProjectSummary]:
+    """Every project by name, archived ones included."""
+    return store.list_projects(db.engine())
+
+
+def statuses() -> list[ProjectStatus]:
+    """Due date and fired triggers of every active project, as of today (UTC)."""
+    return history.project_statuses(db.engine(), history.today_utc())
+
+
+def set_notice(notice: state.Notice) -> None:
+    """Show a message on the next run of the Home page."""
+    st.session_state[NOTICE_KEY] = notice
+
+
+def show_notice() -> None:
+    """Show (once) the message left by the last action."""
+    notice: state.Notice | None = st.session_state.pop(NOTICE_KEY, None)
+    if notice is None:
+        return
+    (st.success if notice.kind == "success" else st.error)(notice.text)
+    for where, sentence in list(notice.field_errors.items())[:10]:
+        st.caption(f"{where}: {sentence}")
+
+
+def start_from_last(project: str) -> None:
+    """Load the project's last answers (or the blank start under its name) as a new, unlabelled assessment."""
+    latest = store.latest_assessment(db.engine(), project=project)
+    if latest is None:
+        base = load_presets()[state.DEFAULT_PRESET]
+        state.replace_answers(base.model_copy(update={"project": project, "label": "", "notes": ""}))
+        text = f"New assessment of “{project}”, starting from the default answers."
+    else:
+        state.replace_answers(latest.assessment.model_copy(update={"label": ""}))
+        text = (f"New assessment of “{project}”, starting from the answers of #{latest.id} "
+                f"({latest.created_at:%Y-%m-%d}). Update what changed and press Get recommendation.")
+    state.set_notice(state.Notice("success", text))
+
+
+def create(name: str) -> state.Notice:
+    """Create an empty project."""
+    try:
+        created = store.create_project(db.engine(), name=name)
+    except StoreError as exc:
+        return state.Notice("error", str(exc))
+    return state.Notice("success", f"Created the project “{created}”.")
+
+
+def rename(name: str, new_name: str) -> state.Notice:
+    """Rename a project; the History page follows it."""
+    try:
+        renamed = store.rename_project(db.engine(), name=name, new_name=new_name)
+    except StoreError as exc:
+        return state.Notice("error", str(exc))
+    if st.session_state.get(history_view.PROJECT_KEY) == name:
+        history_view.open_history(renamed)
+    return state.Notice("success", f"Renamed “{name}” to “{renamed}”.")
+
+
+def archive(name: str, archived: bool) -> state.Notice:
+    """Archive or restore a project."""
+    try:
+        store.set_project_archived(db.engine(), name=name, archived=archived)
+    except StoreError as exc:
+        return state.Notice("error", str(exc))
+    if archived:
+        return state.Notice("success", f"Archived “{name}”: its assessments are kept; restore it to add new ones.")
+    return state.Notice("success", f"Restored “{name}”.")
+
+
+def export_file(project: str) -> bytes:
+    """The project's export as gzip-compressed JSON (import it here or with ``planner import``)."""
+    document = store.export_project(db.engine(), project=project, app_version=planner.__version__)
+    return store.dump_project_export(document, compress=True)
+
+
+def import_file(content: bytes, filename: str) -> state.Notice:
+    """Import a project export; on any problem nothing changes and the notice says why."""
+    try:
+        parsed = store.parse_project_export(content, filename=filename)
+        report = store.import_project(db.engine(), parsed)
+    except InputError as exc:
+        return state.Notice("error", str(exc), dict(exc.field_errors))
+    except PlannerError as exc:
+        return state.Notice("error", str(exc))
+    skipped = f" {report.skipped_duplicates} already present were skipped." if report.skipped_duplicates else ""
+    where = "a new project" if report.created_project else "the existing project"
+    return state.Notice("success", f"Imported {len(report.imported_ids)} assessment(s) of “{report.project}” into "
+                                   f"{where}.{skipped}")
+
+
+def render_attention(rows: list[ProjectStatus]) -> str | None:
+    """Projects past their revisit date and projects whose triggers fired; returns a project to re-assess."""
+    due = [r for r in rows if r.due]
+    fired = [r for r in rows if r.fired]
+    if not due and not fired:
+        st.success("Nothing needs attention: no project is past its revisit date and no trigger fired.")
+        return None
+    picked = None
+    today = history.today_utc()
+    for i, row in enumerate(due):
+        assert row.revisit_by is not None and row.latest is not None
+        days = (today - row.revisit_by).days
+        with st.container(border=True):
+            text, action = st.columns([4, 1])
+            text.markdown(f"**{row.project.name}** is due: revisit by {row.revisit_by.isoformat()} "
+                          f"({'today' if days == 0 else f'{days} days ago'}). Last assessed "
+                          f"{row.latest.created_at:%Y-%m-%d}: {row.latest.recommended.capitalize()}.")
+            if action.button("Re-assess", key=f"home.due.{i}", icon=":material/refresh:"):
+                picked = row.project.name
+    for i, row in enumerate(fired):
+        with st.container(border=True):
+            text, action = st.columns([4, 1])
+            lines = "\n".join(f"- {f.description}" for f in row.fired)
+            text.markdown(f"**{row.project.name}**: a re-assessment trigger fired on its latest inputs\n{lines}")
+            if action.button("Re-assess", key=f"home.fired.{i}", icon=":material/refresh:"):
+                picked = row.project.name
+    return picked
+
+
+def render_projects(rows: list[ProjectStatus]) -> None:
+    """One line per active project: assessments, last recommendation, revisit date and status."""
+    table = []
+    for r in rows:
+        status = "Due" if r.due else "Trigger fired" if r.fired else "No assessment yet" if r.latest is None else "OK"
+        table.append({"Project": r.project.name, "Assessments": r.project.assessment_count,
+                      "Last assessed": f"{r.latest.created_at:%Y-%m-%d}" if r.latest else "—",
+                      "Recommended": r.latest.recommended.capitalize() if r.latest else "—",
+                      "Revisit by": r.revisit_by.isoformat() if r.revisit_by else "—", "Status": status})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
