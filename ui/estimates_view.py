@@ -20,6 +20,7 @@ from planner.errors import InputError, PlannerError
 from planner.models import Assessment, PricingOption
 from planner.price_lists import PriceList
 from planner.results import Evaluation
+from planner.token_costs import token_costs
 from planner.validation import validate_assessment
 from ui import db
 
@@ -210,6 +211,7 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
                   "Formula": c.formula, "Monthly $": round(c.monthly_usd, 2)}
                  for e in evaluation.estimates.values() for c in e.cost_lines]
         st.dataframe(pd.DataFrame(lines), hide_index=True, width="stretch")
+    _render_token_costs(assessment)
     with st.expander("Assumptions, with sources and dates"):
         table = [{"Key": a.key, "Value": a.value, "Unit": a.unit, "What it is": a.description,
                   "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
@@ -222,3 +224,22 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         st.dataframe(pd.DataFrame([{"Instance": f"{p} {i}", "$/h": f.usd_per_replica_hour, "Source": f.price_source,
                                     "As of": f.price_as_of} for (p, i), f in prices.items()]),
                      hide_index=True, width="stretch")
+
+
+def _render_token_costs(assessment: Assessment) -> None:
+    """Cost per million output tokens on the cheapest instance of each GPU type, for this workload."""
+    try:
+        engine = db.engine()
+        costs = token_costs(assessment, price_lists.instances_for(engine, assessment.price_list),
+                            price_lists.gpus_for(engine, assessment.price_list))
+    except PlannerError:
+        return  # the estimates above already say what is wrong with the answers or the price list
+    if not costs.rows:
+        return
+    with st.expander("Cost per million output tokens by GPU type (GPU instance only)"):
+        st.dataframe(pd.DataFrame([{"GPU": r.gpu, "Cheapest at": f"{r.provider} {r.instance}",
+                                    "$ per M output tokens": round(r.usd_per_million_output_tokens, 4),
+                                    "Batch": r.batch, "GPUs per replica": r.tensor_parallel}
+                                   for r in costs.cheapest_per_gpu()]), hide_index=True, width="stretch")
+        st.caption(f"Every GPU type in the price list, whatever the allowed GPU types, at the largest batch that "
+                   f"fits the per-token budget and {costs.utilisation:.0%} busy; the Prices page has the details.")
