@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, resilience_view, results_view, state
+from ui import estimates_view, report_view, resilience_view, results_view, state
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()
@@ -29,3 +29,4 @@ results_view.render_gaps(recommendation)
 results_view.render_flip_points(recommendation)
 results_view.render_roadmap(recommendation)
 results_view.render_save_form(shown, recommendation, evaluation)
+report_view.render_report(shown, evaluation, recommendation)

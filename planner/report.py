@@ -18,10 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine
 
 import planner
-from planner import history
+from planner import history, store
 from planner.charts import contributions_chart, cost_chart, driver_label, latency_chart
+from planner.engine import evaluate
 from planner.errors import InputError
 from planner.history import Attribution, Comparison
 from planner.models import Architecture, Assessment, InstancePrice
@@ -41,6 +43,7 @@ from planner.pdf_layout import (
 )
 from planner.questions import load_question_bank
 from planner.results import ArchitectureEstimate, Evaluation, Recommendation
+from planner.scoring import recommend
 from planner.store import StoredAssessment
 
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
@@ -70,6 +73,14 @@ class WhatChanged(BaseModel):
     attribution: Attribution | None = None
 
 
+def changes_between(previous: StoredAssessment, current: StoredAssessment, *,
+                    attribution: Attribution | None = None) -> WhatChanged:
+    """What changed from an earlier saved assessment to a later one (history.compare)."""
+    return WhatChanged(previous_id=previous.id, previous_label=previous.label,
+                       previous_saved_at=previous.created_at, comparison=history.compare(previous, current),
+                       attribution=attribution)
+
+
 def what_changed(previous: StoredAssessment, assessment: Assessment, evaluation: Evaluation | None,
                  recommendation: Recommendation, *, current_id: int = 0,
                  prices: Sequence[InstancePrice] | None = None, attribution: Attribution | None = None) -> WhatChanged:
@@ -79,9 +90,28 @@ def what_changed(previous: StoredAssessment, assessment: Assessment, evaluation:
         created_at=max(datetime.now(UTC), previous.created_at), app_version=planner.__version__,
         assessment=assessment, results=history.results_document(recommendation, evaluation),
         price_snapshot=None if prices is None else tuple(prices))
-    return WhatChanged(previous_id=previous.id, previous_label=previous.label,
-                       previous_saved_at=previous.created_at, comparison=history.compare(previous, current),
-                       attribution=attribution)
+    return changes_between(previous, current, attribution=attribution)
+
+
+def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
+                       report_date: date | None = None) -> bytes:
+    """The report of a saved assessment: its stored estimates (or, saved without them, estimates made now
+    with its price snapshot), its revisit-by date, and what changed since the project's assessment before it."""
+    stored = store.load_assessment(engine, assessment_id=assessment_id)
+    evaluation = history.stored_evaluation(stored)
+    app_version = stored.app_version
+    if evaluation is None:
+        prices = stored.price_snapshot or history.price_rows(engine, stored.assessment)
+        evaluation = evaluate(stored.assessment, instances=prices)
+        app_version = planner.__version__
+    recommendation = history.stored_recommendation(stored)
+    if recommendation is None or (not recommendation.used_estimates):
+        recommendation = recommend(stored.assessment, evaluation)
+    earlier = [s for s in store.project_assessments(engine, project=stored.project, limit=store.MAX_LIST_LIMIT)
+               if (s.created_at, s.id) < (stored.created_at, stored.id)]
+    changes = changes_between(earlier[-1], stored) if earlier else None
+    return build_report(stored.assessment, evaluation, recommendation, author=author, app_version=app_version,
+                        report_date=report_date, revisit_by=history.revisit_date(stored), changes=changes)
 
 
 def _money(usd: float) -> str:

@@ -1,0 +1,87 @@
+"""The PDF report on the Results page: who prepared it, a button that builds it on demand, the download.
+
+Building takes a second or two (charts, layout), so it happens only when the user asks; the PDF is
+kept in the session with a fingerprint of what it shows, and offered for download until the
+answers, the estimates or the author change. When the project has a saved assessment, the report
+compares with it ("what changed"); when the shown answers are that saved assessment, it compares
+with the one before and quotes the saved revisit-by date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from planner import store
+from planner.errors import InputError, PlannerError
+from planner.models import Assessment
+from planner.report import MAX_AUTHOR_CHARS, WhatChanged, build_report, report_filename, what_changed
+from planner.results import Evaluation, Recommendation
+from ui import db
+
+REPORT_KEY = "report.built"  # session key: (fingerprint, file name, PDF bytes) of the last report built
+
+
+def _fingerprint(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _previous(assessment: Assessment, evaluation: Evaluation,
+              recommendation: Recommendation) -> tuple[WhatChanged | None, store.StoredAssessment | None]:
+    """The comparison with the project's last saved assessment, and that assessment when it is this one."""
+    try:
+        saved = store.project_assessments(db.engine(), project=assessment.project, limit=2)
+    except PlannerError:  # no such project yet (never saved), or the database is unavailable
+        return None, None
+    this = saved[-1] if saved and saved[-1].assessment == assessment else None
+    earlier = [s for s in saved if s is not this]
+    if not earlier:
+        return None, this
+    changes = what_changed(earlier[-1], assessment, evaluation, recommendation, current_id=this.id if this else 0,
+                           prices=this.price_snapshot if this else None)
+    return changes, this
+
+
+def render_report(assessment: Assessment, evaluation: Evaluation | None, recommendation: Recommendation) -> None:
+    """The report form: an optional author, then Prepare and, once built, Download."""
+    st.subheader("PDF report")
+    if evaluation is None:
+        st.info("The PDF report needs the cost and latency estimates, which could not be made for these answers "
+                "(see the message above).")
+        return
+    st.caption("Recommendation, reasons, cost and latency charts, resilience, readiness gaps, roadmap, assumptions "
+               "with sources, and every answer, in one PDF to forward.")
+    with st.form("report.form", border=True):
+        author = st.text_input("Prepared by (optional)", key="report.author", max_chars=MAX_AUTHOR_CHARS,
+                               placeholder="Your name, or the workshop's facilitator")
+        prepare = st.form_submit_button("Prepare PDF report", key="report.prepare", icon=":material/picture_as_pdf:")
+    fingerprint = _fingerprint(assessment.model_dump_json(), evaluation.model_dump_json(),
+                               recommendation.model_dump_json(), author)
+    if prepare:
+        try:
+            with st.spinner("Drawing the charts and laying out the report…"):
+                changes, this = _previous(assessment, evaluation, recommendation)
+                today = datetime.now(UTC).date()
+                pdf = build_report(assessment, evaluation, recommendation, author=author, report_date=today,
+                                   revisit_by=this.revisit_by if this else None, changes=changes)
+        except InputError as exc:
+            for sentence in exc.field_errors.values() or [str(exc)]:
+                st.error(sentence)
+            return
+        except PlannerError as exc:
+            st.error(f"The report could not be made: {exc}")
+            return
+        st.session_state[REPORT_KEY] = (fingerprint, report_filename(assessment, today), pdf)
+    built = st.session_state.get(REPORT_KEY)
+    if built is None or built[0] != fingerprint:
+        return
+    _, filename, pdf = built
+    st.download_button("Download PDF report", data=pdf, file_name=filename, mime="application/pdf",
+                       key="report.download", type="primary", icon=":material/download:", on_click="ignore")
+    st.caption(f"{filename}, {len(pdf) / 1024:,.0f} kB")
