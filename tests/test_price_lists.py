@@ -10,7 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, delete, func, inspect, select
 
 from planner import price_lists, store
 from planner.catalog import data_dir, load_gpus, load_instances
@@ -26,6 +29,7 @@ from planner.price_lists import (
     instances_csv,
     parse_price_list,
 )
+from planner.store import Base
 
 TODAY = date(2026, 11, 29)
 HEADER = "provider,instance,region,gpu,gpu_count,vcpus,on_demand_usd_h,spot_usd_h,committed_usd_h,source,as_of"
@@ -329,3 +333,39 @@ def test_evaluate_names_a_gpu_without_a_spec() -> None:
 def test_an_assessment_names_its_price_list() -> None:
     data = {**load_presets()["blank"].model_dump(), "price_list": "half"}
     assert Assessment.model_validate(data).price_list == "half"
+
+
+# Migration -----------------------------------------------------------------------------------------
+
+PRICE_TABLES = {"price_lists", "price_list_instances", "price_list_gpus"}
+
+
+def test_the_migration_matches_the_price_list_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_object": lambda obj, name, type_, reflected, other: type_ != "table"
+                        or name in PRICE_TABLES})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_migration_upgrades_from_0001_and_downgrades_cleanly(store_url: str) -> None:
+    engine = store.create_store_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(store.alembic_config(conn), "0003_price_lists")
+        assert PRICE_TABLES | {"projects", "assessments"} <= set(inspect(engine).get_table_names())
+        assert {fk["referred_table"] for fk in inspect(engine).get_foreign_keys("price_list_gpus")} == {"price_lists"}
+        with engine.begin() as conn:
+            command.downgrade(store.alembic_config(conn), "0001")
+        tables = set(inspect(engine).get_table_names())
+        assert not tables & PRICE_TABLES and {"projects", "assessments"} <= tables
+    finally:
+        engine.dispose()
+
+
+def test_deleting_a_list_row_cascades_to_its_prices(engine: Engine) -> None:
+    # The foreign keys cascade, so a list deleted outside the repository leaves no orphan rows.
+    with engine.begin() as conn:
+        conn.execute(delete(price_lists.PriceListRow))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(price_lists.PriceListInstanceRow)).scalar() == 0
