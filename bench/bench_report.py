@@ -1,0 +1,83 @@
+"""Export time of the PDF report (``planner.report.build_report``) for the default (blank) preset.
+
+Prints one ``name=value`` line per figure:
+
+- ``report_cold_s``: the first export in this process, which also reads the fonts and starts
+  vl-convert's JavaScript engine (the evaluation is made before and not counted);
+- ``report_warm_s``: the median of ``WARM_RUNS`` exports after it; target <= 3;
+- ``report_charts_s``: the seconds a warm export spends rendering its three charts to PNG (the same
+  calls, timed on their own);
+- ``report_cjk_warm_s``: a warm export whose project name and notes need the CJK fallback font and
+  right-to-left shaping (the slowest text path);
+- ``report_pages``, ``report_kb``: the size of the default report.
+
+Run from the repository root: ``python bench/bench_report.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pypdf
+
+from planner.charts import contributions_chart, cost_chart, latency_chart
+from planner.engine import evaluate
+from planner.files import load_presets
+from planner.pdf_layout import chart_png
+from planner.report import CHART_WIDTH_PX, build_report
+from planner.scoring import recommend
+
+WARM_RUNS = 3
+TARGET_WARM_S = 3.0
+REPORT_DATE = date(2026, 11, 29)
+CJK_PROJECT = "東京 推論基盤 · 서울 팀"
+RTL_NOTES = "مشروع الذكاء الاصطناعي — פרויקט בינה מלאכותית"
+
+
+T = TypeVar("T")
+
+
+def _timed(fn: Callable[..., T], *args: object, **kwargs: object) -> tuple[float, T]:
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    assessment = load_presets()["blank"]
+    evaluation = evaluate(assessment)
+    recommendation = recommend(assessment, evaluation)
+    cold, pdf = _timed(build_report, assessment, evaluation, recommendation, report_date=REPORT_DATE)
+    warm = [_timed(build_report, assessment, evaluation, recommendation, report_date=REPORT_DATE)[0]
+            for _ in range(WARM_RUNS)]
+
+    charts = (lambda: chart_png(contributions_chart(recommendation)),
+              lambda: chart_png(cost_chart(evaluation), width_px=CHART_WIDTH_PX),
+              lambda: chart_png(latency_chart(evaluation, assessment)))
+    chart_seconds = sum(_timed(render)[0] for render in charts)
+
+    named = assessment.model_copy(update={"project": CJK_PROJECT, "notes": RTL_NOTES})
+    build_report(named, evaluation, recommendation, report_date=REPORT_DATE)  # loads the CJK font once
+    cjk, _ = _timed(build_report, named, evaluation, recommendation, report_date=REPORT_DATE)
+
+    warm_median = statistics.median(warm)
+    print(f"report_cold_s={cold:.2f}")
+    verdict = "met" if warm_median <= TARGET_WARM_S else "MISSED"
+    print(f"report_warm_s={warm_median:.2f}  # target <= {TARGET_WARM_S:g}: {verdict}")
+    print(f"report_charts_s={chart_seconds:.2f}")
+    print(f"report_cjk_warm_s={cjk:.2f}")
+    print(f"report_pages={len(pypdf.PdfReader(io.BytesIO(pdf)).pages)}")
+    print(f"report_kb={len(pdf) / 1024:.0f}")
+
+
+if __name__ == "__main__":
+    main()
