@@ -657,6 +657,8 @@ def parse_project_export(content: bytes, *, filename: str) -> ProjectExport:
             raise InputError(f"{filename} is a damaged gzip file ({exc}).") from exc
         if len(content) > MAX_EXPORT_BYTES or inflater.unconsumed_tail:
             raise InputError(f"{filename} unpacks to more than {limit}; a project export is at most {limit}.")
+        if not inflater.eof:
+            raise InputError(f"{filename} is a damaged or truncated gzip file.")
     if not content.strip():
         raise InputError(f"{filename} is empty.")
     try:

@@ -410,3 +410,172 @@ def test_database_url_defaults_to_var_planner_db(
 def test_database_url_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/planner")
     assert database_url() == "postgresql+psycopg://u@db/planner"
+
+
+# Projects: create, rename, archive ------------------------------------------------------------------------
+
+
+def test_create_rename_and_archive_a_project(engine: Engine) -> None:
+    from planner.store import create_project, latest_assessment, rename_project, set_project_archived
+
+    assert create_project(engine, name="  Chat  ") == "Chat"
+    with pytest.raises(StoreError, match="already exists"):
+        create_project(engine, name="Chat")
+    with pytest.raises(StoreError, match="1 to 120 characters"):
+        create_project(engine, name="   ")
+    new_id = save(engine, make_assessment(project="Chat"))
+    save(engine, make_assessment(project="Other"))
+    with pytest.raises(StoreError, match="already exists; choose another name"):
+        rename_project(engine, name="Chat", new_name="Other")
+    with pytest.raises(StoreError, match="No project named “Nobody”"):
+        rename_project(engine, name="Nobody", new_name="X")
+    assert rename_project(engine, name="Chat", new_name="Chat v2") == "Chat v2"
+    stored = load_assessment(engine, assessment_id=new_id)
+    assert (stored.project, stored.assessment.project) == ("Chat v2", "Chat v2")
+    latest = latest_assessment(engine, project="Chat v2")
+    assert latest is not None and latest.id == new_id
+
+    set_project_archived(engine, name="Chat v2", archived=True)
+    assert [(p.name, p.archived) for p in list_projects(engine)] == [("Chat v2", True), ("Other", False)]
+    with pytest.raises(StoreError, match="archived; restore it"):
+        save(engine, make_assessment(project="Chat v2"))
+    assert len(list_assessments(engine, project="Chat v2")) == 1
+    set_project_archived(engine, name="Chat v2", archived=False)
+    save(engine, make_assessment(project="Chat v2"))
+    assert len(list_assessments(engine, project="Chat v2")) == 2
+
+
+def test_snapshot_revisit_date_and_triggers_round_trip(engine: Engine) -> None:
+    from datetime import date
+
+    from planner.catalog import load_instances
+    from planner.results import RevisitTrigger
+    from planner.store import latest_assessment, project_assessments
+
+    rows = list(load_instances())[:3]
+    trigger = RevisitTrigger(key="workload.peak_requests_per_s", op=">=", threshold=12, text="Peak ≥ 12")
+    new_id = save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                             app_version="0.2.0", price_snapshot=rows, revisit_by=date(2027, 3, 1),
+                             triggers=[trigger])
+    stored = load_assessment(engine, assessment_id=new_id)
+    assert (list(stored.price_snapshot or ()), stored.revisit_by, stored.triggers) == (rows, date(2027, 3, 1),
+                                                                                       (trigger,))
+    assert latest_assessment(engine, project="Demo") == stored
+    assert project_assessments(engine, project="Demo") == [stored]
+    with pytest.raises(StoreError, match="No project named"):
+        project_assessments(engine, project="Nobody")
+    with pytest.raises(StoreError, match="revisit-by date must be a date"):
+        save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                        app_version="0.2.0", revisit_by=datetime.now(UTC))  # type: ignore[arg-type]
+    assert count_rows(engine, "assessments") == 1
+
+
+# Export and import ------------------------------------------------------------------------------------------
+
+
+def export_bytes(engine: Engine, project: str = "Demo", *, compress: bool = False) -> bytes:
+    from planner.store import dump_project_export, export_project
+
+    return dump_project_export(export_project(engine, project=project, app_version="0.2.0"), compress=compress)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_export_then_import_under_another_name_copies_everything(engine: Engine, compress: bool) -> None:
+    from planner.store import import_project, parse_project_export, project_assessments
+
+    ids = [save(engine, make_assessment(label=f"run {i}")) for i in range(3)]
+    content = export_bytes(engine, compress=compress)
+    assert content[:2] == (b"\x1f\x8b" if compress else b"{\n")
+    report = import_project(engine, parse_project_export(content, filename="demo.json"), project="Copy")
+    assert (report.project, report.created_project, len(report.imported_ids), report.skipped_duplicates) == (
+        "Copy", True, 3, 0)
+    original, copied = project_assessments(engine, project="Demo"), project_assessments(engine, project="Copy")
+    assert [a.id for a in original] == ids
+    for a, b in zip(original, copied, strict=True):
+        assert (b.label, b.created_at, b.results, b.recommended) == (a.label, a.created_at, a.results, a.recommended)
+        assert b.assessment == a.assessment.model_copy(update={"project": "Copy"})
+
+
+def test_importing_the_same_file_twice_changes_nothing_and_says_so(engine: Engine) -> None:
+    from planner.store import import_project, parse_project_export
+
+    save(engine, make_assessment(label="a"))
+    first = parse_project_export(export_bytes(engine), filename="demo.json")
+    with pytest.raises(StoreError, match=r"already in “Demo” .*nothing was imported"):
+        import_project(engine, first)
+    assert count_rows(engine, "assessments") == 1
+    # An export that overlaps adds only the new assessments.
+    save(engine, make_assessment(label="b"))
+    second = parse_project_export(export_bytes(engine), filename="demo.json")
+    import_project(engine, first, project="Elsewhere")
+    report = import_project(engine, second, project="Elsewhere")
+    assert (len(report.imported_ids), report.skipped_duplicates, report.created_project) == (1, 1, False)
+    assert [s.label for s in list_assessments(engine, project="Elsewhere")] == ["b", "a"]
+
+
+def test_an_import_with_one_bad_assessment_imports_nothing(engine: Engine) -> None:
+    from planner.store import import_project, parse_project_export, set_project_archived
+
+    save(engine, make_assessment(label="good"))
+    save(engine, make_assessment(label="bad"))
+    data = json.loads(export_bytes(engine))
+    data["assessments"][1]["inputs"]["workload"]["peak_requests_per_s"] = 0.5  # below the mean of 2
+    broken = parse_project_export(json.dumps(data).encode(), filename="demo.json")
+    with pytest.raises(StoreError, match=r"Assessment 2 of the file has invalid inputs .*workload.peak_requests_per_s"):
+        import_project(engine, broken, project="Fresh")
+    assert [p.name for p in list_projects(engine)] == ["Demo"]
+    good = parse_project_export(export_bytes(engine), filename="demo.json")
+    import_project(engine, good, project="Archived")
+    set_project_archived(engine, name="Archived", archived=True)
+    with pytest.raises(StoreError, match="archived"):
+        import_project(engine, good, project="Archived")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "is empty"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[1, 2]", "not a project export"),
+        (b'{"format": "something-else"}', "not a project export"),
+        (b'{"project": "x", "workload": {}}', "a single assessment, not a project export"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply|not a project export"),
+        (b"\x1f\x8b\x08\x00garbage", "damaged"),
+    ],
+)
+def test_malformed_export_files_are_refused_in_plain_words(content: bytes, match: str) -> None:
+    from planner.errors import InputError
+    from planner.store import parse_project_export
+
+    with pytest.raises(InputError, match=match):
+        parse_project_export(content, filename="f.json")
+
+
+def test_an_export_with_a_wrong_field_names_it(engine: Engine) -> None:
+    from planner.errors import InputError
+    from planner.store import parse_project_export
+
+    save(engine, make_assessment())
+    data = json.loads(export_bytes(engine))
+    data["assessments"][0]["created_at"] = "yesterday"
+    with pytest.raises(InputError, match=r"assessments\.0\.created_at") as info:
+        parse_project_export(json.dumps(data).encode(), filename="f.json")
+    assert "assessments.0.created_at" in info.value.field_errors
+
+
+def test_oversized_exports_and_gzip_bombs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    from planner import store as store_module
+    from planner.errors import InputError
+    from planner.store import parse_project_export
+
+    monkeypatch.setattr(store_module, "MAX_EXPORT_BYTES", 20_000)
+    with pytest.raises(InputError, match="a project export is at most"):
+        parse_project_export(b" " * 20_001, filename="big.json")
+    compressor = zlib.compressobj(wbits=31)
+    bomb = compressor.compress(b" " * 10_000_000) + compressor.flush()
+    assert len(bomb) < 20_000
+    with pytest.raises(InputError, match="unpacks to more than"):
+        parse_project_export(bomb, filename="bomb.json.gz")
