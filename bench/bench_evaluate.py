@@ -4,8 +4,11 @@ Prints one ``name=value`` line per figure, each followed where one exists by its
 
 - ``evaluate_default_median_s``: median wall-clock seconds of ``evaluate`` on the blank preset over
   ``DEFAULT_RUNS`` runs, after one warm-up run (imports and catalog loading excluded); target <= 2;
+- ``resilience_default_median_s`` and ``resilience_share``: of those runs, the median seconds spent in
+  ``planner.resilience.assess_resilience`` (crashes, deploys and model updates of the three
+  architectures) and its share of the ``evaluate`` time;
 - ``evaluate_chatbot_median_s``: the same for the chatbot preset (a 70B model at 180 requests/s),
-  over ``CHATBOT_RUNS`` runs;
+  over ``CHATBOT_RUNS`` runs, with ``resilience_chatbot_share``;
 - ``sim_visits_per_s``, ``bare_simpy_visits_per_s``, ``sim_to_bare_ratio``: ``simulate`` on one M/M/c
   pool against the shortest bare-simpy M/M/c model in the same process, same requests, measured by
   bench/bench_simulation.py's functions (best of its ``REPEATS``); target ratio >= 0.5;
@@ -22,6 +25,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 # The repository root, for `planner`; bench_simulation sits next to this script, on the path already.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,6 +42,7 @@ from bench_simulation import (
     sim_mmc_visits_per_s,
 )
 
+import planner.engine
 from planner.engine import evaluate
 from planner.files import load_presets
 from planner.models import Assessment
@@ -50,15 +55,37 @@ PEAK_RSS_TARGET_MB = 300.0
 KB_PER_MB = 1024.0  # Linux reports ru_maxrss in kilobytes
 
 
-def median_evaluate_s(assessment: Assessment, runs: int) -> float:
-    """Median seconds of ``evaluate`` over ``runs`` runs, after one untimed warm-up run."""
-    evaluate(assessment)
-    times = []
-    for _ in range(runs):
+class ResilienceTimer:
+    """Wraps the engine's resilience step to add up the seconds it takes (the engine looks it up by name)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.inner = planner.engine.assess_resilience
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
-        evaluate(assessment)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        try:
+            return self.inner(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
+    """Median seconds of ``evaluate`` over ``runs`` runs after one untimed warm-up run, and of its resilience step."""
+    evaluate(assessment)
+    timer = ResilienceTimer()
+    planner.engine.assess_resilience = timer  # type: ignore[assignment]
+    times, resilience = [], []
+    try:
+        for _ in range(runs):
+            timer.seconds = 0.0
+            start = time.perf_counter()
+            evaluate(assessment)
+            times.append(time.perf_counter() - start)
+            resilience.append(timer.seconds)
+    finally:
+        planner.engine.assess_resilience = timer.inner
+    return statistics.median(times), statistics.median(resilience)
 
 
 def peak_rss_mb() -> float:
@@ -68,11 +95,14 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     presets = load_presets()
-    default_s = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
+    default_s, resilience_s = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
     print(f"evaluate_default_median_s={default_s:.3f}")
     print(f"evaluate_default_target_s={EVALUATE_DEFAULT_TARGET_S:g}")
-    chatbot_s = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
+    print(f"resilience_default_median_s={resilience_s:.3f}")
+    print(f"resilience_share={resilience_s / default_s:.2f}")
+    chatbot_s, chatbot_resilience_s = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
     print(f"evaluate_chatbot_median_s={chatbot_s:.3f}")
+    print(f"resilience_chatbot_share={chatbot_resilience_s / chatbot_s:.2f}")
 
     sim = max(sim_mmc_visits_per_s() for _ in range(REPEATS))
     rate = MMC_UTILISATION * MMC_SERVERS / MMC_SERVICE_S

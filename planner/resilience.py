@@ -20,14 +20,17 @@ has already run. So the month is split into what needs which tool:
    confidence interval of availability across the months. For one replica its down share converges
    to MTTR / (MTBF + MTTR), which a test checks.
 2. What a partial outage does to requests: the existing simulation core (planner.simulation) runs the
-   peak pipeline with ``j`` replicas of a unit out of service for the window's length, and again
-   without the outage on the same random numbers (common random numbers, so the difference is not
-   noise); the extra requests over a latency target, per request arriving in the window, is the
-   window's slowed share. Only disturbed windows are simulated; a window longer than
-   ``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of the requests
-   arriving in it are scaled to its full length (those of the backlog after it are counted once, or
-   scaled too when the capacity left is below the load). A CPU outage after which Erlang C still
-   meets the sizing rule's wait target is not simulated (its share is 0).
+   peak pipeline with each needed outage (``j`` replicas of a unit out of service for its restart
+   time) laid out one after another, each followed by a quiet gap for its backlog to drain, and again
+   without the outages on the same random numbers (common random numbers, so the difference is not
+   noise); the extra requests over a latency target, per request arriving in a window, is that
+   window's slowed share. Only disturbed windows are simulated, in two runs per architecture (a run
+   costs mostly its drain, so one run of many windows is far cheaper than one run each). A window
+   longer than ``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of the
+   requests arriving in it are scaled to its full length (those of the backlog after it are counted
+   once, or scaled too when the capacity left is below the load). A CPU outage after which Erlang C
+   still meets the sizing rule's wait target is not simulated (its share is 0). The noise of each
+   window's extra misses (batch means over its requests) widens the availability interval.
 3. Closed forms for the rest: deploys are planned and regular, so their effect is exact given the
    window shares (a rolling restart of ``n`` replicas in batches of ``k`` keeps ``k`` down for
    ``ceil(n/k)`` restarts, each ``restart_s`` long); requests held by a replica when it crashes
@@ -63,7 +66,7 @@ from planner.results import (
     TimelinePoint,
     UnitResilience,
 )
-from planner.simulation import T_975, CpuStation, Outage, SimulationInput, simulate
+from planner.simulation import T_975, CpuStation, Outage, simulate
 from planner.topology import INFERENCE, Topology, Unit, hop_median_ms, mesh_extra_ms
 
 S_PER_H = 3600.0
@@ -71,10 +74,14 @@ S_PER_MIN = 60.0
 WEEKS_PER_MONTH = 52.0 / 12.0  # deploys per week -> per month
 GB = 1e9  # bytes
 OUTAGE_MONTHS = 20  # independent months in the up/down Monte Carlo (the CI is across them)
-WINDOW_REQUESTS = 600  # most arrivals simulated inside one disturbed window
-TAIL_REQUESTS = 200  # measured arrivals after the window, so its backlog drains within the count
+WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
+TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
 WINDOW_WARMUP = 100  # requests before the window, discarded
 P95_Q = 0.95
+VARIANCE_BATCHES = 10  # batches of a window's requests for the variance of its extra misses
+MIN_VARIANCE_BATCH = 10  # requests
+Z975 = 1.96  # standard normal 97.5th percentile
+ARRIVAL_MARGIN = 1.1  # arrivals drawn beyond the laid-out windows' expected count (Poisson spread)
 # Timeline of the chart: a crash, a code deploy and a model update, minutes from its start.
 TIMELINE_CRASH_MIN = 2.0
 TIMELINE_DEPLOY_MIN = 10.0
@@ -258,40 +265,44 @@ def mean_ci(values: Sequence[float]) -> tuple[float, tuple[float, float]]:
 
 
 class WindowShares:
-    """Share of the requests arriving in a window that an outage of ``j`` replicas pushes over a target."""
+    """Share of the requests arriving in a window that an outage of ``j`` replicas pushes over a target.
+
+    Every outage an architecture needs is laid out in one run, one after the other, each followed by a
+    quiet gap at least as long as itself so that its backlog drains before the next; the same run
+    without the outages (same random numbers) is the reference. Two runs per architecture, whatever
+    the number of windows: the cost of a run is mostly its drain (the slowest requests finishing).
+    """
 
     def __init__(self, topology: Topology, assessment: Assessment, plan: FleetPlan, constants: dict[str, float],
                  seed: int) -> None:
         self.topology, self.assessment, self.plan = topology, assessment, plan
+        self.constants, self.seed = constants, seed
         self.rate = assessment.workload.peak_requests_per_s
-        self.base = simulation_input(topology, assessment, plan.option, plan.inference_replicas_peak,
-                                     plan.cpu_workers, constants, seed, n_requests=WINDOW_REQUESTS + TAIL_REQUESTS,
-                                     warmup=WINDOW_WARMUP)
-        self._base_misses: np.ndarray | None = None
-        self.simulated = 0  # window simulations run (the benchmark reports it)
+        self.stations = simulation_input(topology, assessment, plan.option, plan.inference_replicas_peak,
+                                         plan.cpu_workers, constants, seed, n_requests=1).stations
+        self.simulated = 0  # simulation runs (the benchmark reports it)
         self._shares: dict[tuple[str, int], float] = {}
+        self.variances: dict[tuple[str, int], float] = {}  # of each share, from the run's own noise
 
-    def _outages(self, unit: UnitModel, down: int, duration_s: float) -> list[Outage]:
+    def _outages(self, unit: UnitModel, down: int, start_s: float, duration_s: float) -> list[Outage]:
         out = []
         per_instance = self.plan.option.replicas_per_instance
-        for i, station in enumerate(self.base.stations):
+        for i, station in enumerate(self.stations):
             if station.name not in unit.components:
                 continue
             size = station.servers if isinstance(station, CpuStation) else station.replicas
-            if isinstance(station, CpuStation):
-                lost = math.floor(size * down / unit.replicas + 0.5)
-            else:
-                lost = down * per_instance
+            lost = math.floor(size * down / unit.replicas + 0.5) if isinstance(station, CpuStation) else (
+                down * per_instance)
             lost = min(lost, size - 1)
             if lost > 0:
-                out.append(Outage(station=i, down=lost, duration_s=duration_s))
+                out.append(Outage(station=i, down=lost, start_s=start_s, duration_s=duration_s))
         return out
 
     def _harmless(self, outages: list[Outage]) -> bool:
         """Whether every outage is on CPU workers that still meet the sizing rule's p95 wait (Erlang C)."""
         target_s = self.assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT / 1000.0
         for outage in outages:
-            station = self.base.stations[outage.station]
+            station = self.stations[outage.station]
             if not isinstance(station, CpuStation):
                 return False
             left = station.servers - outage.down
@@ -299,18 +310,10 @@ class WindowShares:
                 return False
         return True
 
-    def _misses(self, inp: SimulationInput) -> np.ndarray:
-        """Whether each measured request (in arrival order) misses a latency target."""
-        self.simulated += 1
-        result = simulate(inp, keep_samples=True)
-        w = self.assessment.workload
-        return ((np.asarray(result.ttft_samples_ms) > w.p95_ttft_ms)
-                | (np.asarray(result.e2e_samples_ms) > w.p95_e2e_ms))
-
     def _overloaded(self, outages: list[Outage]) -> bool:
         """Whether the capacity left is below the peak load, so the backlog grows with the window's length."""
         for outage in outages:
-            station = self.base.stations[outage.station]
+            station = self.stations[outage.station]
             if isinstance(station, CpuStation):
                 capacity = (station.servers - outage.down) / station.mean_service_s
             else:
@@ -319,6 +322,50 @@ class WindowShares:
                 return True
         return False
 
+    def _run(self, n_requests: int, outages: list[Outage]) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival times (s after the window start) and target misses of the measured requests."""
+        self.simulated += 1
+        inp = simulation_input(self.topology, self.assessment, self.plan.option, self.plan.inference_replicas_peak,
+                               self.plan.cpu_workers, self.constants, self.seed, n_requests=n_requests,
+                               warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
+        result = simulate(inp, keep_samples=True)
+        w = self.assessment.workload
+        misses = (np.asarray(result.ttft_samples_ms) > w.p95_ttft_ms) | (np.asarray(result.e2e_samples_ms)
+                                                                          > w.p95_e2e_ms)
+        return np.asarray(result.arrival_samples_s), misses.astype(float)
+
+    def prepare(self, wanted: Sequence[tuple[UnitModel, int]]) -> None:
+        """Simulate the windows of every (unit, replicas down) wanted, in one run and its reference."""
+        layout = []  # (unit, down, outages, start s, window s, gap s)
+        t = 0.0
+        for unit, down in wanted:
+            if (unit.name, down) in self._shares:
+                continue
+            window_s = min(unit.mttr_s, WINDOW_REQUESTS / self.rate)
+            outages = self._outages(unit, down, t, window_s)
+            if not outages or self._harmless(outages):
+                self._shares[(unit.name, down)] = 0.0
+                continue
+            gap_s = max(TAIL_REQUESTS / self.rate, window_s)
+            layout.append((unit, down, outages, t, window_s, gap_s))
+            t += window_s + gap_s
+        if not layout:
+            return
+        n_requests = math.ceil(self.rate * t * ARRIVAL_MARGIN) + TAIL_REQUESTS
+        arrivals, base = self._run(n_requests, [])
+        _, hit = self._run(n_requests, [o for entry in layout for o in entry[2]])
+        extra = hit - base
+        for unit, down, outages, start, window_s, gap_s in layout:
+            inside = (arrivals >= start) & (arrivals < start + window_s)
+            after = (arrivals >= start + window_s) & (arrivals < start + window_s + gap_s)
+            scale = unit.mttr_s / window_s
+            after_scale = scale if self._overloaded(outages) else 1.0
+            excess = float(extra[inside].sum()) * scale + float(extra[after].sum()) * after_scale
+            requests = self.rate * unit.mttr_s
+            self._shares[(unit.name, down)] = min(1.0, max(0.0, excess) / requests)
+            self.variances[(unit.name, down)] = (_sum_variance(extra[inside]) * scale ** 2
+                                                 + _sum_variance(extra[after]) * after_scale ** 2) / requests ** 2
+
     def share(self, unit: UnitModel, down: int) -> float:
         """The slowed share for ``down`` of the unit's replicas out for its restart time (0 when none).
 
@@ -326,35 +373,38 @@ class WindowShares:
         length; those arriving after it (the backlog draining) are counted once, or scaled as well when
         the capacity left is below the load (the backlog then grows with the window).
         """
-        key = (unit.name, down)
-        if key in self._shares:
-            return self._shares[key]
-        duration_s = min(unit.mttr_s, WINDOW_REQUESTS / self.rate)
-        outages = self._outages(unit, down, duration_s)
-        share = 0.0
-        if outages and not self._harmless(outages):
-            if self._base_misses is None:
-                self._base_misses = self._misses(self.base)
-            extra = self._misses(self.base.model_copy(update={"outages": outages})).astype(float) - self._base_misses
-            inside = min(len(extra), round(self.rate * duration_s))
-            scale = unit.mttr_s / duration_s
-            after = float(extra[inside:].sum()) * (scale if self._overloaded(outages) else 1.0)
-            excess = float(extra[:inside].sum()) * scale + after
-            share = min(1.0, max(0.0, excess) / (self.rate * unit.mttr_s))
-        self._shares[key] = share
-        return share
+        if (unit.name, down) not in self._shares:
+            self.prepare([(unit, down)])
+        return self._shares[(unit.name, down)]
+
+    def weights(self, unit: UnitModel, down: int) -> dict[tuple[str, int], float]:
+        """The simulated shares whose linear blend stands for ``down`` replicas down (1 and the batch size)."""
+        points = sorted({1, unit.batch} & set(range(1, unit.replicas)))
+        if not points or down >= unit.replicas:
+            return {}
+        if down in points:
+            return {(unit.name, down): 1.0}
+        j0, j1 = (points[0], points[-1]) if len(points) > 1 else (0, points[0])
+        alpha = (down - j0) / (j1 - j0)
+        blend = {(unit.name, j1): alpha}
+        if j0:
+            blend[(unit.name, j0)] = 1.0 - alpha
+        return blend
 
     def interpolated(self, unit: UnitModel, down: int) -> float:
         """The share for any replicas down, linear between (and beyond) the simulated 1 and batch sizes."""
-        points = sorted({1, unit.batch} & set(range(1, unit.replicas)))
-        if not points:
-            return 0.0
-        if down in points:
-            return self.share(unit, down)
-        (j0, j1) = (points[0], points[-1]) if len(points) > 1 else (0, points[0])
-        s0 = self.share(unit, j0) if j0 else 0.0
-        s1 = self.share(unit, j1)
-        return min(1.0, max(0.0, s0 + (s1 - s0) * (down - j0) / (j1 - j0)))
+        blend = self.weights(unit, down)
+        return min(1.0, max(0.0, sum(w * self.share(unit, key[1]) for key, w in blend.items())))
+
+
+def _sum_variance(x: np.ndarray) -> float:
+    """Variance of the sum of a correlated series, by batch means (0 when too short to tell)."""
+    b = min(VARIANCE_BATCHES, len(x) // MIN_VARIANCE_BATCH)
+    if b < 2:
+        return 0.0
+    m = len(x) // b
+    sums = x[len(x) - b * m:].reshape(b, m).sum(axis=1)
+    return float(np.var(sums, ddof=1)) * b * (len(x) / (b * m)) ** 2
 
 
 # Everything together --------------------------------------------------------------------------------------
@@ -397,8 +447,10 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     timeout_slows = constants["network.hop_timeout_ms"] > slack_ms
     detection_s = constants["resilience.detection_s"]
 
+    windows.prepare([(u, j) for u in units for j in sorted({1, u.batch, *_batch_sizes(u)}) if j < u.replicas])
     # Deploys (closed form): each rolling restart keeps a batch down for ceil(n/k) restarts.
     deploy = [0.0, 0.0, 0.0]  # failed, slowed, degraded a month
+    exposure: dict[tuple[str, int], float] = {}  # requests a month weighing each simulated share
     for u in units:
         windows_h = u.deploys_per_month * u.mttr_s / S_PER_H
         for size in _batch_sizes(u):
@@ -406,6 +458,8 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
                 deploy[0 if u.critical else 2] += windows_h * rate_h
             else:
                 deploy[1] += windows_h * rate_h * windows.share(u, size)
+                for key, weight in windows.weights(u, size).items():
+                    exposure[key] = exposure.get(key, 0.0) + windows_h * rate_h * weight
 
     # Crashes (Monte Carlo of when, simulated windows of what it does).
     months = simulate_outages(units, hours_per_month=hours, seed=seed)
@@ -415,6 +469,10 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         failed = month.critical_outage_h * rate_h
         degraded = month.noncritical_outage_h * rate_h
         slowed = sum(h * rate_h * windows.interpolated(u, j) for u in units for j, h in month.down_h[u.name].items())
+        for u in units:
+            for j, h in month.down_h[u.name].items():
+                for key, weight in windows.weights(u, j).items():
+                    exposure[key] = exposure.get(key, 0.0) + h * rate_h * weight / len(months)
         for u in units:
             if u.replicas == 1:  # the whole outage is counted above
                 continue
@@ -431,6 +489,11 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         availability.append(100.0 * max(0.0, 1.0 - lost / requests))
     crash = [float(np.mean([r[i] for r in crash_rows])) for i in range(3)]
     availability_pct, ci = mean_ci(availability)
+    # The windows' own simulation noise widens the interval of the months' crash timing.
+    window_variance = sum(e * e * windows.variances.get(k, 0.0) for k, e in exposure.items())
+    window_sd_pct = 100.0 * math.sqrt(window_variance) / requests
+    half = math.hypot(ci[1] - availability_pct, Z975 * window_sd_pct)
+    ci = (availability_pct - half, availability_pct + half)
     failed_total = crash[0] + deploy[0] + hop_failed
     slowed_total = crash[1] + deploy[1] + hop_slowed
     degraded_total = crash[2] + deploy[2] + hop_degraded

@@ -250,6 +250,7 @@ class SimulationResult(BaseModel):
     station_visits: int
     ttft_samples_ms: list[float] | None = None  # in arrival order, when asked for
     e2e_samples_ms: list[float] | None = None
+    arrival_samples_s: list[float] | None = None  # arrival times after the first measured arrival
 
 
 class _Draws:
@@ -510,6 +511,7 @@ class ServingPipeline:
         self.occupancy_s = [0.0] * n_stations  # inference: slot-seconds held by measured requests
         self.ttft_s = [0.0] * self.n
         self.e2e_s = [0.0] * self.n
+        self.arrival_s = [0.0] * self.n
         self.first_arrival_s = 0.0
         self.last_arrival_s = 0.0
         inference = [i for i, st in enumerate(inp.stations) if isinstance(st, InferenceStation)]
@@ -592,6 +594,7 @@ def request(env: simpy.Environment, pipe: ServingPipeline, rid: int) -> Generato
     ret = pipe.return_hop_s[rid] if pipe.return_hop_s is not None else 0.0
     e2e = env.now - t0 + ret
     pipe.e2e_s[j] = e2e
+    pipe.arrival_s[j] = t0 - pipe.first_arrival_s
     pipe.ttft_s[j] = t_first - t0 + post_hops_s + ret if pipe.has_inference else e2e
     pipe.remaining -= 1
     if pipe.remaining == 0:
@@ -716,4 +719,5 @@ def simulate(inp: SimulationInput, *, keep_samples: bool = False) -> SimulationR
         station_visits=sum(pipe.visits),
         ttft_samples_ms=(ttft * MS_PER_S).tolist() if keep_samples else None,
         e2e_samples_ms=(e2e * MS_PER_S).tolist() if keep_samples else None,
+        arrival_samples_s=list(pipe.arrival_s) if keep_samples else None,
     )
