@@ -149,7 +149,7 @@ def test_startup_journey_recommend_save_reopen(page: object) -> None:
     settle(page)
     expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("Monolith")
-    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(3)  # cost, latency, contributions
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(4)  # cost, latency, resilience, contributions
     expect(page.get_by_text("Estimates at peak and per month")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-results.png"), full_page=True)
