@@ -1,6 +1,7 @@
 """The ``planner`` command line: scripted and periodic re-assessment over the same engine as the app.
 
-Commands: ``assess FILE [--json OUT] [--save --project NAME]``, ``history PROJECT [--json]``,
+Commands: ``assess FILE [--json OUT] [--pdf OUT] [--save --project NAME]``, ``report ASSESSMENT_ID --pdf OUT``,
+``history PROJECT [--json]``,
 ``export PROJECT --out FILE``, ``import FILE``, ``projects``. The database is the app's (DATABASE_URL,
 default var/planner.db under the working directory).
 
@@ -28,6 +29,7 @@ from planner.engine import evaluate
 from planner.errors import InputError, PlannerError
 from planner.files import MAX_FILE_BYTES, parse_assessment
 from planner.models import Architecture, Assessment, InstancePrice
+from planner.report import build_report, build_saved_report
 from planner.results import Evaluation, Recommendation
 from planner.scoring import recommend
 from planner.validation import validate_assessment
@@ -165,10 +167,15 @@ def assess(
     save: Annotated[bool, typer.Option("--save", help="Save the assessment to the database.")] = False,
     project: Annotated[str | None, typer.Option(help="Project to save under (default: the file's project).")] = None,
     label: Annotated[str | None, typer.Option(help="Label of the saved assessment (default: the file's).")] = None,
+    pdf_out: Annotated[
+        Path | None, typer.Option("--pdf", metavar="OUT", help="Write the PDF report (- for stdout).")
+    ] = None,
 ) -> None:
     """Evaluate an assessment file: recommendation, cost and latency of each architecture; optionally save it."""
     if project is not None and not save:
         raise typer.BadParameter("--project names where to save; add --save.", param_hint="--project")
+    if json_out is not None and pdf_out is not None and str(json_out) == str(pdf_out) == STDOUT:
+        raise typer.BadParameter("only one of --json and --pdf can write to stdout.", param_hint="--pdf")
     try:
         engine = open_store() if save else None
         outcome = run_assessment(file, project=project, label=label, engine=engine)
@@ -176,12 +183,39 @@ def assess(
         if json_out is not None:
             document = json.dumps(outcome_document(outcome, saved_id), indent=2, ensure_ascii=False) + "\n"
             write_output(json_out, document.encode("utf-8"))
+        if pdf_out is not None and engine is not None and saved_id is not None:
+            # Saved: the report also quotes the revisit date and what changed since the project's previous one.
+            write_output(pdf_out, build_saved_report(engine, assessment_id=saved_id))
+        elif pdf_out is not None:
+            write_output(pdf_out, build_report(outcome.assessment, outcome.evaluation, outcome.recommendation))
     except PlannerError as exc:
         fail(exc)
-    if json_out is None or str(json_out) != STDOUT:
+    if STDOUT not in (str(json_out), str(pdf_out)):
         typer.echo("\n".join(summary_lines(outcome)))
         if saved_id is not None:
             typer.echo(f"\nSaved as assessment #{saved_id} of “{outcome.assessment.project}”.")
+        if pdf_out is not None:
+            typer.echo(f"PDF report written to {pdf_out}.")
+
+
+# report --------------------------------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_command(
+    assessment_id: Annotated[int, typer.Argument(metavar="ASSESSMENT_ID", min=1,
+                                                 help="Id of a saved assessment (see planner history).")],
+    pdf_out: Annotated[Path, typer.Option("--pdf", metavar="OUT", help="PDF file to write (- for stdout).")],
+    author: Annotated[str, typer.Option(help="Who prepared the report, for its title block.")] = "",
+) -> None:
+    """Write the PDF report of a saved assessment, with what changed since the project's previous one."""
+    try:
+        content = build_saved_report(open_store(), assessment_id=assessment_id, author=author)
+        write_output(pdf_out, content)
+    except PlannerError as exc:
+        fail(exc)
+    if str(pdf_out) != STDOUT:
+        typer.echo(f"Wrote the report of assessment #{assessment_id} to {pdf_out} ({len(content) / 1024:,.0f} kB).")
 
 
 # history, projects ---------------------------------------------------------------------------------------

@@ -193,9 +193,13 @@ class ReportDocument(FPDF):
         self.set_text_color(*INK)
         self.set_font(BODY_FONT, "", BODY_PT)
 
-    def subheading(self, title: str) -> None:
-        if self.get_y() > self.h - MARGIN_MM - HEADING_KEEP_MM / 2:
+    def keep(self, height_mm: float) -> None:
+        """Start a new page unless height_mm fits below the current position (keeps a title with its text)."""
+        if self.get_y() + height_mm > self.h - MARGIN_MM - 3:
             self.add_page()
+
+    def subheading(self, title: str) -> None:
+        self.keep(HEADING_KEEP_MM / 2)
         self.ln(1.5)
         self.set_font(BODY_FONT, "B", H2_PT)
         self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 import planner
 from planner import history, store
-from planner.charts import contributions_chart, cost_chart, driver_label, latency_chart
+from planner.charts import contributions_chart, cost_chart, driver_label, latency_chart, resilience_chart
 from planner.engine import evaluate
 from planner.errors import InputError
 from planner.history import Attribution, Comparison
@@ -334,6 +334,7 @@ def _roadmap(pdf: ReportDocument, assessment: Assessment, recommendation: Recomm
              when: date) -> None:
     pdf.heading("Roadmap and when to revisit")
     for i, stage in enumerate(recommendation.roadmap, start=1):
+        pdf.keep(4 * LINE_MM)
         pdf.paragraph(f"{i}. {stage.title}", bold=True)
         pdf.paragraph(stage.detail)
     pdf.subheading("Revisit by")
@@ -369,6 +370,10 @@ def _resilience(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluat
     pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. Model updates: "
                   f"{assessment.workload.model_updates_per_month:g} a month; code deploys: "
                   f"{assessment.workload.deploys_per_week:g} a week across the pipeline.", size=SMALL_PT, color=MUTED)
+    pdf.subheading("Capacity in service through a crash, a code deploy and a model update")
+    pdf.figure(chart_png(resilience_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8,
+               caption="The smallest share of any critical unit's replicas in service. A monolith restarts whole "
+                       "replicas, model reload included; split architectures restart only the unit that changed.")
     pdf.subheading("Blast radius: what one replica crash takes with it")
     blast = [["Architecture", "Crashing component", "Unit", "Work lost for", "Effect", "Unit capacity lost"]]
     for e, r in estimates:

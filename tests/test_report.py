@@ -12,17 +12,19 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypdf
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
-from planner import history
+from planner import cli, history, store
 from planner.engine import evaluate
 from planner.errors import InputError
-from planner.files import load_presets
+from planner.files import dump_assessment, load_presets
 from planner.models import Architecture, Assessment
 from planner.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
 from planner.questions import load_question_bank
@@ -178,9 +180,9 @@ def test_appendix_holds_every_answer(evaluated: tuple[Assessment, Evaluation, Re
     assert f"{assessment.team.monthly_budget_usd:,g}" in appendix
 
 
-def test_the_three_charts_are_embedded_as_images(reader: pypdf.PdfReader) -> None:
+def test_the_four_charts_are_embedded_as_images(reader: pypdf.PdfReader) -> None:
     images = [image for page in reader.pages for image in page.images]
-    assert len(images) == 3  # contributions, cost, latency
+    assert len(images) == 4  # contributions, cost, latency, resilience timeline
     for image in images:
         width, height = image.image.size
         assert width >= 600 and height >= 200  # rendered at twice the chart's pixel size: sharp in print
@@ -377,3 +379,79 @@ def test_attribution_shares_are_printed_when_given(
     assert "Hybrid Prices -1,200 +0 +0.5" in flat
     assert "Hybrid Team readiness +0 +0 +4.2" in flat or "Hybrid Team readiness +0 +0 +4.3" in flat
     assert "A note on versions." in flat
+
+
+# CLI: planner assess FILE --pdf OUT, planner report ASSESSMENT_ID --pdf OUT ------------------------------
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DATABASE_URL in tmp_path: the CLI saves and reads there, never in var/planner.db."""
+    url = f"sqlite:///{(tmp_path / 'planner.db').as_posix()}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    store.dispose_engines()
+
+
+def _pdf_text(content: bytes) -> str:
+    return " ".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
+
+
+def test_cli_assess_writes_the_pdf_to_a_file_or_stdout(tmp_path: Path, database: str) -> None:
+    source = tmp_path / "blank.yaml"
+    source.write_text(dump_assessment(load_presets()["blank"], "yaml"), encoding="utf-8")
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(cli.app, ["assess", str(source), "--pdf", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert f"PDF report written to {out}." in result.stdout
+    assert "Recommended: Monolith" in result.stdout
+    text = _pdf_text(out.read_bytes())
+    assert "Recommended: Monolith" in text and CHANGES_SECTION not in text
+    piped = runner.invoke(cli.app, ["assess", str(source), "--pdf", "-"])
+    assert piped.exit_code == 0
+    assert piped.stdout_bytes.startswith(b"%PDF-") and b"Recommended:" not in piped.stdout_bytes[:200]
+    both = runner.invoke(cli.app, ["assess", str(source), "--pdf", "-", "--json", "-"])
+    assert both.exit_code == 2
+
+
+def test_cli_report_of_a_saved_assessment_says_what_changed(tmp_path: Path, database: str) -> None:
+    blank = load_presets()["blank"]
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(dump_assessment(blank.model_copy(update={"label": "May"}), "yaml"), encoding="utf-8")
+    later = blank.model_copy(update={"label": "June", "workload": blank.workload.model_copy(
+        update={"peak_requests_per_s": 30.0})})
+    second.write_text(dump_assessment(later, "yaml"), encoding="utf-8")
+    assert runner.invoke(cli.app, ["assess", str(first), "--save"]).exit_code == 0
+    out = tmp_path / "saved.pdf"
+    saved = runner.invoke(cli.app, ["assess", str(second), "--save", "--pdf", str(out)])
+    assert saved.exit_code == 0, saved.stderr
+    text = _pdf_text(out.read_bytes())
+    assert "Compared with assessment #1 “May”" in text and "Peak traffic (requests/s) 15 30" in text
+    stored = store.load_assessment(store.get_engine(database), assessment_id=2)
+    assert f"{history.revisit_date(stored):%d %B %Y}: the date set when the assessment was saved." in text
+
+    again = tmp_path / "again.pdf"
+    result = runner.invoke(cli.app, ["report", "2", "--pdf", str(again), "--author", "Ana Müller"])
+    assert result.exit_code == 0, result.stderr
+    assert f"Wrote the report of assessment #2 to {again}" in result.stdout
+    text = _pdf_text(again.read_bytes())
+    assert "Ana Müller" in text and CHANGES_SECTION in text
+    first_report = _pdf_text(runner.invoke(cli.app, ["report", "1", "--pdf", "-"]).stdout_bytes)
+    assert CHANGES_SECTION not in first_report  # nothing before the first assessment
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["report", "99", "--pdf", "{tmp}/x.pdf"], "No saved assessment with id 99"),
+    (["report", "1", "--pdf", "{tmp}/missing/dir/x.pdf"], "cannot be written"),
+    (["report", "1", "--pdf", "{tmp}/x.pdf", "--author", "x" * 121], "at most 120"),
+])
+def test_cli_report_errors_exit_1_in_plain_words(tmp_path: Path, database: str, args: list[str],
+                                                 message: str) -> None:
+    if args[1] == "1":
+        history.save_evaluated(store.get_engine(database), load_presets()["blank"],
+                               recommend(load_presets()["blank"]), None)
+    result = runner.invoke(cli.app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code == 1
+    assert message in result.stderr
