@@ -1,5 +1,7 @@
 """The recommendation: scores are sums of named contributions with reasons (planner/scoring.py)."""
 
+import functools
+
 import pytest
 
 from planner.files import load_presets
@@ -112,3 +114,64 @@ def test_summary_names_leader_margin_and_confidence():
     rec = recommend(preset("content_startup"))
     assert rec.summary.startswith("Monolith leads Hybrid by")
     assert rec.confidence in rec.summary
+
+
+# Resilience drivers (they need the engine's numbers) ------------------------------------------------
+
+
+@functools.cache
+def startup_evaluation():
+    from planner.engine import evaluate
+
+    return evaluate(preset("content_startup"))
+
+
+def with_resilience(evaluation, architecture, **changes):
+    """The evaluation with some resilience figures of one architecture replaced."""
+    estimate = evaluation.estimate(architecture)
+    resilience = estimate.resilience.model_copy(update=changes)
+    estimates = {**evaluation.estimates, architecture: estimate.model_copy(update={"resilience": resilience})}
+    return evaluation.model_copy(update={"estimates": estimates})
+
+
+def contribution(rec, architecture, driver):
+    return next((c for c in rec.score_of(architecture).contributions if c.driver == driver), None)
+
+
+def test_availability_below_target_costs_points_in_proportion_to_the_shortfall():
+    # Target 99 %: 99.5 % meets it; 98.75 % uses a quarter point more than the 1-point budget: -12 x 0.25.
+    assessment = preset("content_startup")
+    evaluation = with_resilience(startup_evaluation(), MONO, availability_pct=98.75, failed_per_month=1234.0,
+                                 slowed_per_month=56.0)
+    penalty = contribution(recommend(assessment, evaluation), MONO, "availability")
+    assert penalty.points == pytest.approx(-12 * (99.0 - 98.75) / (100 - 99.0), abs=0.01)
+    assert "98.750 % is below the 99 % target" in penalty.reason
+    assert "1,234 requests a month fail and 56 are slowed" in penalty.reason
+    meets = with_resilience(startup_evaluation(), MONO, availability_pct=99.5)
+    assert contribution(recommend(assessment, meets), MONO, "availability") is None
+
+
+def test_capacity_lost_to_deploys_weighs_against_each_architecture():
+    assessment = preset("content_startup")
+    rec = recommend(assessment, startup_evaluation())
+    for architecture in Architecture:
+        resilience = startup_evaluation().estimate(architecture).resilience
+        expected = -5 * min(1.0, resilience.deploy_capacity_minutes_per_month / 480)
+        entry = contribution(rec, architecture, "deploy_disruption")
+        assert entry.points == pytest.approx(expected, abs=0.01)
+        assert f"{resilience.deploy_capacity_minutes_per_month:,.0f} capacity-minutes" in entry.reason
+        assert f"{resilience.model_update_lead_time_min:.0f} min" in entry.reason
+
+
+def test_fault_isolation_credits_requests_saved_against_the_error_budget():
+    assessment = preset("content_startup")
+    base = startup_evaluation()
+    # Monolith loses 40,000 requests a month more than microservices: the budget (1 %) is half used.
+    evaluation = with_resilience(with_resilience(base, MONO, failed_per_month=41_000.0, slowed_per_month=0.0),
+                                 MICRO, failed_per_month=1_000.0, slowed_per_month=0.0)
+    budget = base.estimate(MICRO).resilience.requests_per_month * 0.01
+    rec = recommend(assessment, evaluation)
+    entry = contribution(rec, MICRO, "fault_isolation")
+    assert entry.points == pytest.approx(4 * min(1.0, 40_000 / (budget * 0.5)), abs=0.01)
+    assert "against 41,000 for the Monolith" in entry.reason
+    assert contribution(rec, MONO, "fault_isolation") is None

@@ -16,7 +16,8 @@ from planner.results import Evaluation
 
 
 def _count(x: float) -> str:
-    return f"{x:,.0f}" if x >= 1 or x == 0 else f"{x:.2f}"
+    """Requests a month as a reader wants them: whole numbers, and "< 1" for a rare but possible loss."""
+    return "< 1" if 0 < x < 0.5 else f"{x:,.0f}"
 
 
 def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
