@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner.engine import evaluate
+from planner.errors import InputError
 from planner.files import load_presets
 from planner.models import Architecture, Assessment
 from planner.resilience import UnitModel, mean_ci, simulate_outages
@@ -246,8 +247,6 @@ def test_evaluation_round_trips_through_json_and_old_evaluations_still_load():
 
 
 def test_bad_resilience_override_is_refused_at_its_key():
-    from planner.errors import InputError
-
     with pytest.raises(InputError) as caught:
         evaluate(changed(SMALL, overrides={"deploy.max_unavailable_share": 0.0}))
     assert "assumption_overrides.deploy.max_unavailable_share" in caught.value.field_errors
@@ -295,3 +294,26 @@ def test_results_page_shows_the_resilience_section(app: AppTest) -> None:
     charts = [c.proto.spec for c in app.get("vega_lite_chart")]
     assert any("Capacity in service (%)" in spec for spec in charts)
     assert any("Blast radius" in e.label for e in app.expander)
+
+
+def test_pipeline_editor_rows_keep_mtbf_and_restart_and_blank_means_default():
+    import pandas as pd
+
+    from planner.validation import validate_assessment
+    from ui.form import PIPELINE_COLUMNS, pipeline_rows
+
+    frame = pd.DataFrame([
+        {"name": "gateway", "cpu_ms_per_request": 2.0, "critical": True, "deploys_per_week": 1.0,
+         "after_inference": False, "mtbf_h": 100, "mttr_s": float("nan")},
+        {"name": "retrieval", "cpu_ms_per_request": 20.0, "critical": False, "deploys_per_week": 1.0,
+         "after_inference": False, "mtbf_h": None, "mttr_s": 45.0},
+    ], columns=list(PIPELINE_COLUMNS))
+    rows = pipeline_rows(frame)
+    assert [(r["mtbf_h"], r["mttr_s"]) for r in rows] == [(100.0, None), (None, 45.0)]
+    data = load_presets()[SMALL].model_dump(mode="json")
+    data["workload"]["pipeline"] = rows
+    assert validate_assessment(data).workload.pipeline[0].mtbf_h == 100.0
+    data["workload"]["pipeline"][1]["mttr_s"] = 0.0
+    with pytest.raises(InputError, match="pipeline step 2") as caught:
+        validate_assessment(data)
+    assert "workload.pipeline.1.mttr_s" in caught.value.field_errors
