@@ -43,16 +43,16 @@ else:
     with st.form("home.rename_form", border=False):
         name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")
         new_name = name_col.text_input("New name", key="home.new_name", max_chars=120)
-        if button_col.form_submit_button("Rename", icon=":material/edit:"):
+        if button_col.form_submit_button("Rename", icon=":material/edit:", key="home.rename"):
             home_view.set_notice(home_view.rename(project, new_name))
             st.rerun()
-        if archive_col.form_submit_button("Archive", icon=":material/archive:"):
+        if archive_col.form_submit_button("Archive", icon=":material/archive:", key="home.archive"):
             home_view.set_notice(home_view.archive(project, True))
             st.rerun()
 
 with st.expander("Create a project"), st.form("home.create_form", border=False):
     name = st.text_input("Project name", key="home.create_name", max_chars=120)
-    if st.form_submit_button("Create project", icon=":material/create_new_folder:"):
+    if st.form_submit_button("Create project", icon=":material/create_new_folder:", key="home.create"):
         home_view.set_notice(home_view.create(name))
         st.rerun()
 
