@@ -4,7 +4,9 @@ import streamlit as st
 
 st.set_page_config(page_title="GenAI Architecture Planner", page_icon=":material/account_tree:", layout="wide")
 st.navigation([
-    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:", default=True),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:"),
     st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+    st.Page("pages/history.py", title="History", icon=":material/timeline:"),
     st.Page("pages/saved.py", title="Saved assessments", icon=":material/folder_open:"),
 ]).run()

@@ -38,7 +38,9 @@ def temp_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
 def app(temp_database: str) -> AppTest:
     """The whole app (router and pages) after its first run, on the Assess page, with its own database."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT_S)
-    at.run()
+    at.run()  # the default page: Home
+    assert not at.exception
+    at.switch_page("pages/assess.py").run()
     assert not at.exception
     return at
 

@@ -124,6 +124,8 @@ def test_startup_journey_recommend_save_reopen(page: object) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
+    expect(page.get_by_role("heading", name="GenAI Architecture Planner")).to_be_visible()  # Home, the default
+    nav(page, "Assess")
     expect(page.get_by_role("heading", name="Assess your generative-AI platform")).to_be_visible()
     expect(page.locator('[data-testid="stRadio"]')).to_have_count(6)
     settle(page)
