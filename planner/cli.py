@@ -23,7 +23,7 @@ import typer
 from sqlalchemy import Engine
 
 import planner
-from planner import history, price_lists, store
+from planner import cli_prices, history, price_lists, store
 from planner.catalog import load_instances
 from planner.engine import evaluate
 from planner.errors import InputError, PlannerError
@@ -310,3 +310,6 @@ def import_command(
     skipped = f"; {report.skipped_duplicates} already present, skipped" if report.skipped_duplicates else ""
     created = "new project" if report.created_project else "existing project"
     typer.echo(f"Imported {len(report.imported_ids)} assessment(s) into “{report.project}” ({created}){skipped}.")
+
+
+app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli_prices.py).")
