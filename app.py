@@ -4,8 +4,10 @@ import streamlit as st
 
 st.set_page_config(page_title="GenAI Architecture Planner", page_icon=":material/account_tree:", layout="wide")
 st.navigation([
-    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:", default=True),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:"),
     st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+    st.Page("pages/history.py", title="History", icon=":material/timeline:"),
     st.Page("pages/saved.py", title="Saved assessments", icon=":material/folder_open:"),
     st.Page("pages/pricing.py", title="Prices", icon=":material/payments:", url_path="prices"),
 ]).run()
