@@ -134,9 +134,9 @@ def _price_list_choice(current: str | None) -> str | None:
         options.append(current)  # a list that was deleted: keep it visible, the evaluation names the problem
     column, note = st.columns([1, 2])
     chosen = column.selectbox("Price list", options, index=options.index(current), key="whatif.price_list",
-                              format_func=lambda n: "Built-in catalog (data/instances.csv)" if n is None else n)
-    note.caption("Prices of the GPU instances. Browse the catalog, upload negotiated rates or another cloud's "
-                 "prices on the Prices page.")
+                              format_func=lambda n: "Built-in catalog" if n is None else n)
+    note.caption("Prices of the GPU instances: the built-in catalog (data/instances.csv) or a list saved on the "
+                 "Prices page (negotiated rates, another cloud).")
     return chosen
 
 
