@@ -201,12 +201,14 @@ def _read_draft(source: Source) -> tuple[bytes | str | None, bytes | str | None]
         return (prices.getvalue() if prices else None), (specs.getvalue() if specs else None)
     st.caption(f"Starts from {'the catalog' if source.name is None else source.name}: change prices, add rows "
                "(the + under the table) or delete them. Prices are USD per instance-hour.")
-    edited = st.data_editor(_editor_frame(source), key="p.editor", num_rows="dynamic", hide_index=True,
+    # One editor per source list: edits are kept by row position, so they must not carry over to another list.
+    suffix = "catalog" if source.name is None else f"list.{source.name}"
+    edited = st.data_editor(_editor_frame(source), key=f"p.editor.{suffix}", num_rows="dynamic", hide_index=True,
                             width="stretch")
     specs_frame = pd.DataFrame([g.model_dump() for g in source.gpus.values() if g.gpu not in load_gpus()
                                 or g != load_gpus()[g.gpu]], columns=list(GPU_COLUMNS))
     st.caption("GPU specs for GPU types the catalog lacks (dense TFLOP/s, TB/s, GB).")
-    edited_specs = st.data_editor(specs_frame, key="p.editor_gpus", num_rows="dynamic", hide_index=True,
+    edited_specs = st.data_editor(specs_frame, key=f"p.editor_gpus.{suffix}", num_rows="dynamic", hide_index=True,
                                   width="stretch")
     return _frame_csv(edited, INSTANCE_COLUMNS), (_frame_csv(edited_specs, GPU_COLUMNS) if len(edited_specs) else None)
 
