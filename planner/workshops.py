@@ -41,6 +41,7 @@ DISAGREEMENT_RATIO = 2.0  # estimates a factor of two apart (availability: in al
 NAME_MAX_CHARS = 60  # participant display names
 NOTE_MAX_CHARS = 1_000  # facilitator notes on an overridden answer
 PERCENT = 100.0
+ASSESSMENT_NOTES_MAX_CHARS = 4_000  # Assessment.notes
 
 # Workload figures participants may estimate when the facilitator turns it on: the numbers a room can
 # argue about. Model, pipeline, hardware and pricing come from the project's assessment or a preset.
@@ -320,3 +321,26 @@ def consensus_assessment(base: Assessment, items: Iterable[ConsensusItem], *, la
             data["workload"][item.key] = round(item.value) if item.key in integer_keys else item.value
     data["label"], data["notes"] = label, notes
     return validate_assessment(data)
+
+
+def level_text(key: str, level: float | None) -> str:
+    """A readiness level with its description ('2 · Service metrics and dashboards...'); estimates as numbers."""
+    if level is None:
+        return "no answer"
+    if key in READINESS_KEYS:
+        return f"{int(level)} · {load_question_bank().readiness_question(key).levels[int(level)]}"
+    return f"{level:g}"
+
+
+def consensus_notes(*, join_code: str, participants: int, items: Iterable[ConsensusItem]) -> str:
+    """The notes kept with a workshop's assessment: where it came from and every overridden answer."""
+    lines = [f"Consensus of workshop {format_join_code(join_code)} with {participants} participant(s); "
+             "the median answer unless the facilitator overrode it."]
+    for item in items:
+        if item.source == "override":
+            median = "no answers" if item.median is None else f"median {item.median:g}"
+            lines.append(f"- {item.label}: {item.value:g} ({median}). {item.note}")
+        elif item.source == "unanswered":
+            lines.append(f"- {item.label}: nobody answered; kept the starting answer.")
+    text = "\n".join(lines)
+    return text if len(text) <= ASSESSMENT_NOTES_MAX_CHARS else text[: ASSESSMENT_NOTES_MAX_CHARS - 1] + "…"

@@ -1,0 +1,240 @@
+"""App tests of workshop mode, one AppTest per person: a facilitator and participants in their own sessions.
+
+Each session is the whole app (router and pages) on the shared temporary database of the test. The
+facilitator's token and the participants' secrets travel in the URL's query parameters, as in a browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner import store, workshop_store
+from planner.models import READINESS_KEYS
+from tests.conftest import APP_TIMEOUT_S, ROOT
+
+WORKSHOP, JOIN = "pages/workshop.py", "pages/join.py"
+PROJECT = "Support <b>bot</b> **x**"  # markup in a name must show as typed
+
+
+def session(**query: str) -> AppTest:
+    """A new browser session opened on a URL with these query parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT_S)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (form or plain) button with this label."""
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def markdown_text(at: AppTest) -> str:
+    """Every piece of markdown the page shows (markdown, captions, alerts), as sent to the browser."""
+    parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table shown with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def token_of(at: AppTest) -> str:
+    value: Any = at.query_params["token"]
+    return value if isinstance(value, str) else value[0]
+
+
+def facilitator(url: str, *, project: str = PROJECT, workload: bool = False) -> tuple[AppTest, str]:
+    """A facilitator session that has created a workshop; returns it and the join code shown."""
+    store.create_project(store.get_engine(url), name=project)
+    at = go(session(), WORKSHOP)
+    at.selectbox(key="wf.project").select(project).run()
+    if workload:
+        at.checkbox(key="wf.new_workload").check().run()
+    click(at, "Create workshop")
+    return at, at.metric[0].value
+
+
+def participant(code: str, name: str) -> AppTest:
+    """A participant who opened the join link and joined under a name."""
+    at = go(session(code=code), JOIN)
+    assert at.text_input(key="wj.code_input").value == code  # the link fills in the code
+    at.text_input(key="wj.name").input(name)  # a form: the value is sent with the submit
+    return click(at, "Join")
+
+
+def answer(at: AppTest, levels: dict[str, int], **estimates: float) -> AppTest:
+    for key, level in levels.items():
+        at.radio(key=f"wj.q.{key}").set_value(level)
+    for key, value in estimates.items():
+        at.number_input(key=f"wj.q.{key}").set_value(value)
+    return click(at, "Save my answers")
+
+
+def test_facilitator_creates_a_workshop_and_keeps_it_by_the_private_link(temp_database: str) -> None:
+    at, code = facilitator(temp_database)
+    token = token_of(at)
+    view = workshop_store.facilitator_view(store.get_engine(temp_database), token=token)
+    assert view.workshop.display_code == code and view.workshop.project == PROJECT
+    codes = [c.value for c in at.code]
+    assert codes == [f"/join?code={code}", f"/workshop?token={token}"]
+    assert "Nobody has joined yet" in at.info[0].value
+    assert PROJECT not in markdown_text(at)  # the project name is escaped in the caption
+    assert r"Support \<b\>bot\</b\> \*\*x\*\*" in markdown_text(at)
+    # The private link opens the same workshop in a new session.
+    again = go(session(token=token), WORKSHOP)
+    assert again.metric[0].value == code
+
+
+def test_creating_without_a_project_says_so_at_the_field(temp_database: str) -> None:
+    at = go(session(), WORKSHOP)
+    click(at, "Create workshop")
+    assert [e.value for e in at.error] == ["Enter a project name of 1 to 120 characters."]
+    assert "token" not in at.query_params
+
+
+def test_a_wrong_token_shows_nothing_of_any_workshop(temp_database: str) -> None:
+    facilitator(temp_database)
+    at = go(session(token="x" * 43), WORKSHOP)
+    assert "facilitator link is not valid" in at.error[0].value
+    assert not at.metric and not at.code
+    click(at, "Start a new workshop instead")
+    assert at.button(key="wf.create")
+
+
+def test_participant_joins_answers_revises_and_sees_only_their_own_answers(temp_database: str) -> None:
+    host, code = facilitator(temp_database)
+    ana = participant(code, "<script>alert(1)</script>")
+    assert "Welcome" in ana.success[0].value
+    assert "alert" not in markdown_text(ana).replace(r"\<script\>alert\(1\)\</script\>", "")
+    assert ana.query_params["p"] and len(ana.radio) == len(READINESS_KEYS)
+    answer(ana, {"containers": 1, "cicd": 3})
+    assert "Saved your 2 answer(s)" in ana.success[0].value
+    answer(ana, {"containers": 2})
+    assert "not revealed" in ana.caption[-1].value and not ana.get("vega_lite_chart")
+
+    # Reloading the personal link keeps the answers; a participant never sees another's name.
+    back = go(session(code=code, p=str(ana.query_params["p"][0] if isinstance(ana.query_params["p"], list)
+                                       else ana.query_params["p"])), JOIN)
+    assert back.radio(key="wj.q.containers").value == 2 and back.radio(key="wj.q.cicd").value == 3
+    ben = participant(code, "Ben")
+    answer(ben, {"containers": 4})
+    assert "script" not in markdown_text(ben) and "Ana" not in markdown_text(ben)
+
+    host.run()
+    who = table(host, "Participant")
+    assert list(who["Participant"]) == ["<script>alert(1)</script>", "Ben"]  # shown as text in a table
+    assert list(who["Answered"]) == ["2 of 6", "1 of 6"]
+    prompts = [w.value for w in host.warning if w.value.startswith("**")]
+    assert len(prompts) == 1 and "Containers and orchestration" in prompts[0]
+    assert r"\<script\>alert\(1\)\</script\>" in prompts[0]  # escaped in the markdown prompt
+
+    host.toggle(key="wf.anonymise").set_value(True).run()
+    assert list(table(host, "Participant")["Participant"]) == ["Participant 1", "Participant 2"]
+    assert "script" not in " ".join(w.value for w in host.warning)
+
+
+def test_revealing_shows_participants_the_aggregate(temp_database: str) -> None:
+    host, code = facilitator(temp_database)
+    ana = participant(code, "Ana")
+    answer(ana, {"on_call": 0})
+    ben = participant(code, "Ben")
+    answer(ben, {"on_call": 3})
+    host.toggle(key="wf.reveal").set_value(True).run()
+    assert not host.exception
+    ana.run()
+    room = table(ana, "Your answer")
+    on_call = room[room["Question"] == "Incident response and on-call"].iloc[0]
+    assert (on_call["Your answer"], on_call["Median"], on_call["Spread"], on_call["Answers"]) == ("0", "1.5", "3", 2)
+    assert ana.get("vega_lite_chart")
+
+
+def test_closing_stops_answers_and_the_consensus_becomes_the_assessment(temp_database: str) -> None:
+    host, code = facilitator(temp_database, workload=True)
+    ana = participant(code, "Ana")
+    answer(ana, {k: 1 for k in READINESS_KEYS}, mean_requests_per_s=2.0, peak_requests_per_s=6.0)
+    ben = participant(code, "Ben")
+    answer(ben, {k: 3 for k in READINESS_KEYS}, mean_requests_per_s=4.0, peak_requests_per_s=10.0)
+    host.run()
+    assert "Close the workshop first" in " ".join(i.value for i in host.info)
+
+    # An override needs a note, shown beside its field; with one it is saved.
+    host.selectbox(key="wf.value.cicd").select(4)
+    click(host, "Save the consensus")
+    assert any("why the room chose" in e.value for e in host.error)
+    host.text_input(key="wf.note.cicd").input("**Pipelines** <i>exist</i>")
+    click(host, "Save the consensus")
+    assert "1 override(s)" in host.success[-1].value
+    consensus = table(host, "Consensus").set_index("Question")
+    assert consensus.loc["CI/CD and deployment automation", "From"] == "your override"
+    assert consensus.loc["CI/CD and deployment automation", "Note"] == "**Pipelines** <i>exist</i>"
+    assert consensus.loc["Containers and orchestration", "Consensus"].startswith("1 ·")  # lower middle of 1, 3
+
+    click(host, "Close now")
+    ana.run()
+    assert "closed" in ana.info[0].value
+    assert next(b for b in ana.button if b.label == "Save my answers").disabled
+    with pytest.raises(workshop_store.WorkshopClosed):
+        workshop_store.submit_answers(store.get_engine(temp_database), code=code,
+                                      secret=str(ana.session_state["wj.secret"]), answers={"cicd": 0})
+
+    host.selectbox(key="wf.preset").select("content_startup").run()
+    click(host, "Create the assessment from the consensus")
+    assert "Saved the consensus as assessment #1" in host.success[0].value
+    saved = store.load_assessment(store.get_engine(temp_database), assessment_id=1)
+    team, workload = saved.assessment.team, saved.assessment.workload
+    assert (team.containers, team.cicd, team.on_call) == (1, 4, 1)
+    assert (workload.mean_requests_per_s, workload.peak_requests_per_s) == (3.0, 8.0)  # medians of 2 and 4, 6 and 10
+    assert saved.project == PROJECT and "**Pipelines** <i>exist</i>" in saved.assessment.notes
+    assert [a["participant"] for a in saved.results["workshop"]["answers"]] == ["Ana", "Ben"]
+    linked = workshop_store.workshop_for_assessment(store.get_engine(temp_database), assessment_id=1)
+    assert linked is not None and linked.display_code == code
+    click(host, "See the recommendation")
+    assert host.title[0].value == "Recommendation"
+
+
+def test_a_stale_or_foreign_secret_is_refused_and_the_join_form_returns(temp_database: str) -> None:
+    _, code = facilitator(temp_database)
+    _, other_code = facilitator(temp_database, project="Other")
+    stranger = participant(other_code, "Eve")
+    secret = str(stranger.session_state["wj.secret"])
+    at = go(session(code=code, p=secret), JOIN)  # Eve's secret does not open the first workshop
+    assert "Your place in this workshop was not found" in at.error[0].value
+    assert at.text_input(key="wj.code_input").value == code and not at.radio
+    assert "wj.secret" not in at.session_state
+
+
+def test_a_mistyped_code_is_explained_beside_the_code_field(temp_database: str) -> None:
+    at = go(session(), JOIN)
+    at.text_input(key="wj.code_input").input("ABCDU-1234")
+    at.text_input(key="wj.name").input("Ana")
+    click(at, "Join")
+    assert "'U' cannot appear" in at.error[0].value
+    at.text_input(key="wj.code_input").input("zzzzz-zzzzz")
+    click(at, "Join")
+    assert "No workshop has the code ZZZZZ-ZZZZZ" in at.error[0].value
+
+
+@pytest.mark.parametrize("text", ["**x**", "<script>alert(1)</script>", "[a](javascript:x) :red[y] $z$ `c`"])
+def test_escaped_text_renders_as_typed(text: str) -> None:
+    from ui.workshop_view import escape
+
+    escaped = escape(text)
+    assert escaped.replace("\\", "") == text.replace("\\", "")
+    for special in "*<>[]()`$:":
+        assert special not in escaped.replace(f"\\{special}", "")

@@ -1,0 +1,193 @@
+"""The participant's Join page: join with a code and a name, answer, revise, and see the room once revealed.
+
+A link ``/join?code=XXXXX-XXXXX`` fills in the code. After joining, the participant's secret is kept in
+session state and in the URL (``&p=...``), so reloading the page (or bookmarking it) keeps their place;
+the repository checks the secret against the workshop on every read and write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import workshop_store, workshops
+from planner.errors import InputError, PlannerError
+from planner.questions import load_question_bank
+from planner.workshop_store import AccessDenied, ParticipantView
+from ui import db
+from ui.workshop_charts import distribution_chart
+from ui.workshop_view import REFRESH_S, escape
+
+CODE, SECRET = "wj.code", "wj.secret"  # session keys of the joined workshop's code and this participant's secret
+NOTICE = "wj.notice"  # ("success" | "error", text, field errors) of the last join or save
+
+
+def credentials() -> tuple[str | None, str | None]:
+    """The join code and participant secret of this browser, from the URL or the session."""
+    code = st.query_params.get("code") or st.session_state.get(CODE)
+    secret = st.query_params.get("p") or st.session_state.get(SECRET)
+    if code and secret:
+        st.session_state[CODE], st.session_state[SECRET] = code, secret
+        st.query_params["code"], st.query_params["p"] = code, secret
+    return code, secret
+
+
+def forget() -> None:
+    """Stop being this participant in this browser (join again under another name)."""
+    for key in (SECRET, CODE):
+        st.session_state.pop(key, None)
+    st.query_params.pop("p", None)
+    for key in [k for k in st.session_state if str(k).startswith("wj.q.")]:
+        del st.session_state[key]
+
+
+def render_join(code: str | None) -> None:
+    """The join form: code (prefilled from the link) and display name."""
+    if "wj.code_input" not in st.session_state and code:
+        st.session_state["wj.code_input"] = code
+    notice = st.session_state.pop(NOTICE, None)
+    errors: dict[str, str] = notice[2] if notice else {}
+    st.caption("Your facilitator shared a join code or a link. Answer in your own words; only the facilitator "
+               "sees names, and the room sees the answers only when the facilitator reveals them.")
+    with st.form("wj.join", border=True):
+        st.text_input("Join code", key="wj.code_input", max_chars=20, placeholder="XXXXX-XXXXX")
+        if "code" in errors:
+            st.error(errors["code"])
+        st.text_input("Your name", key="wj.name", max_chars=workshops.NAME_MAX_CHARS,
+                      help="How the facilitator will know your answers, e.g. your first name.")
+        if "display_name" in errors:
+            st.error(errors["display_name"])
+        st.form_submit_button("Join", type="primary", icon=":material/login:", on_click=_join)
+    if notice and not errors:
+        st.error(notice[1])
+
+
+def _join() -> None:
+    try:
+        code = workshops.normalize_join_code(st.session_state.get("wj.code_input", ""))
+        joined = workshop_store.join_workshop(db.engine(), code=code, display_name=st.session_state.get("wj.name", ""))
+    except InputError as exc:
+        st.session_state[NOTICE] = ("error", str(exc), exc.field_errors)
+        return
+    except PlannerError as exc:
+        st.session_state[NOTICE] = ("error", str(exc), {})
+        return
+    shown = workshops.format_join_code(code)
+    st.session_state[CODE], st.session_state[SECRET] = shown, joined.secret
+    st.query_params["code"], st.query_params["p"] = shown, joined.secret
+    st.session_state[NOTICE] = ("success", f"Welcome, {escape(joined.display_name)}. Answer below; you can change your "
+                                           "answers until the facilitator closes the workshop.", {})
+
+
+def load(code: str, secret: str) -> ParticipantView | None:
+    """This participant's view, or None after explaining (a stale secret is forgotten)."""
+    try:
+        return workshop_store.participant_view(db.engine(), code=code, secret=secret)
+    except AccessDenied as exc:
+        forget()
+        st.error(str(exc))
+    except PlannerError as exc:
+        st.error(str(exc))
+    return None
+
+
+def render_status(view: ParticipantView) -> None:
+    """Which workshop, under which name, and whether it is still open."""
+    st.caption(f"Project “{escape(view.workshop.project)}” · workshop {view.workshop.display_code} · you are "
+               f"“{escape(view.me.display_name)}” · {view.participant_count} participant(s)")
+    if view.workshop.closed:
+        st.info("The facilitator has closed the workshop: your answers are final.", icon=":material/lock:")
+
+
+def render_answers(view: ParticipantView) -> None:
+    """The readiness questions (and estimates when asked), seeded with this participant's saved answers."""
+    notice = st.session_state.pop(NOTICE, None)
+    errors: dict[str, str] = notice[2] if notice else {}
+    bank = load_question_bank()
+    with st.form("wj.answers", border=False):
+        st.subheader("Team readiness")
+        st.caption("Pick the level that describes the team today, not where it is heading.")
+        for q in bank.readiness:
+            _radio(q.key, q.label, q.help, q.levels, view.me.answers)
+            if q.key in errors:
+                st.error(errors[q.key])
+        if view.workshop.workload_enabled:
+            st.subheader("Workload estimates")
+            st.caption("Your best guess; leave a field empty if you have no idea.")
+            for key, q in workshops.estimate_questions().items():
+                _number(key, q.label, q.help, q.kind == "int", q.min, q.max, view.me.answers)
+                if key in errors:
+                    st.error(errors[key])
+        st.form_submit_button("Save my answers", type="primary", icon=":material/save:", on_click=_save,
+                              args=(view.workshop.workload_enabled,), disabled=view.workshop.closed)
+    if notice and notice[0] == "success":
+        st.success(notice[1])
+    elif notice:
+        st.error(notice[1])
+
+
+def _radio(key: str, label: str, help_: str, levels: tuple[str, ...], saved: dict[str, float]) -> None:
+    widget = f"wj.q.{key}"
+    if widget not in st.session_state and key in saved:
+        st.session_state[widget] = int(saved[key])
+    st.radio(label, range(len(levels)), key=widget, help=help_, format_func=lambda v: f"{v} · {levels[v]}",
+             **({} if widget in st.session_state else {"index": None}))
+
+
+def _number(key: str, label: str, help_: str, whole: bool, low: float | None, high: float | None,
+            saved: dict[str, float]) -> None:
+    widget = f"wj.q.{key}"
+    if widget not in st.session_state:
+        value: Any = saved.get(key)
+        st.session_state[widget] = int(value) if whole and value is not None else value
+    st.number_input(label, key=widget, help=help_, min_value=int(low) if whole and low is not None else low,
+                    max_value=int(high) if whole and high is not None else high, step=1 if whole else None,
+                    placeholder="No estimate")
+
+
+def _save(workload_enabled: bool) -> None:
+    keys = list(workshops.READINESS_KEYS) + (list(workshops.WORKLOAD_ESTIMATE_KEYS) if workload_enabled else [])
+    answers = {k: st.session_state.get(f"wj.q.{k}") for k in keys}
+    answers = {k: v for k, v in answers.items() if v is not None}
+    if not answers:
+        st.session_state[NOTICE] = ("error", "Answer at least one question before saving.", {})
+        return
+    try:
+        saved = workshop_store.submit_answers(db.engine(), code=st.session_state[CODE],
+                                              secret=st.session_state[SECRET], answers=answers)
+    except InputError as exc:
+        st.session_state[NOTICE] = ("error", str(exc), exc.field_errors)
+        return
+    except PlannerError as exc:
+        st.session_state[NOTICE] = ("error", str(exc), {})
+        return
+    count = len(saved.me.answers)
+    st.session_state[NOTICE] = ("success", f"Saved your {count} answer(s) at {saved.me.answered_at:%H:%M:%S} UTC. "
+                                           "You can change them until the facilitator closes the workshop.", {})
+
+
+@st.fragment(run_every=REFRESH_S)
+def render_room(code: str, secret: str) -> None:
+    """The room's answers once the facilitator reveals them; refreshed live."""
+    try:
+        view = workshop_store.participant_view(db.engine(), code=code, secret=secret)
+    except PlannerError as exc:
+        st.error(str(exc))
+        return
+    st.subheader("The room's answers")
+    if view.aggregate is None:
+        st.caption("The facilitator has not revealed the room's answers yet. They appear here when they do.")
+        return
+    if not any(a.values for a in view.aggregate):
+        st.caption("Nobody has answered yet.")
+        return
+    st.altair_chart(distribution_chart(view.aggregate), width="content")
+    st.dataframe(pd.DataFrame([{
+        "Question": a.label,
+        "Your answer": "" if a.key not in view.me.answers else f"{view.me.answers[a.key]:g}",
+        "Median": "" if a.median is None else f"{a.median:g}",
+        "Spread": "" if a.spread is None else f"{a.spread:g}",
+        "Answers": a.answered,
+    } for a in view.aggregate]), hide_index=True, width="stretch", key="wj.room")
