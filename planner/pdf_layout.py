@@ -135,12 +135,16 @@ class ReportDocument(FPDF):
         self.set_text_color(*INK)
 
     # Every string passes here before fpdf2 lays it out: the one place text is made printable.
+    # The fallback font is switched on only for a text that needs it: with any fallback font set, fpdf2
+    # splits every text character by character, which would slow the whole report down several times.
     def normalize_text(self, text: str) -> str:
         text = printable(text)
-        if not self._fallback_added and not _body_coverage().issuperset(map(ord, text.replace("\n", ""))):
+        needs_fallback = not _body_coverage().issuperset(map(ord, text.replace("\n", "")))
+        if needs_fallback and not self._fallback_added:
             self.add_font(FALLBACK_FONT, "", FONT_DIR / FALLBACK_FILE)
-            self.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
             self._fallback_added = True
+        if self._fallback_added:
+            self.set_fallback_fonts([FALLBACK_FONT] if needs_fallback else [], exact_match=False)
         return super().normalize_text(text)
 
     def header(self) -> None:

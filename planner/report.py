@@ -227,11 +227,19 @@ def _summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation
         e = evaluation.estimate(score.architecture)
         rows.append([str(rank), score.architecture.label, f"{score.score:.1f}", _money(e.monthly_cost_usd),
                      _ms(e.ttft.p95_ms), _ms(e.e2e.p95_ms), "yes" if e.meets_targets else "no"])
-    pdf.grid(rows, widths=(8, 24, 12, 20, 20, 24, 18), align=("C", "L", "R", "R", "R", "R", "C"))
+    pdf.grid(rows, widths=(8, 24, 11, 19, 20, 27, 18), align=("C", "L", "R", "R", "R", "R", "C"))
     pdf.paragraph(f"Targets: p95 time to first token {w.p95_ttft_ms:,g} ms, p95 end-to-end {w.p95_e2e_ms:,g} ms, "
                   f"at a peak of {w.peak_requests_per_s:,g} requests/s ({w.mean_requests_per_s:,g} on average); "
                   f"budget {_money(assessment.team.monthly_budget_usd)} a month. Costs are monthly in USD.",
                   size=SMALL_PT, color=MUTED)
+    gaps = [g for g in recommendation.gaps if g.architecture is top]
+    pdf.subheading("Before you start, and what would change the choice")
+    first = (f"The team's readiness meets what a {top.label.lower()} needs." if not gaps else
+             f"{len(gaps)} readiness gap{'s' if len(gaps) != 1 else ''} to close for a {top.label.lower()}: "
+             + "; ".join(f"{g.label.lower()} (level {g.current}, needs {g.required})" for g in gaps) + ".")
+    flips = [flip.text for flip in recommendation.flip_points[:TOP_REASONS]]
+    pdf.bullets([first, *flips] if flips else [first, f"No single answer in the tried range changes the top "
+                                                       f"choice: {top.label} stays first."])
 
 
 def _scores(pdf: ReportDocument, recommendation: Recommendation) -> None:
