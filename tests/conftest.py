@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +21,12 @@ from planner import store
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
 APP_TIMEOUT_S = 30  # first runs import pandas/altair and migrate a new SQLite file
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package, for the browser tests
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the browser tests (git-ignored)
+SERVER_START_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 30_000  # a cold first run imports pandas and altair and migrates the database
 
 # `streamlit run app.py` puts the app's folder on sys.path, which makes the `ui` package importable;
 # do the same for the tests that import it directly.
@@ -74,3 +84,72 @@ def drop_everything(url: str) -> None:
             tables.drop_all(conn)
     finally:
         engine.dispose()
+
+
+# Browser tests (tests/test_browser*.py): a `streamlit run` server per test module and the system Chromium.
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode} before it served {url}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S} s")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> Path:
+    """The system Chromium; missing is a failure on CI and a skip on a developer machine."""
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port with its own database; killed after the module."""
+    database = tmp_path_factory.mktemp("browser-db") / "planner.db"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]  # edits to the working tree must not rerun the pages
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def settle(page: object) -> None:
+    """Wait until Streamlit has finished the current script run and shows no exception."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.wait_for_timeout(300)  # let a triggered rerun start before waiting for it to end
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
