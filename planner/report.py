@@ -97,6 +97,7 @@ def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
                        report_date: date | None = None) -> bytes:
     """The report of a saved assessment: its stored estimates (or, saved without them, estimates made now
     with its price snapshot), its revisit-by date, and what changed since the project's assessment before it."""
+    author = _check_text("author", author, MAX_AUTHOR_CHARS)  # before the slow part
     stored = store.load_assessment(engine, assessment_id=assessment_id)
     evaluation = history.stored_evaluation(stored)
     app_version = stored.app_version
