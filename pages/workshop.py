@@ -17,7 +17,7 @@ if view is None:
 
 workshop_view.render_header(view.workshop, token)
 workshop_view.render_options(view.workshop, token)
-workshop_view.render_live(token)
+workshop_view.render_live(token, closed=view.workshop.closed)
 st.divider()
 workshop_view.render_overrides(view, token)
 st.divider()

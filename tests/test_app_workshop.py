@@ -186,6 +186,10 @@ def test_closing_stops_answers_and_the_consensus_becomes_the_assessment(temp_dat
     assert consensus.loc["Containers and orchestration", "Consensus"].startswith("1 ·")  # lower middle of 1, 3
 
     click(host, "Close now")
+    assert any(c.value.endswith("answered · closed") for c in host.caption)  # no more live refresh
+    estimates = table(host, "Lowest").set_index("Question")
+    assert tuple(estimates.loc["Mean traffic (requests/s)", ["Lowest", "Median", "Highest"]]) == ("2", "3", "4")
+    assert estimates.loc["Peak traffic (requests/s)", "Discuss"] == ""  # 6 and 10: less than a factor of two
     ana.run()
     assert "closed" in ana.info[0].value
     assert next(b for b in ana.button if b.label == "Save my answers").disabled

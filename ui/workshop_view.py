@@ -29,6 +29,7 @@ TOKEN = "wf.token"  # session key of the facilitator token (also in the URL as ?
 ERRORS = "wf.errors"  # field errors of the last consensus or create action, by widget key
 CREATED = "wf.created"  # id of the assessment this session just created
 REFRESH_S = 3  # seconds between live refreshes of the answers
+TABLE_ROW_PX = 35  # height of a st.dataframe row, to show every question without a scrollbar
 MEDIAN = "median"  # the override selectbox's "no override" choice
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&\"'=])")
 
@@ -170,9 +171,23 @@ def names(view: FacilitatorView) -> dict[int, str]:
     return {p.id: p.display_name for p in view.participants}
 
 
+def render_live(token_: str, *, closed: bool) -> None:
+    """Who answered, the distributions, the discussion prompts and the current consensus.
+
+    While the workshop is open they refresh every REFRESH_S seconds; once closed nothing can change them.
+    """
+    if closed:
+        _board(token_, live=False)
+    else:
+        _live_board(token_)
+
+
 @st.fragment(run_every=REFRESH_S)
-def render_live(token_: str) -> None:
-    """Who answered, the distributions, the discussion prompts and the current consensus; refreshed live."""
+def _live_board(token_: str) -> None:
+    _board(token_, live=True)
+
+
+def _board(token_: str, *, live: bool) -> None:
     view = load(token_)
     if view is None:
         return
@@ -180,7 +195,8 @@ def render_live(token_: str) -> None:
     shown = names(view)
     answered = [p for p in view.participants if p.answers]
     st.subheader("Who has answered")
-    st.caption(f"{len(view.participants)} joined · {len(answered)} answered · refreshes every {REFRESH_S} s")
+    st.caption(f"{len(view.participants)} joined · {len(answered)} answered"
+               + (f" · refreshes every {REFRESH_S} s" if live else " · closed"))
     if view.participants:
         keys = [a.key for a in aggregates]
         st.dataframe(pd.DataFrame([{
@@ -197,7 +213,9 @@ def render_live(token_: str) -> None:
     _estimates_table(aggregates)
     _discussion_prompts(view, aggregates, shown)
     st.subheader("Consensus so far")
-    st.dataframe(_consensus_frame(view.consensus()), hide_index=True, width="stretch", key="wf.consensus_table",
+    items = view.consensus()
+    st.dataframe(_consensus_frame(items), hide_index=True, width="stretch", key="wf.consensus_table",
+                 height=(len(items) + 1) * TABLE_ROW_PX + 3,
                  column_config={"Consensus": st.column_config.TextColumn(width="medium"),
                                 "Median": st.column_config.TextColumn(width="small"),
                                 "Note": st.column_config.TextColumn(width="medium")})
@@ -214,8 +232,8 @@ def _estimates_table(aggregates: list[QuestionAggregate]) -> None:
     st.markdown("**Workload estimates**")
     st.dataframe(pd.DataFrame([{
         "Question": a.label, "Answers": a.answered,
-        "Lowest": min(a.values) if a.values else None, "Median": a.median,
-        "Highest": max(a.values) if a.values else None,
+        "Lowest": f"{min(a.values):g}" if a.values else "", "Median": "" if a.median is None else f"{a.median:g}",
+        "Highest": f"{max(a.values):g}" if a.values else "",
         "Discuss": "yes: a factor of two apart" if a.disagreement else "",
     } for a in estimates]), hide_index=True, width="stretch", key="wf.estimates")
 
