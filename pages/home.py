@@ -8,6 +8,8 @@ from ui import history_view, home_view
 st.title("GenAI Architecture Planner")
 st.caption("Choose between a monolith, a hybrid and microservices for a generative-AI platform, and revisit the "
            "choice as traffic, models, prices and the team change.")
+if st.button("Start an assessment", key="home.assess", type="primary", icon=":material/edit_note:"):
+    st.switch_page("pages/assess.py")
 home_view.show_notice()
 try:
     everything = home_view.projects()
@@ -30,7 +32,7 @@ else:
     names = [r.project.name for r in rows]
     project = st.selectbox("Project", names, key="home.project")
     new, hist, export = st.columns(3)
-    if new.button("New assessment from its last answers", key="home.start", type="primary", icon=":material/add:"):
+    if new.button("New assessment from its last answers", key="home.start", icon=":material/add:"):
         home_view.start_from_last(project)
         st.switch_page("pages/assess.py")
     if hist.button("Open its history", key="home.history", icon=":material/timeline:"):
