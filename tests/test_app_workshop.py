@@ -242,3 +242,16 @@ def test_escaped_text_renders_as_typed(text: str) -> None:
     assert escaped.replace("\\", "") == text.replace("\\", "")
     for special in "*<>[]()`$:":
         assert special not in escaped.replace(f"\\{special}", "")
+
+
+def test_estimates_turned_off_while_a_participant_answers_are_left_out(temp_database: str) -> None:
+    host, code = facilitator(temp_database, workload=True)
+    ana = participant(code, "Ana")
+    ana.number_input(key="wj.q.mean_requests_per_s").set_value(3.0)
+    ana.radio(key="wj.q.cicd").set_value(2)
+    host.toggle(key="wf.workload").set_value(False).run()  # the facilitator changes their mind meanwhile
+    click(ana, "Save my answers")
+    assert "Saved your 1 answer(s)" in ana.success[0].value
+    assert not ana.get("number_input")  # the estimates are gone from the form
+    saved = workshop_store.facilitator_view(store.get_engine(temp_database), token=token_of(host))
+    assert [p.answers for p in saved.participants] == [{"cicd": 2.0}]

@@ -7,6 +7,7 @@ the repository checks the secret against the workshop on every read and write.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pandas as pd
@@ -148,6 +149,10 @@ def _number(key: str, label: str, help_: str, whole: bool, low: float | None, hi
 
 
 def _save(workload_enabled: bool) -> None:
+    # The facilitator may have turned estimates on or off since the form was drawn; submit_answers
+    # below reports any problem reading the workshop.
+    with contextlib.suppress(PlannerError):
+        workload_enabled = workshop_store.open_workshop(db.engine(), code=st.session_state[CODE]).workload_enabled
     keys = list(workshops.READINESS_KEYS) + (list(workshops.WORKLOAD_ESTIMATE_KEYS) if workload_enabled else [])
     answers = {k: st.session_state.get(f"wj.q.{k}") for k in keys}
     answers = {k: v for k, v in answers.items() if v is not None}
