@@ -135,12 +135,15 @@ def _check_text(field: str, value: str, limit: int) -> str:
 
 def build_report(assessment: Assessment, evaluation: Evaluation, recommendation: Recommendation, *,
                  author: str = "", app_version: str = planner.__version__, report_date: date | None = None,
-                 revisit_by: date | None = None, changes: WhatChanged | None = None) -> bytes:
+                 revisit_by: date | None = None, changes: WhatChanged | None = None,
+                 variant_of: Assessment | None = None) -> bytes:
     """The PDF report of one evaluated assessment.
 
     author: who prepared it (a person or a workshop facilitator); report_date: default today (UTC);
     revisit_by: the saved revisit-by date, default the team stage's interval from report_date;
-    changes: the comparison with the project's previous assessment (``what_changed``), if there is one.
+    changes: the comparison with the project's previous assessment (``what_changed``), if there is one;
+    variant_of: the submitted answers when the report shows a what-if variant of them (the title block
+    then lists what the variant changes).
     """
     author = _check_text("author", author, MAX_AUTHOR_CHARS)
     app_version = _check_text("app version", app_version, MAX_VERSION_CHARS) or planner.__version__
@@ -153,7 +156,7 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
     pdf.set_creation_date(datetime(when.year, when.month, when.day, tzinfo=UTC))
     pdf.add_page()
     _title_block(pdf, assessment, author=author, app_version=app_version, when=when,
-                 evaluation=evaluation)
+                 evaluation=evaluation, variant_of=variant_of)
     _summary(pdf, assessment, evaluation, recommendation)
     _scores(pdf, recommendation)
     _costs(pdf, assessment, evaluation)
@@ -172,7 +175,7 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
 
 
 def _title_block(pdf: ReportDocument, assessment: Assessment, *, author: str, app_version: str, when: date,
-                 evaluation: Evaluation) -> None:
+                 evaluation: Evaluation, variant_of: Assessment | None) -> None:
     pdf.set_text_color(*ACCENT)
     pdf.set_font(BODY_FONT, "", H2_PT)
     pdf.cell(0, 6, "Architecture recommendation", new_x="LMARGIN", new_y="NEXT")
@@ -197,6 +200,11 @@ def _title_block(pdf: ReportDocument, assessment: Assessment, *, author: str, ap
         pdf.set_font(BODY_FONT, "B", BODY_PT)
         pdf.cell(0, LINE_MM, "Notes", new_x="LMARGIN", new_y="NEXT")
         pdf.paragraph(assessment.notes, user=True)
+    changed = history.answer_changes(variant_of, assessment) if variant_of is not None else []
+    if changed:
+        pdf.ln(1)
+        pdf.paragraph("What-if variant: these estimates are for the submitted answers with "
+                      + "; ".join(f"{c.label} {c.old} → {c.new}" for c in changed) + ".", bold=True, color=ACCENT)
 
 
 def _top_reasons(recommendation: Recommendation) -> list[str]:

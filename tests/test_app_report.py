@@ -79,3 +79,15 @@ def test_the_report_compares_with_the_projects_previous_assessment(app: AppTest,
     assert "What changed since the previous assessment" in text
     assert f"Compared with assessment #{saved_id} “Last quarter”" in text
     assert "Peak traffic (requests/s) 9 15" in text
+
+
+def test_a_what_if_report_says_what_it_varies(app: AppTest) -> None:
+    get_recommendation(app)
+    app.number_input(key="whatif.traffic").set_value(2.0)
+    app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()
+    assert not app.exception, app.exception
+    app.button(key=PREPARE).click().run()
+    assert not app.exception, app.exception
+    text = " ".join(pdf_text(built_pdf(app)[1]).split())
+    assert "What-if variant: these estimates are for the submitted answers with" in text
+    assert "Peak traffic (requests/s) 15 → 30" in text

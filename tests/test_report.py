@@ -354,8 +354,10 @@ def changed(evaluated: tuple[Assessment, Evaluation, Recommendation], previous: 
                                         shares=shares),))
     changes = what_changed(previous, assessment, evaluation, recommendation, attribution=attribution)
     assert isinstance(changes, WhatChanged)
+    submitted = assessment.model_copy(update={"workload": assessment.workload.model_copy(
+        update={"peak_requests_per_s": 30.0})})  # the report shows a what-if variant of these answers
     pdf = build_report(assessment, evaluation, recommendation, report_date=REPORT_DATE, changes=changes,
-                       revisit_by=date(2027, 3, 31))
+                       revisit_by=date(2027, 3, 31), variant_of=submitted)
     return pypdf.PdfReader(io.BytesIO(pdf))
 
 
@@ -363,8 +365,11 @@ def _flat(reader: pypdf.PdfReader) -> str:
     return " ".join("".join(p.extract_text() for p in reader.pages).split())
 
 
-def test_a_saved_revisit_date_is_quoted(changed: pypdf.PdfReader) -> None:
+def test_a_saved_revisit_date_and_a_what_if_variant_are_stated(changed: pypdf.PdfReader) -> None:
     assert "31 March 2027: the date set when the assessment was saved." in _flat(changed)
+    first = " ".join(changed.pages[0].extract_text().split())
+    assert "What-if variant: these estimates are for the submitted answers with Peak traffic (requests/s) 30 → 15." \
+        in first
 
 
 def test_what_changed_compares_with_the_previous_assessment(

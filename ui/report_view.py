@@ -48,8 +48,12 @@ def _previous(assessment: Assessment, evaluation: Evaluation,
     return changes, this
 
 
-def render_report(assessment: Assessment, evaluation: Evaluation | None, recommendation: Recommendation) -> None:
-    """The report form: an optional author, then Prepare and, once built, Download."""
+def render_report(assessment: Assessment, evaluation: Evaluation | None, recommendation: Recommendation, *,
+                  submitted: Assessment | None = None) -> None:
+    """The report form: an optional author, then Prepare and, once built, Download.
+
+    ``assessment`` is what the page shows; ``submitted`` the answers it varies when it is a what-if.
+    """
     st.subheader("PDF report")
     if evaluation is None:
         st.info("The PDF report needs the cost and latency estimates, which could not be made for these answers "
@@ -69,7 +73,8 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
                 changes, this = _previous(assessment, evaluation, recommendation)
                 today = datetime.now(UTC).date()
                 pdf = build_report(assessment, evaluation, recommendation, author=author, report_date=today,
-                                   revisit_by=this.revisit_by if this else None, changes=changes)
+                                   revisit_by=this.revisit_by if this else None, changes=changes,
+                                   variant_of=submitted if submitted not in (None, assessment) else None)
         except InputError as exc:
             for sentence in exc.field_errors.values() or [str(exc)]:
                 st.error(sentence)
