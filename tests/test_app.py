@@ -213,7 +213,7 @@ def test_pipeline_edits_become_answers_and_bad_rows_are_explained(app: AppTest) 
     pipeline = answers(app)["workload"]["pipeline"]
     assert pipeline[0]["cpu_ms_per_request"] == 9.0
     assert pipeline[-1] == {"name": "gateway", "cpu_ms_per_request": 1.0, "critical": True,
-                            "deploys_per_week": 1.0, "after_inference": False}
+                            "deploys_per_week": 1.0, "after_inference": False, "mtbf_h": None, "mttr_s": None}
     assert any("repeated: gateway" in e.value for e in app.error)
 
 
@@ -225,7 +225,8 @@ def test_pipeline_rows_drop_empty_rows_and_fill_flags() -> None:
          "after_inference": None},
     ])
     assert pipeline_rows(frame) == [{"name": "gateway", "cpu_ms_per_request": 2.0, "critical": True,
-                                     "deploys_per_week": 1.0, "after_inference": False}]
+                                     "deploys_per_week": 1.0, "after_inference": False, "mtbf_h": None,
+                                     "mttr_s": None}]
 
 
 def test_save_then_reopen_restores_every_answer(app: AppTest, temp_database: str) -> None:
