@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -405,23 +404,14 @@ def test_attribution_shares_are_printed_when_given(changed: pypdf.PdfReader) -> 
 
 # CLI: planner assess FILE --pdf OUT, planner report ASSESSMENT_ID --pdf OUT ------------------------------
 
-runner = CliRunner()
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """DATABASE_URL in tmp_path: the CLI saves and reads there, never in var/planner.db."""
-    url = f"sqlite:///{(tmp_path / 'planner.db').as_posix()}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    store.dispose_engines()
+runner = CliRunner()  # the CLI's database: conftest's temp_database (DATABASE_URL in tmp_path)
 
 
 def _pdf_text(content: bytes) -> str:
     return _flat(pypdf.PdfReader(io.BytesIO(content)))
 
 
-def test_cli_assess_writes_the_pdf(tmp_path: Path, database: str) -> None:
+def test_cli_assess_writes_the_pdf(tmp_path: Path, temp_database: str) -> None:
     source = tmp_path / "blank.yaml"
     source.write_text(dump_assessment(load_presets()["blank"], "yaml"), encoding="utf-8")
     out = tmp_path / "report.pdf"
@@ -435,10 +425,10 @@ def test_cli_assess_writes_the_pdf(tmp_path: Path, database: str) -> None:
     assert both.exit_code == 2
 
 
-def test_cli_report_of_a_saved_assessment_says_what_changed(tmp_path: Path, database: str) -> None:
+def test_cli_report_of_a_saved_assessment_says_what_changed(tmp_path: Path, temp_database: str) -> None:
     blank = load_presets()["blank"]
     first = blank.model_copy(update={"label": "May"})
-    history.save_evaluated(store.get_engine(database), first, recommend(first), None)  # saved without estimates
+    history.save_evaluated(store.get_engine(temp_database), first, recommend(first), None)  # saved without estimates
     later = blank.model_copy(update={"label": "June", "workload": blank.workload.model_copy(
         update={"peak_requests_per_s": 30.0})})
     second = tmp_path / "second.yaml"
@@ -449,7 +439,7 @@ def test_cli_report_of_a_saved_assessment_says_what_changed(tmp_path: Path, data
     assert f"Saved as assessment #2 of “New project”.\nPDF report written to {out}." in saved.stdout
     text = _pdf_text(out.read_bytes())
     assert "Compared with assessment #1 “May”" in text and "Peak traffic (requests/s) 15 30" in text
-    stored = store.load_assessment(store.get_engine(database), assessment_id=2)
+    stored = store.load_assessment(store.get_engine(temp_database), assessment_id=2)
     assert f"{history.revisit_date(stored):%d %B %Y}: the date set when the assessment was saved." in text
 
     piped = runner.invoke(cli.app, ["report", "1", "--pdf", "-", "--author", "Ana Müller"])
@@ -468,10 +458,10 @@ def test_cli_report_of_a_saved_assessment_says_what_changed(tmp_path: Path, data
     (["report", "1", "--pdf", "{tmp}/x.pdf", "--author", "x" * 121], "  author: The author is 121 characters long"),
     (["report", "0", "--pdf", "{tmp}/x.pdf"], ""),  # usage error: ids start at 1
 ])
-def test_cli_report_errors_exit_1_in_plain_words(tmp_path: Path, database: str, args: list[str],
+def test_cli_report_errors_exit_1_in_plain_words(tmp_path: Path, temp_database: str, args: list[str],
                                                  message: str) -> None:
     blank = load_presets()["blank"]
-    history.save_evaluated(store.get_engine(database), blank, recommend(blank), None)
+    history.save_evaluated(store.get_engine(temp_database), blank, recommend(blank), None)
     result = runner.invoke(cli.app, [a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == (1 if message else 2)
     assert message in result.stderr
