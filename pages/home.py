@@ -69,7 +69,9 @@ with st.expander(f"Archived projects ({len(archived)})"):
         st.write("None.")
 
 with st.expander("Import a project export"):
-    upload = st.file_uploader("Project export (.json or .json.gz)", type=["json", "gz"], key="home.import")
+    upload = st.file_uploader("Project export (.json or .json.gz)", type=["json", "gz"], key="home.import",
+                              help="Up to 5 MB here (about 400 assessments compressed); import larger exports "
+                                   "with `planner import FILE`. Assessments already in the project are skipped.")
     if upload is not None and st.button("Import", key="home.import_button", icon=":material/upload:"):
         home_view.set_notice(home_view.import_file(upload.getvalue(), upload.name))
         st.rerun()

@@ -25,6 +25,10 @@ EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair wh
 ARCH_ORDER = [a.label for a in Architecture]
 ARCH_COLORS = ["#1565c0", "#ef6c00", "#6a1b9a"]  # monolith, hybrid, microservices
 CHART_HEIGHT_PX = 220
+CAUSE_COLORS = ["#1565c0", "#ef6c00", "#2e7d32", "#9e9e9e"]  # prices, workload, team, other
+LEGEND_LABEL_LIMIT_PX = 320
+READINESS_COLOR = "#2e7d32"
+TIME_AXIS = alt.Axis(format="%b %d, %H:%M", labelAngle=0, labelOverlap="greedy")
 
 
 def open_history(project: str) -> None:
@@ -55,7 +59,7 @@ def timeline_frame(points: list[TimelinePoint]) -> pd.DataFrame:
 def _line(frame: pd.DataFrame, field: str, title: str, fmt: str) -> alt.Chart:
     data = frame.dropna(subset=[field])
     return alt.Chart(data, title=title, height=CHART_HEIGHT_PX).mark_line(point=True).encode(
-        x=alt.X("saved:T", title=None),
+        x=alt.X("saved:T", title=None, axis=TIME_AXIS),
         y=alt.Y(f"{field}:Q", title=None, axis=alt.Axis(format=fmt)),
         color=alt.Color("architecture:N", scale=_architecture_scale(), title="Architecture"),
         tooltip=["id:N", "label:N", "architecture:N", alt.Tooltip(f"{field}:Q", format=fmt)],
@@ -68,14 +72,16 @@ def render_timeline(points: list[TimelinePoint]) -> None:
     picked = frame[frame["recommended"]]
     recommendation = alt.Chart(picked, title="Recommendation", height=CHART_HEIGHT_PX).mark_point(
         filled=True, size=140).encode(
-        x=alt.X("saved:T", title=None),
+        x=alt.X("saved:T", title=None, axis=TIME_AXIS),
         y=alt.Y("architecture:N", title=None, sort=ARCH_ORDER, scale=alt.Scale(domain=ARCH_ORDER)),
         color=alt.Color("architecture:N", scale=_architecture_scale(), legend=None),
         tooltip=["id:N", "label:N", "architecture:N", alt.Tooltip("score:Q", format=".1f")],
     )
     readiness = alt.Chart(frame.drop_duplicates("id"), title="Team readiness (mean level, 0-4)",
-                          height=CHART_HEIGHT_PX).mark_line(point=True, color="#2e7d32").encode(
-        x=alt.X("saved:T", title=None), y=alt.Y("readiness:Q", title=None, scale=alt.Scale(domain=[0, 4])),
+                          height=CHART_HEIGHT_PX).mark_line(
+        color=READINESS_COLOR, point=alt.OverlayMarkDef(color=READINESS_COLOR)).encode(
+        x=alt.X("saved:T", title=None, axis=TIME_AXIS),
+        y=alt.Y("readiness:Q", title=None, scale=alt.Scale(domain=[0, 4])),
         tooltip=["id:N", "label:N", alt.Tooltip("readiness:Q", format=".2f")],
     )
     left, right = st.columns(2)
@@ -186,7 +192,9 @@ def render_attribution(attribution: Attribution) -> None:
     chart = alt.Chart(frame, title="Monthly cost change by cause (USD)", height=60 * len(ARCH_ORDER)).mark_bar().encode(
         x=alt.X("cost:Q", title="USD per month (new minus old)", axis=alt.Axis(format="$,.0f")),
         y=alt.Y("architecture:N", title=None, sort=ARCH_ORDER),
-        color=alt.Color("factor:N", title="Cause", sort=list(history.FACTOR_LABELS.values())),
+        color=alt.Color("factor:N", title="Cause", legend=alt.Legend(labelLimit=LEGEND_LABEL_LIMIT_PX, orient="bottom",
+                                                                     columns=2),
+                        scale=alt.Scale(domain=list(history.FACTOR_LABELS.values()), range=CAUSE_COLORS)),
         tooltip=["architecture:N", "factor:N", alt.Tooltip("cost:Q", format="$,.0f"),
                  alt.Tooltip("p95:Q", format=",.0f", title="p95 e2e ms"), alt.Tooltip("score:Q", format=".2f")],
     )
