@@ -258,7 +258,7 @@ def history_command(
     if status.due and status.revisit_by is not None:
         typer.echo(f"\nDue: the revisit date {status.revisit_by.isoformat()} has passed; re-assess.")
     for fired in status.fired:
-        typer.echo(f"Trigger fired (set by #{fired.set_by}): {fired.trigger.text}; now {fired.value:g}.")
+        typer.echo(f"Trigger fired: {fired.description}.")
 
 
 @app.command()
