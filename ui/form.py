@@ -166,25 +166,27 @@ def _pipeline(slots: Slots) -> list[dict[str, Any]]:
     edited = st.data_editor(
         base, key=state.PIPELINE_KEY, num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
-            "name": st.column_config.TextColumn("Step", help="Lower case, e.g. retrieval.", required=True,
+            "name": st.column_config.TextColumn("Step", help="Lower case, e.g. retrieval.", required=True, width=120,
                                                 validate=r"^[a-z][a-z0-9_]*$", max_chars=40),
-            "cpu_ms_per_request": st.column_config.NumberColumn("CPU ms per request", min_value=0.0,
-                                                                step=0.5, required=True),
+            "cpu_ms_per_request": st.column_config.NumberColumn("CPU ms", min_value=0.0, step=0.5, width=75,
+                                                                required=True, help="CPU time per request, ms."),
             "critical": st.column_config.CheckboxColumn(
-                "Critical", default=True,
+                "Critical", default=True, width=75,
                 help="Ticked: a failure of this step fails the request; unticked: it only degrades the answer."),
-            "deploys_per_week": st.column_config.NumberColumn("Deploys per week", min_value=0.0, step=0.5,
-                                                              default=1.0),
-            "after_inference": st.column_config.CheckboxColumn("After inference", default=False,
-                                                               help="Runs on the model's output."),
+            "deploys_per_week": st.column_config.NumberColumn("Deploys/wk", min_value=0.0, step=0.5, width=100,
+                                                              default=1.0, help="Code deploys per week."),
+            "after_inference": st.column_config.CheckboxColumn("After model", default=False, width=95,
+                                                               help="Runs on the model's output (after inference)."),
             "mtbf_h": st.column_config.NumberColumn(
-                "MTBF (h)", min_value=0.01, step=10.0,
+                "MTBF (h)", min_value=0.01, step=10.0, width=85,
                 help=f"Mean time between crashes of one replica, hours. Blank: {mtbf:g} h (assumption)."),
             "mttr_s": st.column_config.NumberColumn(
-                "Restart (s)", min_value=0.1, step=5.0,
+                "Restart (s)", min_value=0.1, step=5.0, width=90,
                 help=f"Time for a crashed or redeployed replica to serve again, seconds. Blank: {mttr:g} s "
                      "(assumption)."),
         })
+    st.caption(f"Empty MTBF and restart cells (shown as None) take the defaults: a crash every {mtbf:g} h per "
+               f"replica, {mttr:g} s to serve again.")
     slots["workload.pipeline"] = st.empty()
     return pipeline_rows(edited)
 
