@@ -40,6 +40,7 @@ BODY_PT, SMALL_PT, TABLE_PT, H1_PT, H2_PT, TITLE_PT = 9.5, 7.5, 8.0, 14.0, 10.5,
 LINE_MM = 4.6  # body line height at BODY_PT
 HEADING_KEEP_MM = 40.0  # a heading with less room than this below it starts a new page
 PAGE_HEADER_MM = 9.0  # the running header's height on pages after the first
+KEEP_TABLE_ROWS = 6  # rows (heading included) a table needs below it to start on the current page
 MAX_FIGURE_SHRINK = 0.25  # a figure may shrink by this share to stay on the page it starts on
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
@@ -203,7 +204,7 @@ class ReportDocument(FPDF):
             self.add_page()
 
     def subheading(self, title: str) -> None:
-        self.keep(HEADING_KEEP_MM / 2)
+        self.keep(HEADING_KEEP_MM)  # the title, and the start of its table or text
         self.ln(1.5)
         self.set_font(BODY_FONT, "B", H2_PT)
         self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
@@ -238,6 +239,8 @@ class ReportDocument(FPDF):
             with self.shaped():
                 self.grid(rows, widths=widths, align=align, size=size)
             return
+        # A short table stays on one page; a long one starts with its heading and a few rows at least.
+        self.keep(min(len(rows), KEEP_TABLE_ROWS) * (size * 0.5 + 1.6))  # a one-line row: line height + padding
         self.set_font(BODY_FONT, "", size)
         self.set_draw_color(200, 206, 212)
         heading = FontFace(emphasis="BOLD", fill_color=HEADER_FILL, color=INK)

@@ -503,9 +503,9 @@ def _answers(pdf: ReportDocument, assessment: Assessment) -> None:
         level = getattr(assessment.team, q.key)
         levels.append([q.label, str(level), q.levels[level]])
     pdf.grid(levels, widths=(30, 8, 62), align=("L", "C", "L"))
-    pdf.subheading("Assumption overrides")
     if assessment.assumption_overrides:
+        pdf.subheading("Assumption overrides")
         pdf.grid([["Key", "Value"]] + [[k, f"{v:,g}"] for k, v in sorted(assessment.assumption_overrides.items())],
-                  widths=(60, 40))
+                 widths=(60, 40))
     else:
-        pdf.paragraph("None: every assumption is at its documented default.")
+        pdf.paragraph("Assumption overrides: none; every assumption is at its documented default.")
