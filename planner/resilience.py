@@ -13,12 +13,12 @@ millions of requests; simulating a whole month request by request would take min
 architecture, and almost all of it would repeat the undisturbed peak simulation the capacity step
 has already run. So the month is split into what needs which tool:
 
-1. When and how much capacity is down: a Monte Carlo of the replicas' up/down processes (exponential
-   times between crashes, a fixed time to serve again), ``OUTAGE_MONTHS`` independent months started
-   in the stationary state. It gives the time each unit spends with ``j`` replicas down, the time a
-   unit is wholly down (the union over critical units fails requests), crash counts, and a 95 %
-   confidence interval of availability across the months. For one replica its down share converges
-   to MTTR / (MTBF + MTTR), which a test checks.
+1. When and how much capacity is down: a Monte Carlo (planner.outages) of the replicas' up/down
+   processes (exponential times between crashes, a fixed time to serve again), ``OUTAGE_MONTHS``
+   independent months started in the stationary state. It gives the time each unit spends with
+   ``j`` replicas down, the time a unit is wholly down (the union over critical units fails
+   requests), crash counts, and a 95 % confidence interval of availability across the months. For
+   one replica its down share converges to MTTR / (MTBF + MTTR), which a test checks.
 2. What a partial outage does to requests: the existing simulation core (planner.simulation) runs the
    peak pipeline with each needed outage (``j`` replicas of a unit out of service for its restart
    time) laid out one after another, each followed by a quiet gap for its backlog to drain, and again
@@ -51,12 +51,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from planner.capacity import CPU_WAIT_SHARE_OF_TTFT, FleetPlan, simulation_input
 from planner.models import Assessment, LlmSpec, WorkloadProfile
+from planner.outages import S_PER_H, UnitModel, batch_sizes, mean_ci, simulate_outages
 from planner.queueing import mmc_wait_quantile_s
 from planner.results import (
     BlastRadius,
@@ -66,14 +66,12 @@ from planner.results import (
     TimelinePoint,
     UnitResilience,
 )
-from planner.simulation import T_975, CpuStation, Outage, simulate
+from planner.simulation import CpuStation, Outage, simulate
 from planner.topology import INFERENCE, Topology, Unit, hop_median_ms, mesh_extra_ms
 
-S_PER_H = 3600.0
 S_PER_MIN = 60.0
 WEEKS_PER_MONTH = 52.0 / 12.0  # deploys per week -> per month
 GB = 1e9  # bytes
-OUTAGE_MONTHS = 20  # independent months in the up/down Monte Carlo (the CI is across them)
 WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
 TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
 WINDOW_WARMUP = 100  # requests before the window, discarded
@@ -90,40 +88,6 @@ TIMELINE_TAIL_MIN = 5.0  # shown after the last disturbance ends
 TIMELINE_MIN_LENGTH_MIN = 40.0
 TIMELINE_STEP_S = 10.0
 MAX_TIMELINE_POINTS = 1500  # per architecture; the step widens for very long rollouts
-
-
-@dataclass(frozen=True)
-class UnitModel:
-    """The failure and deploy figures of one unit, as the Monte Carlo and the closed forms use them."""
-
-    name: str
-    components: tuple[str, ...]
-    critical: bool
-    replicas: int
-    mtbf_h: float
-    mttr_s: float  # after a crash, and for each restart of a rolling deploy
-    deploys_per_month: float
-    batch: int  # replicas restarted at once
-    retried: bool  # called over an internal hop that retries on another replica
-    in_unit_s: float  # mean time a request spends in the unit (Little's law for in-flight requests)
-
-    @property
-    def batches(self) -> int:
-        return math.ceil(self.replicas / self.batch)
-
-    @property
-    def rollout_s(self) -> float:
-        return self.batches * self.mttr_s
-
-
-@dataclass(frozen=True)
-class MonthOutages:
-    """One simulated month: time with ``j`` replicas down per unit, whole-unit outages, crashes."""
-
-    down_h: dict[str, dict[int, float]]  # unit -> replicas down (1..n-1) -> hours
-    critical_outage_h: float  # union of the times a critical unit has every replica down
-    noncritical_outage_h: float
-    crashes: dict[str, int]
 
 
 def model_load_s(llm: LlmSpec, workload: WorkloadProfile, constants: dict[str, float]) -> float:
@@ -180,85 +144,6 @@ def _time_in_units(topology: Topology, assessment: Assessment, plan: FleetPlan,
     model_ms = max(0.0, sim.e2e.mean_ms - sum(step_ms.values()) - hops_ms)
     return {u.name: sum(model_ms if s == INFERENCE else step_ms[s] for s in u.components) / 1000.0
             for u in topology.units}
-
-
-# Monte Carlo of the up/down processes ------------------------------------------------------------------
-
-
-def _down_intervals(rng: np.random.Generator, mtbf_h: float, mttr_h: float, horizon_h: float
-                    ) -> tuple[list[tuple[float, float]], int]:
-    """One replica's down intervals within [0, horizon) from the stationary state, and its crash count."""
-    intervals: list[tuple[float, float]] = []
-    crashes = 0
-    if not math.isfinite(mtbf_h):
-        return intervals, crashes
-    t = 0.0
-    if rng.random() < mttr_h / (mtbf_h + mttr_h):  # already down: the rest of a repair
-        t = rng.random() * mttr_h
-        intervals.append((0.0, min(t, horizon_h)))
-    while True:
-        t += rng.exponential(mtbf_h)
-        if t >= horizon_h:
-            return intervals, crashes
-        crashes += 1
-        intervals.append((t, min(t + mttr_h, horizon_h)))
-        t += mttr_h
-
-
-def _union_h(intervals: list[tuple[float, float]]) -> float:
-    total, end = 0.0, -math.inf
-    for start, stop in sorted(intervals):
-        if stop > end:
-            total += stop - max(start, end)
-            end = stop
-    return total
-
-
-def simulate_outages(units: Sequence[UnitModel], *, hours_per_month: float, months: int = OUTAGE_MONTHS,
-                     seed: int = 0) -> list[MonthOutages]:
-    """Crashes and repairs of every replica over ``months`` independent months (seeded per unit)."""
-    if months < 1:
-        raise ValueError('"months" must be >= 1.')
-    rngs = [np.random.default_rng([seed, i]) for i in range(len(units))]
-    out = []
-    for _ in range(months):
-        down_h: dict[str, dict[int, float]] = {}
-        crashes: dict[str, int] = {}
-        critical_full: list[tuple[float, float]] = []
-        other_full: list[tuple[float, float]] = []
-        for unit, rng in zip(units, rngs, strict=True):
-            events: list[tuple[float, int]] = []
-            count = 0
-            for _replica in range(unit.replicas):
-                intervals, n = _down_intervals(rng, unit.mtbf_h, unit.mttr_s / S_PER_H, hours_per_month)
-                count += n
-                for start, stop in intervals:
-                    events += [(start, 1), (stop, -1)]
-            events.sort()
-            times: dict[int, float] = {}
-            down, last, full_since = 0, 0.0, 0.0
-            for t, change in events:
-                if down:
-                    times[down] = times.get(down, 0.0) + t - last
-                if down + change == unit.replicas:
-                    full_since = t
-                elif down == unit.replicas:
-                    (critical_full if unit.critical else other_full).append((full_since, t))
-                down, last = down + change, t
-            times.pop(unit.replicas, None)
-            down_h[unit.name], crashes[unit.name] = times, count
-        out.append(MonthOutages(down_h=down_h, critical_outage_h=_union_h(critical_full),
-                                noncritical_outage_h=_union_h(other_full), crashes=crashes))
-    return out
-
-
-def mean_ci(values: Sequence[float]) -> tuple[float, tuple[float, float]]:
-    """Mean and 95 % t-interval of independent replications."""
-    mean = float(np.mean(values))
-    if len(values) < 2:
-        return mean, (mean, mean)
-    half = T_975[min(len(values) - 1, max(T_975))] * float(np.std(values, ddof=1)) / math.sqrt(len(values))
-    return mean, (mean - half, mean + half)
 
 
 # Disturbed windows, simulated ---------------------------------------------------------------------------
@@ -447,13 +332,13 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     timeout_slows = constants["network.hop_timeout_ms"] > slack_ms
     detection_s = constants["resilience.detection_s"]
 
-    windows.prepare([(u, j) for u in units for j in sorted({1, u.batch, *_batch_sizes(u)}) if j < u.replicas])
+    windows.prepare([(u, j) for u in units for j in sorted({1, u.batch, *batch_sizes(u)}) if j < u.replicas])
     # Deploys (closed form): each rolling restart keeps a batch down for ceil(n/k) restarts.
     deploy = [0.0, 0.0, 0.0]  # failed, slowed, degraded a month
     exposure: dict[tuple[str, int], float] = {}  # requests a month weighing each simulated share
     for u in units:
         windows_h = u.deploys_per_month * u.mttr_s / S_PER_H
-        for size in _batch_sizes(u):
+        for size in batch_sizes(u):
             if size >= u.replicas:
                 deploy[0 if u.critical else 2] += windows_h * rate_h
             else:
@@ -524,12 +409,6 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         timeline=timeline(topology, w, units))
 
 
-def _batch_sizes(unit: UnitModel) -> list[int]:
-    """Replicas down in each batch of one rolling restart (the last batch takes the rest)."""
-    full, rest = divmod(unit.replicas, unit.batch)
-    return [unit.batch] * full + ([rest] if rest else [])
-
-
 def blast_radius(topology: Topology, workload: WorkloadProfile, units: Sequence[UnitModel]) -> tuple[BlastRadius, ...]:
     """For each step, what one replica crash of it takes down.
 
@@ -594,7 +473,7 @@ def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[Unit
     for minute, stage in rollouts:
         unit = by_name[topology.unit_of(stage).name]
         t = minute * S_PER_MIN
-        for size in _batch_sizes(unit):
+        for size in batch_sizes(unit):
             spans[unit.name].append((t, t + unit.mttr_s, size))
             t += unit.mttr_s
         end_s = max(end_s, t + TIMELINE_TAIL_MIN * S_PER_MIN)

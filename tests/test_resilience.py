@@ -16,7 +16,7 @@ from planner.engine import evaluate
 from planner.errors import InputError
 from planner.files import load_presets
 from planner.models import Architecture, Assessment
-from planner.resilience import UnitModel, mean_ci, simulate_outages
+from planner.outages import UnitModel, mean_ci, simulate_outages
 from planner.results import Evaluation
 from planner.simulation import CpuStation, Outage, SimulationInput, simulate
 
