@@ -17,6 +17,10 @@ from planner.models import Assessment
 from planner.questions import load_question_bank
 
 MAX_SHOWN_INPUT_CHARS = 40  # an echoed wrong value is cut to this length
+PIPELINE_LABELS = {  # pipeline fields as the Assess page's pipeline editor names them
+    "mtbf_h": "MTBF (hours between crashes)",
+    "mttr_s": "restart time (s)",
+}
 
 
 def _label(loc: tuple[Any, ...]) -> str:
@@ -28,7 +32,7 @@ def _label(loc: tuple[Any, ...]) -> str:
     if names[0] == "workload" and len(names) >= 2 and names[1] == "pipeline":
         step = next((p for p in loc if isinstance(p, int)), None)
         where = f"pipeline step {step + 1}" if step is not None else "pipeline"
-        return f"{where}, {key.replace('_', ' ')}" if key != "pipeline" else "Pipeline"
+        return f"{where}, {PIPELINE_LABELS.get(key, key.replace('_', ' '))}" if key != "pipeline" else "Pipeline"
     return labels.get(key, key.replace("_", " ").capitalize())
 
 

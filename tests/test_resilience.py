@@ -316,4 +316,4 @@ def test_pipeline_editor_rows_keep_mtbf_and_restart_and_blank_means_default():
     data["workload"]["pipeline"][1]["mttr_s"] = 0.0
     with pytest.raises(InputError, match="pipeline step 2") as caught:
         validate_assessment(data)
-    assert "workload.pipeline.1.mttr_s" in caught.value.field_errors
+    assert "restart time (s) must be more than 0" in caught.value.field_errors["workload.pipeline.1.mttr_s"]
