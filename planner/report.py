@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 import planner
-from planner import history, store
+from planner import history, price_lists, store
 from planner.charts import contributions_chart, cost_chart, driver_label, latency_chart, resilience_chart
 from planner.engine import evaluate
 from planner.errors import InputError
@@ -50,6 +50,7 @@ CHART_WIDTH_PX = 520  # width given to charts that take their width from the pag
 MAX_AUTHOR_CHARS = 120
 MAX_VERSION_CHARS = 40
 TOP_REASONS = 3  # reasons quoted in the executive summary
+
 
 def report_filename(assessment: Assessment, report_date: date) -> str:
     """A file name for the report: the project in ASCII letters and digits, then the date."""
@@ -101,9 +102,10 @@ def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
     stored = store.load_assessment(engine, assessment_id=assessment_id)
     evaluation = history.stored_evaluation(stored)
     app_version = stored.app_version
-    if evaluation is None:
+    if evaluation is None:  # saved without estimates: make them now, with the prices it was saved with
         prices = stored.price_snapshot or history.price_rows(engine, stored.assessment)
-        evaluation = evaluate(stored.assessment, instances=prices)
+        evaluation = evaluate(stored.assessment, instances=prices,
+                              gpus=price_lists.gpus_for(engine, stored.assessment.price_list))
         app_version = planner.__version__
     recommendation = history.stored_recommendation(stored)
     if recommendation is None or (not recommendation.used_estimates):
