@@ -43,7 +43,7 @@ from planner.pdf_layout import (
 )
 from planner.questions import load_question_bank
 from planner.results import ArchitectureEstimate, Evaluation, Recommendation
-from planner.scoring import recommend
+from planner.scoring import load_weights, recommend
 from planner.store import StoredAssessment
 
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
@@ -257,7 +257,8 @@ def _scores(pdf: ReportDocument, recommendation: Recommendation) -> None:
     png = chart_png(contributions_chart(recommendation))
     width = pdf.epw * 0.92
     pdf.heading("Scores and reasons", keep_mm=25 + pdf.figure_height_mm(png, width))
-    pdf.paragraph("Every score is 50 points plus the drivers below: green bars push toward an architecture, "
+    base = float(load_weights()["base_score"])  # data/scoring.yaml
+    pdf.paragraph(f"Every score is {base:g} points plus the drivers below: green bars push toward an architecture, "
                   "red bars away from it.")
     pdf.figure(png, width_mm=width)
     for rank, score in enumerate(recommendation.ranked, start=1):
