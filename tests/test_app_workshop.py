@@ -96,6 +96,9 @@ def test_facilitator_creates_a_workshop_and_keeps_it_by_the_private_link(temp_da
     assert "Nobody has joined yet" in at.info[0].value
     assert PROJECT not in markdown_text(at)  # the project name is escaped in the caption
     assert r"Support \<b\>bot\</b\> \*\*x\*\*" in markdown_text(at)
+    assert any(c.value.endswith(" · refreshes every 3 s") for c in at.caption)
+    at.toggle(key="wf.live").set_value(False).run()
+    assert any(c.value.endswith(" · live refresh paused") for c in at.caption)
     # The private link opens the same workshop in a new session.
     again = go(session(token=token), WORKSHOP)
     assert again.metric[0].value == code

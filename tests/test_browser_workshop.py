@@ -96,8 +96,13 @@ def test_two_participants_and_a_facilitator_reach_a_consensus_assessment(browser
     expect(ben.get_by_role("heading", name="The room's answers")).to_be_visible()
     expect(ben.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1, timeout=LIVE_UPDATE_MS)
 
-    host.get_by_role("combobox", name="Containers and orchestration").click()
-    host.get_by_role("option", name="3 · Production runs on Kubernetes", exact=False).click()
+    host.get_by_text("Live refresh").click()  # pause the board while editing the consensus
+    settle(host)
+    expect(host.get_by_text("live refresh paused")).to_be_visible()
+    override = host.get_by_role("combobox", name="Containers and orchestration")
+    override.click()
+    override.fill("3 · Production")
+    override.press("Enter")
     host.get_by_label("Why the room chose this (required with an override)").first.fill(
         "Production moved to Kubernetes last month")
     host.get_by_role("button", name="Save the consensus").click()

@@ -136,6 +136,9 @@ def render_options(workshop: WorkshopInfo, token_: str) -> None:
     st.session_state["wf.workload"] = workshop.workload_enabled
     with st.container(horizontal=True, vertical_alignment="center"):
         st.toggle("Anonymise names", key="wf.anonymise", help="Show 'Participant 1, 2, …' on a shared screen.")
+        if not workshop.closed:
+            st.toggle("Live refresh", key="wf.live", value=True,
+                      help=f"Update the answers every {REFRESH_S} s. Pause it while you edit the consensus.")
         st.toggle("Show participants the room's answers", key="wf.reveal", on_change=_set_option,
                   args=(token_, "reveal"))
         st.toggle("Ask for workload estimates", key="wf.workload", on_change=_set_option,
@@ -174,9 +177,10 @@ def names(view: FacilitatorView) -> dict[int, str]:
 def render_live(token_: str, *, closed: bool) -> None:
     """Who answered, the distributions, the discussion prompts and the current consensus.
 
-    While the workshop is open they refresh every REFRESH_S seconds; once closed nothing can change them.
+    While the workshop is open they refresh every REFRESH_S seconds unless the facilitator pauses that
+    (say while editing the consensus); once closed nothing can change them.
     """
-    if closed:
+    if closed or not st.session_state.get("wf.live", True):
         _board(token_, live=False)
     else:
         _live_board(token_)
@@ -195,8 +199,9 @@ def _board(token_: str, *, live: bool) -> None:
     shown = names(view)
     answered = [p for p in view.participants if p.answers]
     st.subheader("Who has answered")
+    paused = " · live refresh paused" if not view.workshop.closed else " · closed"
     st.caption(f"{len(view.participants)} joined · {len(answered)} answered"
-               + (f" · refreshes every {REFRESH_S} s" if live else " · closed"))
+               + (f" · refreshes every {REFRESH_S} s" if live else paused))
     if view.participants:
         keys = [a.key for a in aggregates]
         st.dataframe(pd.DataFrame([{
