@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
 
 from planner import store
+from planner.settings import normalize_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
@@ -68,10 +70,33 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{POSTGRES_URL_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
         pytest.skip(f"{POSTGRES_URL_ENV} is not set (.ci/run starts a PostgreSQL server and sets it)")
+    url = worker_database(url)
     drop_everything(url)
     yield url
     store.dispose_engines()
     drop_everything(url)
+
+
+@functools.cache
+def worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker: ``<name>_gw0``, ... next to PLANNER_TEST_PG_URL's, created once.
+
+    Workers run different test files at the same time; on one shared database one file's wipe would
+    drop the tables another file is using.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(normalize_database_url(url))
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_everything(url: str) -> None:

@@ -340,7 +340,7 @@ def test_the_migrations_match_the_models(engine: Engine) -> None:
         # Only the tables of planner.store: other features' tables belong to their own modules' models.
         mine = {"projects", "assessments"}
         context = MigrationContext.configure(
-            conn, opts={"include_name": lambda name, type_, parent: type_ != "table" or name in mine}
+            conn, opts={"include_object": lambda obj, name, type_, reflected, other: type_ != "table" or name in mine}
         )
         assert compare_metadata(context, Base.metadata) == []
 
