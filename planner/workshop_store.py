@@ -14,8 +14,8 @@ take keyword-only arguments and return pydantic models; ORM rows never leave thi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -40,7 +40,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner import store, workshops
 from planner.errors import InputError, PlannerError, StoreError
-from planner.models import Assessment
+from planner.models import Assessment, InstancePrice
+from planner.results import RevisitTrigger
 from planner.store import Base, UtcDateTime
 from planner.workshops import NAME_MAX_CHARS, Override, QuestionAggregate
 
@@ -308,11 +309,13 @@ def close_workshop(engine: Engine, *, token: str) -> WorkshopInfo:
 
 def save_consensus_assessment(
     engine: Engine, *, token: str, assessment: Assessment, results: dict[str, Any], recommended: str,
-    app_version: str,
+    app_version: str, price_snapshot: Sequence[InstancePrice] | None = None, revisit_by: date | None = None,
+    triggers: Sequence[RevisitTrigger] = (),
 ) -> int:
     """Save the assessment made from a closed workshop's consensus and link it to the workshop; its id.
 
     The assessment must belong to the workshop's project. The workshop keeps every individual answer.
+    ``price_snapshot``, ``revisit_by`` and ``triggers`` are stored as by ``store.save_assessment``.
     """
     view = facilitator_view(engine, token=token)
     if not view.workshop.closed:
@@ -320,8 +323,10 @@ def save_consensus_assessment(
     if assessment.project != view.workshop.project:
         raise InputError(f"The assessment must belong to the workshop's project “{view.workshop.project}”.",
                          {"project": "This is not the workshop's project."})
-    assessment_id = store.save_assessment(engine, assessment=assessment, results=results, recommended=recommended,
-                                          app_version=app_version)
+    assessment_id = store.save_assessment(
+        engine, assessment=assessment, results=results, recommended=recommended, app_version=app_version,
+        price_snapshot=None if price_snapshot is None else list(price_snapshot), revisit_by=revisit_by,
+        triggers=list(triggers))
 
     def link(session: Session) -> None:
         session.execute(update(WorkshopRow).where(WorkshopRow.id == view.workshop.id)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import store, workshop_store
+from planner import history, store, workshop_store
 from planner.models import READINESS_KEYS
 from tests.conftest import APP_TIMEOUT_S, ROOT
 
@@ -209,6 +209,10 @@ def test_closing_stops_answers_and_the_consensus_becomes_the_assessment(temp_dat
     assert (workload.mean_requests_per_s, workload.peak_requests_per_s) == (3.0, 8.0)  # medians of 2 and 4, 6 and 10
     assert saved.project == PROJECT and "**Pipelines** <i>exist</i>" in saved.assessment.notes
     assert [a["participant"] for a in saved.results["workshop"]["answers"]] == ["Ana", "Ben"]
+    # Saved as the Results page saves: the revisit-by date of the team's stage and the roadmap's triggers.
+    assert saved.revisit_by == history.default_revisit_by(saved.assessment, saved.created_at.date())
+    assert saved.triggers == tuple(history.stored_recommendation(saved).triggers)  # type: ignore[union-attr]
+    assert (saved.price_snapshot is None) == ("evaluation" not in saved.results)
     linked = workshop_store.workshop_for_assessment(store.get_engine(temp_database), assessment_id=1)
     assert linked is not None and linked.display_code == code
     click(host, "See the recommendation")

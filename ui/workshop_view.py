@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import planner
-from planner import store, workshop_store, workshops
+from planner import history, store, workshop_store, workshops
 from planner.errors import InputError, PlannerError
 from planner.files import load_presets
 from planner.models import Assessment
@@ -401,16 +401,20 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
         return
     evaluation = estimates_view.evaluation_for(assessment)
     recommendation = results_view.recommendation_for(assessment, evaluation)
-    results = results_view.results_document(recommendation, evaluation)
+    results = history.results_document(recommendation, evaluation)
     results["workshop"] = {
         "id": view.workshop.id, "join_code": view.workshop.display_code,
         "consensus": [i.model_dump(mode="json") for i in items],
         "answers": [{"participant": p.display_name, "answers": p.answers} for p in view.participants],
     }
     try:
+        # Saved like the Results page saves: price snapshot, revisit-by date by stage, revisit triggers.
         assessment_id = workshop_store.save_consensus_assessment(
             db.engine(), token=token_, assessment=assessment, results=results,
-            recommended=recommendation.top.value, app_version=planner.__version__)
+            recommended=recommendation.top.value, app_version=planner.__version__,
+            price_snapshot=None if evaluation is None else history.price_rows(db.engine(), assessment),
+            revisit_by=history.default_revisit_by(assessment, history.today_utc()),
+            triggers=recommendation.triggers)
     except PlannerError as exc:
         st.error(str(exc))
         return
