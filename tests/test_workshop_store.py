@@ -6,6 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -14,9 +17,11 @@ from planner import store, workshop_store, workshops
 from planner.errors import InputError
 from planner.files import load_presets
 from planner.scoring import recommend
+from planner.store import Base
 from planner.workshop_store import AccessDenied, WorkshopClosed, WorkshopRow
 
 PARTICIPANTS = 30
+WORKSHOP_TABLES = {"workshops", "workshop_participants", "workshop_answers", "workshop_overrides"}
 
 
 def _levels(i: int) -> dict[str, int]:
@@ -24,10 +29,30 @@ def _levels(i: int) -> dict[str, int]:
                                                   "service_security"))}
 
 
-def test_migration_creates_the_workshop_tables(store_url: str) -> None:
+def test_the_migration_matches_the_workshop_models(store_url: str) -> None:
     engine = store.get_engine(store_url)
-    tables = set(inspect(engine).get_table_names())
-    assert {"workshops", "workshop_participants", "workshop_answers", "workshop_overrides"} <= tables
+    assert set(inspect(engine).get_table_names()) >= WORKSHOP_TABLES
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_object": lambda obj, name, type_, reflected, other: type_ != "table"
+                        or name in WORKSHOP_TABLES})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_migration_upgrades_from_0001_and_downgrades_cleanly(store_url: str) -> None:
+    engine = store.create_store_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(store.alembic_config(conn), "0004_workshops")
+        assert WORKSHOP_TABLES | {"projects", "assessments"} <= set(inspect(engine).get_table_names())
+        referred = {fk["referred_table"] for fk in inspect(engine).get_foreign_keys("workshops")}
+        assert referred == {"assessments"}
+        with engine.begin() as conn:
+            command.downgrade(store.alembic_config(conn), "0001")
+        tables = set(inspect(engine).get_table_names())
+        assert not tables & WORKSHOP_TABLES and {"projects", "assessments"} <= tables
+    finally:
+        engine.dispose()
 
 
 def test_create_stores_only_the_token_hash(store_url: str) -> None:
