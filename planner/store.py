@@ -307,7 +307,7 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
-            command.upgrade(alembic_config(connection), "heads")
+            command.upgrade(alembic_config(connection), "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"The database could not be prepared: {_reason(exc)}") from exc
     except CommandError as exc:

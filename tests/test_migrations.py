@@ -39,7 +39,7 @@ def test_upgrading_a_0001_database_with_data_loses_nothing(store_url: str) -> No
 
     migrated = get_engine(store_url)  # upgrades to every head, as the app does on start
     with migrated.connect() as conn:
-        assert "0002_history" in conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004_workshops"]
         rows = conn.execute(text("SELECT id, project_id, label, inputs_json, results_json, recommended, app_version, "
                                  "created_at, price_snapshot_json, revisit_by, triggers_json FROM assessments "
                                  "ORDER BY id")).all()
