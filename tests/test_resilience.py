@@ -12,6 +12,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner.charts import resilience_chart
 from planner.engine import evaluate
 from planner.errors import InputError
 from planner.files import load_presets
@@ -233,6 +234,15 @@ def test_timeline_starts_and_ends_at_full_capacity_and_dips_for_the_model_update
                 for a, e in evaluation.estimates.items()}
     assert at_crash[MICRO] == 100.0
     assert at_crash[MONO] < 100.0
+
+
+def test_timeline_chart_gives_each_event_label_its_own_line():
+    # Events a few minutes apart would print their labels over each other on one line.
+    spec = resilience_chart(evaluation_of(SMALL)).to_dict()
+    labels = next(layer for layer in spec["layer"] if layer["mark"].get("type") == "text")
+    rows = spec["datasets"][labels["data"]["name"]]
+    assert len({row["y_px"] for row in rows}) == len(rows) == 3
+    assert labels["encoding"]["y"] == {"field": "y_px", "type": "quantitative", "scale": None}
 
 
 def test_evaluation_round_trips_through_json_and_old_evaluations_still_load():
