@@ -204,8 +204,8 @@ def token_cost_chart(costs: TokenCosts) -> alt.Chart:
 # Resilience -----------------------------------------------------------------------------------------
 
 ARCHITECTURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # monolith, hybrid, microservices
-EVENT_LABEL_BOTTOM_PX = 8  # first event label, pixels above the x axis (capacity rarely drops that low)
-EVENT_LABEL_STEP_PX = 13  # one 11 px line of text plus spacing
+EVENT_LABEL_BOTTOM_PCT = 5.0  # first event label, in capacity % (the y scale), so it holds at any chart height
+EVENT_LABEL_STEP_PCT = 9.0  # one line of label text at the usual chart heights
 EVENT_COLOR = "#7f7f7f"
 RESILIENCE_CHART_HEIGHT_PX = 240
 
@@ -232,14 +232,13 @@ def resilience_chart(evaluation: Evaluation) -> alt.LayerChart:
                  alt.Tooltip("capacity_pct:Q", title="Capacity (%)", format=".0f")],
     )
     # Labels of nearby events would overprint: each event's label gets its own line, up from the x axis.
-    bottom_px = RESILIENCE_CHART_HEIGHT_PX - EVENT_LABEL_BOTTOM_PX
     events = pd.DataFrame(
-        [{"minute": e.minute, "label": e.label, "y_px": bottom_px - i * EVENT_LABEL_STEP_PX}
+        [{"minute": e.minute, "label": e.label, "y_pct": EVENT_LABEL_BOTTOM_PCT + i * EVENT_LABEL_STEP_PCT}
          for i, e in enumerate(evaluation.resilience_events)],
-        columns=["minute", "label", "y_px"],
+        columns=["minute", "label", "y_pct"],
     )
     rules = alt.Chart(events).mark_rule(color=EVENT_COLOR, strokeDash=[3, 3]).encode(
         x="minute:Q", tooltip=[alt.Tooltip("label:N", title="Event")])
     labels = alt.Chart(events).mark_text(align="left", dx=4, fontSize=11, color=EVENT_COLOR).encode(
-        x="minute:Q", y=alt.Y("y_px:Q", scale=None), text="label:N")
+        x="minute:Q", y="y_pct:Q", text="label:N")
     return alt.LayerChart(layer=[lines, rules, labels], height=RESILIENCE_CHART_HEIGHT_PX)

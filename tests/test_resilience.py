@@ -241,8 +241,8 @@ def test_timeline_chart_gives_each_event_label_its_own_line():
     spec = resilience_chart(evaluation_of(SMALL)).to_dict()
     labels = next(layer for layer in spec["layer"] if layer["mark"].get("type") == "text")
     rows = spec["datasets"][labels["data"]["name"]]
-    assert len({row["y_px"] for row in rows}) == len(rows) == 3
-    assert labels["encoding"]["y"] == {"field": "y_px", "type": "quantitative", "scale": None}
+    assert len({row["y_pct"] for row in rows}) == len(rows) == 3
+    assert labels["encoding"]["y"] == {"field": "y_pct", "type": "quantitative"}
 
 
 def test_evaluation_round_trips_through_json_and_old_evaluations_still_load():
