@@ -14,7 +14,7 @@ take keyword-only arguments and return pydantic models; ORM rows never leave thi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -29,7 +29,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    distinct,
     false,
+    func,
     insert,
     literal,
     select,
@@ -47,6 +49,7 @@ from planner.workshops import NAME_MAX_CHARS, Override, QuestionAggregate
 
 HASH_CHARS = 64  # SHA-256 hex digest
 KEY_MAX_CHARS = 40  # question keys
+LINK_BATCH = 500  # assessment or workshop ids per IN (...) list, well within every backend's limit
 CODE_ATTEMPTS = 5  # fresh codes tried when one collides with an existing workshop (odds ~2^-50 each)
 
 T = TypeVar("T")
@@ -359,6 +362,75 @@ def workshop_answers(engine: Engine, *, assessment_id: int) -> list[ParticipantA
     return _read(engine, "The workshop answers could not be read", lambda s: _participants(s, workshop.id))
 
 
+class WorkshopLink(BaseModel):
+    """Where a saved assessment came from: the workshop and how many participants answered in it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assessment_id: int
+    workshop: WorkshopInfo
+    participants: int  # participants with at least one answer, as counted in the consensus notes
+
+
+def workshop_links(engine: Engine, *, assessment_ids: Iterable[int]) -> dict[int, WorkshopLink]:
+    """The workshop each of these assessments was made from, by assessment id; ids without one are absent.
+
+    One query per LINK_BATCH ids (not one per assessment), for lists of many saved assessments. When
+    several workshops link to one assessment, the newest wins, as in ``workshop_for_assessment``.
+    """
+    ids = sorted({_assessment_id(i) for i in assessment_ids})
+
+    def read(session: Session) -> dict[int, WorkshopLink]:
+        answered = (select(func.count(distinct(AnswerRow.participant_id)))
+                    .join(ParticipantRow, AnswerRow.participant_id == ParticipantRow.id)
+                    .where(ParticipantRow.workshop_id == WorkshopRow.id).scalar_subquery())
+        links: dict[int, WorkshopLink] = {}
+        for start in range(0, len(ids), LINK_BATCH):
+            rows = session.execute(
+                select(WorkshopRow, answered).where(WorkshopRow.assessment_id.in_(ids[start:start + LINK_BATCH]))
+                .order_by(WorkshopRow.id)
+            ).all()
+            for row, count in rows:
+                assert row.assessment_id is not None  # the WHERE clause
+                links[row.assessment_id] = WorkshopLink(assessment_id=row.assessment_id, workshop=_info(row),
+                                                        participants=count or 0)
+        return links
+
+    return {} if not ids else _read(engine, "The workshops of the saved assessments could not be read", read)
+
+
+def workshop_records(engine: Engine, *, assessment_ids: Iterable[int]) -> dict[int, FacilitatorView]:
+    """What each workshop behind these assessments kept: every participant's answers and the overrides.
+
+    Read-only and without the facilitator token: whoever can read the saved assessments can read how
+    they were made. Three queries per LINK_BATCH ids, whatever their number; ids without a workshop are absent.
+    """
+    links = workshop_links(engine, assessment_ids=assessment_ids)
+    by_workshop = {link.workshop.id: link for link in links.values()}
+
+    def read(session: Session) -> dict[int, FacilitatorView]:
+        participants: dict[int, list[ParticipantAnswers]] = {w: [] for w in by_workshop}
+        overrides: dict[int, list[Override]] = {w: [] for w in by_workshop}
+        workshop_ids = list(by_workshop)
+        for start in range(0, len(workshop_ids), LINK_BATCH):
+            batch = workshop_ids[start:start + LINK_BATCH]
+            for workshop_id, people in _participants_of(session, batch).items():
+                participants[workshop_id] = people
+            for o in session.scalars(select(OverrideRow).where(OverrideRow.workshop_id.in_(batch))
+                                     .order_by(OverrideRow.question_key)):
+                overrides[o.workshop_id].append(Override(key=o.question_key, value=o.value, note=o.note))
+        return {link.assessment_id: FacilitatorView(workshop=link.workshop, participants=participants[w],
+                                                    overrides=overrides[w])
+                for w, link in by_workshop.items()}
+
+    return {} if not links else _read(engine, "The workshop answers could not be read", read)
+
+
+def workshop_record(engine: Engine, *, assessment_id: int) -> FacilitatorView | None:
+    """What the workshop behind one assessment kept (answers and overrides), or None when it has none."""
+    return workshop_records(engine, assessment_ids=[assessment_id]).get(_assessment_id(assessment_id))
+
+
 # Participants -------------------------------------------------------------------------------------
 
 
@@ -492,16 +564,31 @@ def _participant(session: Session, normalized: str, secret: str) -> tuple[Worksh
 
 
 def _participants(session: Session, workshop_id: int) -> list[ParticipantAnswers]:
-    people = session.scalars(select(ParticipantRow).where(ParticipantRow.workshop_id == workshop_id)
+    return _participants_of(session, [workshop_id])[workshop_id]
+
+
+def _participants_of(session: Session, workshop_ids: Sequence[int]) -> dict[int, list[ParticipantAnswers]]:
+    """The participants of several workshops with their answers, in two queries (join order)."""
+    people = session.scalars(select(ParticipantRow).where(ParticipantRow.workshop_id.in_(workshop_ids))
                              .order_by(ParticipantRow.joined_at, ParticipantRow.id)).all()
     answers: dict[int, dict[str, float]] = {p.id: {} for p in people}
     rows = session.execute(select(AnswerRow.participant_id, AnswerRow.question_key, AnswerRow.value)
                            .join(ParticipantRow, AnswerRow.participant_id == ParticipantRow.id)
-                           .where(ParticipantRow.workshop_id == workshop_id)).all()
+                           .where(ParticipantRow.workshop_id.in_(workshop_ids))).all()
     for participant_id, key, value in rows:
         answers[participant_id][key] = value
-    return [ParticipantAnswers(id=p.id, display_name=p.display_name, joined_at=p.joined_at,
-                               answered_at=p.answered_at, answers=answers[p.id]) for p in people]
+    grouped: dict[int, list[ParticipantAnswers]] = {w: [] for w in workshop_ids}
+    for p in people:
+        grouped[p.workshop_id].append(ParticipantAnswers(id=p.id, display_name=p.display_name, joined_at=p.joined_at,
+                                                         answered_at=p.answered_at, answers=answers[p.id]))
+    return grouped
+
+
+def _assessment_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"An assessment id is a whole number from 1; got {value!r}.",
+                         {"assessment_id": "Pick a saved assessment by its number."})
+    return value
 
 
 def _participant_view(session: Session, normalized: str, secret: str) -> ParticipantView:

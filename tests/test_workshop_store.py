@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
 import planner
@@ -281,3 +281,78 @@ def test_the_consensus_assessment_is_saved_and_linked_to_the_closed_workshop(sto
     store.delete_assessment(engine, assessment_id=assessment_id)
     assert workshop_store.facilitator_view(engine, token=token).workshop.assessment_id is None
     assert len(workshop_store.facilitator_view(engine, token=token).participants) == 2
+
+
+def _closed_workshop_with_assessment(engine: Engine, answers: dict[str, dict[str, int]], *,
+                                     idle: tuple[str, ...] = (), override: tuple[str, int, str] | None = None,
+                                     ) -> tuple[int, int]:
+    """A workshop of "Support bot" where each named participant answered, closed and saved; (workshop, assessment)."""
+    created = workshop_store.create_workshop(engine, project="Support bot")
+    token, code = created.facilitator_token, created.workshop.join_code
+    for name, levels in answers.items():
+        joined = workshop_store.join_workshop(engine, code=code, display_name=name)
+        workshop_store.submit_answers(engine, code=code, secret=joined.secret, answers=levels)
+    for name in idle:
+        workshop_store.join_workshop(engine, code=code, display_name=name)
+    if override is not None:
+        key, value, note = override
+        workshop_store.set_override(engine, token=token, key=key, value=value, note=note)
+    workshop_store.close_workshop(engine, token=token)
+    base = load_presets()["blank"].model_copy(update={"project": "Support bot"})
+    view = workshop_store.facilitator_view(engine, token=token)
+    assessment = workshops.consensus_assessment(base, view.consensus(), label="Workshop", notes="")
+    assessment_id = workshop_store.save_consensus_assessment(
+        engine, token=token, assessment=assessment, recommended="monolith", app_version=planner.__version__,
+        results={"recommendation": recommend(assessment).model_dump(mode="json")})
+    return created.workshop.id, assessment_id
+
+
+def test_links_and_records_of_many_assessments_come_from_a_fixed_number_of_queries(store_url: str) -> None:
+    engine = store.get_engine(store_url)
+    first_workshop, first = _closed_workshop_with_assessment(
+        engine, {"Ana": {"containers": 0, "cicd": 3}, "Bo": {"containers": 4}}, idle=("Cy",),
+        override=("containers", 2, "We run Docker in staging already"))
+    second_workshop, second = _closed_workshop_with_assessment(engine, {"Di": {"on_call": 1}})
+    plain = store.save_assessment(engine, assessment=load_presets()["blank"], results={}, recommended="monolith",
+                                  app_version=planner.__version__)
+    ids = [first, second, plain, plain + 100]
+
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        links = workshop_store.workshop_links(engine, assessment_ids=ids)
+        link_queries = len(statements)
+        records = workshop_store.workshop_records(engine, assessment_ids=ids)
+        record_queries = len(statements) - link_queries
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (link_queries, record_queries) == (1, 4)  # links; links, participants, answers, overrides
+
+    assert set(links) == set(records) == {first, second}
+    assert links[first].workshop.id == first_workshop and links[second].workshop.id == second_workshop
+    assert links[first].workshop.closed and links[first].workshop.assessment_id == first
+    assert (links[first].participants, links[second].participants) == (2, 1)  # Cy joined but never answered
+    kept = records[first]
+    assert [(p.display_name, p.answers) for p in kept.participants] == [
+        ("Ana", {"containers": 0.0, "cicd": 3.0}), ("Bo", {"containers": 4.0}), ("Cy", {})]
+    overrides = [(o.key, o.value, o.note) for o in kept.overrides]
+    assert overrides == [("containers", 2.0, "We run Docker in staging already")]
+    containers = next(c for c in kept.consensus() if c.key == "containers")
+    assert (containers.source, containers.value, containers.median, containers.disagreement) == (
+        "override", 2.0, 0.0, True)  # median_low of (0, 4); four levels apart
+    assert [p.display_name for p in records[second].participants] == ["Di"] and records[second].overrides == []
+    assert workshop_store.workshop_record(engine, assessment_id=second) == records[second]
+    assert workshop_store.workshop_record(engine, assessment_id=plain) is None
+    assert workshop_store.workshop_links(engine, assessment_ids=[]) == {}
+    assert workshop_store.workshop_records(engine, assessment_ids=[plain]) == {}
+
+
+@pytest.mark.parametrize("bad", [0, -3, "1", 1.0, True, None])
+def test_links_refuse_what_is_not_an_assessment_id(bad: object) -> None:
+    with pytest.raises(InputError) as info:
+        workshop_store.workshop_links(store.get_engine("sqlite://"), assessment_ids=[bad])  # type: ignore[list-item]
+    assert set(info.value.field_errors) == {"assessment_id"}
