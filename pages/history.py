@@ -4,7 +4,7 @@ import streamlit as st
 
 from planner import history
 from planner.errors import PlannerError
-from ui import history_view, home_view
+from ui import history_view, home_view, workshop_provenance
 
 st.title("History")
 try:
@@ -25,7 +25,16 @@ if not stored:
 
 points = history.timeline(stored)
 history_view.render_timeline(points)
-history_view.render_table(points)
+try:
+    links = workshop_provenance.links(s.id for s in stored)
+except PlannerError as exc:
+    st.error(str(exc))
+    links = {}
+history_view.render_table(points, links)
+try:
+    history_view.render_workshops(stored, links)
+except PlannerError as exc:
+    st.error(str(exc))
 
 st.subheader("Compare two assessments")
 if len(stored) < 2:

@@ -1,4 +1,4 @@
-"""The History page's parts: a project's timeline charts, comparing two assessments, and attribution.
+"""The History page's parts: a project's timeline charts, workshops behind assessments, comparisons, attribution.
 
 Every number comes from ``planner.history`` (timeline, compare, attribute) over saved assessments;
 this module only lays them out. Attribution re-evaluates up to eight mixtures of old and new inputs,
@@ -18,7 +18,8 @@ from planner.history import Attribution, Comparison, TimelinePoint
 from planner.models import Architecture
 from planner.settings import database_url
 from planner.store import StoredAssessment
-from ui import db
+from planner.workshop_store import WorkshopLink
+from ui import db, workshop_provenance
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
 EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair whose attribution is shown
@@ -95,8 +96,8 @@ def render_timeline(points: list[TimelinePoint]) -> None:
     right.altair_chart(readiness, width="stretch")
 
 
-def render_table(points: list[TimelinePoint]) -> None:
-    """One line per assessment: when, label, recommendation, its cost and the revisit date."""
+def render_table(points: list[TimelinePoint], links: dict[int, WorkshopLink]) -> None:
+    """One line per assessment: when, label, recommendation, its cost, the revisit date and its workshop."""
     rows = []
     for p in points:
         top = next((a for a in Architecture if a.value == p.recommended), None)
@@ -105,9 +106,24 @@ def render_table(points: list[TimelinePoint]) -> None:
                      "Recommended": p.recommended.capitalize(), "Confidence": (p.confidence or "—").capitalize(),
                      "Monthly cost": "—" if cost is None else f"${cost:,.0f}",
                      "Peak req/s": f"{p.peak_requests_per_s:g}", "Revisit by": p.revisit_by.isoformat(),
-                     "Version": p.app_version})
+                     "From workshop": workshop_provenance.code_column(links, p.id), "Version": p.app_version})
     st.dataframe(pd.DataFrame(rows[::-1]), hide_index=True, width="stretch",
                  column_config={"Id": st.column_config.NumberColumn(format="%d", width="small")})
+
+
+def render_workshops(stored: list[StoredAssessment], links: dict[int, WorkshopLink]) -> None:
+    """The assessments that came from a workshop, newest first: the workshop line and the answers behind each."""
+    if not links:
+        return
+    records = workshop_provenance.records(links)
+    st.subheader("From workshops")
+    for s in reversed(stored):
+        record = records.get(s.id)
+        if record is None:
+            continue
+        st.markdown(f"**Assessment #{s.id}**, saved {s.created_at:%Y-%m-%d %H:%M} UTC, recommends "
+                    f"{s.recommended.capitalize()}")
+        workshop_provenance.render(s.id, record, key=f"h.workshop.{s.id}")
 
 
 def title(stored: StoredAssessment) -> str:

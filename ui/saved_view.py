@@ -1,4 +1,4 @@
-"""The list of saved assessments and reopening one into the Assess page's answers."""
+"""The list of saved assessments, where each came from, and reopening one into the Assess page's answers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import streamlit as st
 
 from planner import store
 from planner.store import AssessmentSummary
-from ui import db, state
+from planner.workshop_store import WorkshopLink
+from ui import db, state, workshop_provenance
 
 
 def summaries() -> list[AssessmentSummary]:
@@ -15,11 +16,12 @@ def summaries() -> list[AssessmentSummary]:
     return store.list_assessments(db.engine())
 
 
-def render_table(rows: list[AssessmentSummary]) -> None:
-    """One line per saved assessment."""
+def render_table(rows: list[AssessmentSummary], links: dict[int, WorkshopLink]) -> None:
+    """One line per saved assessment, with the join code of the workshop it came from, if any."""
     frame = pd.DataFrame([{
         "Id": r.id, "Project": r.project, "Label": r.label, "Recommendation": r.recommended.capitalize(),
-        "Saved at (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"), "Version": r.app_version,
+        "Saved at (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"),
+        "From workshop": workshop_provenance.code_column(links, r.id), "Version": r.app_version,
     } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={"Id": st.column_config.NumberColumn(format="%d", width="small")})
@@ -37,3 +39,12 @@ def reopen(assessment_id: int) -> None:
     state.replace_answers(stored.assessment)
     state.set_notice(state.Notice("success", f"Reopened saved assessment #{stored.id} ({title(stored)}). "
                                              "Every answer is as it was saved."))
+
+
+def render_provenance(assessment_id: int, links: dict[int, WorkshopLink]) -> None:
+    """For an assessment made in a workshop: the workshop line and the individual answers behind it."""
+    if assessment_id not in links:
+        return
+    record = workshop_provenance.records([assessment_id]).get(assessment_id)
+    if record is not None:
+        workshop_provenance.render(assessment_id, record, key=f"s.workshop.{assessment_id}")
