@@ -2,7 +2,10 @@
 
 * ``default_revisit_by``: the date to re-assess by, from the team's stage (data/revisit.yaml).
 * ``price_rows``: the instance price rows an evaluation of an assessment uses (its saved price list
-  or data/instances.csv); saved with the assessment as its price snapshot.
+  or data/instances.csv); saved with the assessment as its price snapshot, together with
+  ``gpu_rows``: the GPU specs of the GPU types of those rows (the list's own specs, else
+  data/gpus.csv), so a result priced with a list's custom GPU type can still be re-evaluated once the
+  list is changed or deleted. ``snapshot_gpus_of`` gives the specs a stored snapshot is re-evaluated with.
 * ``project_statuses``: for the Home page, which projects are due (revisit date passed) and which
   have triggers that fired. A trigger is stored with the assessment whose roadmap set it, and is
   checked on the inputs saved after it: the triggers of a project's previous assessment that its
@@ -32,10 +35,10 @@ from sqlalchemy import Engine
 
 import planner
 from planner import price_lists, store
-from planner.catalog import data_dir, load_instances
+from planner.catalog import data_dir, load_gpus, load_instances
 from planner.engine import evaluate
 from planner.errors import CatalogError, PlannerError
-from planner.models import Architecture, Assessment, InstancePrice, Sourced, Stage
+from planner.models import Architecture, Assessment, GpuSpec, InstancePrice, Sourced, Stage
 from planner.questions import load_question_bank
 from planner.results import Evaluation, Recommendation, RevisitTrigger
 from planner.scoring import score
@@ -88,6 +91,28 @@ def price_rows(engine: Engine, assessment: Assessment) -> list[InstancePrice]:
     return price_lists.instances_for(engine, assessment.price_list)
 
 
+def snapshot_gpus(instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec]) -> list[GpuSpec]:
+    """The specs in ``gpus`` of the GPU types ``instances`` name, by GPU name (what a price snapshot keeps).
+
+    Only these are kept: an evaluation reads no other spec, and keeping the catalog's rows of these types
+    too (not only a price list's own) makes the snapshot independent of later edits of data/gpus.csv.
+    """
+    return [gpus[name] for name in sorted({row.gpu for row in instances}) if name in gpus]
+
+
+def gpu_rows(engine: Engine, assessment: Assessment, instances: Sequence[InstancePrice]) -> list[GpuSpec]:
+    """The GPU specs an evaluation of this assessment uses for the GPU types of ``instances``."""
+    return snapshot_gpus(instances, price_lists.gpus_for(engine, assessment.price_list))
+
+
+def snapshot_gpus_of(stored: StoredAssessment, current: Mapping[str, GpuSpec] | None = None) -> dict[str, GpuSpec]:
+    """The GPU specs to re-evaluate a saved assessment with: ``current`` (default: data/gpus.csv) with the
+    specs kept in its price snapshot in place of (or added to) the current ones."""
+    gpus = dict(load_gpus() if current is None else current)
+    gpus.update({g.gpu: g for g in stored.gpu_snapshot or ()})
+    return gpus
+
+
 def results_document(recommendation: Recommendation, evaluation: Evaluation | None) -> dict[str, Any]:
     """What is stored as an assessment's results: the recommendation and, when computed, the estimates."""
     document: dict[str, Any] = {"recommendation": recommendation.model_dump(mode="json")}
@@ -98,18 +123,24 @@ def results_document(recommendation: Recommendation, evaluation: Evaluation | No
 
 def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recommendation,
                    evaluation: Evaluation | None, *, prices: Sequence[InstancePrice] | None = None,
-                   revisit_by: date | None = None, today: date | None = None) -> int:
+                   gpus: Mapping[str, GpuSpec] | None = None, revisit_by: date | None = None,
+                   today: date | None = None) -> int:
     """Save an assessment with its results, price snapshot, revisit-by date and triggers; return its id.
 
-    ``prices`` are the rows the evaluation used (default: ``price_rows``; none without an evaluation);
-    ``revisit_by`` defaults to the stage's interval from ``today`` (default: today in UTC).
+    ``prices`` are the rows the evaluation used (default: ``price_rows``; none without an evaluation)
+    and ``gpus`` its GPU specs (default: the price list's, ``price_lists.gpus_for``); the snapshot keeps
+    the specs of the GPU types in ``prices``. ``revisit_by`` defaults to the stage's interval from
+    ``today`` (default: today in UTC).
     """
-    if evaluation is not None and prices is None:
-        prices = price_rows(engine, assessment)
+    snapshot: list[InstancePrice] | None = None
+    specs: list[GpuSpec] | None = None
+    if evaluation is not None:
+        snapshot = list(prices) if prices is not None else price_rows(engine, assessment)
+        specs = (snapshot_gpus(snapshot, gpus) if gpus is not None else gpu_rows(engine, assessment, snapshot))
     return store.save_assessment(
         engine, assessment=assessment, results=results_document(recommendation, evaluation),
         recommended=recommendation.top.value, app_version=planner.__version__,
-        price_snapshot=None if evaluation is None or prices is None else list(prices),
+        price_snapshot=snapshot, gpu_snapshot=specs,
         revisit_by=revisit_by or default_revisit_by(assessment, today or today_utc()),
         triggers=recommendation.triggers)
 
@@ -376,7 +407,9 @@ def compare(old: StoredAssessment, new: StoredAssessment) -> Comparison:
                                     new_p95_e2e_ms=ne, old_p95_ttft_ms=ot, new_p95_ttft_ms=nt, old_score=os_,
                                     new_score=ns))
     prices_changed = (None if old.price_snapshot is None or new.price_snapshot is None
-                      else set(old.price_snapshot) != set(new.price_snapshot))
+                      else set(old.price_snapshot) != set(new.price_snapshot)
+                      or (old.gpu_snapshot is not None and new.gpu_snapshot is not None
+                          and set(old.gpu_snapshot) != set(new.gpu_snapshot)))
     changes = tuple(answer_changes(old.assessment, new.assessment))
     return Comparison(old_id=old.id, new_id=new.id, answers_changed=changes,
                       old_top=old_rec.top if old_rec else None, new_top=new_rec.top if new_rec else None,
@@ -432,11 +465,12 @@ class Attribution(BaseModel):
         return next(a for a in self.architectures if a.architecture is architecture)
 
 
-Evaluator = Callable[[Assessment, Sequence[InstancePrice]], Evaluation]
+Evaluator = Callable[[Assessment, Sequence[InstancePrice], Mapping[str, GpuSpec]], Evaluation]
 
 
-def _default_evaluator(assessment: Assessment, instances: Sequence[InstancePrice]) -> Evaluation:
-    return evaluate(assessment, instances=instances)
+def _default_evaluator(assessment: Assessment, instances: Sequence[InstancePrice],
+                       gpus: Mapping[str, GpuSpec]) -> Evaluation:
+    return evaluate(assessment, instances=instances, gpus=gpus)
 
 
 def mixture(old: Assessment, new: Assessment, take_new: frozenset[str]) -> Assessment:
@@ -468,15 +502,16 @@ def shapley(value: Callable[[frozenset[str]], float], players: Sequence[str]) ->
 
 
 def attribute(old: StoredAssessment, new: StoredAssessment, *, current_prices: Sequence[InstancePrice] | None = None,
-              evaluator: Evaluator = _default_evaluator,
+              current_gpus: Mapping[str, GpuSpec] | None = None, evaluator: Evaluator = _default_evaluator,
               progress: Callable[[int, int], None] | None = None) -> Attribution:
     """Split the change from ``old`` to ``new`` into prices, workload, team readiness and other.
 
-    Each distinct mixture of old and new inputs and old and new price snapshots is evaluated once
-    (a team change moves the people cost and the scores; a workload change moves everything);
-    ``progress(done, total)`` is called after each evaluation. An assessment without a price snapshot
-    (saved before snapshots existed) is priced with ``current_prices`` (default: data/instances.csv)
-    and the notes say so.
+    Each distinct mixture of old and new inputs and old and new price snapshots (instance rows and
+    GPU specs) is evaluated once (a team change moves the people cost and the scores; a workload
+    change moves everything); ``progress(done, total)`` is called after each evaluation. An assessment
+    without a price snapshot (saved before snapshots existed) is priced with ``current_prices``
+    (default: data/instances.csv); one whose snapshot kept no GPU specs uses ``current_gpus`` (default:
+    data/gpus.csv); the notes say so.
     """
     if (old.created_at, old.id) > (new.created_at, new.id):
         old, new = new, old
@@ -484,9 +519,20 @@ def attribute(old: StoredAssessment, new: StoredAssessment, *, current_prices: S
     fallback = list(current_prices) if current_prices is not None else list(load_instances())
     prices = {False: list(old.price_snapshot) if old.price_snapshot is not None else fallback,
               True: list(new.price_snapshot) if new.price_snapshot is not None else fallback}
+    gpus = {False: snapshot_gpus_of(old, current_gpus), True: snapshot_gpus_of(new, current_gpus)}
     if old.price_snapshot is None or new.price_snapshot is None:
         notes.append("An assessment saved before price snapshots were kept is priced with today's price list, so "
                      "the price share may be understated.")
+    if any(s.price_snapshot is not None and s.gpu_snapshot is None for s in (old, new)):
+        notes.append("An assessment saved before GPU specs were kept with its prices is evaluated with today's GPU "
+                     "specs.")
+    for side, saved in ((False, old), (True, new)):
+        lacking = sorted({row.gpu for row in prices[side]} - set(gpus[side]))
+        if lacking:
+            raise PlannerError(
+                f"Assessment #{saved.id} was priced with GPU types whose specs were not kept with it and are no "
+                f"longer known ({', '.join(lacking)}; its price list was changed or deleted), so it cannot be "
+                "re-evaluated for the attribution.")
     evaluations: dict[tuple[str, bool], Evaluation] = {}
 
     def key_of(assessment: Assessment, take_new: frozenset[str]) -> tuple[str, bool]:
@@ -500,7 +546,8 @@ def attribute(old: StoredAssessment, new: StoredAssessment, *, current_prices: S
         key = key_of(assessment, take_new)
         if key not in evaluations:
             try:
-                evaluations[key] = evaluator(assessment, prices["prices" in take_new])
+                side = "prices" in take_new
+                evaluations[key] = evaluator(assessment, prices[side], gpus[side])
             except PlannerError as exc:
                 which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
                 raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc

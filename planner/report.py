@@ -26,7 +26,7 @@ from planner.charts import contributions_chart, cost_chart, driver_label, latenc
 from planner.engine import evaluate
 from planner.errors import InputError
 from planner.history import Attribution, Comparison
-from planner.models import Architecture, Assessment, InstancePrice
+from planner.models import Architecture, Assessment, GpuSpec, InstancePrice
 from planner.pdf_layout import (
     ACCENT,
     BODY_FONT,
@@ -84,13 +84,17 @@ def changes_between(previous: StoredAssessment, current: StoredAssessment, *,
 
 def what_changed(previous: StoredAssessment, assessment: Assessment, evaluation: Evaluation | None,
                  recommendation: Recommendation, *, current_id: int = 0,
-                 prices: Sequence[InstancePrice] | None = None, attribution: Attribution | None = None) -> WhatChanged:
-    """Compare an assessment (saved as current_id, or 0 when unsaved) with an earlier saved one."""
+                 prices: Sequence[InstancePrice] | None = None, gpus: Sequence[GpuSpec] | None = None,
+                 attribution: Attribution | None = None) -> WhatChanged:
+    """Compare an assessment (saved as current_id, or 0 when unsaved) with an earlier saved one.
+
+    ``prices`` and ``gpus`` are its price snapshot (instance rows and their GPU specs), when saved."""
     current = StoredAssessment(
         id=current_id, project=assessment.project, label=assessment.label, recommended=recommendation.top.value,
         created_at=max(datetime.now(UTC), previous.created_at), app_version=planner.__version__,
         assessment=assessment, results=history.results_document(recommendation, evaluation),
-        price_snapshot=None if prices is None else tuple(prices))
+        price_snapshot=None if prices is None else tuple(prices),
+        gpu_snapshot=None if prices is None or gpus is None else tuple(gpus))
     return changes_between(previous, current, attribution=attribution)
 
 
@@ -103,9 +107,12 @@ def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
     evaluation = history.stored_evaluation(stored)
     app_version = stored.app_version
     if evaluation is None:  # saved without estimates: make them now, with the prices it was saved with
-        prices = stored.price_snapshot or history.price_rows(engine, stored.assessment)
-        evaluation = evaluate(stored.assessment, instances=prices,
-                              gpus=price_lists.gpus_for(engine, stored.assessment.price_list))
+        if stored.price_snapshot is not None and stored.gpu_snapshot is not None:
+            prices, gpus = list(stored.price_snapshot), history.snapshot_gpus_of(stored)
+        else:  # no snapshot, or one from before GPU specs were kept with it: the price list's specs today
+            prices = list(stored.price_snapshot or history.price_rows(engine, stored.assessment))
+            gpus = price_lists.gpus_for(engine, stored.assessment.price_list)
+        evaluation = evaluate(stored.assessment, instances=prices, gpus=gpus)
         app_version = planner.__version__
     recommendation = history.stored_recommendation(stored)
     if recommendation is None or (not recommendation.used_estimates):

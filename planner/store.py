@@ -11,6 +11,11 @@ listings, the app version that produced it, and (from revision 0002_history) the
 its evaluation used, its revisit-by date and the roadmap's revisit triggers. Rows saved before 0002
 have none of the three and still load.
 
+The price snapshot column holds either a JSON list of instance price rows (as written before GPU specs
+were kept) or an object ``{"instances": [...], "gpus": [...]}`` with the GPU spec rows the evaluation
+used for the GPU types of those instances, so an assessment priced with a saved price list that brings
+its own GPU types can be re-evaluated after the list changes or is deleted. Both forms load.
+
 Projects are created, renamed and archived here; an archived project keeps its assessments but takes
 no new ones. Every write retries a few times when SQLite reports a busy database, so concurrent
 writers never see "database is locked". Project exports (JSON) round-trip through ``export_project``
@@ -32,7 +37,7 @@ from typing import Any, Literal, TypeVar
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import (
     CheckConstraint,
     Connection,
@@ -62,7 +67,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from planner.errors import InputError, StoreError
-from planner.models import Assessment, InstancePrice
+from planner.models import Assessment, GpuSpec, InstancePrice
 from planner.results import RevisitTrigger
 from planner.settings import database_url, normalize_database_url
 
@@ -74,9 +79,9 @@ NAME_MAX_CHARS = 120  # project names and labels, as in Assessment
 SHORT_TEXT_MAX_CHARS = 40  # architecture names and app versions
 WRITE_ATTEMPTS = 8  # a write that finds SQLite busy (beyond the busy timeout) is retried this often
 RETRY_BASE_DELAY_S = 0.05  # first back-off between attempts; doubles each time, with jitter
-MAX_SNAPSHOT_ROWS = 5_000  # instance price rows kept with one assessment
+MAX_SNAPSHOT_ROWS = 5_000  # instance price rows (and GPU spec rows) kept with one assessment
 EXPORT_FORMAT = "genai-architecture-planner/project"  # the "format" of a project export file
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: assessments may carry "gpu_snapshot"; version 1 files (without it) still import
 MAX_EXPORT_ASSESSMENTS = 1_000  # assessments in one project export
 MAX_EXPORT_BYTES = 32 * 1024 * 1024  # an export of 1,000 assessments is about 50 MB; gzip shrinks it ~10x
 GZIP_MAGIC = b"\x1f\x8b"
@@ -173,11 +178,14 @@ class StoredAssessment(AssessmentSummary):
 
     ``assessment.project`` is the project's current name (it may have been renamed since the save).
     ``price_snapshot`` is None and ``triggers`` empty for assessments saved before revision 0002.
+    ``gpu_snapshot`` holds the GPU specs of the snapshot's GPU types; None when saved without one
+    (no price snapshot, or a price snapshot written before GPU specs were kept with it).
     """
 
     assessment: Assessment
     results: dict[str, Any]
     price_snapshot: tuple[InstancePrice, ...] | None = None
+    gpu_snapshot: tuple[GpuSpec, ...] | None = None
     revisit_by: date | None = None
     triggers: tuple[RevisitTrigger, ...] = ()
 
@@ -216,8 +224,19 @@ class ExportedAssessment(BaseModel):
     inputs: dict[str, Any]
     results: dict[str, Any]
     price_snapshot: list[InstancePrice] | None = Field(default=None, max_length=MAX_SNAPSHOT_ROWS)
+    gpu_snapshot: list[GpuSpec] | None = Field(default=None, max_length=MAX_SNAPSHOT_ROWS)
     revisit_by: date | None = None
     triggers: list[RevisitTrigger] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _gpus_go_with_prices(self) -> ExportedAssessment:
+        if self.gpu_snapshot is not None:
+            if self.price_snapshot is None:
+                raise ValueError("gpu_snapshot is kept only with a price_snapshot (the instance rows that use it)")
+            names = [g.gpu for g in self.gpu_snapshot]
+            if len(set(names)) != len(names):
+                raise ValueError("gpu_snapshot names a GPU type more than once")
+        return self
 
 
 class ProjectExport(BaseModel):
@@ -326,21 +345,23 @@ def save_assessment(
     recommended: str,
     app_version: str,
     price_snapshot: list[InstancePrice] | tuple[InstancePrice, ...] | None = None,
+    gpu_snapshot: list[GpuSpec] | tuple[GpuSpec, ...] | None = None,
     revisit_by: date | None = None,
     triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
 ) -> int:
     """Save an assessment and its results under its project (created if new); return the new id.
 
-    ``price_snapshot`` is the list of instance price rows the evaluation used, ``revisit_by`` the date
-    by which to re-assess and ``triggers`` the conditions that call for an earlier re-assessment.
-    An archived project takes no new assessments (StoreError).
+    ``price_snapshot`` is the list of instance price rows the evaluation used and ``gpu_snapshot`` the
+    GPU specs it used for their GPU types (see ``history.snapshot_gpus``; only with a price snapshot),
+    ``revisit_by`` the date by which to re-assess and ``triggers`` the conditions that call for an
+    earlier re-assessment. An archived project takes no new assessments (StoreError).
     """
     checked = _validated(assessment)
     inputs_json = json.dumps(checked.model_dump(mode="json"), ensure_ascii=False)
     results_json = _results_json(results)
     recommended = _short_text("recommended architecture", recommended)
     app_version = _short_text("app version", app_version)
-    snapshot_json = _snapshot_json(price_snapshot)
+    snapshot_json = _snapshot_json(price_snapshot, gpu_snapshot)
     triggers_json = _triggers_json(triggers)
     if revisit_by is not None and (not isinstance(revisit_by, date) or isinstance(revisit_by, datetime)):
         raise StoreError("The revisit-by date must be a date (YYYY-MM-DD).")
@@ -449,16 +470,13 @@ def _stored(fields: dict[str, Any]) -> StoredAssessment:
         assessment = assessment.model_copy(update={"project": fields["project"]})
     try:
         results = json.loads(results_json)
-        snapshot = (
-            None
-            if snapshot_json is None
-            else tuple(InstancePrice.model_validate(r) for r in json.loads(snapshot_json))
-        )
+        snapshot, gpus = _snapshot_rows(snapshot_json)
         triggers = tuple(RevisitTrigger.model_validate(t) for t in json.loads(triggers_json or "[]"))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise StoreError(f"The stored results of saved assessment {assessment_id} are damaged: {exc}") from exc
     return StoredAssessment(
-        **fields, assessment=assessment, results=results, price_snapshot=snapshot, triggers=triggers
+        **fields, assessment=assessment, results=results, price_snapshot=snapshot, gpu_snapshot=gpus,
+        triggers=triggers,
     )
 
 
@@ -559,6 +577,7 @@ def export_project(engine: Engine, *, project: str, app_version: str) -> Project
                 label=a.label, created_at=a.created_at, app_version=a.app_version, recommended=a.recommended,
                 inputs=a.assessment.model_dump(mode="json"), results=a.results,
                 price_snapshot=None if a.price_snapshot is None else list(a.price_snapshot),
+                gpu_snapshot=None if a.gpu_snapshot is None else list(a.gpu_snapshot),
                 revisit_by=a.revisit_by, triggers=list(a.triggers),
             )
             for a in stored
@@ -614,7 +633,7 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
                 results_json=_results_json(item.results),
                 recommended=_short_text("recommended architecture", item.recommended),
                 app_version=_short_text("app version", item.app_version), created_at=item.created_at,
-                price_snapshot_json=_snapshot_json(item.price_snapshot), revisit_by=item.revisit_by,
+                price_snapshot_json=_snapshot_json(item.price_snapshot, item.gpu_snapshot), revisit_by=item.revisit_by,
                 triggers_json=_triggers_json(item.triggers),
             )
             session.add(row)
@@ -676,6 +695,11 @@ def parse_project_export(content: bytes, *, filename: str) -> ProjectExport:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise InputError(f"{filename} is not a project export of this planner (its \"format\" must be "
                          f"\"{EXPORT_FORMAT}\").", {"format": f"expected \"{EXPORT_FORMAT}\""})
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > EXPORT_VERSION:
+        message = (f"{filename} was written by a newer version of the planner (export format version {version}; "
+                   f"this one reads versions 1 to {EXPORT_VERSION}); update the planner to import it.")
+        raise InputError(message, {"version": message})
     try:
         return ProjectExport.model_validate(data)
     except ValidationError as exc:
@@ -716,12 +740,41 @@ def _is_busy(exc: OperationalError) -> bool:
     return "database is locked" in detail or "database is busy" in detail or "database table is locked" in detail
 
 
-def _snapshot_json(rows: list[InstancePrice] | tuple[InstancePrice, ...] | None) -> str | None:
+def _snapshot_json(rows: list[InstancePrice] | tuple[InstancePrice, ...] | None,
+                   gpus: list[GpuSpec] | tuple[GpuSpec, ...] | None = None) -> str | None:
+    """The price snapshot column: a plain list of instance rows, or with GPU specs an object of both."""
     if rows is None:
+        if gpus is not None:
+            raise StoreError("GPU specs are kept only with a price snapshot (the instance rows that use them).")
         return None
     if len(rows) > MAX_SNAPSHOT_ROWS or not all(isinstance(r, InstancePrice) for r in rows):
         raise StoreError(f"The price snapshot must be at most {MAX_SNAPSHOT_ROWS} instance price rows.")
-    return json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False)
+    instances = [r.model_dump(mode="json") for r in rows]
+    if gpus is None:
+        return json.dumps(instances, ensure_ascii=False)
+    if len(gpus) > MAX_SNAPSHOT_ROWS or not all(isinstance(g, GpuSpec) for g in gpus):
+        raise StoreError(f"The GPU specs of a price snapshot must be at most {MAX_SNAPSHOT_ROWS} GPU spec rows.")
+    names = [g.gpu for g in gpus]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise StoreError(f"The GPU specs of a price snapshot name a GPU type more than once: {', '.join(twice)}.")
+    return json.dumps({"instances": instances, "gpus": [g.model_dump(mode="json") for g in gpus]},
+                      ensure_ascii=False)
+
+
+def _snapshot_rows(
+    snapshot_json: str | None,
+) -> tuple[tuple[InstancePrice, ...] | None, tuple[GpuSpec, ...] | None]:
+    """The instance rows and GPU specs of a price snapshot column (GPU specs None in the older list form)."""
+    if snapshot_json is None:
+        return None, None
+    data = json.loads(snapshot_json)
+    if isinstance(data, list):  # written before GPU specs were kept with the snapshot
+        return tuple(InstancePrice.model_validate(r) for r in data), None
+    if not isinstance(data, dict):
+        raise ValueError("the price snapshot is neither a list of instance rows nor an object of rows and GPU specs")
+    return (tuple(InstancePrice.model_validate(r) for r in data["instances"]),
+            tuple(GpuSpec.model_validate(g) for g in data["gpus"]))
 
 
 def _triggers_json(triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...]) -> str:

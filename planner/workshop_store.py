@@ -42,7 +42,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner import store, workshops
 from planner.errors import InputError, PlannerError, StoreError
-from planner.models import Assessment, InstancePrice
+from planner.models import Assessment, GpuSpec, InstancePrice
 from planner.results import RevisitTrigger
 from planner.store import Base, UtcDateTime
 from planner.workshops import NAME_MAX_CHARS, Override, QuestionAggregate
@@ -312,13 +312,15 @@ def close_workshop(engine: Engine, *, token: str) -> WorkshopInfo:
 
 def save_consensus_assessment(
     engine: Engine, *, token: str, assessment: Assessment, results: dict[str, Any], recommended: str,
-    app_version: str, price_snapshot: Sequence[InstancePrice] | None = None, revisit_by: date | None = None,
+    app_version: str, price_snapshot: Sequence[InstancePrice] | None = None,
+    gpu_snapshot: Sequence[GpuSpec] | None = None, revisit_by: date | None = None,
     triggers: Sequence[RevisitTrigger] = (),
 ) -> int:
     """Save the assessment made from a closed workshop's consensus and link it to the workshop; its id.
 
     The assessment must belong to the workshop's project. The workshop keeps every individual answer.
-    ``price_snapshot``, ``revisit_by`` and ``triggers`` are stored as by ``store.save_assessment``.
+    ``price_snapshot``, ``gpu_snapshot``, ``revisit_by`` and ``triggers`` are stored as by
+    ``store.save_assessment``.
     """
     view = facilitator_view(engine, token=token)
     if not view.workshop.closed:
@@ -328,7 +330,8 @@ def save_consensus_assessment(
                          {"project": "This is not the workshop's project."})
     assessment_id = store.save_assessment(
         engine, assessment=assessment, results=results, recommended=recommended, app_version=app_version,
-        price_snapshot=None if price_snapshot is None else list(price_snapshot), revisit_by=revisit_by,
+        price_snapshot=None if price_snapshot is None else list(price_snapshot),
+        gpu_snapshot=None if gpu_snapshot is None else list(gpu_snapshot), revisit_by=revisit_by,
         triggers=list(triggers))
 
     def link(session: Session) -> None:

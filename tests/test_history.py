@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,22 +11,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from planner import history, store
-from planner.catalog import load_instances
+from planner import history, price_lists, store
+from planner.catalog import load_gpus, load_instances
 from planner.engine import evaluate
+from planner.errors import PlannerError
 from planner.files import load_presets
-from planner.models import Architecture, Assessment, InstancePrice, Stage
+from planner.models import Architecture, Assessment, GpuSpec, InstancePrice, Stage
 from planner.results import Evaluation, Recommendation, RevisitTrigger
 from planner.scoring import recommend, score
 
-_EVALUATIONS: dict[tuple[str, tuple[InstancePrice, ...]], Evaluation] = {}
+_EVALUATIONS: dict[tuple[str, tuple[InstancePrice, ...], tuple[GpuSpec, ...]], Evaluation] = {}
 
 
-def cached_evaluate(assessment: Assessment, instances: Sequence[InstancePrice]) -> Evaluation:
+def cached_evaluate(assessment: Assessment, instances: Sequence[InstancePrice],
+                    gpus: Mapping[str, GpuSpec] | None = None) -> Evaluation:
     """planner.engine.evaluate, remembered across the tests of this module (it takes about a second)."""
-    key = (assessment.model_dump_json(exclude={"project", "label", "notes"}), tuple(instances))
+    specs = dict(load_gpus() if gpus is None else gpus)
+    key = (assessment.model_dump_json(exclude={"project", "label", "notes"}), tuple(instances),
+           tuple(specs[name] for name in sorted(specs)))
     if key not in _EVALUATIONS:
-        _EVALUATIONS[key] = evaluate(assessment, instances=instances)
+        _EVALUATIONS[key] = evaluate(assessment, instances=instances, gpus=specs)
     return _EVALUATIONS[key]
 
 
@@ -55,7 +59,8 @@ def save(engine: Engine, assessment: Assessment, prices: Sequence[InstancePrice]
          revisit_by: date | None = None, *, estimate: bool = True) -> int:
     """Save as the Results page does: with estimates, or (faster) from the answers alone."""
     rows = list(prices) if prices is not None else list(load_instances())
-    evaluation = cached_evaluate(assessment, rows) if estimate else None
+    gpus = price_lists.gpus_for(engine, assessment.price_list)
+    evaluation = cached_evaluate(assessment, rows, gpus) if estimate else None
     key = (assessment.model_dump_json() + (evaluation.model_dump_json() if evaluation else ""), estimate)
     if key not in _RECOMMENDATIONS:
         _RECOMMENDATIONS[key] = recommend(assessment, evaluation)
@@ -272,3 +277,100 @@ def test_timeline_points_carry_scores_costs_and_readiness(engine: Engine) -> Non
     assert evaluation is not None
     assert points[0].monthly_cost_usd[Architecture.HYBRID] == evaluation.estimate(Architecture.HYBRID).monthly_cost_usd
     assert set(points[0].scores) == set(Architecture)
+
+
+# GPU specs kept with the price snapshot ----------------------------------------------------------------
+
+CUSTOM_LIST = "Negotiated X9"
+
+
+def custom_gpu_list(engine: Engine) -> tuple[list[InstancePrice], GpuSpec]:
+    """Save a price list whose only GPU type, X9, is not in data/gpus.csv (the H100-SXM rows, renamed)."""
+    h100 = load_gpus()["H100-SXM"]
+    x9 = h100.model_copy(update={"gpu": "X9", "bandwidth_tb_s": 4.0, "source": "test: a negotiated GPU type"})
+    rows = [r.model_copy(update={"gpu": "X9"}) for r in load_instances() if r.gpu == "H100-SXM"]
+    price_lists.save_price_list(engine, name=CUSTOM_LIST,
+                                price_list=price_lists.PriceList(instances=tuple(rows), gpus=(x9,)))
+    return rows, x9
+
+
+def on_list(assessment: Assessment) -> Assessment:
+    return assessment.model_copy(update={"price_list": CUSTOM_LIST})
+
+
+def test_a_custom_gpu_result_is_re_evaluated_after_its_price_list_is_deleted(engine: Engine) -> None:
+    rows, x9 = custom_gpu_list(engine)
+    cheaper = [r.model_copy(update={"on_demand_usd_h": round(r.on_demand_usd_h * 0.6, 4)}) for r in rows]
+    old, new = stored_pair(engine, on_list(blank()), on_list(blank()), rows, cheaper)
+    # Only the spec of the GPU type its instance rows name is kept: X9 (none of the catalog's).
+    assert old.gpu_snapshot == new.gpu_snapshot == (x9,)
+    assert {r.gpu for r in old.price_snapshot or ()} == {"X9"}
+    price_lists.delete_price_list(engine, CUSTOM_LIST)
+    with pytest.raises(PlannerError, match="Negotiated X9"):
+        price_lists.gpus_for(engine, CUSTOM_LIST)
+    old, new = (store.load_assessment(engine, assessment_id=s.id) for s in (old, new))
+    seen: list[Mapping[str, GpuSpec]] = []
+
+    def spying(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec]) -> Evaluation:
+        seen.append(gpus)
+        return evaluate(assessment, instances=instances, gpus=gpus)
+
+    attribution = history.attribute(old, new, evaluator=spying)
+    assert seen and all(g["X9"] == x9 for g in seen)
+    saved_old, saved_new = history.stored_evaluation(old), history.stored_evaluation(new)
+    assert saved_old is not None and saved_new is not None
+    for a in Architecture:
+        part = attribution.of(a)
+        # Re-evaluated with the kept rows and specs, each end costs what it cost when saved ...
+        assert part.old_cost_usd == pytest.approx(saved_old.estimate(a).monthly_cost_usd)
+        assert part.share("other").cost_usd == pytest.approx(0.0, abs=1e-6)
+        # ... so the 40 % cheaper rows explain the whole change.
+        assert part.share("prices").cost_usd == pytest.approx(part.new_cost_usd - part.old_cost_usd)
+        assert part.new_cost_usd < part.old_cost_usd
+    again = evaluate(old.assessment, instances=old.price_snapshot or (), gpus=history.snapshot_gpus_of(old))
+    assert again.model_dump() == saved_old.model_dump()
+    assert attribution.notes == ()
+
+
+def test_a_snapshot_from_before_gpu_specs_were_kept_uses_todays_specs(engine: Engine) -> None:
+    rows, _ = custom_gpu_list(engine)
+    old, new = stored_pair(engine, blank(), on_list(blank()), list(load_instances()), rows)
+    legacy = "[" + ",".join(r.model_dump_json() for r in load_instances()) + "]"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = :s WHERE id = :i"), {"s": legacy, "i": old.id})
+    old = store.load_assessment(engine, assessment_id=old.id)
+    assert (old.price_snapshot, old.gpu_snapshot) == (tuple(load_instances()), None)
+    attribution = history.attribute(old, new, evaluator=cached_evaluate)
+    assert any("before GPU specs were kept" in n for n in attribution.notes)
+    assert attribution.of(Architecture.MONOLITH).share("other").cost_usd == pytest.approx(0.0, abs=1e-6)
+    # The newer one's X9 rows saved in the old plain form, its list deleted: no spec anywhere, said plainly.
+    custom = "[" + ",".join(r.model_dump_json() for r in rows) + "]"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = :s WHERE id = :i"), {"s": custom, "i": new.id})
+    price_lists.delete_price_list(engine, CUSTOM_LIST)
+    new = store.load_assessment(engine, assessment_id=new.id)
+    with pytest.raises(PlannerError, match=rf"Assessment #{new.id} was priced with GPU types .*\(X9;"):
+        history.attribute(old, new, evaluator=cached_evaluate)
+
+
+def test_snapshot_gpus_keeps_the_specs_of_the_rows_gpu_types_only() -> None:
+    rows = [r for r in load_instances() if r.gpu in ("L4", "H100-SXM")]
+    assert [g.gpu for g in history.snapshot_gpus(rows, load_gpus())] == ["H100-SXM", "L4"]
+    assert history.snapshot_gpus([], load_gpus()) == []
+
+
+def test_compare_sees_a_change_of_gpu_specs_as_a_price_change(engine: Engine) -> None:
+    rows, x9 = custom_gpu_list(engine)
+    unpriced = save(engine, on_list(blank()), rows, estimate=False)  # saved without estimates: no snapshot
+    before = save(engine, on_list(blank()), rows)
+    faster = x9.model_copy(update={"bandwidth_tb_s": 5.0})
+    price_lists.save_price_list(engine, name=CUSTOM_LIST, replace=True,
+                                price_list=price_lists.PriceList(instances=tuple(rows), gpus=(faster,)))
+    after, again = save(engine, on_list(blank()), rows), save(engine, on_list(blank()), rows)
+    none, old, mid, new = (store.load_assessment(engine, assessment_id=i) for i in (unpriced, before, after, again))
+    assert (none.price_snapshot, none.gpu_snapshot) == (None, None)
+    assert (old.gpu_snapshot, mid.gpu_snapshot) == ((x9,), (faster,))
+    assert old.price_snapshot == mid.price_snapshot  # the same instance rows ...
+    assert history.compare(old, mid).prices_changed is True  # ... but the list's X9 spec changed
+    assert history.compare(mid, new).prices_changed is False
+    assert history.compare(none, mid).prices_changed is None

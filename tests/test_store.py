@@ -8,6 +8,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -18,8 +19,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
+from planner.catalog import load_instances
 from planner.errors import PlannerError, StoreError
-from planner.models import Assessment, WorkloadProfile
+from planner.models import Assessment, GpuSpec, InstancePrice, WorkloadProfile
 from planner.settings import database_url, normalize_database_url
 from planner.store import (
     MIGRATIONS_DIR,
@@ -579,3 +581,102 @@ def test_oversized_exports_and_gzip_bombs_are_refused(monkeypatch: pytest.Monkey
     assert len(bomb) < 20_000
     with pytest.raises(InputError, match="unpacks to more than"):
         parse_project_export(bomb, filename="bomb.json.gz")
+
+
+# GPU specs kept with the price snapshot ----------------------------------------------------------------------
+
+X9: dict[str, Any] = {"gpu": "X9", "memory_gb": 96.0, "bandwidth_tb_s": 4.0, "bf16_tflops": 1200.0,
+                      "fp8_tflops": 2400.0, "source": "test: a negotiated GPU type", "as_of": "2026-10"}
+
+
+def custom_snapshot() -> tuple[list[InstancePrice], list[GpuSpec]]:
+    """Three catalog rows, the first moved onto a GPU type the catalog does not know, and that type's spec."""
+    rows = list(load_instances())[:3]
+    rows[0] = rows[0].model_copy(update={"gpu": "X9"})
+    return rows, [GpuSpec.model_validate(X9)]
+
+
+def test_gpu_specs_round_trip_with_the_price_snapshot(engine: Engine) -> None:
+    rows, gpus = custom_snapshot()
+    new_id = save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                             app_version="0.2.0", price_snapshot=rows, gpu_snapshot=gpus)
+    stored = load_assessment(engine, assessment_id=new_id)
+    assert (list(stored.price_snapshot or ()), list(stored.gpu_snapshot or ())) == (rows, gpus)
+    with engine.connect() as conn:
+        column = json.loads(conn.execute(text("SELECT price_snapshot_json FROM assessments")).scalar_one())
+    assert column == {"instances": [r.model_dump(mode="json") for r in rows], "gpus": [X9]}
+
+
+def test_a_plain_list_snapshot_written_before_gpu_specs_still_loads(engine: Engine) -> None:
+    rows, _ = custom_snapshot()
+    new_id = save(engine, make_assessment())
+    legacy = json.dumps([r.model_dump(mode="json") for r in rows])  # what every save wrote before GPU specs
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = :s WHERE id = :i"), {"s": legacy, "i": new_id})
+    stored = load_assessment(engine, assessment_id=new_id)
+    assert (list(stored.price_snapshot or ()), stored.gpu_snapshot) == (rows, None)
+    # A price snapshot saved without GPU specs is written in that same plain form.
+    again = save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                            app_version="0.2.0", price_snapshot=rows)
+    with engine.connect() as conn:
+        written = conn.execute(text("SELECT price_snapshot_json FROM assessments WHERE id = :i"), {"i": again})
+        assert json.loads(written.scalar_one()) == json.loads(legacy)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = '\"rows\"' WHERE id = :i"), {"i": new_id})
+    with pytest.raises(StoreError, match=f"saved assessment {new_id} are damaged"):
+        load_assessment(engine, assessment_id=new_id)
+
+
+def test_gpu_specs_without_a_price_snapshot_or_named_twice_are_refused(engine: Engine) -> None:
+    rows, gpus = custom_snapshot()
+    with pytest.raises(StoreError, match="only with a price snapshot"):
+        save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                        app_version="0.2.0", gpu_snapshot=gpus)
+    with pytest.raises(StoreError, match="more than once: X9"):
+        save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                        app_version="0.2.0", price_snapshot=rows, gpu_snapshot=gpus * 2)
+    assert count_rows(engine, "assessments") == 0
+
+
+def test_export_and_import_round_trip_the_gpu_specs(engine: Engine) -> None:
+    from planner.store import EXPORT_VERSION, import_project, parse_project_export, project_assessments
+
+    rows, gpus = custom_snapshot()
+    save_assessment(engine, assessment=make_assessment(label="custom"), results=RESULTS, recommended="hybrid",
+                    app_version="0.2.0", price_snapshot=rows, gpu_snapshot=gpus)
+    save_assessment(engine, assessment=make_assessment(label="legacy"), results=RESULTS, recommended="hybrid",
+                    app_version="0.2.0", price_snapshot=rows[1:])
+    content = export_bytes(engine)
+    data = json.loads(content)
+    assert data["version"] == EXPORT_VERSION == 2
+    assert [a["gpu_snapshot"] for a in data["assessments"]] == [[X9], None]
+    import_project(engine, parse_project_export(content, filename="demo.json"), project="Copy")
+    copied = project_assessments(engine, project="Copy")
+    assert [(list(a.price_snapshot or ()), a.gpu_snapshot) for a in copied] == [(rows, tuple(gpus)), (rows[1:], None)]
+    # A file of the first export format (no "gpu_snapshot") still imports; its snapshots have no GPU specs.
+    old = {**data, "version": 1, "assessments": [{k: v for k, v in a.items() if k != "gpu_snapshot"}
+                                                   for a in data["assessments"]]}
+    import_project(engine, parse_project_export(json.dumps(old).encode(), filename="old.json"), project="Old")
+    assert [a.gpu_snapshot for a in project_assessments(engine, project="Old")] == [None, None]
+
+
+def test_export_files_with_misplaced_gpu_specs_or_from_a_newer_planner_are_refused(engine: Engine) -> None:
+    from planner.errors import InputError
+    from planner.store import parse_project_export
+
+    rows, gpus = custom_snapshot()
+    save_assessment(engine, assessment=make_assessment(), results=RESULTS, recommended="hybrid",
+                    app_version="0.2.0", price_snapshot=rows, gpu_snapshot=gpus)
+    data = json.loads(export_bytes(engine))
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"price_snapshot": None}, "kept only with a price_snapshot"),
+        ({"gpu_snapshot": [X9, X9]}, "names a GPU type more than once"),
+        ({"gpu_snapshot": [{**X9, "memory_gb": -1}]}, r"assessments\.0\.gpu_snapshot\.0\.memory_gb"),
+    ]
+    for change, match in cases:
+        broken = {**data, "assessments": [{**data["assessments"][0], **change}]}
+        with pytest.raises(InputError, match=match):
+            parse_project_export(json.dumps(broken).encode(), filename="f.json")
+    with pytest.raises(InputError, match=r"newer version of the planner .*version 3.* update the planner") as info:
+        parse_project_export(json.dumps({**data, "version": 3}).encode(), filename="f.json")
+    assert "version" in info.value.field_errors

@@ -44,7 +44,8 @@ def _previous(assessment: Assessment, evaluation: Evaluation,
     if not earlier:
         return None, this
     changes = what_changed(earlier[-1], assessment, evaluation, recommendation, current_id=this.id if this else 0,
-                           prices=this.price_snapshot if this else None)
+                           prices=this.price_snapshot if this else None,
+                           gpus=this.gpu_snapshot if this else None)
     return changes, this
 
 

@@ -408,11 +408,15 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
         "answers": [{"participant": p.display_name, "answers": p.answers} for p in view.participants],
     }
     try:
-        # Saved like the Results page saves: price snapshot, revisit-by date by stage, revisit triggers.
+        # Saved like the Results page saves: price snapshot (instance rows and their GPU specs), revisit-by
+        # date by stage, revisit triggers.
+        engine = db.engine()
+        prices = None if evaluation is None else history.price_rows(engine, assessment)
+        gpus = None if prices is None else history.gpu_rows(engine, assessment, prices)
         assessment_id = workshop_store.save_consensus_assessment(
-            db.engine(), token=token_, assessment=assessment, results=results,
+            engine, token=token_, assessment=assessment, results=results,
             recommended=recommendation.top.value, app_version=planner.__version__,
-            price_snapshot=None if evaluation is None else history.price_rows(db.engine(), assessment),
+            price_snapshot=prices, gpu_snapshot=gpus,
             revisit_by=history.default_revisit_by(assessment, history.today_utc()),
             triggers=recommendation.triggers)
     except PlannerError as exc:
