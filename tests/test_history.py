@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from planner import history, price_lists, store
@@ -374,3 +376,33 @@ def test_compare_sees_a_change_of_gpu_specs_as_a_price_change(engine: Engine) ->
     assert history.compare(old, mid).prices_changed is True  # ... but the list's X9 spec changed
     assert history.compare(mid, new).prices_changed is False
     assert history.compare(none, mid).prices_changed is None
+
+
+def test_a_workshop_consensus_is_saved_with_the_gpu_specs_of_its_price_list(engine: Engine) -> None:
+    from planner import workshop_store
+
+    rows, x9 = custom_gpu_list(engine)
+    created = workshop_store.create_workshop(engine, project="Bot")
+    workshop_store.close_workshop(engine, token=created.facilitator_token)
+    assessment = on_list(blank())
+    prices = history.price_rows(engine, assessment)  # as the Workshop page saves it
+    assessment_id = workshop_store.save_consensus_assessment(
+        engine, token=created.facilitator_token, assessment=assessment, results={}, recommended="monolith",
+        app_version="0.2.0", price_snapshot=prices, gpu_snapshot=history.gpu_rows(engine, assessment, prices))
+    stored = store.load_assessment(engine, assessment_id=assessment_id)
+    assert (list(stored.price_snapshot or ()), stored.gpu_snapshot) == (rows, (x9,))
+
+
+def test_the_report_of_a_result_saved_without_estimates_uses_its_kept_gpu_specs(engine: Engine) -> None:
+    from planner import report
+
+    rows, x9 = custom_gpu_list(engine)
+    assessment = on_list(blank())
+    # An assessment saved without estimates but with a price snapshot (as a project import can bring one).
+    assessment_id = store.save_assessment(
+        engine, assessment=assessment, results=history.results_document(recommend(assessment), None),
+        recommended=recommend(assessment).top.value, app_version="0.2.0", price_snapshot=rows, gpu_snapshot=(x9,))
+    price_lists.delete_price_list(engine, CUSTOM_LIST)
+    pdf = report.build_saved_report(engine, assessment_id=assessment_id, report_date=date(2026, 11, 29))
+    text_of = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "x X9)" in text_of  # the fleet table names the kept GPU type
