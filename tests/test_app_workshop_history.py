@@ -83,12 +83,14 @@ def expected_line(url: str, assessment_id: int) -> str:
 
 def check_answers(at: AppTest) -> None:
     """The two tables of the expander: consensus per question, and each participant's answers."""
-    summary = frame_with(at, "Facilitator's note").set_index("Question")
+    summary = frame_with(at, "Disagreement").set_index("Question")
     containers = summary.loc[workshops.question_label("containers")]
     # Answers 0 and 4: lower median 0, spread 4, overridden to 2 with the note, flagged as a disagreement.
     assert (containers["Consensus"], containers["From"], containers["Median"], containers["Spread"]) == (
         "2", "Facilitator", "0", "4")
-    assert containers["Facilitator's note"] == NOTE and containers["Disagreement"] == "yes"
+    assert containers["Disagreement"] == "yes"
+    overridden = f"{workshops.question_label('containers')}: 2 instead of the median 0. {NOTE}"
+    assert [t.value for t in at.text] == [overridden]  # the note as typed, in plain text
     assert containers["Answers"] == 2
     cicd = summary.loc[workshops.question_label("cicd")]
     assert (cicd["Consensus"], cicd["From"], cicd["Median"], cicd["Spread"], cicd["Disagreement"]) == (

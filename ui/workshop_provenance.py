@@ -3,7 +3,7 @@
 Shown on the Saved assessments and History pages. The data comes from ``planner.workshop_store``
 (``workshop_links`` for a list, ``workshop_records`` for the answers), each one batch of queries for
 all the assessments a page shows. Participant names and facilitator notes are people's own text: they
-are rendered only inside ``st.dataframe`` cells, never as Markdown.
+are rendered only inside ``st.dataframe`` cells or ``st.text``, never as Markdown.
 """
 
 from __future__ import annotations
@@ -57,18 +57,28 @@ def _value(key: str, value: float | None) -> str:
 
 
 def summary_frame(record: FacilitatorView) -> pd.DataFrame:
-    """One row per question: the consensus, where it came from, median, spread, answers and the note."""
+    """One row per question: the consensus, where it came from, median, spread and answers (notes apart)."""
     by_key = {a.key: a for a in record.aggregates()}
     rows = []
     for item in record.consensus():
         agg = by_key[item.key]
         rows.append({
             "Question": item.label, "Consensus": _value(item.key, item.value), "From": SOURCES[item.source],
-            "Median": _value(item.key, agg.median_answer), "Spread": _value(item.key, agg.spread),
-            "Answers": agg.answered, "Disagreement": "yes" if agg.disagreement else "",
-            "Facilitator's note": item.note,
+            "Median": _value(item.key, agg.median_answer),
+            "Spread": _value(item.key, agg.spread), "Answers": agg.answered,
+            "Disagreement": "yes" if agg.disagreement else "",
         })
     return pd.DataFrame(rows)
+
+
+SUMMARY_HELP = {  # column tooltips of the per-question table
+    "Consensus": "The answer the assessment took: a readiness level 0-4 or the estimate",
+    "From": "The median answer, or the facilitator's choice (the notes below say why)",
+    "Spread": "The highest minus the lowest answer",
+    "Answers": "Participants who answered this question",
+    "Disagreement": "Readiness answers two or more levels apart, or estimates a factor of two apart: "
+                    "a discussion prompt",
+}
 
 
 def answers_frame(record: FacilitatorView) -> pd.DataFrame:
@@ -84,6 +94,16 @@ def answers_frame(record: FacilitatorView) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Participant", *(label for _, label in questions)])
 
 
+def override_lines(record: FacilitatorView) -> list[str]:
+    """One sentence per overridden question: the answer chosen, the median it replaced and the note."""
+    lines = []
+    for item in record.consensus():
+        if item.source == "override":
+            median = "nobody answered" if item.median is None else f"median {_value(item.key, item.median)}"
+            lines.append(f"{item.label}: {_value(item.key, item.value)} instead of the {median}. {item.note}")
+    return lines
+
+
 def render_line(workshop: WorkshopInfo, participants: int) -> None:
     """The provenance line of one assessment."""
     st.markdown(f":material/groups: {line(workshop, participants)}")
@@ -94,8 +114,15 @@ def render_answers(record: FacilitatorView, *, key: str) -> None:
     answered = sum(1 for p in record.participants if p.answers)
     st.caption("Readiness answers are levels 0-4; the consensus is the lower median unless the facilitator "
                "chose another answer (with the note saying why). Spread is the highest minus the lowest answer.")
-    st.dataframe(summary_frame(record), hide_index=True, width="stretch", key=f"{key}.summary")
+    st.dataframe(summary_frame(record), hide_index=True, width="stretch", key=f"{key}.summary",
+                 column_config={column: st.column_config.Column(help=text) for column, text in SUMMARY_HELP.items()})
+    overrides = override_lines(record)
+    if overrides:
+        st.markdown("**The facilitator's choices**")
+        for sentence in overrides:
+            st.text(sentence)  # the note is the facilitator's own text: plain text, never Markdown
     if answered:
+        st.markdown("**Each participant's answers**")
         st.dataframe(answers_frame(record), hide_index=True, width="stretch", key=f"{key}.answers")
     else:
         st.info("Nobody answered in this workshop; the assessment kept its starting answers.")
