@@ -128,7 +128,7 @@ def test_history_shows_the_timeline_comparison_and_attribution(temp_database: st
     assert at.selectbox(key="h.old").value == old_id and at.selectbox(key="h.new").value == new_id
     shown = texts(at)
     assert "The recommendation stayed" in shown and "No answer changed." in shown
-    assert "instance prices differ" in shown
+    assert "The prices differ between the two" in shown
     at.button(key="h.attribute").click().run()
     assert not at.exception, at.exception
     assert len(at.get("vega_lite_chart")) == 5

@@ -152,9 +152,10 @@ def render_comparison(comparison: Comparison) -> None:
     if comparison.prices_changed is None:
         st.caption("The older assessment was saved without a price snapshot; price changes cannot be shown.")
     elif comparison.prices_changed:
-        st.caption("The instance prices differ between the two (their price snapshots are not the same).")
+        st.caption("The prices differ between the two: their price snapshots (instance prices and the GPU specs "
+                   "those prices use) are not the same.")
     else:
-        st.caption("Both used the same instance prices.")
+        st.caption("Both used the same prices and GPU specs.")
     st.markdown("**Answers changed**")
     if comparison.answers_changed:
         st.table(pd.DataFrame([{"Answer": c.label, "Before": c.old, "After": c.new}
