@@ -39,6 +39,26 @@ has already run. So the month is split into what needs which tool:
    fails a request with probability ``f^(retries+1)``, ``f`` the per-try share of transient errors and
    timeouts (lognormal hop latency above the timeout).
 
+Model-update lead time, from a new model being ready to every replica serving it::
+
+    lead_time_min = release_wait_h x 60 + rollout_s / 60      (rollout of the unit that holds the model)
+
+The rollout is the rolling restart above (``ceil(n/k)`` restarts of ``restart_s``, model load included).
+The wait depends on whether the model ships on its own. Where the model is a unit of its own (hybrid,
+microservices) its deploy is independent: ``release_wait_h = 0``. Where it is baked into one deployable
+with other steps (the monolith), a new model leaves only with that deployable's next release, and every
+change of a bundled step goes out as one such release::
+
+    releases_per_week = sum of deploys_per_week of the steps bundled with the model
+    interval_h        = min(H_PER_WEEK / releases_per_week, deploy.monolith_max_release_interval_h)
+                        (deploy.monolith_max_release_interval_h when no bundled step ships code)
+    release_wait_h    = interval_h / 2 + deploy.monolith_release_overhead_h
+
+Releases are taken as evenly spaced (a release train), so a model ready at a random moment waits half an
+interval on average (releases at random, Poisson, times would make it a whole interval). The maximum
+interval keeps the wait finite when no step ships code: a production app still ships its dependency and
+security updates. The overhead is the regression run and sign-off a whole-app release needs (0 allowed).
+
 Approximations, stated: capacity effects are measured at peak load on the peak fleet (autoscaling keeps
 the relative headroom similar at other hours); overlaps of a deploy with a crash are not compounded;
 states with a number of replicas down that was not simulated are interpolated from the simulated ones;
@@ -71,6 +91,8 @@ from planner.topology import INFERENCE, Topology, Unit, hop_median_ms, mesh_extr
 
 S_PER_MIN = 60.0
 WEEKS_PER_MONTH = 52.0 / 12.0  # deploys per week -> per month
+H_PER_WEEK = 168.0  # hours
+MIN_PER_H = 60.0
 GB = 1e9  # bytes
 WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
 TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
@@ -131,6 +153,22 @@ def unit_models(topology: Topology, assessment: Assessment, plan: FleetPlan, llm
             batch=max(1, math.floor(constants["deploy.max_unavailable_share"] * replicas)),
             retried=topology.hop_before(first) and retries > 0, in_unit_s=time_in[unit.name]))
     return out
+
+
+def model_update_wait_h(topology: Topology, workload: WorkloadProfile, constants: dict[str, float]) -> float:
+    """Mean hours a ready model waits for a release that can carry it (module docstring: lead time).
+
+    0 where the model is a unit of its own; otherwise half the interval between releases of the unit
+    that bundles it (at most ``deploy.monolith_max_release_interval_h``) plus the release overhead.
+    """
+    bundled = [s for s in topology.unit_of(INFERENCE).components if s != INFERENCE]
+    if not bundled:
+        return 0.0
+    steps = {c.name: c for c in workload.pipeline}
+    releases_per_week = sum(steps[s].deploys_per_week for s in bundled)
+    max_interval_h = constants["deploy.monolith_max_release_interval_h"]
+    interval_h = min(H_PER_WEEK / releases_per_week, max_interval_h) if releases_per_week > 0 else max_interval_h
+    return interval_h / 2.0 + constants["deploy.monolith_release_overhead_h"]
 
 
 def _time_in_units(topology: Topology, assessment: Assessment, plan: FleetPlan,
@@ -392,7 +430,8 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         slowed_per_month=slowed_total, slowed_share=slowed_total / requests,
         degraded_per_month=degraded_total, degraded_share=degraded_total / requests,
         deploy_capacity_minutes_per_month=sum(u.deploys_per_month * u.mttr_s for u in units) / S_PER_MIN,
-        model_update_lead_time_min=model_unit.rollout_s / S_PER_MIN,
+        model_update_lead_time_min=(model_update_wait_h(topology, w, constants) * MIN_PER_H
+                                    + model_unit.rollout_s / S_PER_MIN),
         crashes_per_month=sum(crashes_by_unit.values()),
         units=tuple(UnitResilience(
             unit=u.name, components=u.components, critical=u.critical, replicas=u.replicas, mtbf_h=u.mtbf_h,

@@ -147,7 +147,10 @@ class ResilienceEstimate(Record):
     deploy_capacity_minutes_per_month: float = Field(
         description="Pipeline capacity-minutes out of service for deploys and model updates a month.")
     model_update_lead_time_min: float = Field(
-        description="Minutes from starting a model update to every replica serving the new model.")
+        description="Minutes from a new model being ready to every replica serving it: the wait for a release "
+                    "that can carry it (none where inference deploys on its own; for a monolith, half the "
+                    "interval between its releases plus the release overhead) and the rolling restart of the "
+                    "unit that serves the model (planner.resilience).")
     crashes_per_month: float
     units: tuple[UnitResilience, ...]
     blast_radius: tuple[BlastRadius, ...]

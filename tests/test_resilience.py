@@ -12,14 +12,17 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner.catalog import load_assumptions
 from planner.charts import resilience_chart
 from planner.engine import evaluate
 from planner.errors import InputError
 from planner.files import load_presets
 from planner.models import Architecture, Assessment
 from planner.outages import UnitModel, mean_ci, simulate_outages
+from planner.resilience import model_update_wait_h
 from planner.results import Evaluation
 from planner.simulation import CpuStation, Outage, SimulationInput, simulate
+from planner.topology import build_topology
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
 SMALL = "content_startup"  # the quickest preset to evaluate again with changed inputs
@@ -30,6 +33,8 @@ LOAD_GB_PER_S = 2.0
 WARMUP_S = 60.0
 REPLICA_MTBF_H = 720.0
 MAX_UNAVAILABLE = 0.25
+RELEASE_OVERHEAD_H = 4.0
+MAX_RELEASE_INTERVAL_H = 730.0
 LLAMA_8B_PARAMS = 8.03e9  # data/llms.csv
 WEEKS_PER_MONTH = 52 / 12
 
@@ -105,6 +110,83 @@ def test_deploy_minutes_and_lead_time_by_hand():
     (inference,) = [u for u in micro.units if u.unit == "inference"]
     batches = math.ceil(inference.replicas / max(1, math.floor(MAX_UNAVAILABLE * inference.replicas)))
     assert micro.model_update_lead_time_min == pytest.approx(batches * restart_gpu_s / 60)
+
+
+def inference_rollout_min(evaluation: Evaluation, architecture: Architecture) -> float:
+    """One rolling restart of the unit serving the model, by hand: ceil(n / k) restarts of load + warm-up."""
+    resilience = evaluation.estimate(architecture).resilience
+    assert resilience is not None
+    (model_unit,) = [u for u in resilience.units if "inference" in u.components]
+    restart_s = CPU_RESTART_S + LLAMA_8B_PARAMS * 2 / 1e9 / LOAD_GB_PER_S + WARMUP_S
+    batches = math.ceil(model_unit.replicas / max(1, math.floor(MAX_UNAVAILABLE * model_unit.replicas)))
+    return batches * restart_s / 60
+
+
+def test_model_update_lead_time_by_hand_for_each_architecture():
+    # Content startup: the monolith releases once per code deploy, 1 + 4 + 0.5 + 0.5 = 6 a week, one every
+    # 28 h; a ready model waits 14 h on average plus the 4 h release overhead, then the rolling restart.
+    evaluation = evaluation_of(SMALL)
+    lead = {a: evaluation.estimate(a).resilience.model_update_lead_time_min for a in Architecture}
+    rollout_min = inference_rollout_min(evaluation, MONO)
+    assert lead[MONO] == pytest.approx((168 / 6 / 2 + RELEASE_OVERHEAD_H) * 60 + rollout_min)
+    assert lead[MONO] == pytest.approx(18 * 60 + inference_rollout_min(evaluation, MONO))
+    # Inference deploys on its own in the hybrid and microservices: the rolling restart only.
+    assert lead[HYBRID] == pytest.approx(inference_rollout_min(evaluation, HYBRID))
+    assert lead[MICRO] == pytest.approx(inference_rollout_min(evaluation, MICRO))
+    assert lead[MONO] > lead[HYBRID] == pytest.approx(lead[MICRO])
+
+
+def shipped_constants() -> dict[str, float]:
+    return {k: a.value for k, a in load_assumptions().items()}
+
+
+def test_release_wait_follows_the_monoliths_code_deploys():
+    constants = shipped_constants()
+    waits = []
+    for per_week in (0.1, 0.5, 1.0, 6.0, 20.0, 100.0):
+        workload = changed(SMALL, steps={s: {"deploys_per_week": per_week / 4} for s in
+                                          ("gateway", "orchestration", "retrieval", "safety")}).workload
+        wait_h = model_update_wait_h(build_topology(MONO, workload), workload, constants)
+        assert wait_h == pytest.approx(min(168 / per_week, MAX_RELEASE_INTERVAL_H) / 2 + RELEASE_OVERHEAD_H)
+        assert model_update_wait_h(build_topology(HYBRID, workload), workload, constants) == 0.0
+        assert model_update_wait_h(build_topology(MICRO, workload), workload, constants) == 0.0
+        waits.append(wait_h)
+    # More code deploys mean more releases to ride on, so a shorter wait (0.1 a week is one release every
+    # 1,680 h, under one a month: the monthly floor of releases applies).
+    assert waits == sorted(waits, reverse=True) and waits[0] > waits[-1]
+    assert waits[0] == pytest.approx(MAX_RELEASE_INTERVAL_H / 2 + RELEASE_OVERHEAD_H)
+
+
+def test_no_code_deploys_fall_back_to_the_monthly_release():
+    zero = changed(SMALL, steps={s: {"deploys_per_week": 0.0} for s in
+                                 ("gateway", "orchestration", "retrieval", "safety")})
+    wait_h = model_update_wait_h(build_topology(MONO, zero.workload), zero.workload, shipped_constants())
+    assert math.isfinite(wait_h)
+    assert wait_h == pytest.approx(730 / 2 + 4)
+    evaluation = evaluate(zero)
+    mono = evaluation.estimate(MONO).resilience
+    assert mono.model_update_lead_time_min == pytest.approx(369 * 60 + inference_rollout_min(evaluation, MONO))
+
+
+def test_release_overrides_change_the_monolith_lead_time_only():
+    overrides = {"deploy.monolith_release_overhead_h": 0.0, "deploy.monolith_max_release_interval_h": 12.0}
+    evaluation = evaluate(changed(SMALL, overrides=overrides))
+    base = evaluation_of(SMALL)
+    mono = evaluation.estimate(MONO).resilience
+    # One release every 28 h, capped at 12 h: a 6 h wait and no release overhead.
+    assert mono.model_update_lead_time_min == pytest.approx(6 * 60 + inference_rollout_min(evaluation, MONO))
+    for architecture in (HYBRID, MICRO):
+        assert (evaluation.estimate(architecture).resilience.model_update_lead_time_min
+                == pytest.approx(base.estimate(architecture).resilience.model_update_lead_time_min))
+    only_overhead = evaluate(changed(SMALL, overrides={"deploy.monolith_release_overhead_h": 10.0}))
+    assert only_overhead.estimate(MONO).resilience.model_update_lead_time_min == pytest.approx(
+        (14 + 10) * 60 + inference_rollout_min(only_overhead, MONO))
+
+
+def test_a_negative_release_overhead_is_refused_at_its_key():
+    with pytest.raises(InputError) as error:
+        evaluate(changed(SMALL, overrides={"deploy.monolith_release_overhead_h": -1.0}))
+    assert "assumption_overrides.deploy.monolith_release_overhead_h" in error.value.field_errors
 
 
 def test_monolith_crashes_add_every_steps_crash_rate_and_the_gpus():
