@@ -29,7 +29,7 @@ from planner.results import (
     RevisitTrigger,
     RoadmapStage,
 )
-from planner.topology import build_topology, hop_median_ms
+from planner.topology import INFERENCE, build_topology, hop_median_ms
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "scoring.yaml"
 
@@ -46,6 +46,7 @@ SMALL_TEAM_FULL = 30  # engineers at which team size no longer argues for a mono
 PLATFORM_STAFF_FULL = 4  # platform/SRE people who can run a microservice platform
 COST_EXCESS_FULL = 0.5  # 50 % more than the cheapest architecture
 DEPLOY_MINUTES_FULL = 480.0  # capacity-minutes a month out of service for deploys: a full working day
+LEAD_TIME_MINUTES_SHOWN = 90.0  # lead times above this are quoted in hours
 ISOLATION_BUDGET_FULL = 0.5  # requests saved against the worst architecture, as a share of the error budget
 MIN_CONTRIBUTION = 0.05  # points; smaller contributions are not shown
 TRIGGER_PEAK_FACTOR = 2.0  # re-assess when peak traffic doubles
@@ -207,14 +208,32 @@ def _resilience_contributions(architecture: Architecture, assessment: Assessment
     worst_architecture, worst = max(others.items(), key=lambda item: lost(item[1]))
     numbers = {"availability_est": own.availability_pct, "failed": own.failed_per_month,
                "slowed": own.slowed_per_month, "deploy_minutes": own.deploy_capacity_minutes_per_month,
-               "restarts": restarts, "lead_time": own.model_update_lead_time_min, "lost": lost(own),
-               "worst_lost": lost(worst), "worst_arch": worst_architecture.label}
+               "restarts": restarts, "lost": lost(own), "worst_lost": lost(worst),
+               "worst_arch": worst_architecture.label, **_lead_time_facts(own)}
     add("availability", _clamp((target - own.availability_pct) / (100.0 - target)), numbers)
     add("deploy_disruption", _clamp(own.deploy_capacity_minutes_per_month / DEPLOY_MINUTES_FULL), numbers)
     # Requests saved against the worst architecture, measured against the target's error budget.
     budget = own.requests_per_month * (100.0 - target) / 100.0
     add("fault_isolation", _clamp((lost(worst) - lost(own)) / (budget * ISOLATION_BUDGET_FULL)),
         {**numbers, "budget": budget})
+
+
+def _duration(minutes: float) -> str:
+    """A lead time as a reader wants it: minutes up to LEAD_TIME_MINUTES_SHOWN, hours beyond."""
+    return f"{minutes:,.0f} min" if minutes <= LEAD_TIME_MINUTES_SHOWN else f"{minutes / 60.0:,.1f} h"
+
+
+def _lead_time_facts(resilience: Any) -> dict[str, Any]:
+    """The model-update lead time and what it is made of (the wait for a release and the rolling restart)."""
+    rollout_min = next(u.rollout_min for u in resilience.units if INFERENCE in u.components)
+    lead_min = resilience.model_update_lead_time_min
+    wait_min = max(0.0, lead_min - rollout_min)
+    if wait_min > 0:
+        how = (f"{_duration(wait_min)} waiting for the next release of the whole app, then a "
+               f"{_duration(rollout_min)} rolling restart")
+    else:
+        how = f"the model deploys on its own, a {_duration(rollout_min)} rolling restart"
+    return {"lead_time": lead_min, "lead_time_text": _duration(lead_min), "lead_time_how": how}
 
 
 def _gaps(architecture: Architecture, assessment: Assessment) -> list[ReadinessGap]:

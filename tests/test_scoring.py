@@ -41,7 +41,7 @@ def test_daily_update_chatbot_with_mature_team_does_not_get_a_monolith():
     micro = reasons(rec, MICRO)
     assert "models updated 30 times a month" in micro["update_cadence"]
     assert "6 teams" in micro["teams"]
-    assert "restarts every monolith replica" in reasons(rec, MONO)["update_cadence"]
+    assert "waits for the next release of the whole monolith" in reasons(rec, MONO)["update_cadence"]
     assert rec.confidence == "high"
 
 
@@ -160,7 +160,18 @@ def test_capacity_lost_to_deploys_weighs_against_each_architecture():
         entry = contribution(rec, architecture, "deploy_disruption")
         assert entry.points == pytest.approx(expected, abs=0.01)
         assert f"{resilience.deploy_capacity_minutes_per_month:,.0f} capacity-minutes" in entry.reason
-        assert f"{resilience.model_update_lead_time_min:.0f} min" in entry.reason
+        rollout_min = next(u.rollout_min for u in resilience.units if "inference" in u.components)
+        wait_min = resilience.model_update_lead_time_min - rollout_min
+        if architecture is MONO:
+            # 6 code deploys a week: one release every 28 h, half of it waited plus 4 h of release overhead.
+            assert wait_min == pytest.approx(18 * 60)
+            assert (f"a model update takes {resilience.model_update_lead_time_min / 60:.1f} h from ready to every "
+                    f"replica (18.0 h waiting for the next release of the whole app, then a {rollout_min:.0f} min "
+                    f"rolling restart)") in entry.reason
+        else:
+            assert wait_min == pytest.approx(0.0)
+            assert (f"a model update takes {rollout_min:.0f} min from ready to every replica (the model deploys "
+                    f"on its own, a {rollout_min:.0f} min rolling restart)") in entry.reason
 
 
 def test_fault_isolation_credits_requests_saved_against_the_error_budget():

@@ -39,7 +39,7 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
             "Slowed / month": _count(r.slowed_per_month),
             "Degraded / month": _count(r.degraded_per_month),
             "Capacity-min lost to deploys / month": f"{r.deploy_capacity_minutes_per_month:,.0f}",
-            "Model update lead time (min)": f"{r.model_update_lead_time_min:.1f}",
+            "Model update lead time (min)": f"{r.model_update_lead_time_min:,.1f}",
             "Crashes / month": f"{r.crashes_per_month:.1f}",
         })
     st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
@@ -48,7 +48,11 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
                f"latency targets, with its 95 % confidence interval over simulated months. Slowed: pushed over a "
                f"latency target by a crash, a restart or a retry. Degraded: answered without a non-critical step. "
                f"{w.model_updates_per_month:g} model updates and {w.deploys_per_week:g} code deploys a week as "
-               f"rolling restarts.")
+               f"rolling restarts. Model update lead time: from a new model being ready to every replica serving "
+               f"it. A monolith carries the model in its one deployable, so the model waits for the next release "
+               f"(on average half the time between releases, one per code deploy and at least one a month, plus the "
+               f"release overhead; both are assumptions in What if); the hybrid and microservices deploy inference "
+               f"on its own, so only its rolling restart counts.")
     st.markdown("**Capacity in service through a crash, a code deploy and a model update**")
     st.altair_chart(resilience_chart(evaluation), width="stretch")
     st.caption("The smallest share of any critical unit's replicas in service. A monolith restarts whole replicas, "
