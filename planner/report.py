@@ -43,7 +43,7 @@ from planner.pdf_layout import (
 )
 from planner.questions import load_question_bank
 from planner.results import ArchitectureEstimate, Evaluation, Recommendation
-from planner.scoring import load_weights, recommend
+from planner.scoring import lead_time_text, load_weights, recommend
 from planner.store import StoredAssessment
 
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
@@ -392,7 +392,7 @@ def _resilience(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluat
         rows.append([e.architecture.label, f"{r.availability_pct:.3f} % ({low:.3f}–{high:.3f})",
                      "yes" if r.meets_availability_target else "no", f"{r.failed_per_month:,.0f}",
                      f"{r.slowed_per_month:,.0f}", f"{r.degraded_per_month:,.0f}",
-                     f"{r.deploy_capacity_minutes_per_month:,.0f}", f"{r.model_update_lead_time_min:,.1f} min"])
+                     f"{r.deploy_capacity_minutes_per_month:,.0f}", lead_time_text(r.model_update_lead_time_min)])
     pdf.grid(rows, widths=(14, 25, 8, 10, 10, 10, 12, 11), align=("L", "R", "C", "R", "R", "R", "R", "R"))
     pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. Model updates: "
                   f"{assessment.workload.model_updates_per_month:g} a month; code deploys: "

@@ -218,8 +218,8 @@ def _resilience_contributions(architecture: Architecture, assessment: Assessment
         {**numbers, "budget": budget})
 
 
-def _duration(minutes: float) -> str:
-    """A lead time as a reader wants it: minutes up to LEAD_TIME_MINUTES_SHOWN, hours beyond."""
+def lead_time_text(minutes: float) -> str:
+    """A lead time as a reader wants it: minutes up to LEAD_TIME_MINUTES_SHOWN, hours beyond (page, PDF, reasons)."""
     return f"{minutes:,.0f} min" if minutes <= LEAD_TIME_MINUTES_SHOWN else f"{minutes / 60.0:,.1f} h"
 
 
@@ -229,11 +229,11 @@ def _lead_time_facts(resilience: Any) -> dict[str, Any]:
     lead_min = resilience.model_update_lead_time_min
     wait_min = max(0.0, lead_min - rollout_min)
     if wait_min > 0:
-        how = (f"{_duration(wait_min)} waiting for the next release of the whole app, then a "
-               f"{_duration(rollout_min)} rolling restart")
+        how = (f"{lead_time_text(wait_min)} waiting for the next release of the whole app, then a "
+               f"{lead_time_text(rollout_min)} rolling restart")
     else:
-        how = f"the model deploys on its own, a {_duration(rollout_min)} rolling restart"
-    return {"lead_time": lead_min, "lead_time_text": _duration(lead_min), "lead_time_how": how}
+        how = f"the model deploys on its own, a {lead_time_text(rollout_min)} rolling restart"
+    return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min), "lead_time_how": how}
 
 
 def _gaps(architecture: Architecture, assessment: Assessment) -> list[ReadinessGap]:

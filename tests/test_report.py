@@ -29,7 +29,7 @@ from planner.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
 from planner.questions import load_question_bank
 from planner.report import WhatChanged, build_report, report_filename, what_changed
 from planner.results import Evaluation, Recommendation
-from planner.scoring import recommend
+from planner.scoring import lead_time_text, recommend
 from planner.store import StoredAssessment
 
 REPORT_DATE = date(2026, 11, 29)
@@ -313,7 +313,7 @@ def test_resilience_section_quotes_availability_failures_and_lead_time(
         assert (f"{e.architecture.label} {r.availability_pct:.3f} % ({low:.3f}–{high:.3f}) "
                 f"{'yes' if r.meets_availability_target else 'no'} {r.failed_per_month:,.0f} "
                 f"{r.slowed_per_month:,.0f} {r.degraded_per_month:,.0f} {r.deploy_capacity_minutes_per_month:,.0f} "
-                f"{r.model_update_lead_time_min:,.1f} min") in flat
+                f"{lead_time_text(r.model_update_lead_time_min)}") in flat
         for blast in r.blast_radius:
             assert f"{blast.component} {blast.unit}" in flat
 

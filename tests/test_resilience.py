@@ -378,11 +378,14 @@ def test_results_page_shows_the_resilience_section(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert "Resilience and change" in app.subheader.values
     tables = [t.value for t in app.table]
-    (resilience,) = [t for t in tables if "Model update lead time (min)" in t.columns]
+    (resilience,) = [t for t in tables if "Model update lead time" in t.columns]
     assert resilience["Architecture"].tolist() == ["Monolith", "Hybrid", "Microservices"]
     expected = evaluation_of("blank").estimate(MONO).resilience
     assert expected is not None
     assert resilience["Availability"].iloc[0] == f"{expected.availability_pct:.3f} %"
+    # The monolith waits hours for its next release; the split architectures ship in minutes.
+    assert resilience["Model update lead time"].iloc[0] == f"{expected.model_update_lead_time_min / 60:,.1f} h"
+    assert resilience["Model update lead time"].iloc[2].endswith(" min")
     charts = [c.proto.spec for c in app.get("vega_lite_chart")]
     assert any("Capacity in service (%)" in spec for spec in charts)
     assert any("Blast radius" in e.label for e in app.expander)

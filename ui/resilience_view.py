@@ -13,6 +13,7 @@ import streamlit as st
 from planner.charts import resilience_chart
 from planner.models import Assessment
 from planner.results import Evaluation
+from planner.scoring import lead_time_text
 
 
 def _count(x: float) -> str:
@@ -39,7 +40,7 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
             "Slowed / month": _count(r.slowed_per_month),
             "Degraded / month": _count(r.degraded_per_month),
             "Capacity-min lost to deploys / month": f"{r.deploy_capacity_minutes_per_month:,.0f}",
-            "Model update lead time (min)": f"{r.model_update_lead_time_min:,.1f}",
+            "Model update lead time": lead_time_text(r.model_update_lead_time_min),
             "Crashes / month": f"{r.crashes_per_month:.1f}",
         })
     st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
