@@ -10,7 +10,7 @@ import streamlit as st
 
 import planner
 from planner import history, store
-from planner.errors import InputError, PlannerError, StoreError
+from planner.errors import PlannerError, StoreError
 from planner.files import load_presets
 from planner.history import ProjectStatus
 from planner.store import ProjectSummary
@@ -100,10 +100,8 @@ def import_file(content: bytes, filename: str) -> state.Notice:
     try:
         parsed = store.parse_project_export(content, filename=filename)
         report = store.import_project(db.engine(), parsed)
-    except InputError as exc:
-        return state.Notice("error", str(exc), dict(exc.field_errors))
     except PlannerError as exc:
-        return state.Notice("error", str(exc))
+        return state.Notice.from_error(exc)
     skipped = f" {report.skipped_duplicates} already present were skipped." if report.skipped_duplicates else ""
     where = "a new project" if report.created_project else "the existing project"
     return state.Notice("success", f"Imported {len(report.imported_ids)} assessment(s) of “{report.project}” into "

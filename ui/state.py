@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner.errors import InputError
+from planner.errors import InputError, PlannerError
 from planner.files import load_presets, parse_assessment
 from planner.models import Assessment
 from planner.questions import load_question_bank
@@ -130,6 +130,11 @@ class Notice:
     text: str
     field_errors: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def from_error(cls, exc: PlannerError) -> Notice:
+        """An error notice in plain words, with the per-field sentences of an InputError."""
+        return cls("error", str(exc), dict(exc.field_errors) if isinstance(exc, InputError) else {})
+
 
 def set_notice(notice: Notice) -> None:
     """Show a message on the next run of the Assess page."""
@@ -160,6 +165,6 @@ def import_file(content: bytes, filename: str) -> Notice:
     try:
         assessment = parse_assessment(content, filename=filename)
     except InputError as exc:
-        return Notice("error", str(exc), dict(exc.field_errors))
+        return Notice.from_error(exc)
     replace_answers(assessment)
     return Notice("success", f"Imported {filename}: project “{assessment.project}”.")

@@ -14,15 +14,16 @@ import pandas as pd
 import streamlit as st
 
 from planner import workshop_store, workshops
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 from planner.questions import load_question_bank
 from planner.workshop_store import AccessDenied, ParticipantView
 from ui import db
+from ui.state import Notice
 from ui.workshop_charts import distribution_chart
 from ui.workshop_view import REFRESH_S, escape
 
 CODE, SECRET = "wj.code", "wj.secret"  # session keys of the joined workshop's code and this participant's secret
-NOTICE = "wj.notice"  # ("success" | "error", text, field errors) of the last join or save
+NOTICE = "wj.notice"  # the Notice of the last join or save
 
 
 def credentials() -> tuple[str | None, str | None]:
@@ -49,7 +50,7 @@ def render_join(code: str | None) -> None:
     if "wj.code_input" not in st.session_state and code:
         st.session_state["wj.code_input"] = code
     notice = st.session_state.pop(NOTICE, None)
-    errors: dict[str, str] = notice[2] if notice else {}
+    errors: dict[str, str] = notice.field_errors if notice else {}
     st.caption("Your facilitator shared a join code or a link. Answer in your own words; only the facilitator "
                "sees names, and the room sees the answers only when the facilitator reveals them.")
     with st.form("wj.join", border=True):
@@ -62,24 +63,21 @@ def render_join(code: str | None) -> None:
             st.error(errors["display_name"])
         st.form_submit_button("Join", type="primary", icon=":material/login:", on_click=_join)
     if notice and not errors:
-        st.error(notice[1])
+        st.error(notice.text)
 
 
 def _join() -> None:
     try:
         code = workshops.normalize_join_code(st.session_state.get("wj.code_input", ""))
         joined = workshop_store.join_workshop(db.engine(), code=code, display_name=st.session_state.get("wj.name", ""))
-    except InputError as exc:
-        st.session_state[NOTICE] = ("error", str(exc), exc.field_errors)
-        return
     except PlannerError as exc:
-        st.session_state[NOTICE] = ("error", str(exc), {})
+        st.session_state[NOTICE] = Notice.from_error(exc)
         return
     shown = workshops.format_join_code(code)
     st.session_state[CODE], st.session_state[SECRET] = shown, joined.secret
     st.query_params["code"], st.query_params["p"] = shown, joined.secret
-    st.session_state[NOTICE] = ("success", f"Welcome, {escape(joined.display_name)}. Answer below; you can change your "
-                                           "answers until the facilitator closes the workshop.", {})
+    st.session_state[NOTICE] = Notice("success", f"Welcome, {escape(joined.display_name)}. Answer below; you can "
+                                                 "change your answers until the facilitator closes the workshop.")
 
 
 def load(code: str, secret: str) -> ParticipantView | None:
@@ -105,7 +103,7 @@ def render_status(view: ParticipantView) -> None:
 def render_answers(view: ParticipantView) -> None:
     """The readiness questions (and estimates when asked), seeded with this participant's saved answers."""
     notice = st.session_state.pop(NOTICE, None)
-    errors: dict[str, str] = notice[2] if notice else {}
+    errors: dict[str, str] = notice.field_errors if notice else {}
     bank = load_question_bank()
     with st.form("wj.answers", border=False):
         st.subheader("Team readiness")
@@ -123,10 +121,10 @@ def render_answers(view: ParticipantView) -> None:
                     st.error(errors[key])
         st.form_submit_button("Save my answers", type="primary", icon=":material/save:", on_click=_save,
                               args=(view.workshop.workload_enabled,), disabled=view.workshop.closed)
-    if notice and notice[0] == "success":
-        st.success(notice[1])
+    if notice and notice.kind == "success":
+        st.success(notice.text)
     elif notice:
-        st.error(notice[1])
+        st.error(notice.text)
 
 
 def _radio(key: str, label: str, help_: str, levels: tuple[str, ...], saved: dict[str, float]) -> None:
@@ -157,20 +155,17 @@ def _save(workload_enabled: bool) -> None:
     answers = {k: st.session_state.get(f"wj.q.{k}") for k in keys}
     answers = {k: v for k, v in answers.items() if v is not None}
     if not answers:
-        st.session_state[NOTICE] = ("error", "Answer at least one question before saving.", {})
+        st.session_state[NOTICE] = Notice("error", "Answer at least one question before saving.")
         return
     try:
         saved = workshop_store.submit_answers(db.engine(), code=st.session_state[CODE],
                                               secret=st.session_state[SECRET], answers=answers)
-    except InputError as exc:
-        st.session_state[NOTICE] = ("error", str(exc), exc.field_errors)
-        return
     except PlannerError as exc:
-        st.session_state[NOTICE] = ("error", str(exc), {})
+        st.session_state[NOTICE] = Notice.from_error(exc)
         return
     count = len(saved.me.answers)
-    st.session_state[NOTICE] = ("success", f"Saved your {count} answer(s) at {saved.me.answered_at:%H:%M:%S} UTC. "
-                                           "You can change them until the facilitator closes the workshop.", {})
+    st.session_state[NOTICE] = Notice("success", f"Saved your {count} answer(s) at {saved.me.answered_at:%H:%M:%S} "
+                                                 "UTC. You can change them until the facilitator closes the workshop.")
 
 
 @st.fragment(run_every=REFRESH_S)
