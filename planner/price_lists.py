@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from planner.catalog import CsvProblem, load_gpus, load_instances, scan_csv_records
 from planner.errors import InputError, StoreError
 from planner.models import GpuSpec, InstancePrice, PricingOption
-from planner.store import Base, UtcDateTime
+from planner.store import Base, UtcDateTime, error_reason
 
 MAX_PRICE_LIST_BYTES = 5 * 1024 * 1024  # per uploaded file; a price list of every cloud is well under 1 MB
 MAX_PRICE_ROWS = 5_000  # instance rows per list; the shipped catalog has 28
@@ -390,10 +390,6 @@ def _unknown(name: str) -> InputError:
     return InputError(message, {"price_list": message})
 
 
-def _reason(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-
-
 def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace: bool = False) -> PriceListSummary:
     """Save a validated list under a name; an existing name is an InputError unless ``replace``."""
     name = check_name(name)
@@ -421,7 +417,7 @@ def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace
     except IntegrityError as exc:  # another session saved the same name a moment ago
         raise InputError(taken, {"name": taken}) from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"The price list could not be saved, nothing was written: {_reason(exc)}") from exc
+        raise StoreError(f"The price list could not be saved, nothing was written: {error_reason(exc)}") from exc
     return _summary(name, price_list, created_at=created_at, updated_at=now)
 
 
@@ -449,7 +445,7 @@ def load_price_list(engine: Engine, name: str) -> PriceList:
                                 for r in instances),
                 gpus=tuple(GpuSpec.model_validate({c: getattr(r, c) for c in GPU_COLUMNS}) for r in gpus))
     except SQLAlchemyError as exc:
-        raise StoreError(f"The price list '{name}' could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"The price list '{name}' could not be read: {error_reason(exc)}") from exc
 
 
 def list_price_lists(engine: Engine) -> list[PriceListSummary]:
@@ -465,7 +461,7 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
             gpu_counts = dict(session.execute(select(PriceListGpuRow.price_list_id, func.count())
                                               .group_by(PriceListGpuRow.price_list_id)).all())
     except SQLAlchemyError as exc:
-        raise StoreError(f"The saved price lists could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"The saved price lists could not be read: {error_reason(exc)}") from exc
     out = []
     for list_id, name, created_at, updated_at in lists:
         mine = [r for r in per_list if r[0] == list_id]
@@ -487,7 +483,7 @@ def delete_price_list(engine: Engine, name: str) -> None:
             session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == list_id))
             session.execute(delete(PriceListRow).where(PriceListRow.id == list_id))
     except SQLAlchemyError as exc:
-        raise StoreError(f"The price list '{name}' could not be deleted: {_reason(exc)}") from exc
+        raise StoreError(f"The price list '{name}' could not be deleted: {error_reason(exc)}") from exc
 
 
 def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:

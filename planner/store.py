@@ -328,7 +328,7 @@ def migrate(engine: Engine) -> None:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
             command.upgrade(alembic_config(connection), "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"The database could not be prepared: {_reason(exc)}") from exc
+        raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
     except CommandError as exc:
         # Typically a revision this copy of the planner does not know: a newer version migrated it.
         raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
@@ -402,7 +402,7 @@ def list_assessments(engine: Engine, *, project: str | None = None, limit: int =
         with Session(engine) as session:
             rows = session.execute(stmt).all()
     except SQLAlchemyError as exc:
-        raise StoreError(f"The saved assessments could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"The saved assessments could not be read: {error_reason(exc)}") from exc
     return [AssessmentSummary.model_validate(r._asdict()) for r in rows]
 
 
@@ -422,7 +422,7 @@ def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
         with Session(engine) as session:
             found = session.execute(stmt.where(AssessmentRow.id == assessment_id)).first()
     except SQLAlchemyError as exc:
-        raise StoreError(f"Saved assessment {assessment_id} could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"Saved assessment {assessment_id} could not be read: {error_reason(exc)}") from exc
     if found is None:
         raise StoreError(f"No saved assessment with id {assessment_id}")
     return _stored(found._asdict())
@@ -445,7 +445,7 @@ def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> li
                 raise StoreError(f"No project named “{project}”.")
             rows = session.execute(stmt).all()
     except SQLAlchemyError as exc:
-        raise StoreError(f"The assessments of “{project}” could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"The assessments of “{project}” could not be read: {error_reason(exc)}") from exc
     return [_stored(r._asdict()) for r in reversed(rows)]
 
 
@@ -497,7 +497,7 @@ def list_projects(engine: Engine) -> list[ProjectSummary]:
         with Session(engine) as session:
             rows = session.execute(stmt).all()
     except SQLAlchemyError as exc:
-        raise StoreError(f"The projects could not be read: {_reason(exc)}") from exc
+        raise StoreError(f"The projects could not be read: {error_reason(exc)}") from exc
     return [ProjectSummary.model_validate(r._asdict()) for r in rows]
 
 
@@ -729,9 +729,9 @@ def _write(engine: Engine, work: Callable[[Session], T], *, failure: str) -> T:
             if attempt < WRITE_ATTEMPTS and _is_busy(exc):
                 time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
                 continue
-            raise StoreError(f"{failure}: {_reason(exc)}") from exc
+            raise StoreError(f"{failure}: {error_reason(exc)}") from exc
         except SQLAlchemyError as exc:
-            raise StoreError(f"{failure}: {_reason(exc)}") from exc
+            raise StoreError(f"{failure}: {error_reason(exc)}") from exc
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
@@ -869,7 +869,8 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {error['msg']}"
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def error_reason(exc: SQLAlchemyError) -> str:
+    """A database error's first line in plain words, for StoreError messages of every repository module."""
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if "database is locked" in detail:
         return "the database is busy with another writer; try again in a moment"

@@ -624,7 +624,7 @@ def _read(engine: Engine, failure: str, work: Callable[[Session], T]) -> T:
         with Session(engine) as session:
             return work(session)
     except SQLAlchemyError as exc:
-        raise StoreError(f"{failure}: {store._reason(exc)}") from exc
+        raise StoreError(f"{failure}: {store.error_reason(exc)}") from exc
 
 
 def _write(engine: Engine, failure: str, work: Callable[[Session], T]) -> T:
@@ -632,7 +632,7 @@ def _write(engine: Engine, failure: str, work: Callable[[Session], T]) -> T:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             return work(session)
     except IntegrityError as exc:
-        raise _Conflict(f"{failure}, nothing was changed: {store._reason(exc)}") from exc
+        raise _Conflict(f"{failure}, nothing was changed: {store.error_reason(exc)}") from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"{failure}, nothing was changed: {store._reason(exc)}") from exc
+        raise StoreError(f"{failure}, nothing was changed: {store.error_reason(exc)}") from exc
 
