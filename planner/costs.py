@@ -19,8 +19,8 @@ from planner.models import Architecture, Assessment
 from planner.results import CostBreakdown, CostLine, FleetItem
 from planner.scoring import readiness_shortfall
 from planner.topology import Topology, uses_mesh
+from planner.units import SECONDS_PER_HOUR
 
-SECONDS_PER_HOUR = 3600.0
 VCPUS_PER_CPU_HOST = 4  # CPU services pack onto 4-vCPU hosts (the cpu.vcpu_hour_usd instance)
 
 

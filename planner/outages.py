@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.simulation import T_975
+from planner.units import SECONDS_PER_HOUR
 
-S_PER_H = 3600.0
 OUTAGE_MONTHS = 20  # independent months simulated by default (the CI is across them)
 
 
@@ -108,7 +108,7 @@ def simulate_outages(units: Sequence[UnitModel], *, hours_per_month: float, mont
             events: list[tuple[float, int]] = []
             count = 0
             for _replica in range(unit.replicas):
-                intervals, n = _down_intervals(rng, unit.mtbf_h, unit.mttr_s / S_PER_H, hours_per_month)
+                intervals, n = _down_intervals(rng, unit.mtbf_h, unit.mttr_s / SECONDS_PER_HOUR, hours_per_month)
                 count += n
                 for start, stop in intervals:
                     events += [(start, 1), (stop, -1)]

@@ -50,7 +50,7 @@ with other steps (the monolith), a new model leaves only with that deployable's 
 change of a bundled step goes out as one such release::
 
     releases_per_week = sum of deploys_per_week of the steps bundled with the model
-    interval_h        = min(H_PER_WEEK / releases_per_week, deploy.monolith_max_release_interval_h)
+    interval_h        = min(HOURS_PER_WEEK / releases_per_week, deploy.monolith_max_release_interval_h)
                         (deploy.monolith_max_release_interval_h when no bundled step ships code)
     release_wait_h    = interval_h / 2 + deploy.monolith_release_overhead_h
 
@@ -76,7 +76,7 @@ import numpy as np
 
 from planner.capacity import CPU_WAIT_SHARE_OF_TTFT, FleetPlan, simulation_input
 from planner.models import Assessment, LlmSpec, WorkloadProfile
-from planner.outages import S_PER_H, UnitModel, batch_sizes, mean_ci, simulate_outages
+from planner.outages import UnitModel, batch_sizes, mean_ci, simulate_outages
 from planner.queueing import mmc_wait_quantile_s
 from planner.results import (
     BlastRadius,
@@ -88,11 +88,8 @@ from planner.results import (
 )
 from planner.simulation import CpuStation, Outage, simulate
 from planner.topology import INFERENCE, Topology, Unit, hop_median_ms, mesh_extra_ms
+from planner.units import HOURS_PER_WEEK, MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
 
-S_PER_MIN = 60.0
-WEEKS_PER_MONTH = 52.0 / 12.0  # deploys per week -> per month
-H_PER_WEEK = 168.0  # hours
-MIN_PER_H = 60.0
 GB = 1e9  # bytes
 WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
 TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
@@ -167,7 +164,7 @@ def model_update_wait_h(topology: Topology, workload: WorkloadProfile, constants
     steps = {c.name: c for c in workload.pipeline}
     releases_per_week = sum(steps[s].deploys_per_week for s in bundled)
     max_interval_h = constants["deploy.monolith_max_release_interval_h"]
-    interval_h = min(H_PER_WEEK / releases_per_week, max_interval_h) if releases_per_week > 0 else max_interval_h
+    interval_h = min(HOURS_PER_WEEK / releases_per_week, max_interval_h) if releases_per_week > 0 else max_interval_h
     return interval_h / 2.0 + constants["deploy.monolith_release_overhead_h"]
 
 
@@ -364,8 +361,8 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     units = unit_models(topology, assessment, plan, llm, constants)
     windows = WindowShares(topology, assessment, plan, constants, seed)
     hours = constants["hours.per_month"]
-    requests = w.mean_requests_per_s * S_PER_H * hours
-    rate_h = w.mean_requests_per_s * S_PER_H  # requests an hour
+    requests = w.mean_requests_per_s * SECONDS_PER_HOUR * hours
+    rate_h = w.mean_requests_per_s * SECONDS_PER_HOUR  # requests an hour
     slack_ms = w.p95_ttft_ms - plan.simulation.ttft.p50_ms
     timeout_slows = constants["network.hop_timeout_ms"] > slack_ms
     detection_s = constants["resilience.detection_s"]
@@ -375,7 +372,7 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     deploy = [0.0, 0.0, 0.0]  # failed, slowed, degraded a month
     exposure: dict[tuple[str, int], float] = {}  # requests a month weighing each simulated share
     for u in units:
-        windows_h = u.deploys_per_month * u.mttr_s / S_PER_H
+        windows_h = u.deploys_per_month * u.mttr_s / SECONDS_PER_HOUR
         for size in batch_sizes(u):
             if size >= u.replicas:
                 deploy[0 if u.critical else 2] += windows_h * rate_h
@@ -429,15 +426,15 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         requests_per_month=requests, failed_per_month=failed_total, failed_share=failed_total / requests,
         slowed_per_month=slowed_total, slowed_share=slowed_total / requests,
         degraded_per_month=degraded_total, degraded_share=degraded_total / requests,
-        deploy_capacity_minutes_per_month=sum(u.deploys_per_month * u.mttr_s for u in units) / S_PER_MIN,
-        model_update_lead_time_min=(model_update_wait_h(topology, w, constants) * MIN_PER_H
-                                    + model_unit.rollout_s / S_PER_MIN),
+        deploy_capacity_minutes_per_month=sum(u.deploys_per_month * u.mttr_s for u in units) / SECONDS_PER_MINUTE,
+        model_update_lead_time_min=(model_update_wait_h(topology, w, constants) * MINUTES_PER_HOUR
+                                    + model_unit.rollout_s / SECONDS_PER_MINUTE),
         crashes_per_month=sum(crashes_by_unit.values()),
         units=tuple(UnitResilience(
             unit=u.name, components=u.components, critical=u.critical, replicas=u.replicas, mtbf_h=u.mtbf_h,
             mttr_s=u.mttr_s, deploys_per_month=u.deploys_per_month, rollout_batch=u.batch,
-            rollout_min=u.rollout_s / S_PER_MIN, crashes_per_month=crashes_by_unit[u.name],
-            deploy_capacity_minutes_per_month=u.deploys_per_month * u.mttr_s / S_PER_MIN) for u in units),
+            rollout_min=u.rollout_s / SECONDS_PER_MINUTE, crashes_per_month=crashes_by_unit[u.name],
+            deploy_capacity_minutes_per_month=u.deploys_per_month * u.mttr_s / SECONDS_PER_MINUTE) for u in units),
         blast_radius=blast_radius(topology, w, units),
         causes=(FailureCause(cause="Replica crashes", failed_per_month=crash[0], slowed_per_month=crash[1],
                              degraded_per_month=crash[2]),
@@ -503,19 +500,19 @@ def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[Unit
     spans: dict[str, list[tuple[float, float, int]]] = {u.name: [] for u in units}
     if crashed:
         unit = by_name[topology.unit_of(crashed).name]
-        start = TIMELINE_CRASH_MIN * S_PER_MIN
+        start = TIMELINE_CRASH_MIN * SECONDS_PER_MINUTE
         spans[unit.name].append((start, start + unit.mttr_s, 1))
     rollouts = [(TIMELINE_MODEL_UPDATE_MIN, INFERENCE)]
     if deployed:
         rollouts.append((TIMELINE_DEPLOY_MIN, deployed))
-    end_s = TIMELINE_MIN_LENGTH_MIN * S_PER_MIN
+    end_s = TIMELINE_MIN_LENGTH_MIN * SECONDS_PER_MINUTE
     for minute, stage in rollouts:
         unit = by_name[topology.unit_of(stage).name]
-        t = minute * S_PER_MIN
+        t = minute * SECONDS_PER_MINUTE
         for size in batch_sizes(unit):
             spans[unit.name].append((t, t + unit.mttr_s, size))
             t += unit.mttr_s
-        end_s = max(end_s, t + TIMELINE_TAIL_MIN * S_PER_MIN)
+        end_s = max(end_s, t + TIMELINE_TAIL_MIN * SECONDS_PER_MINUTE)
     step = max(TIMELINE_STEP_S, end_s / MAX_TIMELINE_POINTS)
     points = []
     for i in range(int(end_s // step) + 1):
@@ -525,5 +522,5 @@ def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[Unit
             if u.critical:
                 down = min(u.replicas, sum(n for start, stop, n in spans[u.name] if start <= t < stop))
                 share = min(share, (u.replicas - down) / u.replicas)
-        points.append(TimelinePoint(minute=t / S_PER_MIN, capacity_pct=100.0 * share))
+        points.append(TimelinePoint(minute=t / SECONDS_PER_MINUTE, capacity_pct=100.0 * share))
     return tuple(points)

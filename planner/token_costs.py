@@ -26,8 +26,8 @@ from planner.catalog import load_llms
 from planner.engine import resolve_constants
 from planner.models import Assessment, GpuSpec, InstancePrice
 from planner.serving import ReplicaModel
+from planner.units import SECONDS_PER_HOUR
 
-SECONDS_PER_HOUR = 3600.0
 TOKENS_PER_MILLION = 1e6
 
 
