@@ -88,6 +88,10 @@ class PriceList(BaseModel):
     instances: tuple[InstancePrice, ...]
     gpus: tuple[GpuSpec, ...] = ()
 
+    def gpu_specs(self) -> dict[str, GpuSpec]:
+        """The specs an evaluation with this list uses: the catalog's, with the list's own rows on top."""
+        return {**load_gpus(), **{g.gpu: g for g in self.gpus}}
+
 
 class PriceListSummary(BaseModel):
     """One saved price list as listings show it."""
@@ -495,7 +499,4 @@ def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:
 
 def gpus_for(engine: Engine, name: str | None) -> dict[str, GpuSpec]:
     """The GPU specs that go with ``instances_for``: the catalog plus (or replaced by) the list's own rows."""
-    gpus = dict(load_gpus())
-    if name is not None:
-        gpus.update({g.gpu: g for g in load_price_list(engine, name).gpus})
-    return gpus
+    return dict(load_gpus()) if name is None else load_price_list(engine, name).gpu_specs()

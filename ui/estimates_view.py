@@ -35,7 +35,7 @@ def _evaluate(assessment_json: str, price_list_json: str) -> Evaluation:
     if not price_list_json:
         return evaluate(assessment)
     prices = PriceList.model_validate_json(price_list_json)
-    return evaluate(assessment, instances=prices.instances, gpus={**load_gpus(), **{g.gpu: g for g in prices.gpus}})
+    return evaluate(assessment, instances=prices.instances, gpus=prices.gpu_specs())
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:

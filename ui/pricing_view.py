@@ -59,8 +59,8 @@ def choose_source() -> Source:
     if name is None:
         return Source(None, load_instances(), dict(load_gpus()))
     try:
-        engine = db.engine()
-        return Source(name, tuple(price_lists.instances_for(engine, name)), price_lists.gpus_for(engine, name))
+        chosen = price_lists.load_price_list(db.engine(), name)
+        return Source(name, chosen.instances, chosen.gpu_specs())
     except PlannerError as exc:
         st.error(str(exc))
         return Source(None, load_instances(), dict(load_gpus()))
