@@ -121,6 +121,19 @@ def results_document(recommendation: Recommendation, evaluation: Evaluation | No
     return document
 
 
+def price_snapshot(engine: Engine, assessment: Assessment, evaluation: Evaluation | None, *,
+                   prices: Sequence[InstancePrice] | None = None, gpus: Mapping[str, GpuSpec] | None = None,
+                   ) -> tuple[list[InstancePrice] | None, list[GpuSpec] | None]:
+    """What a save keeps of the prices: the instance rows and their GPU specs; (None, None) without estimates.
+
+    ``prices`` default to ``price_rows`` and ``gpus`` to the price list's specs (``price_lists.gpus_for``).
+    """
+    if evaluation is None:
+        return None, None
+    snapshot = list(prices) if prices is not None else price_rows(engine, assessment)
+    return snapshot, (snapshot_gpus(snapshot, gpus) if gpus is not None else gpu_rows(engine, assessment, snapshot))
+
+
 def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recommendation,
                    evaluation: Evaluation | None, *, prices: Sequence[InstancePrice] | None = None,
                    gpus: Mapping[str, GpuSpec] | None = None, revisit_by: date | None = None,
@@ -132,11 +145,7 @@ def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recom
     the specs of the GPU types in ``prices``. ``revisit_by`` defaults to the stage's interval from
     ``today`` (default: today in UTC).
     """
-    snapshot: list[InstancePrice] | None = None
-    specs: list[GpuSpec] | None = None
-    if evaluation is not None:
-        snapshot = list(prices) if prices is not None else price_rows(engine, assessment)
-        specs = (snapshot_gpus(snapshot, gpus) if gpus is not None else gpu_rows(engine, assessment, snapshot))
+    snapshot, specs = price_snapshot(engine, assessment, evaluation, prices=prices, gpus=gpus)
     return store.save_assessment(
         engine, assessment=assessment, results=results_document(recommendation, evaluation),
         recommended=recommendation.top.value, app_version=planner.__version__,

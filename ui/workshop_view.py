@@ -411,8 +411,7 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
         # Saved like the Results page saves: price snapshot (instance rows and their GPU specs), revisit-by
         # date by stage, revisit triggers.
         engine = db.engine()
-        prices = None if evaluation is None else history.price_rows(engine, assessment)
-        gpus = None if prices is None else history.gpu_rows(engine, assessment, prices)
+        prices, gpus = history.price_snapshot(engine, assessment, evaluation)
         assessment_id = workshop_store.save_consensus_assessment(
             engine, token=token_, assessment=assessment, results=results,
             recommended=recommendation.top.value, app_version=planner.__version__,
