@@ -61,7 +61,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -384,7 +384,7 @@ def save_assessment(
         session.flush()
         return row.id
 
-    return _write(engine, write, failure="The assessment could not be saved, nothing was written")
+    return write_transaction(engine, write, failure="The assessment could not be saved, nothing was written")
 
 
 def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200) -> list[AssessmentSummary]:
@@ -511,7 +511,7 @@ def delete_assessment(engine: Engine, *, assessment_id: int) -> None:
         if deleted is None:
             raise StoreError(f"No saved assessment with id {assessment_id}")
 
-    _write(engine, write, failure=f"Saved assessment {assessment_id} could not be deleted")
+    write_transaction(engine, write, failure=f"Saved assessment {assessment_id} could not be deleted")
 
 
 def create_project(engine: Engine, *, name: str) -> str:
@@ -525,7 +525,7 @@ def create_project(engine: Engine, *, name: str) -> str:
         session.flush()
         return clean
 
-    return _write(engine, write, failure=f"The project “{clean}” could not be created")
+    return write_transaction(engine, write, failure=f"The project “{clean}” could not be created")
 
 
 def rename_project(engine: Engine, *, name: str, new_name: str) -> str:
@@ -539,7 +539,7 @@ def rename_project(engine: Engine, *, name: str, new_name: str) -> str:
         session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(name=clean))
         return clean
 
-    return _write(engine, write, failure=f"The project “{name}” could not be renamed")
+    return write_transaction(engine, write, failure=f"The project “{name}” could not be renamed")
 
 
 def set_project_archived(engine: Engine, *, name: str, archived: bool) -> None:
@@ -549,7 +549,8 @@ def set_project_archived(engine: Engine, *, name: str, archived: bool) -> None:
         project_id = _existing_project_id(session, name)
         session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(archived=archived))
 
-    _write(engine, write, failure=f"The project “{name}” could not be {'archived' if archived else 'restored'}")
+    done = "archived" if archived else "restored"
+    write_transaction(engine, write, failure=f"The project “{name}” could not be {done}")
 
 
 def project_name(name: str) -> str:
@@ -649,7 +650,7 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
         return ImportReport(project=name, created_project=existing_id is None, imported_ids=tuple(new_ids),
                             skipped_duplicates=skipped)
 
-    return _write(engine, write, failure="The file could not be imported, nothing was written")
+    return write_transaction(engine, write, failure="The file could not be imported, nothing was written")
 
 
 def dump_project_export(export: ProjectExport, *, compress: bool = False) -> bytes:
@@ -715,21 +716,26 @@ def _canonical(data: Any) -> str:
 # Helpers ---------------------------------------------------------------------------------------------
 
 
-def _write(engine: Engine, work: Callable[[Session], T], *, failure: str) -> T:
+def write_transaction(engine: Engine, work: Callable[[Session], T], *, failure: str,
+                      conflict: type[StoreError] = StoreError) -> T:
     """Run ``work`` in one transaction; retry when SQLite is busy; wrap database errors in StoreError.
 
     The busy timeout covers most waits, but SQLite answers "database is locked" at once when a read
-    transaction cannot become a write transaction; a fresh attempt then succeeds.
+    transaction cannot become a write transaction; a fresh attempt then succeeds. A unique or foreign-key
+    refusal raises ``conflict`` (a StoreError subclass a caller can tell apart). Rows stay readable after
+    the commit, so ``work`` may return them. Every repository module writes through here.
     """
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            with Session(engine) as session, session.begin():
+            with Session(engine, expire_on_commit=False) as session, session.begin():
                 return work(session)
         except OperationalError as exc:
             if attempt < WRITE_ATTEMPTS and _is_busy(exc):
                 time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
                 continue
             raise StoreError(f"{failure}: {error_reason(exc)}") from exc
+        except IntegrityError as exc:
+            raise conflict(f"{failure}: {error_reason(exc)}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"{failure}: {error_reason(exc)}") from exc
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

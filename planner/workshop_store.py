@@ -37,7 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner import store, workshops
@@ -628,11 +628,5 @@ def _read(engine: Engine, failure: str, work: Callable[[Session], T]) -> T:
 
 
 def _write(engine: Engine, failure: str, work: Callable[[Session], T]) -> T:
-    try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            return work(session)
-    except IntegrityError as exc:
-        raise _Conflict(f"{failure}, nothing was changed: {store.error_reason(exc)}") from exc
-    except SQLAlchemyError as exc:
-        raise StoreError(f"{failure}, nothing was changed: {store.error_reason(exc)}") from exc
+    return store.write_transaction(engine, work, failure=f"{failure}, nothing was changed", conflict=_Conflict)
 

@@ -110,11 +110,11 @@ def test_a_busy_database_is_retried_and_then_reported_in_plain_words(tmp_path: P
             raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
         return "saved"
 
-    assert store._write(engine, flaky, failure="Could not save") == "saved"
+    assert store.write_transaction(engine, flaky, failure="Could not save") == "saved"
     assert len(calls) == 3
 
     def always_locked(session: object) -> str:
         raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
 
     with pytest.raises(StoreError, match=r"^Could not save: the database is busy with another writer; try again"):
-        store._write(engine, always_locked, failure="Could not save")
+        store.write_transaction(engine, always_locked, failure="Could not save")
