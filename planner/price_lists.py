@@ -27,13 +27,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, Float, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from planner.catalog import CsvProblem, load_gpus, load_instances, scan_csv_records
 from planner.errors import InputError, StoreError
 from planner.models import GpuSpec, InstancePrice, PricingOption
-from planner.store import Base, UtcDateTime, error_reason
+from planner.store import Base, UtcDateTime, error_reason, write_transaction
 
 MAX_PRICE_LIST_BYTES = 5 * 1024 * 1024  # per uploaded file; a price list of every cloud is well under 1 MB
 MAX_PRICE_ROWS = 5_000  # instance rows per list; the shipped catalog has 28
@@ -389,6 +389,10 @@ class PriceListGpuRow(Base):
     as_of: Mapped[str] = mapped_column(String(10))
 
 
+class _NameTaken(StoreError):
+    """The unique name refused the write: another session saved a list of that name at the same moment."""
+
+
 def _unknown(name: str) -> InputError:
     message = f"There is no saved price list named '{name}'."
     return InputError(message, {"price_list": message})
@@ -401,27 +405,29 @@ def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace
         raise InputError("Only a validated price list with at least one row can be saved.")
     now = datetime.now(UTC)
     taken = f"A price list named '{name}' already exists; choose another name or replace it."
+
+    def write(session: Session) -> datetime:
+        row = session.scalar(select(PriceListRow).where(PriceListRow.name == name))
+        if row is not None and not replace:
+            raise InputError(taken, {"name": taken})
+        if row is None:
+            row = PriceListRow(name=name, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+        else:
+            row.updated_at = now
+            session.execute(delete(PriceListInstanceRow).where(PriceListInstanceRow.price_list_id == row.id))
+            session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == row.id))
+        session.add_all(PriceListInstanceRow(price_list_id=row.id, position=n, **i.model_dump())
+                        for n, i in enumerate(price_list.instances))
+        session.add_all(PriceListGpuRow(price_list_id=row.id, **g.model_dump()) for g in price_list.gpus)
+        return row.created_at
+
     try:
-        with Session(engine) as session, session.begin():
-            row = session.scalar(select(PriceListRow).where(PriceListRow.name == name))
-            if row is not None and not replace:
-                raise InputError(taken, {"name": taken})
-            if row is None:
-                row = PriceListRow(name=name, created_at=now, updated_at=now)
-                session.add(row)
-                session.flush()
-            else:
-                row.updated_at = now
-                session.execute(delete(PriceListInstanceRow).where(PriceListInstanceRow.price_list_id == row.id))
-                session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == row.id))
-            session.add_all(PriceListInstanceRow(price_list_id=row.id, position=n, **i.model_dump())
-                            for n, i in enumerate(price_list.instances))
-            session.add_all(PriceListGpuRow(price_list_id=row.id, **g.model_dump()) for g in price_list.gpus)
-            created_at = row.created_at
-    except IntegrityError as exc:  # another session saved the same name a moment ago
+        created_at = write_transaction(engine, write, failure="The price list could not be saved, nothing was written",
+                                       conflict=_NameTaken)
+    except _NameTaken as exc:  # another session saved the same name a moment ago
         raise InputError(taken, {"name": taken}) from exc
-    except SQLAlchemyError as exc:
-        raise StoreError(f"The price list could not be saved, nothing was written: {error_reason(exc)}") from exc
     return _summary(name, price_list, created_at=created_at, updated_at=now)
 
 
@@ -478,16 +484,16 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
 def delete_price_list(engine: Engine, name: str) -> None:
     """Delete a saved list and its rows; an unknown name is an InputError at "price_list"."""
-    try:
-        with Session(engine) as session, session.begin():
-            list_id = session.scalar(select(PriceListRow.id).where(PriceListRow.name == name))
-            if list_id is None:
-                raise _unknown(name)
-            session.execute(delete(PriceListInstanceRow).where(PriceListInstanceRow.price_list_id == list_id))
-            session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == list_id))
-            session.execute(delete(PriceListRow).where(PriceListRow.id == list_id))
-    except SQLAlchemyError as exc:
-        raise StoreError(f"The price list '{name}' could not be deleted: {error_reason(exc)}") from exc
+
+    def write(session: Session) -> None:
+        list_id = session.scalar(select(PriceListRow.id).where(PriceListRow.name == name))
+        if list_id is None:
+            raise _unknown(name)
+        session.execute(delete(PriceListInstanceRow).where(PriceListInstanceRow.price_list_id == list_id))
+        session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == list_id))
+        session.execute(delete(PriceListRow).where(PriceListRow.id == list_id))
+
+    write_transaction(engine, write, failure=f"The price list '{name}' could not be deleted")
 
 
 def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:
