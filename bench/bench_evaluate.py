@@ -1,11 +1,11 @@
-"""Speed and memory of ``planner.engine.evaluate``, and of the simulation it rests on.
+"""Speed and memory of ``planner.estimate.engine.evaluate``, and of the simulation it rests on.
 
 Prints one ``name=value`` line per figure, each followed where one exists by its target:
 
 - ``evaluate_default_median_s``: median wall-clock seconds of ``evaluate`` on the blank preset over
   ``DEFAULT_RUNS`` runs, after one warm-up run (imports and catalog loading excluded); target <= 2;
 - ``resilience_default_median_s`` and ``resilience_share``: of those runs, the median seconds spent in
-  ``planner.resilience.assess_resilience`` (crashes, deploys and model updates of the three
+  ``planner.estimate.resilience.assess_resilience`` (crashes, deploys and model updates of the three
   architectures) and its share of the ``evaluate`` time;
 - ``evaluate_chatbot_median_s``: the same for the chatbot preset (a 70B model at 180 requests/s),
   over ``CHATBOT_RUNS`` runs, with ``resilience_chatbot_share``;
@@ -42,10 +42,10 @@ from bench_simulation import (
     sim_mmc_visits_per_s,
 )
 
-import planner.engine
-from planner.engine import evaluate
-from planner.files import load_presets
-from planner.models import Assessment
+import planner.estimate.engine
+from planner.estimate.engine import evaluate
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment
 
 DEFAULT_RUNS = 5
 CHATBOT_RUNS = 3
@@ -60,7 +60,7 @@ class ResilienceTimer:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self.inner = planner.engine.assess_resilience
+        self.inner = planner.estimate.engine.assess_resilience
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -74,7 +74,7 @@ def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
     """Median seconds of ``evaluate`` over ``runs`` runs after one untimed warm-up run, and of its resilience step."""
     evaluate(assessment)
     timer = ResilienceTimer()
-    planner.engine.assess_resilience = timer  # type: ignore[assignment]
+    planner.estimate.engine.assess_resilience = timer  # type: ignore[assignment]
     times, resilience = [], []
     try:
         for _ in range(runs):
@@ -84,7 +84,7 @@ def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
             times.append(time.perf_counter() - start)
             resilience.append(timer.seconds)
     finally:
-        planner.engine.assess_resilience = timer.inner
+        planner.estimate.engine.assess_resilience = timer.inner
     return statistics.median(times), statistics.median(resilience)
 
 

@@ -1,4 +1,4 @@
-"""Export time of the PDF report (``planner.report.build_report``) for the default (blank) preset.
+"""Export time of the PDF report (``planner.present.report.build_report``) for the default (blank) preset.
 
 Prints one ``name=value`` line per figure:
 
@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pypdf
 
-from planner.charts import contributions_chart, cost_chart, latency_chart
-from planner.engine import evaluate
-from planner.files import load_presets
-from planner.pdf_layout import chart_png
-from planner.report import CHART_WIDTH_PX, build_report
-from planner.scoring import recommend
+from planner.decide.scoring import recommend
+from planner.estimate.engine import evaluate
+from planner.inputs.files import load_presets
+from planner.present.charts import contributions_chart, cost_chart, latency_chart
+from planner.present.pdf_layout import chart_png
+from planner.present.report import CHART_WIDTH_PX, build_report
 
 WARM_RUNS = 3
 TARGET_WARM_S = 3.0

@@ -2,7 +2,7 @@
 
 Prints one ``name=value`` line per figure:
 
-- ``sim_visits_per_s``: station visits per wall-clock second of ``planner.simulation.simulate`` on a
+- ``sim_visits_per_s``: station visits per wall-clock second of ``planner.estimate.simulation.simulate`` on a
   single pool of workers (M/M/c, utilisation 0.7, ~100k requests), setup and statistics included;
 - ``bare_simpy_visits_per_s``: the same queue written as the shortest simpy model (a source process,
   a customer process, ``random.expovariate``), nothing recorded;
@@ -28,7 +28,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from planner.simulation import CpuStation, Hop, InferenceStation, SimulationInput, simulate
+from planner.estimate.simulation import CpuStation, Hop, InferenceStation, SimulationInput, simulate
 
 REPEATS = 3
 MMC_SERVERS = 4

@@ -18,7 +18,7 @@ from sqlalchemy import MetaData, create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
 
 from planner import store
-from planner.settings import normalize_database_url
+from planner.store.settings import normalize_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe

@@ -16,10 +16,10 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from planner import store
-from planner.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
-from planner.engine import evaluate
-from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
-from planner.scoring import recommend
+from planner.decide.scoring import recommend
+from planner.estimate.engine import evaluate
+from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
+from planner.present.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
 from ui import state
 from ui.form import pipeline_rows
 

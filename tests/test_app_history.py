@@ -9,12 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner import history, store
-from planner.catalog import load_instances
-from planner.engine import evaluate
-from planner.files import load_presets
-from planner.models import Assessment, InstancePrice
-from planner.results import Evaluation
-from planner.scoring import recommend
+from planner.decide.scoring import recommend
+from planner.estimate.engine import evaluate
+from planner.estimate.results import Evaluation
+from planner.inputs.catalog import load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment, InstancePrice
 from tests.conftest import APP_TIMEOUT_S, ROOT
 
 HOME, HISTORY, ASSESS = "pages/home.py", "pages/history.py", "pages/assess.py"

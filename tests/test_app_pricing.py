@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import price_lists, store
-from planner.catalog import load_instances
-from planner.files import load_presets
-from planner.models import InstancePrice
-from planner.price_lists import instances_csv
+from planner import store
+from planner.inputs.catalog import load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import InstancePrice
+from planner.store import price_lists
+from planner.store.price_lists import instances_csv
 from ui import pricing_view
 
 PRICES, RESULTS = "pages/pricing.py", "pages/results.py"

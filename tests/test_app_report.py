@@ -10,8 +10,8 @@ import pypdf
 from streamlit.testing.v1 import AppTest
 
 from planner import history, store
-from planner.files import load_presets
-from planner.scoring import recommend
+from planner.decide.scoring import recommend
+from planner.inputs.files import load_presets
 from ui.report_view import REPORT_KEY
 
 PREPARE = "report.prepare"

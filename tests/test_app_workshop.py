@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import history, store, workshop_store
-from planner.models import READINESS_KEYS
+from planner import history, store
+from planner.inputs.models import READINESS_KEYS
+from planner.store import workshops as workshop_store
 from tests.conftest import APP_TIMEOUT_S, ROOT
 
 WORKSHOP, JOIN = "pages/workshop.py", "pages/join.py"

@@ -1,6 +1,6 @@
 """AppTests: a workshop's consensus assessment shows where it came from on the Saved and History pages.
 
-The workshop is built through ``planner.workshop_store`` on the test's own database: created, joined by
+The workshop is built through ``planner.store.workshops`` on the test's own database: created, joined by
 two participants whose names would be markup if rendered as Markdown, answered, one answer overridden
 with a note, closed, and its consensus saved as an assessment next to a plain one of the same project.
 """
@@ -13,9 +13,11 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 import planner
-from planner import history, store, workshop_store, workshops
-from planner.files import load_presets
-from planner.scoring import recommend
+from planner import history, store
+from planner.decide import consensus as workshops
+from planner.decide.scoring import recommend
+from planner.inputs.files import load_presets
+from planner.store import workshops as workshop_store
 from tests.conftest import APP_TIMEOUT_S, ROOT
 
 SAVED, HISTORY = "pages/saved.py", "pages/history.py"

@@ -10,7 +10,7 @@ from statistics import NormalDist
 
 import pytest
 
-from planner.capacity import (
+from planner.estimate.capacity import (
     CPU_WAIT_SHARE_OF_TTFT,
     INFERENCE_TARGET_UTILISATION,
     Z95,
@@ -22,13 +22,13 @@ from planner.capacity import (
     min_replicas,
     traffic_profile,
 )
-from planner.catalog import load_gpus, load_instances, load_llms
-from planner.engine import evaluate, resolve_constants
-from planner.files import load_presets
-from planner.models import Architecture, Assessment, InstancePrice, TrafficShape
-from planner.queueing import min_servers_for_wait
-from planner.serving import ServingConstants
-from planner.topology import build_topology
+from planner.estimate.engine import evaluate, resolve_constants
+from planner.estimate.queueing import min_servers_for_wait
+from planner.estimate.serving import ServingConstants
+from planner.estimate.topology import build_topology
+from planner.inputs.catalog import load_gpus, load_instances, load_llms
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment, InstancePrice, TrafficShape
 
 HOURS_PER_DAY = 24
 GB_80 = 80.0  # memory of an H100 / A100-80GB, GB

@@ -1,4 +1,4 @@
-"""Tests of planner.catalog: shipped data files load and hold the sourced figures; bad files fail loudly."""
+"""Tests of planner.inputs.catalog: shipped data files load and hold the sourced figures; bad files fail loudly."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from planner import catalog
 from planner.errors import CatalogError
-from planner.models import GpuSpec, InstancePrice, Precision, PricingOption
+from planner.inputs import catalog
+from planner.inputs.models import GpuSpec, InstancePrice, Precision, PricingOption
 
 GPU_HEADER = "gpu,memory_gb,bandwidth_tb_s,bf16_tflops,fp8_tflops,source,as_of"
 GPU_ROW_H100 = "H100-SXM,80,3.35,989,1979,NVIDIA H100 datasheet,2026-11"

@@ -14,11 +14,11 @@ import yaml
 from typer.testing import CliRunner
 
 from planner import store
-from planner.catalog import load_instances
 from planner.cli import app
-from planner.engine import evaluate
-from planner.files import PRESETS_DIR, load_presets
-from planner.scoring import recommend
+from planner.decide.scoring import recommend
+from planner.estimate.engine import evaluate
+from planner.inputs.catalog import load_instances
+from planner.inputs.files import PRESETS_DIR, load_presets
 from tests.conftest import ROOT
 
 PRESET = PRESETS_DIR / "content_startup.yaml"

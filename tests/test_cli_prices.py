@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner import cli, price_lists, store
-from planner.catalog import data_dir, load_instances
+from planner import cli, store
+from planner.inputs.catalog import load_instances
+from planner.inputs.paths import data_dir
+from planner.store import price_lists
 
 HEADER = "provider,instance,region,gpu,gpu_count,vcpus,on_demand_usd_h,spot_usd_h,committed_usd_h,source,as_of"
 GOOD = "\n".join([HEADER, "aws,p5.48xlarge,us-east-1,H100-SXM,8,192,40,,,negotiated rate card,2026-10",

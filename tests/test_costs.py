@@ -11,16 +11,16 @@ import re
 
 import pytest
 
-from planner.capacity import FleetPlan, InferenceOption, UnitPlan
-from planner.catalog import load_gpus, load_llms
-from planner.costs import estimate_cost, fleet_items
-from planner.engine import evaluate, resolve_constants
-from planner.files import load_presets
-from planner.models import Architecture, Assessment, InstancePrice
-from planner.results import Evaluation
-from planner.serving import plan_replica
-from planner.simulation import CpuStation, SimulationInput, SimulationResult, simulate
-from planner.topology import build_topology
+from planner.estimate.capacity import FleetPlan, InferenceOption, UnitPlan
+from planner.estimate.costs import estimate_cost, fleet_items
+from planner.estimate.engine import evaluate, resolve_constants
+from planner.estimate.results import Evaluation
+from planner.estimate.serving import plan_replica
+from planner.estimate.simulation import CpuStation, SimulationInput, SimulationResult, simulate
+from planner.estimate.topology import build_topology
+from planner.inputs.catalog import load_gpus, load_llms
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment, InstancePrice
 
 # Values of data/assumptions.yaml, written out so that the expected figures are independent of the code.
 HOURS = 730.0

@@ -9,13 +9,13 @@ import math
 
 import pytest
 
-from planner.catalog import load_instances
-from planner.engine import evaluate
+from planner.decide.scoring import recommend
 from planner.errors import InfeasibleError, InputError, PlannerError
-from planner.files import load_presets
-from planner.models import Architecture, Assessment
-from planner.results import Evaluation
-from planner.scoring import recommend
+from planner.estimate.engine import evaluate
+from planner.estimate.results import Evaluation
+from planner.inputs.catalog import load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment
 
 PRESETS = ["blank", "chatbot_daily_updates", "content_startup"]
 SMALL = "content_startup"  # the quickest preset to evaluate again with changed inputs

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from planner.errors import InputError
-from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets, parse_assessment
-from planner.models import Component
-from planner.questions import load_question_bank
+from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets, parse_assessment
+from planner.inputs.models import Component
+from planner.inputs.questions import load_question_bank
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

@@ -13,21 +13,22 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
-from planner import history, price_lists, store
-from planner.catalog import load_gpus, load_instances
-from planner.engine import evaluate
+from planner import history, store
+from planner.decide.scoring import recommend, score
 from planner.errors import PlannerError
-from planner.files import load_presets
-from planner.models import Architecture, Assessment, GpuSpec, InstancePrice, Stage
-from planner.results import Evaluation, Recommendation, RevisitTrigger
-from planner.scoring import recommend, score
+from planner.estimate.engine import evaluate
+from planner.estimate.results import Evaluation, Recommendation, RevisitTrigger
+from planner.inputs.catalog import load_gpus, load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice, Stage
+from planner.store import price_lists
 
 _EVALUATIONS: dict[tuple[str, tuple[InstancePrice, ...], tuple[GpuSpec, ...]], Evaluation] = {}
 
 
 def cached_evaluate(assessment: Assessment, instances: Sequence[InstancePrice],
                     gpus: Mapping[str, GpuSpec] | None = None) -> Evaluation:
-    """planner.engine.evaluate, remembered across the tests of this module (it takes about a second)."""
+    """planner.estimate.engine.evaluate, remembered across the tests of this module (it takes about a second)."""
     specs = dict(load_gpus() if gpus is None else gpus)
     key = (assessment.model_dump_json(exclude={"project", "label", "notes"}), tuple(instances),
            tuple(specs[name] for name in sorted(specs)))
@@ -379,7 +380,7 @@ def test_compare_sees_a_change_of_gpu_specs_as_a_price_change(engine: Engine) ->
 
 
 def test_a_workshop_consensus_is_saved_with_the_gpu_specs_of_its_price_list(engine: Engine) -> None:
-    from planner import workshop_store
+    from planner.store import workshops as workshop_store
 
     rows, x9 = custom_gpu_list(engine)
     created = workshop_store.create_workshop(engine, project="Bot")
@@ -394,7 +395,7 @@ def test_a_workshop_consensus_is_saved_with_the_gpu_specs_of_its_price_list(engi
 
 
 def test_the_report_of_a_result_saved_without_estimates_uses_its_kept_gpu_specs(engine: Engine) -> None:
-    from planner import report
+    from planner.present import report
 
     rows, x9 = custom_gpu_list(engine)
     assessment = on_list(blank())

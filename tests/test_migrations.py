@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from planner import history
-from planner.files import load_presets
+from planner.inputs.files import load_presets
 from planner.store import alembic_config, create_store_engine, get_engine, list_projects, load_assessment
 
 CREATED = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)

@@ -16,13 +16,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, delete, func, inspect, select
 
-from planner import price_lists, store
-from planner.catalog import data_dir, load_gpus, load_instances
-from planner.engine import evaluate
+from planner import store
 from planner.errors import InputError, PlannerError, StoreError
-from planner.files import load_presets
-from planner.models import Architecture, Assessment, GpuSpec
-from planner.price_lists import (
+from planner.estimate.engine import evaluate
+from planner.inputs.catalog import load_gpus, load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment, GpuSpec
+from planner.inputs.paths import data_dir
+from planner.store import Base, price_lists
+from planner.store.price_lists import (
     MAX_PRICE_LIST_BYTES,
     PriceList,
     PriceListError,
@@ -30,7 +32,6 @@ from planner.price_lists import (
     instances_csv,
     parse_price_list,
 )
-from planner.store import Base
 
 TODAY = date(2026, 11, 29)
 HEADER = "provider,instance,region,gpu,gpu_count,vcpus,on_demand_usd_h,spot_usd_h,committed_usd_h,source,as_of"

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from planner.queueing import (
+from planner.estimate.queueing import (
     erlang_b,
     erlang_c,
     min_servers_for_wait,

@@ -21,15 +21,15 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from planner import cli, history, store
-from planner.engine import evaluate
+from planner.decide.scoring import lead_time_text, recommend
 from planner.errors import InputError
-from planner.files import dump_assessment, load_presets
-from planner.models import Architecture, Assessment
-from planner.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
-from planner.questions import load_question_bank
-from planner.report import WhatChanged, build_report, report_filename, what_changed
-from planner.results import Evaluation, Recommendation
-from planner.scoring import lead_time_text, recommend
+from planner.estimate.engine import evaluate
+from planner.estimate.results import Evaluation, Recommendation
+from planner.inputs.files import dump_assessment, load_presets
+from planner.inputs.models import Architecture, Assessment
+from planner.inputs.questions import load_question_bank
+from planner.present.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
+from planner.present.report import WhatChanged, build_report, report_filename, what_changed
 from planner.store import StoredAssessment
 
 REPORT_DATE = date(2026, 11, 29)

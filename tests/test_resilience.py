@@ -12,17 +12,17 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner.catalog import load_assumptions
-from planner.charts import resilience_chart
-from planner.engine import evaluate
 from planner.errors import InputError
-from planner.files import load_presets
-from planner.models import Architecture, Assessment
-from planner.outages import UnitModel, mean_ci, simulate_outages
-from planner.resilience import model_update_wait_h
-from planner.results import Evaluation
-from planner.simulation import CpuStation, Outage, SimulationInput, simulate
-from planner.topology import build_topology
+from planner.estimate.engine import evaluate
+from planner.estimate.outages import UnitModel, mean_ci, simulate_outages
+from planner.estimate.resilience import model_update_wait_h
+from planner.estimate.results import Evaluation
+from planner.estimate.simulation import CpuStation, Outage, SimulationInput, simulate
+from planner.estimate.topology import build_topology
+from planner.inputs.catalog import load_assumptions
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment
+from planner.present.charts import resilience_chart
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
 SMALL = "content_startup"  # the quickest preset to evaluate again with changed inputs
@@ -394,7 +394,7 @@ def test_results_page_shows_the_resilience_section(app: AppTest) -> None:
 def test_pipeline_editor_rows_keep_mtbf_and_restart_and_blank_means_default():
     import pandas as pd
 
-    from planner.validation import validate_assessment
+    from planner.inputs.validation import validate_assessment
     from ui.form import PIPELINE_COLUMNS, pipeline_rows
 
     frame = pd.DataFrame([

@@ -4,9 +4,9 @@ import functools
 
 import pytest
 
-from planner.files import load_presets
-from planner.models import Architecture, Assessment
-from planner.scoring import load_weights, recommend, score
+from planner.decide.scoring import load_weights, recommend, score
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
 
@@ -121,7 +121,7 @@ def test_summary_names_leader_margin_and_confidence():
 
 @functools.cache
 def startup_evaluation():
-    from planner.engine import evaluate
+    from planner.estimate.engine import evaluate
 
     return evaluate(preset("content_startup"))
 

@@ -10,8 +10,7 @@ import math
 import pytest
 
 from planner.errors import InfeasibleError, PlannerError
-from planner.models import GpuSpec, LlmSpec, Precision
-from planner.serving import (
+from planner.estimate.serving import (
     MAX_BATCH,
     ReplicaModel,
     ServingConstants,
@@ -20,6 +19,7 @@ from planner.serving import (
     plan_replica,
     tp_scaling,
 )
+from planner.inputs.models import GpuSpec, LlmSpec, Precision
 
 SOURCED = {"source": "REFERENCE_DATA.md / model card", "as_of": "2025-01"}
 

@@ -6,8 +6,8 @@ from collections import deque
 import pytest
 import simpy
 
-from planner.queueing import erlang_c, mmc_mean_wait_s
-from planner.simulation import (
+from planner.estimate.queueing import erlang_c, mmc_mean_wait_s
+from planner.estimate.simulation import (
     EXTRA_DRAW_SHARE,
     MIN_DRAW_CHUNK,
     CpuStation,

@@ -1,4 +1,4 @@
-"""Tests of planner.store (saved assessments), planner.settings (DATABASE_URL) and the migrations."""
+"""Tests of planner.store (saved assessments), planner.store.settings (DATABASE_URL) and the migrations."""
 
 from __future__ import annotations
 
@@ -19,10 +19,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
-from planner.catalog import load_instances
 from planner.errors import PlannerError, StoreError
-from planner.models import Assessment, GpuSpec, InstancePrice, WorkloadProfile
-from planner.settings import database_url, normalize_database_url
+from planner.inputs.catalog import load_instances
+from planner.inputs.models import Assessment, GpuSpec, InstancePrice, WorkloadProfile
 from planner.store import (
     MIGRATIONS_DIR,
     Base,
@@ -36,6 +35,7 @@ from planner.store import (
     load_assessment,
     save_assessment,
 )
+from planner.store.settings import database_url, normalize_database_url
 
 RESULTS = {
     "recommendation": {"architecture": "hybrid", "scores": {"monolith": 0.4, "hybrid": 0.7}},
@@ -340,8 +340,8 @@ def test_alembic_upgrade_on_an_empty_database_creates_the_tables(store_url: str)
 
 def test_the_migrations_match_the_models(engine: Engine) -> None:
     # Every feature's tables: importing their modules registers them on Base.metadata.
-    importlib.import_module("planner.price_lists")
-    importlib.import_module("planner.workshop_store")
+    importlib.import_module("planner.store.price_lists")
+    importlib.import_module("planner.store.workshops")
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
@@ -450,8 +450,8 @@ def test_create_rename_and_archive_a_project(engine: Engine) -> None:
 def test_snapshot_revisit_date_and_triggers_round_trip(engine: Engine) -> None:
     from datetime import date
 
-    from planner.catalog import load_instances
-    from planner.results import RevisitTrigger
+    from planner.estimate.results import RevisitTrigger
+    from planner.inputs.catalog import load_instances
     from planner.store import latest_assessment, project_assessments
 
     rows = list(load_instances())[:3]

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from planner.catalog import load_gpus, load_instances
-from planner.files import load_presets
-from planner.models import Assessment, GpuSpec, InstancePrice, PricingOption
-from planner.token_costs import token_costs
+from planner.estimate.token_costs import token_costs
+from planner.inputs.catalog import load_gpus, load_instances
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment, GpuSpec, InstancePrice, PricingOption
 
 T1 = GpuSpec(gpu="T1", memory_gb=80, bandwidth_tb_s=2.0, bf16_tflops=500, source="test GPU", as_of="2026-11")
 GPUS = {"T1": T1}

@@ -2,9 +2,9 @@
 
 import pytest
 
-from planner.files import load_presets
-from planner.models import Architecture
-from planner.topology import INFERENCE, build_topology
+from planner.estimate.topology import INFERENCE, build_topology
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture
 
 WORKLOAD = load_presets()["blank"].workload  # gateway, orchestration, retrieval | inference | safety
 

@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.files import load_presets
-from planner.models import Assessment
-from planner.validation import validate_assessment
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment
+from planner.inputs.validation import validate_assessment
 
 
 def answers(**changes: object) -> dict:

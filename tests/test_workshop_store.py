@@ -13,12 +13,14 @@ from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
 import planner
-from planner import store, workshop_store, workshops
+from planner import store
+from planner.decide import consensus as workshops
+from planner.decide.scoring import recommend
 from planner.errors import InputError
-from planner.files import load_presets
-from planner.scoring import recommend
+from planner.inputs.files import load_presets
 from planner.store import Base
-from planner.workshop_store import AccessDenied, WorkshopClosed, WorkshopRow
+from planner.store import workshops as workshop_store
+from planner.store.workshops import AccessDenied, WorkshopClosed, WorkshopRow
 
 PARTICIPANTS = 30
 WORKSHOP_TABLES = {"workshops", "workshop_participants", "workshop_answers", "workshop_overrides"}

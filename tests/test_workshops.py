@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner import workshops
+from planner.decide import consensus as workshops
 from planner.errors import InputError
-from planner.files import load_presets
-from planner.models import READINESS_KEYS
+from planner.inputs.files import load_presets
+from planner.inputs.models import READINESS_KEYS
 
 DRAWS = 20_000
 

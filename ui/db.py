@@ -6,7 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from planner import store
-from planner.settings import database_url
+from planner.store.settings import database_url
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,6 +1,6 @@
 """The Estimates section of the Results page: cost, latency, fleet, assumptions, and what-if controls.
 
-Every number comes from one ``planner.engine.evaluate`` call (cached by the assessment's content);
+Every number comes from one ``planner.estimate.engine.evaluate`` call (cached by the assessment's content);
 the what-if controls build a changed copy of the assessment, validated like typed answers, and
 evaluate that instead. Nothing here computes an estimate.
 """
@@ -12,16 +12,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import price_lists
-from planner.catalog import load_gpus, load_llms
-from planner.charts import cost_chart, latency_chart
-from planner.engine import evaluate, list_assumptions
 from planner.errors import InputError, PlannerError
-from planner.models import Assessment, PricingOption
-from planner.price_lists import PriceList
-from planner.results import Evaluation
-from planner.token_costs import token_costs
-from planner.validation import validate_assessment
+from planner.estimate.engine import evaluate, list_assumptions
+from planner.estimate.results import Evaluation
+from planner.estimate.token_costs import token_costs
+from planner.inputs.catalog import load_gpus, load_llms
+from planner.inputs.models import Assessment, PricingOption
+from planner.inputs.validation import validate_assessment
+from planner.present.charts import cost_chart, latency_chart
+from planner.store import price_lists
+from planner.store.price_lists import PriceList
 from ui import db
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)

@@ -16,12 +16,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from planner.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.errors import InputError
-from planner.files import MAX_FILE_BYTES, dump_assessment, load_presets
-from planner.models import Assessment, Component
-from planner.questions import FieldQuestion, ReadinessQuestion, load_question_bank
-from planner.validation import validate_assessment
+from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
+from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
+from planner.inputs.models import Assessment, Component
+from planner.inputs.questions import FieldQuestion, ReadinessQuestion, load_question_bank
+from planner.inputs.validation import validate_assessment
 from ui import state
 
 Q = TypeVar("Q")

@@ -15,10 +15,10 @@ import streamlit as st
 
 from planner import history, store
 from planner.history import Attribution, Comparison, TimelinePoint
-from planner.models import Architecture
-from planner.settings import database_url
+from planner.inputs.models import Architecture
 from planner.store import StoredAssessment
-from planner.workshop_store import WorkshopLink
+from planner.store.settings import database_url
+from planner.store.workshops import WorkshopLink
 from ui import db, workshop_provenance
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)

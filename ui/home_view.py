@@ -11,8 +11,8 @@ import streamlit as st
 import planner
 from planner import history, store
 from planner.errors import PlannerError, StoreError
-from planner.files import load_presets
 from planner.history import ProjectStatus
+from planner.inputs.files import load_presets
 from planner.store import ProjectSummary
 from ui import db, history_view, state
 

@@ -1,7 +1,7 @@
 """The Prices page's sections: choose a price list, browse and filter it, cost per token, bring your own prices.
 
-Every figure comes from ``planner.price_lists`` (the table, validation, storage) and
-``planner.token_costs``; this module reads widgets and renders. Widget keys start with ``p.``.
+Every figure comes from ``planner.store.price_lists`` (the table, validation, storage) and
+``planner.estimate.token_costs``; this module reads widgets and renders. Widget keys start with ``p.``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import price_lists
-from planner.catalog import data_dir, load_gpus, load_instances, load_llms
-from planner.charts import gpu_hour_chart, token_cost_chart
 from planner.errors import InputError, PlannerError
-from planner.models import Assessment, GpuSpec, InstancePrice, Precision, PricingOption
-from planner.price_lists import GPU_COLUMNS, INSTANCE_COLUMNS, PriceList, PriceListError
-from planner.token_costs import token_costs
-from planner.validation import validate_assessment
+from planner.estimate.token_costs import token_costs
+from planner.inputs.catalog import load_gpus, load_instances, load_llms
+from planner.inputs.models import Assessment, GpuSpec, InstancePrice, Precision, PricingOption
+from planner.inputs.paths import data_dir
+from planner.inputs.validation import validate_assessment
+from planner.present.charts import gpu_hour_chart, token_cost_chart
+from planner.store import price_lists
+from planner.store.price_lists import GPU_COLUMNS, INSTANCE_COLUMNS, PriceList, PriceListError
 from ui import db, state
 
 CATALOG_LABEL = "Built-in catalog (data/instances.csv)"

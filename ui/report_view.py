@@ -16,9 +16,9 @@ import streamlit as st
 
 from planner import store
 from planner.errors import InputError, PlannerError
-from planner.models import Assessment
-from planner.report import MAX_AUTHOR_CHARS, WhatChanged, build_report, report_filename, what_changed
-from planner.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation, Recommendation
+from planner.inputs.models import Assessment
+from planner.present.report import MAX_AUTHOR_CHARS, WhatChanged, build_report, report_filename, what_changed
 from ui import db
 
 REPORT_KEY = "report.built"  # session key: (fingerprint, file name, PDF bytes) of the last report built

@@ -1,7 +1,7 @@
 """The Resilience section of the Results page: availability, failed and slowed requests, deploys, blast radius.
 
-Every number comes from ``ArchitectureEstimate.resilience`` (planner.resilience, through
-``planner.engine.evaluate``); the chart is ``planner.charts.resilience_chart``, which the PDF report
+Every number comes from ``ArchitectureEstimate.resilience`` (planner.estimate.resilience, through
+``planner.estimate.engine.evaluate``); the chart is ``planner.present.charts.resilience_chart``, which the PDF report
 reuses. Nothing here computes an estimate.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner.charts import resilience_chart
-from planner.models import Assessment
-from planner.results import Evaluation
-from planner.scoring import lead_time_text
+from planner.decide.scoring import lead_time_text
+from planner.estimate.results import Evaluation
+from planner.inputs.models import Assessment
+from planner.present.charts import resilience_chart
 
 
 def _count(x: float) -> str:

@@ -1,7 +1,7 @@
 """Rendering of a Recommendation on the Results page, one small function per section, and the save form.
 
 The page calls these in order; a future "Estimates" section (cost, latency and fleet from
-``planner.engine.evaluate``) slots in above ``render_headline`` as one more function call.
+``planner.estimate.engine.evaluate``) slots in above ``render_headline`` as one more function call.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from planner import history
-from planner.charts import contributions_chart, driver_label
+from planner.decide.scoring import recommend
 from planner.errors import InputError, StoreError
-from planner.models import Architecture, Assessment
-from planner.results import Evaluation, Recommendation
-from planner.scoring import recommend
-from planner.validation import validate_assessment
+from planner.estimate.results import Evaluation, Recommendation
+from planner.inputs.models import Architecture, Assessment
+from planner.inputs.validation import validate_assessment
+from planner.present.charts import contributions_chart, driver_label
 from ui import db, state
 
 CONFIDENCE_WORDS = {

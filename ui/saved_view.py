@@ -7,7 +7,7 @@ import streamlit as st
 
 from planner import store
 from planner.store import AssessmentSummary
-from planner.workshop_store import WorkshopLink
+from planner.store.workshops import WorkshopLink
 from ui import db, state, workshop_provenance
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import streamlit as st
 
 from planner.errors import InputError, PlannerError
-from planner.files import load_presets, parse_assessment
-from planner.models import Assessment
-from planner.questions import load_question_bank
+from planner.inputs.files import load_presets, parse_assessment
+from planner.inputs.models import Assessment
+from planner.inputs.questions import load_question_bank
 
 ANSWERS = "answers"  # canonical answers: dict shaped like Assessment.model_dump(mode="json")
 PIPELINE_BASE = "pipeline_base"  # rows the pipeline editor starts from; its edits are kept by its key

@@ -9,8 +9,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from planner.questions import READINESS_LEVELS
-from planner.workshops import DISAGREEMENT_SPREAD_LEVELS, QuestionAggregate
+from planner.decide.consensus import DISAGREEMENT_SPREAD_LEVELS, QuestionAggregate
+from planner.inputs.questions import READINESS_LEVELS
 
 AGREE_COLOR = "#1565c0"  # blue: answers within one level of each other
 DISAGREE_COLOR = "#ef6c00"  # orange: a discussion prompt

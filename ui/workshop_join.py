@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import workshop_store, workshops
+from planner.decide import consensus as workshops
 from planner.errors import PlannerError
-from planner.questions import load_question_bank
-from planner.workshop_store import AccessDenied, ParticipantView
+from planner.inputs.questions import load_question_bank
+from planner.store import workshops as workshop_store
+from planner.store.workshops import AccessDenied, ParticipantView
 from ui import db
 from ui.state import Notice
 from ui.workshop_charts import distribution_chart

@@ -1,6 +1,6 @@
 """Where a saved assessment came from: the workshop line and the individual answers behind a consensus.
 
-Shown on the Saved assessments and History pages. The data comes from ``planner.workshop_store``
+Shown on the Saved assessments and History pages. The data comes from ``planner.store.workshops``
 (``workshop_links`` for a list, ``workshop_records`` for the answers), each one batch of queries for
 all the assessments a page shows. Participant names and facilitator notes are people's own text: they
 are rendered only inside ``st.dataframe`` cells or ``st.text``, never as Markdown.
@@ -13,9 +13,9 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from planner import workshop_store
-from planner.models import READINESS_KEYS
-from planner.workshop_store import FacilitatorView, WorkshopInfo, WorkshopLink
+from planner.inputs.models import READINESS_KEYS
+from planner.store import workshops as workshop_store
+from planner.store.workshops import FacilitatorView, WorkshopInfo, WorkshopLink
 from ui import db
 
 NO_ANSWER = "—"

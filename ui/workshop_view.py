@@ -1,7 +1,7 @@
 """The facilitator's Workshop page: create a workshop, share it, watch answers live, agree, make the assessment.
 
 The private facilitator link carries the token in ``?token=``; it is also kept in session state so a
-sidebar switch does not lose it. Every action goes through ``planner.workshop_store`` with the token,
+sidebar switch does not lose it. Every action goes through ``planner.store.workshops`` with the token,
 which checks it. Names and notes typed by people are shown with ``st.dataframe`` or escaped markdown.
 """
 
@@ -16,12 +16,14 @@ import pandas as pd
 import streamlit as st
 
 import planner
-from planner import history, store, workshop_store, workshops
+from planner import history, store
+from planner.decide import consensus as workshops
+from planner.decide.consensus import ConsensusItem, QuestionAggregate
 from planner.errors import InputError, PlannerError
-from planner.files import load_presets
-from planner.models import Assessment
-from planner.workshop_store import FacilitatorView, WorkshopInfo
-from planner.workshops import ConsensusItem, QuestionAggregate
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment
+from planner.store import workshops as workshop_store
+from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db, estimates_view, results_view, saved_view, state
 from ui.workshop_charts import distribution_chart
 

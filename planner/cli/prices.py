@@ -1,0 +1,96 @@
+"""``planner prices``: check a price list file, save it under a name, list and delete saved lists.
+
+A price list has the columns of data/instances.csv; ``--gpus`` adds a file of GPU spec rows (the
+columns of data/gpus.csv) for GPU types the catalog lacks. The database is DATABASE_URL's (default
+var/planner.db). Exit codes: 0 success, 1 an invalid file or name (every problem printed, one per
+line), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner import store
+from planner.errors import PlannerError
+from planner.store import price_lists
+from planner.store.price_lists import PriceList, PriceListError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+FileArgument = Annotated[Path, typer.Argument(help="CSV with the columns of data/instances.csv.", exists=True,
+                                               dir_okay=False, readable=True)]
+GpusOption = Annotated[Path | None, typer.Option("--gpus", help="CSV of extra GPU specs (columns of data/gpus.csv).",
+                                                exists=True, dir_okay=False, readable=True)]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+def _parse(file: Path, gpus: Path | None) -> PriceList:
+    """The validated list, or exit 1 after printing every problem prefixed with the file's name."""
+    try:
+        gpu_bytes = price_lists.read_price_file(gpus, price_lists.GPU_SPECS_LABEL) if gpus else None
+        return price_lists.parse_price_list(price_lists.read_price_file(file), gpu_bytes)
+    except PriceListError as exc:
+        typer.echo(f"{file}: {len(exc.problems)} problem(s); the price list is not valid:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(code=1) from exc
+
+
+def _describe(price_list: PriceList) -> str:
+    providers = sorted({i.provider for i in price_list.instances})
+    extra = f" and {len(price_list.gpus)} GPU spec row(s)" if price_list.gpus else ""
+    return f"{len(price_list.instances)} instance row(s){extra}; providers: {', '.join(providers)}"
+
+
+@app.command("validate")
+def validate(file: FileArgument, gpus: GpusOption = None) -> None:
+    """Check a price list file; print every problem (exit 1) or a one-line summary (exit 0)."""
+    typer.echo(f"{file}: valid, {_describe(_parse(file, gpus))}")
+
+
+@app.command("import")
+def import_(
+    file: FileArgument,
+    name: Annotated[str, typer.Option("--name", help="Name to save the list under.")],
+    gpus: GpusOption = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace a saved list of the same name.")] = False,
+) -> None:
+    """Validate a price list file and save it in the database under NAME."""
+    price_list = _parse(file, gpus)
+    try:
+        summary = price_lists.save_price_list(store.get_engine(), name=name, price_list=price_list, replace=replace)
+    except PlannerError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"Saved price list '{summary.name}': {_describe(price_list)}. Choose it in an assessment's "
+               f"price_list field or on the Results page.")
+
+
+@app.command("list")
+def list_() -> None:
+    """The saved price lists: name, rows, providers and the oldest price date."""
+    try:
+        summaries = price_lists.list_price_lists(store.get_engine())
+    except PlannerError as exc:
+        raise _fail(str(exc)) from exc
+    if not summaries:
+        typer.echo("No saved price lists. Add one with: planner prices import FILE --name NAME")
+    for s in summaries:
+        typer.echo(f"{s.name}\t{s.instance_count} rows\t{s.gpu_count} GPU specs\t{', '.join(s.providers)}\t"
+                   f"oldest price {s.oldest_as_of}\tsaved {s.updated_at:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command("delete")
+def delete(name: Annotated[str, typer.Argument(help="Name of the saved list.")]) -> None:
+    """Delete a saved price list (assessments that name it then need another list)."""
+    try:
+        price_lists.delete_price_list(store.get_engine(), name)
+    except PlannerError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"Deleted price list '{name}'.")

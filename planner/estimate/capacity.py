@@ -1,0 +1,322 @@
+"""The cheapest fleet per architecture that meets the p95 latency targets at peak.
+
+Sizing starts from closed forms and is then confirmed by simulation:
+
+1. Inference: for every allowed instance type, the serving model sizes one replica (tensor
+   parallelism from memory fit) and picks the largest batch whose time per output token still fits
+   the end-to-end budget for a p95-long answer; replicas at peak = peak rate / (replica throughput
+   at that batch x ``INFERENCE_TARGET_UTILISATION``).
+2. CPU steps: Erlang C gives the fewest workers (one vCPU each) whose p95 queue wait stays within a
+   small share of the TTFT budget at ``cpu.target_utilisation``.
+3. The cheapest candidate (instance-hours over the day at on-demand, spot or committed prices) is
+   simulated at peak; while a p95 target is missed, inference replicas grow and it runs again.
+
+Over the day, each unit follows the traffic shape (data/traffic_shapes.yaml) hour by hour at its
+scaling granularity (whole GPU instances; single vCPUs for CPU services), never below the minimum
+replica count the availability target asks for, and sized for the busier of the current and the next
+hour so that scale-up lag does not leave an hour short.
+
+The monolith runs its CPU steps on the GPU hosts' vCPUs and scales as a whole: when the CPU work
+needs more vCPUs than the GPU instances have, it buys more GPU instances.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from planner.errors import InfeasibleError
+from planner.estimate.queueing import min_servers_for_wait
+from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
+from planner.estimate.simulation import CpuStation, Hop, InferenceStation, SimulationInput, SimulationResult, simulate
+from planner.estimate.topology import INFERENCE, Topology, mesh_extra_ms
+from planner.inputs.models import Architecture, Assessment, InstancePrice, LlmSpec
+from planner.inputs.paths import data_file
+
+SHAPES_FILE = data_file("traffic_shapes.yaml")
+HOURS_PER_DAY = 24
+INFERENCE_TARGET_UTILISATION = 0.8  # share of a replica's throughput at its batch cap used at peak
+BATCH_BACKOFF = 0.8  # each try of a smaller batch cap keeps this share of the previous one
+TPOT_SAFETY = 0.85  # share of the per-token budget the chosen batch may use (queueing needs the rest)
+CPU_WAIT_SHARE_OF_TTFT = 0.02  # p95 queue wait allowed per CPU step, as a share of the TTFT target
+Z95 = 1.6449  # standard normal 95th percentile
+MIN_RATE_SHARE = 0.05  # an hour's rate never drops below this share of the mean
+MAX_STRETCH = 1e6  # beyond this the quiet hours are at the floor already
+STRETCH_BISECTIONS = 60  # halvings of the stretch interval: far below float precision of the rates
+SIM_REQUESTS = 3000  # measured requests per confirming simulation
+SIM_WARMUP = 300  # requests discarded before measuring
+MAX_CONFIRM_ROUNDS = 5  # simulations per architecture before giving up on the targets
+GROWTH_PER_ROUND = 0.15  # extra inference replicas per failed round, as a share
+# Confirmation sizes to this share of each target, so that every architecture's own simulation (with
+# its own sampling noise, a few % at p95) still meets the target itself.
+CONFIRM_HEADROOM = 0.97
+
+
+@dataclass(frozen=True)
+class InferenceOption:
+    """One instance type able to serve the model, with its replica plan and per-replica capacity."""
+
+    instance: InstancePrice
+    price_usd_h: float
+    replica: ReplicaModel
+    replicas_per_instance: int
+    max_batch: int
+    replica_requests_per_s: float
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """A scaling unit's size at peak and hour by hour over the day."""
+
+    name: str
+    components: tuple[str, ...]
+    kind: str  # "gpu" or "cpu"
+    peak: int  # instances (gpu) or vCPUs (cpu)
+    hourly: tuple[int, ...]  # same unit as peak, for each hour of the day
+    minimum: int
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """An architecture's sized fleet and the simulation that confirmed it."""
+
+    architecture: Architecture
+    option: InferenceOption
+    inference_replicas_peak: int
+    units: tuple[UnitPlan, ...]
+    cpu_workers: dict[str, int]  # vCPU workers per CPU step at peak
+    simulation: SimulationResult
+    sim_rounds: int
+
+
+@cache
+def traffic_profile(shape: str) -> tuple[float, ...]:
+    """The 24 relative hourly loads of a traffic shape, normalised to a mean of 1."""
+    raw = yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))["shapes"][shape]
+    mean = sum(raw) / len(raw)
+    return tuple(float(x) / mean for x in raw)
+
+
+def hourly_rates(assessment: Assessment) -> tuple[float, ...]:
+    """Requests/s for each hour: the shape stretched so its busiest hour is the peak and its mean the mean.
+
+    Rate of hour h, relative to the mean: r_h = max(MIN_RATE_SHARE, peak/mean - s x (top - p_h)), where
+    p is the shape and top its busiest hour. The mean of r falls as the stretch s grows, so bisection
+    finds the s that gives a mean of 1. A shape too flat to reach the peak even with quiet hours at
+    the floor keeps the floor (its mean is then a little above the answer).
+    """
+    w = assessment.workload
+    profile = traffic_profile(w.traffic_shape.value)
+    top, ratio = max(profile), w.peak_requests_per_s / w.mean_requests_per_s
+
+    def rates(stretch: float) -> list[float]:
+        return [max(MIN_RATE_SHARE, ratio - stretch * (top - p)) for p in profile]
+
+    low, high = 0.0, 1.0
+    while sum(rates(high)) / HOURS_PER_DAY > 1.0 and high < MAX_STRETCH:
+        high *= 2.0
+    for _ in range(STRETCH_BISECTIONS):
+        mid = (low + high) / 2.0
+        low, high = (mid, high) if sum(rates(mid)) / HOURS_PER_DAY > 1.0 else (low, mid)
+    return tuple(r * w.mean_requests_per_s for r in rates(high))
+
+
+def lognormal_quantile(mean: float, cv: float, z: float = Z95) -> float:
+    """The quantile at standard score z of a lognormal with this mean and coefficient of variation."""
+    if cv <= 0:
+        return mean
+    sigma2 = math.log1p(cv * cv)
+    return math.exp(math.log(mean) - sigma2 / 2 + z * math.sqrt(sigma2))
+
+
+def min_replicas(assessment: Assessment, constants: dict[str, float]) -> int:
+    """The fewest replicas of a unit that the availability target allows."""
+    target = assessment.workload.availability_target_pct
+    if target >= 99.99:
+        return int(constants["gpu.min_replicas_for_99_99"])
+    if target >= 99.9:
+        return int(constants["gpu.min_replicas_for_99_9"])
+    return 1
+
+
+def inference_options(
+    assessment: Assessment, llm: LlmSpec, instances: list[tuple[InstancePrice, float]], gpus: dict,
+    serving: ServingConstants,
+) -> tuple[list[InferenceOption], list[str]]:
+    """Every priced instance type that can hold the model and meet the per-token budget, and why others cannot."""
+    w = assessment.workload
+    context = w.mean_input_tokens + w.mean_output_tokens
+    out_p95 = lognormal_quantile(w.mean_output_tokens, w.output_tokens_cv)
+    tpot_budget_s = (w.p95_e2e_ms - w.p95_ttft_ms) / 1000.0 / out_p95 * TPOT_SAFETY
+    options, problems = [], []
+    for row, price in instances:
+        try:
+            smallest = plan_replica(llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count,
+                                    mean_context_tokens=context, constants=serving)
+        except InfeasibleError as exc:
+            problems.append(f"{row.provider} {row.instance}: {exc}")
+            continue
+        # More tensor parallelism shortens each step: try every power of two the instance holds.
+        found = False
+        tp = smallest.tensor_parallel
+        while tp <= row.gpu_count:
+            replica = smallest if tp == smallest.tensor_parallel else plan_replica(
+                llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count, mean_context_tokens=context,
+                constants=serving, tensor_parallel=tp)
+            option = _option(row, price, replica, w.mean_input_tokens, w.mean_output_tokens, tpot_budget_s)
+            if option is not None:
+                options.append(option)
+                found = True
+            tp *= 2
+        if not found:
+            problems.append(f"{row.provider} {row.instance}: one output token takes longer than the end-to-end "
+                            f"target allows ({tpot_budget_s * 1000:.0f} ms per token for a p95-long answer)")
+    return options, problems
+
+
+def _option(row: InstancePrice, price: float, replica: ReplicaModel, input_tokens: int, output_tokens: int,
+            tpot_budget_s: float) -> InferenceOption | None:
+    """The replica at the largest batch whose step fits the per-token budget, or None if none does."""
+    context = input_tokens + output_tokens
+    prefill_per_seq = input_tokens / output_tokens
+    batch = replica.max_concurrent_sequences
+    while batch > 1 and replica.step_s(batch, batch * prefill_per_seq, context) > tpot_budget_s:
+        batch = max(1, int(batch * BATCH_BACKOFF))
+    if replica.step_s(batch, batch * prefill_per_seq, context) > tpot_budget_s:
+        return None
+    capacity = replica.throughput(input_tokens, output_tokens, batch=batch).requests_per_s
+    return InferenceOption(instance=row, price_usd_h=price, replica=replica,
+                           replicas_per_instance=row.gpu_count // replica.tensor_parallel, max_batch=batch,
+                           replica_requests_per_s=capacity)
+
+
+def cpu_workers(rate: float, cpu_ms: float, assessment: Assessment, constants: dict[str, float]) -> int:
+    """Fewest one-vCPU workers for a CPU step at a rate (Erlang C on the p95 wait, utilisation cap)."""
+    if cpu_ms <= 0:
+        return 0
+    target_wait_s = assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT / 1000.0
+    return min_servers_for_wait(rate, 1000.0 / cpu_ms, target_wait_s,
+                                max_utilisation=constants["cpu.target_utilisation"])
+
+
+def _replicas_for(rate: float, option: InferenceOption, factor: float) -> int:
+    return math.ceil(rate / (option.replica_requests_per_s * INFERENCE_TARGET_UTILISATION) * factor - 1e-9)
+
+
+def _units(architecture: Architecture, topology: Topology, assessment: Assessment, option: InferenceOption,
+           factor: float, constants: dict[str, float]) -> tuple[UnitPlan, ...]:
+    """Size every unit hour by hour, given the inference replicas' confirmation factor."""
+    rates = hourly_rates(assessment)
+    ahead = [max(rates[h], rates[(h + 1) % HOURS_PER_DAY]) for h in range(HOURS_PER_DAY)]
+    cpu_ms = {c.name: c.cpu_ms_per_request for c in assessment.workload.pipeline}
+    floor = min_replicas(assessment, constants)
+    cpu_floor = int(constants["cpu.min_replicas_per_service"])
+    per_instance = option.replicas_per_instance
+
+    def gpu_instances(rate: float, vcpus_needed: int = 0) -> int:
+        # The availability floor counts instances: replicas sharing a host fail together.
+        by_gpu = math.ceil(_replicas_for(rate, option, factor) / per_instance)
+        by_cpu = math.ceil(vcpus_needed / option.instance.vcpus) if vcpus_needed else 0
+        return max(floor, by_gpu, by_cpu)
+
+    def vcpus(rate: float, steps: tuple[str, ...]) -> int:
+        return sum(cpu_workers(rate, cpu_ms[s], assessment, constants) for s in steps if s != INFERENCE)
+
+    units = []
+    for unit in topology.units:
+        if unit.kind == "gpu":
+            cpu_steps = tuple(s for s in unit.components if s != INFERENCE)
+            hourly = tuple(gpu_instances(r, vcpus(r, cpu_steps)) for r in ahead)
+            peak = gpu_instances(assessment.workload.peak_requests_per_s,
+                                 vcpus(assessment.workload.peak_requests_per_s, cpu_steps))
+            minimum = floor
+        else:
+            hourly = tuple(max(cpu_floor, vcpus(r, unit.components)) for r in ahead)
+            peak = max(cpu_floor, vcpus(assessment.workload.peak_requests_per_s, unit.components))
+            minimum = cpu_floor
+        units.append(UnitPlan(name=unit.name, components=unit.components, kind=unit.kind, peak=peak,
+                              hourly=hourly, minimum=minimum))
+    return tuple(units)
+
+
+def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
+                     workers: dict[str, int], constants: dict[str, float], seed: int,
+                     n_requests: int = SIM_REQUESTS, warmup: int = SIM_WARMUP) -> SimulationInput:
+    """The peak-load simulation of one architecture's pipeline with these inference replicas and CPU workers."""
+    w = assessment.workload
+    cpu_ms = {c.name: c.cpu_ms_per_request for c in w.pipeline}
+    hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
+              extra_ms=mesh_extra_ms(topology.architecture, constants))
+    replica, context = option.replica, w.mean_input_tokens + w.mean_output_tokens
+    stations: list[CpuStation | InferenceStation] = []
+    for stage in topology.stages:
+        if stage == INFERENCE:
+            stations.append(InferenceStation(
+                name=INFERENCE, replicas=replicas, max_batch=option.max_batch,
+                step_s=lambda batch, prefill: replica.step_s(batch, prefill, context)))
+        else:
+            stations.append(CpuStation(name=stage, servers=max(1, workers[stage]),
+                                       mean_service_s=max(cpu_ms[stage], 1e-3) / 1000.0))
+    return SimulationInput(
+        stations=stations, hops=[hop if topology.hop_before(i) else None for i in range(len(topology.stages))],
+        return_hop=hop if topology.return_hop else None, arrival_rate_per_s=w.peak_requests_per_s,
+        mean_input_tokens=w.mean_input_tokens, input_tokens_cv=w.input_tokens_cv,
+        mean_output_tokens=w.mean_output_tokens, output_tokens_cv=w.output_tokens_cv,
+        n_requests=n_requests, warmup_requests=warmup, seed=seed,
+        ttft_slo_ms=w.p95_ttft_ms, e2e_slo_ms=w.p95_e2e_ms)
+
+
+def _monthly_gpu_usd(units: tuple[UnitPlan, ...], option: InferenceOption) -> float:
+    return sum(sum(u.hourly) / HOURS_PER_DAY for u in units if u.kind == "gpu") * option.price_usd_h
+
+
+def cheapest_option(architecture: Architecture, topology: Topology, assessment: Assessment,
+                    options: list[InferenceOption], constants: dict[str, float]) -> InferenceOption:
+    """The candidate whose GPU instance-hours over the day cost least (closed form; ties by name)."""
+    if not options:
+        raise InfeasibleError("No allowed instance type can serve this model within the targets.")
+    return min(options, key=lambda o: (_monthly_gpu_usd(_units(architecture, topology, assessment, o, 1.0, constants),
+                                                        o), o.instance.provider, o.instance.instance))
+
+
+def peak_cpu_workers(assessment: Assessment, constants: dict[str, float]) -> dict[str, int]:
+    """vCPU workers per CPU step at peak."""
+    peak = assessment.workload.peak_requests_per_s
+    return {c.name: cpu_workers(peak, c.cpu_ms_per_request, assessment, constants)
+            for c in assessment.workload.pipeline}
+
+
+def confirm_replicas(topology: Topology, assessment: Assessment, option: InferenceOption,
+                     constants: dict[str, float], seed: int) -> tuple[int, SimulationResult, int]:
+    """Inference replicas at peak: the closed form, grown until the simulated p95s meet the targets.
+
+    Returns the replicas, the last simulation and the number of rounds. Run it on the topology with
+    the most hops: inference is the same service in every architecture, and the other architectures
+    only remove hop latency, so replicas that suffice there suffice everywhere.
+    """
+    w = assessment.workload
+    workers = peak_cpu_workers(assessment, constants)
+    replicas = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
+    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    rounds = 1
+    while rounds < MAX_CONFIRM_ROUNDS and (result.ttft.p95_ms > w.p95_ttft_ms * CONFIRM_HEADROOM
+                                           or result.e2e.p95_ms > w.p95_e2e_ms * CONFIRM_HEADROOM):
+        replicas += max(1, math.ceil(replicas * GROWTH_PER_ROUND))
+        result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+        rounds += 1
+    return replicas, result, rounds
+
+
+def size_fleet(architecture: Architecture, topology: Topology, assessment: Assessment, option: InferenceOption,
+               replicas: int, constants: dict[str, float], seed: int, rounds: int = 1) -> FleetPlan:
+    """The fleet of one architecture with confirmed inference replicas, and its own peak simulation."""
+    w = assessment.workload
+    workers = peak_cpu_workers(assessment, constants)
+    base = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
+    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    units = _units(architecture, topology, assessment, option, replicas / base, constants)
+    return FleetPlan(architecture=architecture, option=option, inference_replicas_peak=replicas, units=units,
+                     cpu_workers=workers, simulation=result, sim_rounds=rounds)

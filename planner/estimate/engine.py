@@ -1,0 +1,182 @@
+"""The one entry point of the estimates: ``evaluate(assessment) -> Evaluation``.
+
+Pages, the CLI, the report and the tests all call this; nothing else recomputes a number. Per
+architecture: topology -> serving model -> capacity (closed form, confirmed by simulation) -> costs.
+Constants come from data/assumptions.yaml and the serving model's calibrated defaults, each
+replaceable through ``Assessment.assumption_overrides``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from planner.errors import InfeasibleError, InputError
+from planner.estimate.capacity import cheapest_option, confirm_replicas, inference_options, size_fleet
+from planner.estimate.costs import estimate_cost, fleet_items
+from planner.estimate.resilience import assess_resilience, timeline_events
+from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
+from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
+from planner.estimate.simulation import LatencyStats
+from planner.estimate.topology import build_topology, hop_median_ms
+from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
+from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
+
+DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
+SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
+SERVING_SOURCE = "calibrated against TensorRT-LLM perf-overview (trtllm-bench), see tests/test_serving.py"
+# Bounds of overridable assumptions beyond "finite and >= 0".
+OVERRIDE_BOUNDS = {
+    "hours.per_month": (1.0, 744.0),
+    "cpu.target_utilisation": (0.05, 1.0),
+    "network.hop_sigma": (0.0, 3.0),
+    "mesh.enabled": (0.0, 1.0),
+    "gpu.model_load_gb_per_s": (0.01, math.inf),
+    "resilience.replica_mtbf_h": (0.01, math.inf),
+    "resilience.gpu_mtbf_h": (0.01, math.inf),
+    "resilience.cpu_restart_s": (0.1, 604_800.0),
+    "resilience.detection_s": (0.0, 3600.0),
+    "deploy.max_unavailable_share": (0.01, 1.0),
+    "network.hop_timeout_ms": (0.1, 600_000.0),
+    "network.hop_retries": (0.0, 10.0),
+    "network.hop_error_rate": (0.0, 1.0),
+}
+
+
+def resolve_constants(assessment: Assessment) -> tuple[dict[str, float], ServingConstants]:
+    """The assumption values after the user's overrides; a bad override raises InputError at its key."""
+    assumptions = load_assumptions()
+    errors: dict[str, str] = {}
+    constants = {k: a.value for k, a in assumptions.items()}
+    for key, value in assessment.assumption_overrides.items():
+        field = f"assumption_overrides.{key}"
+        if key.startswith(OVERRIDE_PREFIX):
+            continue
+        if key not in assumptions:
+            errors[field] = f"'{key}' is not an assumption this planner uses."
+            continue
+        low, high = OVERRIDE_BOUNDS.get(key, (0.0, math.inf))
+        if not (math.isfinite(value) and low <= value <= high):
+            limit = f"between {low:g} and {high:g}" if math.isfinite(high) else f"at least {low:g}"
+            errors[field] = f"{key} must be {limit}; you entered {value:g}."
+            continue
+        constants[key] = value
+    try:
+        serving = ServingConstants().with_overrides(dict(assessment.assumption_overrides))
+    except ValueError as exc:
+        errors["assumption_overrides"] = str(exc)
+        serving = ServingConstants()
+    if errors:
+        raise InputError(f"An assumption override is not valid: {next(iter(errors.values()))}", errors)
+    return constants, serving
+
+
+def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple[AssumptionUsed, ...]:
+    """Every constant behind the estimates, with source, date and whether the user replaced it."""
+    overrides = assessment.assumption_overrides
+    rows = [AssumptionUsed(key=a.key, value=overrides.get(a.key, a.value), unit=a.unit, description=a.description,
+                           source=a.source, as_of=a.as_of, overridden=a.key in overrides)
+            for a in load_assumptions().values()]
+    defaults = ServingConstants()
+    for key, description in describe_constants().items():
+        name = key.removeprefix(OVERRIDE_PREFIX)
+        rows.append(AssumptionUsed(
+            key=key, value=float(getattr(serving, name)), unit="", description=description,
+            source=SERVING_SOURCE if getattr(serving, name) == getattr(defaults, name) else "your override",
+            as_of=SERVING_AS_OF, overridden=key in overrides))
+    return tuple(rows)
+
+
+def list_assumptions(assessment: Assessment) -> tuple[AssumptionUsed, ...]:
+    """The constants an evaluation of this assessment would use (raises InputError on a bad override)."""
+    _, serving = resolve_constants(assessment)
+    return assumptions_used(assessment, serving)
+
+
+def _priced_instances(assessment: Assessment, instances: Sequence[InstancePrice]) -> list[tuple[InstancePrice, float]]:
+    w = assessment.workload
+    out = []
+    for row in instances:
+        if w.gpu_types and row.gpu not in w.gpu_types:
+            continue
+        if w.providers and row.provider not in w.providers:
+            continue
+        price = row.price_usd_h(w.pricing)
+        if price is not None:
+            out.append((row, price))
+    if not out:
+        raise InfeasibleError(
+            f"No instance in the price list matches the allowed GPU types and providers with a "
+            f"{w.pricing.value.replace('_', '-')} price. Allow more GPU types or providers, or choose on-demand.")
+    return out
+
+
+def _latency(stats: LatencyStats) -> LatencyEstimate:
+    def ci(interval: tuple[float, float] | None, point: float) -> tuple[float, float]:
+        return interval if interval is not None else (point, point)
+
+    return LatencyEstimate(p50_ms=stats.p50_ms, p95_ms=stats.p95_ms, p99_ms=stats.p99_ms,
+                           p50_ci_ms=ci(stats.p50_ci_ms, stats.p50_ms), p95_ci_ms=ci(stats.p95_ci_ms, stats.p95_ms),
+                           p99_ci_ms=ci(stats.p99_ci_ms, stats.p99_ms))
+
+
+def _meets(p95_ms: float, ci_ms: tuple[float, float] | None, target_ms: float) -> bool:
+    """A p95 meets its target when it is below it, or the target lies within its confidence interval."""
+    return p95_ms <= target_ms or (ci_ms is not None and ci_ms[0] <= target_ms)
+
+
+def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None = None,
+             gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED) -> Evaluation:
+    """Fleet, monthly cost and peak latency of every architecture for one assessment.
+
+    ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
+    ``planner.store.price_lists.instances_for`` and ``gpus_for``).
+    """
+    constants, serving = resolve_constants(assessment)
+    llm = load_llms()[assessment.workload.model_id]
+    gpu_specs = dict(load_gpus() if gpus is None else gpus)
+    priced = _priced_instances(assessment, load_instances() if instances is None else instances)
+    unknown = sorted({row.gpu for row, _ in priced} - set(gpu_specs))
+    if unknown:
+        message = f"The price list names GPU types without a spec: {', '.join(unknown)}."
+        raise InputError(message, {"price_list": message})
+    options, problems = inference_options(assessment, llm, priced, gpu_specs, serving)
+    if not options:
+        detail = "; ".join(problems[:3])
+        raise InfeasibleError(f"No allowed instance can serve {llm.name} within the targets: {detail}")
+    w = assessment.workload
+    estimates = {}
+    topologies = {a: build_topology(a, w) for a in Architecture}
+    widest = max(topologies.values(), key=lambda t: t.network_hops)
+    confirmed: dict[int, tuple[int, int]] = {}  # option index -> (replicas, simulation rounds)
+    for architecture, topology in topologies.items():
+        option = cheapest_option(architecture, topology, assessment, options, constants)
+        key = options.index(option)
+        if key not in confirmed:
+            replicas, _, rounds = confirm_replicas(widest, assessment, option, constants, seed)
+            confirmed[key] = (replicas, rounds)
+        replicas, rounds = confirmed[key]
+        plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds)
+        cost, lines = estimate_cost(plan, topology, assessment, constants)
+        sim = plan.simulation
+        notes = []
+        meets_ttft = _meets(sim.ttft.p95_ms, sim.ttft.p95_ci_ms, w.p95_ttft_ms)
+        meets_e2e = _meets(sim.e2e.p95_ms, sim.e2e.p95_ci_ms, w.p95_e2e_ms)
+        if not (meets_ttft and meets_e2e):
+            notes.append(f"Misses a p95 target at peak after {plan.sim_rounds} simulated sizing rounds.")
+        elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
+            notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
+                         "confidence interval of it.")
+        resilience = assess_resilience(topology, assessment, plan, llm, constants, seed)
+        estimates[architecture] = ArchitectureEstimate(
+            architecture=architecture, deployable_units=len(topology.units), network_hops=topology.network_hops,
+            hop_latency_ms=topology.network_hops * hop_median_ms(architecture, constants),
+            fleet=fleet_items(plan, constants), cost=cost,
+            cost_lines=lines, ttft=_latency(sim.ttft), e2e=_latency(sim.e2e),
+            meets_ttft_target=meets_ttft, meets_e2e_target=meets_e2e,
+            slo_miss_share=sim.slo_miss_share,
+            stations=tuple(StationLoad(station=s.name, utilisation=s.utilisation, mean_wait_ms=s.mean_wait_ms,
+                                       p95_wait_ms=s.p95_wait_ms) for s in sim.stations),
+            notes=tuple(notes), resilience=resilience)
+    return Evaluation(estimates=estimates, assumptions=assumptions_used(assessment, serving), model_name=llm.name,
+                      seed=seed, resilience_events=timeline_events(w))

@@ -1,0 +1,300 @@
+"""What the engine and the recommendation return: plain pydantic records with units in field names.
+
+These are stored as JSON with each saved assessment, rendered by the pages and printed by the CLI
+and the report, so they hold numbers and sentences, never objects of the engine.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.inputs.models import Architecture
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Evaluation (planner.estimate.engine.evaluate) --------------------------------------------------------------
+
+
+class LatencyEstimate(Record):
+    """Simulated latency percentiles at peak, with 95 % confidence intervals."""
+
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    p50_ci_ms: tuple[float, float]
+    p95_ci_ms: tuple[float, float]
+    p99_ci_ms: tuple[float, float]
+
+
+class FleetItem(Record):
+    """One scaling unit of an architecture and the instances it runs on."""
+
+    unit: str = Field(description="Deployable unit, e.g. 'monolith', 'core', 'inference', 'retrieval'.")
+    components: tuple[str, ...]
+    kind: str = Field(description="'gpu' or 'cpu'.")
+    instance: str
+    provider: str
+    region: str
+    gpu: str = ""
+    gpus_per_replica: int = 0
+    vcpus_per_replica: float
+    replicas_peak: int
+    replicas_min: int
+    replicas_mean: float = Field(description="Average replicas over the day with autoscaling.")
+    usd_per_replica_hour: float
+    monthly_usd: float
+    price_source: str = Field(default="", description="Where the hourly price comes from.")
+    price_as_of: str = ""
+
+
+class CostBreakdown(Record):
+    """Monthly cost in USD by category."""
+
+    gpu_usd: float
+    cpu_usd: float
+    platform_usd: float
+    people_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.gpu_usd + self.cpu_usd + self.platform_usd + self.people_usd
+
+    def as_dict(self) -> dict[str, float]:
+        """Categories with human names, for charts and tables."""
+        return {"GPU": self.gpu_usd, "CPU": self.cpu_usd, "Platform": self.platform_usd,
+                "People": self.people_usd}
+
+
+class CostLine(Record):
+    """One line of the cost arithmetic, so every dollar traces to a formula and its constants."""
+
+    category: str
+    item: str
+    formula: str
+    monthly_usd: float
+
+
+class StationLoad(Record):
+    """Utilisation and queueing of one simulated station at peak."""
+
+    station: str
+    utilisation: float
+    mean_wait_ms: float
+    p95_wait_ms: float
+
+
+class UnitResilience(Record):
+    """How one deployable unit of an architecture fails and deploys, and what that costs a month."""
+
+    unit: str
+    components: tuple[str, ...]
+    critical: bool = Field(description="Whether its failure fails requests (else it degrades them).")
+    replicas: int = Field(description="Replicas at peak: GPU instances or one-vCPU workers.")
+    mtbf_h: float = Field(description="Mean time between crashes of one replica, hours.")
+    mttr_s: float = Field(description="Time for a crashed or redeployed replica to serve again, s.")
+    deploys_per_month: float = Field(description="Rolling restarts a month: code deploys, plus model updates "
+                                                 "where the unit holds the model.")
+    rollout_batch: int = Field(description="Replicas a rolling restart takes down at once.")
+    rollout_min: float = Field(description="Duration of one rolling restart of every replica, minutes.")
+    crashes_per_month: float = Field(description="Replica crashes a month, all replicas together.")
+    deploy_capacity_minutes_per_month: float = Field(
+        description="Minutes of the unit's full capacity out of service for deploys a month.")
+
+
+class BlastRadius(Record):
+    """What one replica crash of a component takes with it."""
+
+    component: str
+    unit: str
+    affected: tuple[str, ...] = Field(description="Components whose work is lost for the requests it held.")
+    effect: str = Field(description="'fails requests' or 'degrades requests'.")
+    capacity_lost_share: float = Field(description="Share of its unit's replicas one crash takes down.")
+
+
+class FailureCause(Record):
+    """Requests a month failed, slowed past the latency targets, or degraded, by cause."""
+
+    cause: str
+    failed_per_month: float
+    slowed_per_month: float
+    degraded_per_month: float
+
+
+class TimelinePoint(Record):
+    """Capacity in service at one moment of the simulated incident-and-deploy window."""
+
+    minute: float
+    capacity_pct: float = Field(description="Smallest in-service share of a critical unit's replicas, %.")
+
+
+class ResilienceEstimate(Record):
+    """Failures, deploys and model updates of one architecture in numbers (planner.estimate.resilience)."""
+
+    availability_pct: float = Field(description="Share of requests that succeed within the latency targets, %.")
+    availability_ci_pct: tuple[float, float] = Field(description="95 % confidence interval of availability_pct.")
+    availability_target_pct: float
+    meets_availability_target: bool
+    requests_per_month: float
+    failed_per_month: float
+    failed_share: float
+    slowed_per_month: float = Field(description="Requests pushed over a latency target by a disturbance.")
+    slowed_share: float
+    degraded_per_month: float = Field(description="Requests answered without a non-critical step.")
+    degraded_share: float
+    deploy_capacity_minutes_per_month: float = Field(
+        description="Pipeline capacity-minutes out of service for deploys and model updates a month.")
+    model_update_lead_time_min: float = Field(
+        description="Minutes from a new model being ready to every replica serving it: the wait for a release "
+                    "that can carry it (none where inference deploys on its own; for a monolith, half the "
+                    "interval between its releases plus the release overhead) and the rolling restart of the "
+                    "unit that serves the model (planner.estimate.resilience).")
+    crashes_per_month: float
+    units: tuple[UnitResilience, ...]
+    blast_radius: tuple[BlastRadius, ...]
+    causes: tuple[FailureCause, ...]
+    timeline: tuple[TimelinePoint, ...]
+
+
+class TimelineEvent(Record):
+    """One disturbance of the simulated incident-and-deploy window shown in the resilience chart."""
+
+    minute: float
+    label: str
+
+
+class ArchitectureEstimate(Record):
+    """Fleet, cost and latency of one architecture for the assessed workload."""
+
+    architecture: Architecture
+    deployable_units: int
+    network_hops: int = Field(description="Network hops a request crosses, both directions.")
+    hop_latency_ms: float = Field(description="Median latency the hops add to a request, ms.")
+    fleet: tuple[FleetItem, ...]
+    cost: CostBreakdown
+    cost_lines: tuple[CostLine, ...]
+    ttft: LatencyEstimate
+    e2e: LatencyEstimate
+    meets_ttft_target: bool
+    meets_e2e_target: bool
+    slo_miss_share: float
+    stations: tuple[StationLoad, ...]
+    notes: tuple[str, ...] = ()
+    resilience: ResilienceEstimate | None = Field(
+        default=None, description="Failures and change; None in evaluations saved before it existed.")
+
+    @property
+    def monthly_cost_usd(self) -> float:
+        return self.cost.total_usd
+
+    @property
+    def meets_targets(self) -> bool:
+        return self.meets_ttft_target and self.meets_e2e_target
+
+
+class AssumptionUsed(Record):
+    """A named constant the evaluation used, with its value and where it comes from."""
+
+    key: str
+    value: float
+    unit: str
+    description: str
+    source: str
+    as_of: str
+    overridden: bool = False
+
+
+class Evaluation(Record):
+    """The engine's estimates for every architecture, and what they rest on."""
+
+    estimates: dict[Architecture, ArchitectureEstimate]
+    assumptions: tuple[AssumptionUsed, ...]
+    model_name: str
+    seed: int
+    resilience_events: tuple[TimelineEvent, ...] = Field(
+        default=(), description="The disturbances of the resilience timeline, the same for every architecture.")
+
+    def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
+        """The estimate of one architecture."""
+        return self.estimates[architecture]
+
+
+# Recommendation (planner.decide.scoring.recommend) ---------------------------------------------------------
+
+
+class Contribution(Record):
+    """One named push toward or away from an architecture, with the answer or number behind it."""
+
+    driver: str
+    points: float
+    reason: str
+
+
+class ArchitectureScore(Record):
+    architecture: Architecture
+    score: float
+    contributions: tuple[Contribution, ...]
+
+
+class ReadinessGap(Record):
+    """A readiness level below what an architecture needs, and what to do about it."""
+
+    architecture: Architecture
+    key: str
+    label: str
+    current: int
+    required: int
+    next_step: str
+
+
+class FlipPoint(Record):
+    """The value of one input at which the top recommendation would change."""
+
+    key: str
+    label: str
+    current: float
+    threshold: float
+    new_top: Architecture
+    text: str
+
+
+class RevisitTrigger(Record):
+    """A condition on future answers that should send the team back to re-assess."""
+
+    key: str = Field(description="Dotted input path, e.g. 'workload.peak_requests_per_s'.")
+    op: str = Field(pattern=r"^(>=|<=)$")
+    threshold: float
+    text: str
+
+    def fired(self, value: float) -> bool:
+        """Whether a value of the input meets the condition."""
+        return value >= self.threshold if self.op == ">=" else value <= self.threshold
+
+
+class RoadmapStage(Record):
+    title: str
+    detail: str
+
+
+class Recommendation(Record):
+    """Ranked architectures with reasons, gaps, flip points and a staged roadmap."""
+
+    ranked: tuple[ArchitectureScore, ...]
+    margin: float = Field(description="Points between the first and the second architecture.")
+    confidence: str = Field(pattern=r"^(high|medium|low)$")
+    summary: str
+    gaps: tuple[ReadinessGap, ...]
+    flip_points: tuple[FlipPoint, ...]
+    roadmap: tuple[RoadmapStage, ...]
+    triggers: tuple[RevisitTrigger, ...]
+    used_estimates: bool
+
+    @property
+    def top(self) -> Architecture:
+        return self.ranked[0].architecture
+
+    def score_of(self, architecture: Architecture) -> ArchitectureScore:
+        """The score entry of one architecture."""
+        return next(s for s in self.ranked if s.architecture is architecture)

@@ -1,0 +1,95 @@
+"""The three architectures as deployable units and the network hops between them.
+
+A request passes the pipeline's CPU steps that run before inference, LLM inference, then the steps
+that run on its output, and returns to the first step. Each step belongs to one deployable unit:
+
+- monolith: one unit on GPU hosts holds every step; calls between steps are in-process;
+- hybrid: the CPU steps form one "core" unit on CPU hosts; inference is its own unit on GPU hosts;
+- microservices: every step is its own unit.
+
+A hop is one service-to-service call between consecutive steps in different units (and the return to
+the first step's unit); its latency is that of one call, request and response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.inputs.models import Architecture, WorkloadProfile
+
+INFERENCE = "inference"  # the stage name of LLM inference in every topology
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A separately deployed and scaled piece of an architecture."""
+
+    name: str
+    components: tuple[str, ...]
+    kind: str  # "gpu" or "cpu"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Request order of the stages and the unit each stage runs in."""
+
+    architecture: Architecture
+    stages: tuple[str, ...]
+    units: tuple[Unit, ...]
+
+    def unit_of(self, stage: str) -> Unit:
+        """The unit that runs a stage."""
+        return next(u for u in self.units if stage in u.components)
+
+    def hop_before(self, index: int) -> bool:
+        """Whether a network hop precedes stage ``index`` (never before the first stage)."""
+        if index == 0:
+            return False
+        return self.unit_of(self.stages[index - 1]) != self.unit_of(self.stages[index])
+
+    @property
+    def return_hop(self) -> bool:
+        """Whether the response crosses the network back to the first stage's unit."""
+        return self.unit_of(self.stages[-1]) != self.unit_of(self.stages[0])
+
+    @property
+    def network_hops(self) -> int:
+        """Hops a request crosses, the return included."""
+        return sum(self.hop_before(i) for i in range(len(self.stages))) + int(self.return_hop)
+
+    def hops_after_inference(self) -> int:
+        """Hops between the first token leaving inference and the client (they delay TTFT)."""
+        start = self.stages.index(INFERENCE)
+        after = sum(self.hop_before(i) for i in range(start + 1, len(self.stages)))
+        return after + int(self.return_hop)
+
+
+def uses_mesh(architecture: Architecture, constants: dict[str, float]) -> bool:
+    """Whether an architecture's hops pass a service mesh (microservices, when ``mesh.enabled``)."""
+    return architecture is Architecture.MICROSERVICES and constants["mesh.enabled"] >= 0.5
+
+
+def mesh_extra_ms(architecture: Architecture, constants: dict[str, float]) -> float:
+    """Latency the service mesh's proxies add to each hop, ms (0 without a mesh)."""
+    return constants["mesh.per_hop_ms"] if uses_mesh(architecture, constants) else 0.0
+
+
+def hop_median_ms(architecture: Architecture, constants: dict[str, float]) -> float:
+    """Median latency of one hop: the network median plus any mesh overhead, ms."""
+    return constants["network.hop_median_ms"] + mesh_extra_ms(architecture, constants)
+
+
+def build_topology(architecture: Architecture, workload: WorkloadProfile) -> Topology:
+    """The units and request order of one architecture for a workload's pipeline."""
+    before = tuple(c.name for c in workload.pipeline if not c.after_inference)
+    after = tuple(c.name for c in workload.pipeline if c.after_inference)
+    stages = (*before, INFERENCE, *after)
+    cpu_steps = before + after
+    if architecture is Architecture.MONOLITH:
+        units: tuple[Unit, ...] = (Unit("monolith", stages, "gpu"),)
+    elif architecture is Architecture.HYBRID:
+        core = (Unit("core", cpu_steps, "cpu"),) if cpu_steps else ()
+        units = (*core, Unit(INFERENCE, (INFERENCE,), "gpu"))
+    else:
+        units = tuple(Unit(s, (s,), "gpu" if s == INFERENCE else "cpu") for s in stages)
+    return Topology(architecture=architecture, stages=stages, units=units)

@@ -1,0 +1,275 @@
+"""Validated inputs of an assessment: the workload, the team, and the catalog records they refer to.
+
+Every number a user can type is bounded here, so bad input never reaches the engine. Units are in
+the field names (``_per_s``, ``_ms``, ``_usd``) or the field description. Results of the engine and
+of the recommendation live in ``planner.estimate.results``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+SCHEMA_VERSION = 1  # version of the assessment file format (JSON/YAML import, presets)
+
+# Sane maxima: beyond these an answer is a typo, not a workload.
+MAX_REQUESTS_PER_S = 100_000.0  # a very large consumer chatbot peaks in the low tens of thousands
+MAX_TOKENS = 1_000_000  # the longest context windows on the market
+MAX_LATENCY_MS = 600_000.0  # ten minutes
+MAX_CPU_MS_PER_REQUEST = 60_000.0
+MAX_COMPONENTS = 12
+MAX_MTBF_H = 1_000_000.0  # over a century: beyond this a crash rate is a typo
+MAX_MTTR_S = 604_800.0  # a week to bring one replica back
+
+
+class StrictModel(BaseModel):
+    """Base for inputs: unknown keys are errors, strings are stripped, numbers are not coerced from text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Architecture(StrEnum):
+    MONOLITH = "monolith"
+    HYBRID = "hybrid"
+    MICROSERVICES = "microservices"
+
+    @property
+    def label(self) -> str:
+        return {"monolith": "Monolith", "hybrid": "Hybrid", "microservices": "Microservices"}[self.value]
+
+
+class TrafficShape(StrEnum):
+    STEADY = "steady"
+    BUSINESS_HOURS = "business_hours"
+    SPIKY = "spiky"
+
+
+class Stage(StrEnum):
+    PROTOTYPE = "prototype"
+    EARLY = "early"
+    GROWTH = "growth"
+    ENTERPRISE = "enterprise"
+
+
+class PricingOption(StrEnum):
+    ON_DEMAND = "on_demand"
+    SPOT = "spot"
+    COMMITTED = "committed"
+
+
+class Precision(StrEnum):
+    BF16 = "bf16"
+    FP8 = "fp8"
+
+    @property
+    def bytes_per_param(self) -> float:
+        return {"bf16": 2.0, "fp8": 1.0}[self.value]
+
+
+Level = Annotated[int, Field(ge=0, le=4, strict=True)]
+Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Component(StrictModel):
+    """A CPU step of the request pipeline (gateway, orchestration, retrieval, safety, ...)."""
+
+    name: Name = Field(description="Short identifier, lower case, e.g. 'retrieval'.")
+    cpu_ms_per_request: float = Field(
+        ge=0.0, le=MAX_CPU_MS_PER_REQUEST, description="CPU time one request needs in this step, ms."
+    )
+    critical: bool = Field(
+        default=True, description="True: a failure of this step fails the request; False: it degrades it."
+    )
+    deploys_per_week: float = Field(default=1.0, ge=0.0, le=500.0, description="Code deploys per week.")
+    after_inference: bool = Field(
+        default=False, description="True: the step runs on the model's output (post-processing, safety)."
+    )
+    mtbf_h: float | None = Field(
+        default=None, gt=0.0, le=MAX_MTBF_H,
+        description="Mean time between crashes of one replica of this step, hours; None: resilience.replica_mtbf_h.",
+    )
+    mttr_s: float | None = Field(
+        default=None, gt=0.0, le=MAX_MTTR_S,
+        description="Time for a crashed or redeployed replica of this step to serve again, s; "
+                    "None: resilience.cpu_restart_s.",
+    )
+
+
+def default_pipeline() -> list[Component]:
+    """The default request path around LLM inference, from data/questions.yaml."""
+    from planner.inputs.questions import load_question_bank  # late import: questions imports nothing of ours
+
+    return [Component.model_validate(c) for c in load_question_bank().pipeline.default]
+
+
+class WorkloadProfile(StrictModel):
+    """What the platform must serve, how fast, and how often it changes."""
+
+    mean_requests_per_s: float = Field(gt=0.0, le=MAX_REQUESTS_PER_S, description="Mean requests/s.")
+    peak_requests_per_s: float = Field(gt=0.0, le=MAX_REQUESTS_PER_S, description="Peak requests/s.")
+    traffic_shape: TrafficShape = TrafficShape.BUSINESS_HOURS
+    streaming_share: float = Field(default=0.8, ge=0.0, le=1.0, description="Share of streamed responses.")
+    mean_input_tokens: int = Field(ge=1, le=MAX_TOKENS, strict=True)
+    mean_output_tokens: int = Field(ge=1, le=MAX_TOKENS, strict=True)
+    input_tokens_cv: float = Field(default=0.5, ge=0.0, le=3.0, description="Coefficient of variation.")
+    output_tokens_cv: float = Field(default=0.5, ge=0.0, le=3.0, description="Coefficient of variation.")
+    model_id: str = Field(min_length=1, max_length=60, description="An id from data/llms.csv.")
+    precision: Precision = Precision.BF16
+    pipeline: list[Component] = Field(default_factory=default_pipeline, max_length=MAX_COMPONENTS)
+    p95_ttft_ms: float = Field(gt=0.0, le=MAX_LATENCY_MS, description="Target p95 time to first token, ms.")
+    p95_e2e_ms: float = Field(gt=0.0, le=MAX_LATENCY_MS, description="Target p95 end-to-end latency, ms.")
+    availability_target_pct: float = Field(ge=90.0, le=99.999, description="Availability target, %.")
+    model_updates_per_month: float = Field(default=1.0, ge=0.0, le=1000.0)
+    teams_contributing: int = Field(default=1, ge=1, le=200, strict=True)
+    gpu_types: list[str] = Field(default_factory=list, description="Allowed GPU types; empty means any.")
+    providers: list[str] = Field(default_factory=list, description="Allowed providers; empty means any.")
+    pricing: PricingOption = PricingOption.ON_DEMAND
+
+    @field_validator("pipeline")
+    @classmethod
+    def _unique_component_names(cls, pipeline: list[Component]) -> list[Component]:
+        names = [c.name for c in pipeline]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"each pipeline step needs its own name; repeated: {', '.join(duplicates)}")
+        if "inference" in names:
+            raise ValueError("'inference' is added by the planner; do not list it as a pipeline step")
+        return pipeline
+
+    # Cross-field rules are field validators (fields validate in definition order), so that each
+    # error is reported at the field the user must change.
+    @field_validator("peak_requests_per_s")
+    @classmethod
+    def _peak_at_least_mean(cls, peak: float, info: ValidationInfo) -> float:
+        mean = info.data.get("mean_requests_per_s")
+        if mean is not None and peak < mean:
+            raise ValueError(f"peak requests/s ({peak:g}) must be at least the mean ({mean:g})")
+        return peak
+
+    @field_validator("p95_e2e_ms")
+    @classmethod
+    def _e2e_at_least_ttft(cls, e2e: float, info: ValidationInfo) -> float:
+        ttft = info.data.get("p95_ttft_ms")
+        if ttft is not None and e2e < ttft:
+            raise ValueError(
+                f"p95 end-to-end latency ({e2e:g} ms) cannot be below p95 time to first token ({ttft:g} ms)"
+            )
+        return e2e
+
+    @property
+    def deploys_per_week(self) -> float:
+        """Code deploys per week summed over the pipeline's components."""
+        return sum(c.deploys_per_week for c in self.pipeline)
+
+
+class TeamReadiness(StrictModel):
+    """How ready the team is to run distributed services; levels 0-4 as described in data/questions.yaml."""
+
+    containers: Level = 2
+    observability: Level = 2
+    cicd: Level = 2
+    on_call: Level = 2
+    api_design: Level = 2
+    service_security: Level = 2
+    team_size: int = Field(default=8, ge=1, le=10_000, strict=True, description="Engineers on the product.")
+    platform_headcount: int = Field(default=1, ge=0, le=1_000, strict=True, description="Platform/SRE staff.")
+    monthly_budget_usd: float = Field(default=50_000.0, gt=0.0, le=1e9, description="Infrastructure budget.")
+    stage: Stage = Stage.EARLY
+
+    @field_validator("platform_headcount")
+    @classmethod
+    def _headcount_within_team(cls, headcount: int, info: ValidationInfo) -> int:
+        team = info.data.get("team_size")
+        if team is not None and headcount > team:
+            raise ValueError(f"platform/SRE headcount ({headcount}) cannot exceed the team size ({team})")
+        return headcount
+
+    def levels(self) -> dict[str, int]:
+        """The six 0-4 readiness levels by question key."""
+        return {k: getattr(self, k) for k in READINESS_KEYS}
+
+
+READINESS_KEYS = ("containers", "observability", "cicd", "on_call", "api_design", "service_security")
+
+
+class Assessment(StrictModel):
+    """One set of answers: the unit that is validated, evaluated, saved, exported and imported."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, strict=True)
+    project: str = Field(default="Untitled project", min_length=1, max_length=120)
+    label: str = Field(default="", max_length=120)
+    notes: str = Field(default="", max_length=4000, description="Free text kept with the assessment.")
+    workload: WorkloadProfile
+    team: TeamReadiness = Field(default_factory=TeamReadiness)
+    assumption_overrides: dict[str, float] = Field(
+        default_factory=dict, description="Named engine constants replaced by the user (see data/)."
+    )
+    price_list: str | None = Field(
+        default=None, min_length=1, max_length=120, description="A saved price list's name; None: data/instances.csv."
+    )
+
+
+# Catalog records (rows of data/ files) -------------------------------------------------------------
+
+
+class Sourced(StrictModel):
+    source: str = Field(min_length=3)
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Date of the figure, YYYY-MM[-DD].")
+
+
+class GpuSpec(Sourced):
+    """One GPU type's datasheet figures (dense, not sparse)."""
+
+    gpu: str = Field(min_length=1, max_length=40)
+    memory_gb: float = Field(gt=0, le=1024)
+    bandwidth_tb_s: float = Field(gt=0, le=100)
+    bf16_tflops: float = Field(gt=0, le=100_000)
+    fp8_tflops: float | None = Field(default=None, gt=0, le=100_000)
+
+    def peak_flops(self, precision: Precision) -> float:
+        """Dense FLOP/s at a precision; FP8 on a GPU without FP8 units runs at the BF16 rate."""
+        tflops = self.fp8_tflops if precision is Precision.FP8 and self.fp8_tflops else self.bf16_tflops
+        return tflops * 1e12
+
+
+class InstancePrice(Sourced):
+    """One rentable instance type and its hourly prices in USD."""
+
+    provider: str = Field(min_length=1, max_length=40)
+    instance: str = Field(min_length=1, max_length=60)
+    region: str = Field(min_length=1, max_length=40)
+    gpu: str = Field(min_length=1, max_length=40)
+    gpu_count: int = Field(ge=1, le=64)
+    vcpus: int = Field(ge=1, le=1024)
+    on_demand_usd_h: float = Field(gt=0, le=10_000)
+    spot_usd_h: float | None = Field(default=None, gt=0, le=10_000)
+    committed_usd_h: float | None = Field(default=None, gt=0, le=10_000)
+
+    def price_usd_h(self, option: PricingOption) -> float | None:
+        """The hourly price under a pricing option, or None where none is sourced."""
+        return {
+            PricingOption.ON_DEMAND: self.on_demand_usd_h,
+            PricingOption.SPOT: self.spot_usd_h,
+            PricingOption.COMMITTED: self.committed_usd_h,
+        }[option]
+
+
+class LlmSpec(Sourced):
+    """Architecture numbers of one LLM from its model card."""
+
+    id: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(min_length=1, max_length=80)
+    params_b: float = Field(gt=0, le=10_000, description="Total parameters, billions.")
+    active_params_b: float = Field(gt=0, le=10_000, description="Parameters used per token, billions.")
+    layers: int = Field(ge=1, le=1000)
+    kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=1, le=4096)
+    context_tokens: int = Field(ge=512, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _active_within_total(self) -> LlmSpec:
+        if self.active_params_b > self.params_b:
+            raise ValueError("active parameters cannot exceed total parameters")
+        return self

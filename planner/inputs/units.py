@@ -1,0 +1,20 @@
+"""Unit conversions shared by every layer, so each factor is written once."""
+
+MS_PER_S = 1000.0
+SECONDS_PER_MINUTE = 60.0
+MINUTES_PER_HOUR = 60.0
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_WEEK = 168.0
+WEEKS_PER_MONTH = 52.0 / 12.0  # an average month: deploys per week -> per month
+GB = 1e9  # bytes per GB; datasheets and model cards quote decimal gigabytes
+BILLION = 1e9  # model parameters are quoted in billions
+
+
+def ms_to_s(ms: float) -> float:
+    """Milliseconds to seconds."""
+    return ms / MS_PER_S
+
+
+def s_to_ms(seconds: float) -> float:
+    """Seconds to milliseconds."""
+    return seconds * MS_PER_S

@@ -1,0 +1,244 @@
+"""Altair chart specifications of a recommendation, shared by the Results page and the PDF report.
+
+The builders return plain Altair charts (no Streamlit here): the page renders them with
+``st.altair_chart``, the report turns the same specifications into PNG with vl-convert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import altair as alt
+import pandas as pd
+
+from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.token_costs import TokenCosts
+from planner.inputs.models import Assessment, InstancePrice, PricingOption
+from planner.inputs.questions import load_question_bank
+
+TOWARD_COLOR = "#2e7d32"  # green: the driver pushes toward the architecture
+AGAINST_COLOR = "#c62828"  # red: the driver pushes away from it
+TOWARD, AGAINST = "toward", "against"
+FACET_WIDTH_PX = 420  # width of one architecture's panel
+BAR_HEIGHT_PX = 22  # height per driver row
+DRIVER_LABEL_LIMIT_PX = 260  # longer driver names are cut with an ellipsis
+
+
+def driver_label(driver: str) -> str:
+    """A driver key as a reader sees it: 'update_cadence' -> 'Update cadence', readiness by question label."""
+    if driver.startswith("readiness."):
+        key = driver.split(".", 1)[1]
+        return f"Readiness: {load_question_bank().labels().get(key, key.replace('_', ' '))}"
+    return driver.replace("_", " ").capitalize()
+
+
+def contributions_frame(recommendation: Recommendation) -> pd.DataFrame:
+    """One row per (architecture, driver): points, direction and reason, architectures in ranked order."""
+    rows = []
+    for rank, score in enumerate(recommendation.ranked, start=1):
+        for contribution in score.contributions:
+            rows.append({
+                "rank": rank,
+                "architecture": score.architecture.label,
+                "panel": f"{rank}. {score.architecture.label} ({score.score:.1f} points)",
+                "driver": driver_label(contribution.driver),
+                "points": contribution.points,
+                "direction": TOWARD if contribution.points > 0 else AGAINST,
+                "reason": contribution.reason,
+            })
+    columns = ["rank", "architecture", "panel", "driver", "points", "direction", "reason"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def contributions_chart(recommendation: Recommendation) -> alt.FacetChart:
+    """Horizontal bars of each driver's points per architecture, green toward and red against."""
+    frame = contributions_frame(recommendation)
+    panels = list(dict.fromkeys(frame["panel"]))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("points:Q", title="Points (toward + / against −)"),
+        y=alt.Y("driver:N", title=None, sort=alt.EncodingSortField(field="points", op="sum", order="descending"),
+                axis=alt.Axis(labelLimit=DRIVER_LABEL_LIMIT_PX)),
+        color=alt.Color("direction:N", title="Pushes",
+                        scale=alt.Scale(domain=[TOWARD, AGAINST], range=[TOWARD_COLOR, AGAINST_COLOR])),
+        tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("driver:N", title="Driver"),
+                 alt.Tooltip("points:Q", title="Points", format="+.2f"), alt.Tooltip("reason:N", title="Why")],
+    ).properties(width=FACET_WIDTH_PX, height=alt.Step(BAR_HEIGHT_PX))
+    return bars.facet(
+        row=alt.Row("panel:N", title=None, sort=panels, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                          labelAnchor="start", labelFontSize=13,
+                                                                          labelFontWeight="bold",
+                                                                          labelOrient="top")),
+    ).resolve_scale(y="independent")
+
+
+# Estimates ------------------------------------------------------------------------------------------
+
+CATEGORY_ORDER = ("GPU", "CPU", "Platform", "People")
+CATEGORY_COLORS = ("#1f77b4", "#9ecae1", "#ff7f0e", "#7f7f7f")
+PERCENTILE_ORDER = ("p50", "p95", "p99")
+PERCENTILE_COLORS = ("#9ecae1", "#3182bd", "#08306b")  # light to dark blue; red is the target rule
+LATENCY_PANEL_WIDTH_PX = 300
+ESTIMATE_CHART_HEIGHT_PX = 220
+
+
+def cost_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, cost category) with its monthly USD."""
+    rows = [{"architecture": e.architecture.label, "category": category, "monthly_usd": usd}
+            for e in evaluation.estimates.values() for category, usd in e.cost.as_dict().items()]
+    return pd.DataFrame(rows, columns=["architecture", "category", "monthly_usd"])
+
+
+def cost_chart(evaluation: Evaluation) -> alt.Chart:
+    """Stacked horizontal bars of monthly cost by category, one bar per architecture."""
+    frame = cost_frame(evaluation)
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
+        x=alt.X("sum(monthly_usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
+        color=alt.Color("category:N", title="Category",
+                        scale=alt.Scale(domain=list(CATEGORY_ORDER), range=list(CATEGORY_COLORS))),
+        order=alt.Order("category_rank:Q"),
+        tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("category:N", title="Category"),
+                 alt.Tooltip("monthly_usd:Q", title="USD per month", format="$,.0f")],
+    ).transform_calculate(
+        category_rank=f"indexof({list(CATEGORY_ORDER)}, datum.category)",
+    ).properties(height=ESTIMATE_CHART_HEIGHT_PX)
+
+
+def latency_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, metric, percentile) with the value and its 95 % interval, ms."""
+    rows = []
+    for e in evaluation.estimates.values():
+        for metric, stats in (("TTFT", e.ttft), ("End-to-end", e.e2e)):
+            for name, value, ci in (("p50", stats.p50_ms, stats.p50_ci_ms), ("p95", stats.p95_ms, stats.p95_ci_ms),
+                                    ("p99", stats.p99_ms, stats.p99_ci_ms)):
+                rows.append({"architecture": e.architecture.label, "metric": metric, "percentile": name,
+                             "ms": value, "low_ms": ci[0], "high_ms": ci[1]})
+    return pd.DataFrame(rows, columns=["architecture", "metric", "percentile", "ms", "low_ms", "high_ms"])
+
+
+def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetChart:
+    """Points with 95 % interval bars for p50/p95/p99 per architecture; the p95 targets as red rules."""
+    frame = latency_frame(evaluation)
+    targets = pd.DataFrame([{"metric": "TTFT", "target_ms": assessment.workload.p95_ttft_ms},
+                            {"metric": "End-to-end", "target_ms": assessment.workload.p95_e2e_ms}])
+    frame = frame.merge(targets, on="metric")
+    base = alt.Chart(frame).encode(
+        y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
+        yOffset=alt.YOffset("percentile:N", sort=list(PERCENTILE_ORDER)),
+        color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER),
+                        scale=alt.Scale(domain=list(PERCENTILE_ORDER), range=list(PERCENTILE_COLORS))),
+    )
+    points = base.mark_point(filled=True, size=60).encode(
+        x=alt.X("ms:Q", title="ms"),
+        tooltip=[alt.Tooltip("architecture:N"), alt.Tooltip("percentile:N"), alt.Tooltip("ms:Q", format=",.0f"),
+                 alt.Tooltip("low_ms:Q", title="95 % CI low", format=",.0f"),
+                 alt.Tooltip("high_ms:Q", title="95 % CI high", format=",.0f")],
+    )
+    bars = base.mark_rule().encode(x="low_ms:Q", x2="high_ms:Q")
+    target = alt.Chart(frame).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(
+        x="target_ms:Q", tooltip=[alt.Tooltip("target_ms:Q", title="p95 target (ms)", format=",.0f")])
+    panel = alt.layer(bars, points, target).properties(height=ESTIMATE_CHART_HEIGHT_PX / 1.6,
+                                                       width=LATENCY_PANEL_WIDTH_PX)
+    return panel.facet(
+        row=alt.Row("metric:N", title=None, sort=["TTFT", "End-to-end"]),
+    ).resolve_scale(x="independent")
+
+
+# Prices ---------------------------------------------------------------------------------------------
+
+PRICE_CHART_HEIGHT_PER_GPU_PX = 34  # one row per GPU type
+PRICE_CHART_WIDTH_PX = 640
+PROVIDER_SCHEME: Final = "tableau10"  # distinct hues for up to ten providers
+
+
+def gpu_hour_frame(instances: Sequence[InstancePrice], option: PricingOption) -> pd.DataFrame:
+    """One row per instance with a price under ``option``: provider, GPU and USD per GPU-hour."""
+    rows = []
+    for row in instances:
+        price = row.price_usd_h(option)
+        if price is not None:
+            rows.append({"provider": row.provider, "instance": row.instance, "region": row.region, "gpu": row.gpu,
+                         "gpu_count": row.gpu_count, "usd_h": price, "usd_per_gpu_hour": price / row.gpu_count,
+                         "as_of": row.as_of})
+    columns = ["provider", "instance", "region", "gpu", "gpu_count", "usd_h", "usd_per_gpu_hour", "as_of"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def gpu_hour_chart(instances: Sequence[InstancePrice], option: PricingOption) -> alt.Chart:
+    """USD per GPU-hour of every instance, one row per GPU type (cheapest median first), coloured by provider."""
+    frame = gpu_hour_frame(instances, option)
+    order = list(frame.groupby("gpu")["usd_per_gpu_hour"].median().sort_values().index)
+    return alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.85).encode(
+        x=alt.X("usd_per_gpu_hour:Q", title="USD per GPU-hour", axis=alt.Axis(format="$,.2f")),
+        y=alt.Y("gpu:N", title=None, sort=order),
+        color=alt.Color("provider:N", title="Provider", scale=alt.Scale(scheme=PROVIDER_SCHEME)),
+        shape=alt.Shape("provider:N", title="Provider"),
+        tooltip=[alt.Tooltip("provider:N", title="Provider"), alt.Tooltip("instance:N", title="Instance"),
+                 alt.Tooltip("region:N", title="Region"), alt.Tooltip("gpu_count:Q", title="GPUs"),
+                 alt.Tooltip("usd_h:Q", title="USD per hour", format="$,.3f"),
+                 alt.Tooltip("usd_per_gpu_hour:Q", title="USD per GPU-hour", format="$,.3f"),
+                 alt.Tooltip("as_of:N", title="As of")],
+    ).properties(width=PRICE_CHART_WIDTH_PX, height=alt.Step(PRICE_CHART_HEIGHT_PER_GPU_PX))
+
+
+def token_cost_chart(costs: TokenCosts) -> alt.Chart:
+    """Bars of USD per million output tokens on the cheapest instance of each GPU type, cheapest first."""
+    frame = pd.DataFrame(
+        [{"gpu": r.gpu, "provider": r.provider, "instance": r.instance, "usd": r.usd_per_million_output_tokens,
+          "batch": r.batch, "tp": r.tensor_parallel, "tokens_s": r.replica_output_tokens_per_s}
+         for r in costs.cheapest_per_gpu()],
+        columns=["gpu", "provider", "instance", "usd", "batch", "tp", "tokens_s"])
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("usd:Q", title="USD per million output tokens", axis=alt.Axis(format="$,.2f")),
+        y=alt.Y("gpu:N", title=None, sort=list(frame["gpu"])),
+        color=alt.Color("provider:N", title="Cheapest at", scale=alt.Scale(scheme=PROVIDER_SCHEME)),
+        tooltip=[alt.Tooltip("gpu:N", title="GPU"), alt.Tooltip("provider:N", title="Provider"),
+                 alt.Tooltip("instance:N", title="Instance"),
+                 alt.Tooltip("usd:Q", title="USD per million output tokens", format="$,.3f"),
+                 alt.Tooltip("batch:Q", title="Batch"), alt.Tooltip("tp:Q", title="GPUs per replica"),
+                 alt.Tooltip("tokens_s:Q", title="Output tokens/s per replica", format=",.0f")],
+    ).properties(width=PRICE_CHART_WIDTH_PX, height=alt.Step(PRICE_CHART_HEIGHT_PER_GPU_PX))
+
+
+# Resilience -----------------------------------------------------------------------------------------
+
+ARCHITECTURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # monolith, hybrid, microservices
+EVENT_LABEL_BOTTOM_PCT = 5.0  # first event label, in capacity % (the y scale), so it holds at any chart height
+EVENT_LABEL_STEP_PCT = 9.0  # one line of label text at the usual chart heights
+EVENT_COLOR = "#7f7f7f"
+RESILIENCE_CHART_HEIGHT_PX = 240
+
+
+def resilience_frame(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per (architecture, moment) of the incident-and-deploy timeline: capacity in service, %."""
+    rows = [{"architecture": e.architecture.label, "minute": p.minute, "capacity_pct": p.capacity_pct}
+            for e in evaluation.estimates.values() if e.resilience is not None for p in e.resilience.timeline]
+    return pd.DataFrame(rows, columns=["architecture", "minute", "capacity_pct"])
+
+
+def resilience_chart(evaluation: Evaluation) -> alt.LayerChart:
+    """Capacity in service over a crash, a code deploy and a model update, one line per architecture."""
+    frame = resilience_frame(evaluation)
+    order = [e.architecture.label for e in evaluation.estimates.values()]
+    lines = alt.Chart(frame).mark_line(interpolate="step-after", strokeWidth=2).encode(
+        x=alt.X("minute:Q", title="Minutes"),
+        y=alt.Y("capacity_pct:Q", title="Capacity in service (%)", scale=alt.Scale(domain=[0, 105])),
+        color=alt.Color("architecture:N", title="Architecture", sort=order,
+                        scale=alt.Scale(domain=order, range=list(ARCHITECTURE_COLORS[:len(order)]))),
+        strokeDash=alt.StrokeDash("architecture:N", title="Architecture", sort=order,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [2, 2]][:len(order)])),
+        tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("minute:Q", format=".1f"),
+                 alt.Tooltip("capacity_pct:Q", title="Capacity (%)", format=".0f")],
+    )
+    # Labels of nearby events would overprint: each event's label gets its own line, up from the x axis.
+    events = pd.DataFrame(
+        [{"minute": e.minute, "label": e.label, "y_pct": EVENT_LABEL_BOTTOM_PCT + i * EVENT_LABEL_STEP_PCT}
+         for i, e in enumerate(evaluation.resilience_events)],
+        columns=["minute", "label", "y_pct"],
+    )
+    rules = alt.Chart(events).mark_rule(color=EVENT_COLOR, strokeDash=[3, 3]).encode(
+        x="minute:Q", tooltip=[alt.Tooltip("label:N", title="Event")])
+    labels = alt.Chart(events).mark_text(align="left", dx=4, fontSize=11, color=EVENT_COLOR).encode(
+        x="minute:Q", y="y_pct:Q", text="label:N")
+    return alt.LayerChart(layer=[lines, rules, labels], height=RESILIENCE_CHART_HEIGHT_PX)

@@ -1,0 +1,281 @@
+"""The report's page layout on fpdf2: bundled fonts, printable text, headings, tables and chart figures.
+
+``ReportDocument`` is an A4 FPDF with a running header and footer and a few helpers (heading,
+paragraph, bullets, grid, figure); ``planner.present.report`` writes the sections with them.
+
+Text: DejaVu Sans (data/fonts/) draws Latin, Greek, Cyrillic, Arabic and Hebrew; Droid Sans Fallback
+is added only when a text holds CJK. Every string passes ``printable`` on its way in (the document's
+``normalize_text``): control characters become spaces and a character no bundled font can draw (an
+emoji, say) becomes PLACEHOLDER, so nothing fails and nothing is silently dropped. Text the user typed
+is written inside ``shaped()``: HarfBuzz (uharfbuzz) shapes it, so right-to-left scripts come out in
+reading order and Arabic letters join; the planner's own English text is not shaped, which keeps the
+export fast. Nothing is read as markup: ``<script>`` and ``**bold**`` print as typed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+
+import altair as alt
+import vl_convert
+from fontTools.ttLib import TTFont
+from fpdf import FPDF, FontFace
+
+from planner.inputs.paths import data_file
+
+FONT_DIR = data_file("fonts")
+BODY_FONT, BODY_FILES = "dejavu", {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+FALLBACK_FONT, FALLBACK_FILE = "droidfallback", "DroidSansFallback.ttf"  # CJK ideographs, kana, Hangul
+PLACEHOLDER = "□"  # U+25A1 stands for a character no bundled font can draw (emoji, rare scripts)
+DROPPED_CATEGORIES = ("Mn", "Me", "Cf", "Sk")  # marks, joiners, selectors, skin tones: nothing to draw alone
+ZERO_WIDTH_JOINER = "\u200d"
+
+MARGIN_MM = 15.0
+BODY_PT, SMALL_PT, TABLE_PT, H1_PT, H2_PT, TITLE_PT = 9.5, 7.5, 8.0, 14.0, 10.5, 22.0
+LINE_MM = 4.6  # body line height at BODY_PT
+HEADING_KEEP_MM = 40.0  # a heading with less room than this below it starts a new page
+PAGE_HEADER_MM = 9.0  # the running header's height on pages after the first
+KEEP_TABLE_ROWS = 6  # rows (heading included) a table needs below it to start on the current page
+MAX_FIGURE_SHRINK = 0.25  # a figure may shrink by this share to stay on the page it starts on
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+ACCENT = (31, 78, 121)  # headings and rules
+HEADER_FILL = (225, 233, 242)
+STRIPE_FILL = (246, 248, 250)
+
+CHART_SCALE = 2.0  # PNG pixels per chart pixel: sharp when printed
+
+
+# Text: what the bundled fonts can draw ------------------------------------------------------------
+
+
+@cache
+def _cmap(filename: str) -> frozenset[int]:
+    font = TTFont(FONT_DIR / filename, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+@cache
+def _body_coverage() -> frozenset[int]:
+    return _cmap(BODY_FILES[""]) & _cmap(BODY_FILES["B"])
+
+
+@cache
+def _coverage() -> frozenset[int]:
+    return _body_coverage() | _cmap(FALLBACK_FILE)
+
+
+def printable(text: str) -> str:
+    """Text as the report prints it: control characters as spaces, undrawable characters as PLACEHOLDER."""
+    covered = _coverage()
+    out: list[str] = []
+    joined = False  # a zero-width joiner followed a placeholder: the next undrawable character is the same emoji
+    for char in unicodedata.normalize("NFC", text):
+        category = unicodedata.category(char)
+        if char == ZERO_WIDTH_JOINER and out and out[-1] == PLACEHOLDER:
+            joined = True
+        elif char == "\n" or category == "Cc":
+            out.append("\n" if char == "\n" else " ")
+            joined = False
+        elif ord(char) in covered:
+            out.append(char)
+            joined = False
+        elif category in DROPPED_CATEGORIES:
+            continue
+        elif joined:
+            joined = False
+        else:
+            out.append(PLACEHOLDER)
+    return "".join(out)
+
+
+# Charts --------------------------------------------------------------------------------------------
+
+_vl_lock = threading.Lock()  # vl-convert keeps one JavaScript engine per process
+
+
+def chart_png(chart: alt.TopLevelMixin, *, width_px: int | None = None) -> bytes:
+    """An Altair chart as a PNG, rendered by vl-convert (no browser); width_px sets an unsized chart's width."""
+    if width_px is not None:
+        chart = chart.properties(width=width_px)
+    with _vl_lock:
+        png: bytes = vl_convert.vegalite_to_png(chart.to_json(), scale=CHART_SCALE)
+    return png
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk follows the 8-byte signature
+    return width, height
+
+
+# The document --------------------------------------------------------------------------------------
+
+
+class ReportDocument(FPDF):
+    """A4 pages with a running header and footer, the bundled fonts, and a few layout helpers."""
+
+    def __init__(self, running_title: str, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.running_title = running_title
+        self.footer_text = footer_text
+        self._fallback_added = False
+        self._sections = 0
+        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        self.set_auto_page_break(auto=True, margin=MARGIN_MM + 3)
+        for style, filename in BODY_FILES.items():
+            self.add_font(BODY_FONT, style, FONT_DIR / filename)
+        self.set_font(BODY_FONT, "", BODY_PT)
+        self.set_text_color(*INK)
+
+    # Every string passes here before fpdf2 lays it out: the one place text is made printable.
+    # The fallback font is switched on only for a text that needs it: with any fallback font set, fpdf2
+    # splits every text character by character, which would slow the whole report down several times.
+    def normalize_text(self, text: str) -> str:
+        text = printable(text)
+        needs_fallback = not _body_coverage().issuperset(map(ord, text.replace("\n", "")))
+        if needs_fallback and not self._fallback_added:
+            self.add_font(FALLBACK_FONT, "", FONT_DIR / FALLBACK_FILE)
+            self._fallback_added = True
+        if self._fallback_added:
+            self.set_fallback_fonts([FALLBACK_FONT] if needs_fallback else [], exact_match=False)
+        return super().normalize_text(text)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font(BODY_FONT, "", SMALL_PT)
+        self.set_text_color(*MUTED)
+        with self.shaped():
+            self.cell(self.epw * 0.75, 5, self.running_title, new_x="RIGHT", new_y="TOP")
+        self.cell(0, 5, "Architecture recommendation", align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(*ACCENT)
+        self.line(MARGIN_MM, self.get_y(), self.w - MARGIN_MM, self.get_y())
+        self.ln(4)
+        self.set_text_color(*INK)
+        self.set_font(BODY_FONT, "", BODY_PT)
+
+    def footer(self) -> None:
+        self.set_y(-MARGIN_MM)
+        self.set_font(BODY_FONT, "", SMALL_PT)
+        self.set_text_color(*MUTED)
+        self.cell(self.epw / 2, 5, self.footer_text)
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(*INK)
+
+    @contextmanager
+    def shaped(self) -> Iterator[None]:
+        """Shape the text written inside (user text: right-to-left and joined scripts)."""
+        self.set_text_shaping(True)
+        try:
+            yield
+        finally:
+            self.set_text_shaping(False)
+
+    def heading(self, title: str, *, keep_mm: float = HEADING_KEEP_MM) -> None:
+        """A numbered section heading, also a PDF bookmark; starts a page when less than keep_mm is left below."""
+        self._sections += 1
+        keep_mm = min(keep_mm, self.h - 2 * MARGIN_MM - 30)
+        if self.get_y() > self.h - MARGIN_MM - keep_mm:
+            self.add_page()
+        elif self.get_y() > MARGIN_MM + 12:
+            self.ln(3)
+        numbered = f"{self._sections}. {title}"
+        self.start_section(numbered)
+        self.set_font(BODY_FONT, "B", H1_PT)
+        self.set_text_color(*ACCENT)
+        self.cell(0, 8, numbered, new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(*ACCENT)
+        self.line(MARGIN_MM, self.get_y(), self.w - MARGIN_MM, self.get_y())
+        self.ln(2)
+        self.set_text_color(*INK)
+        self.set_font(BODY_FONT, "", BODY_PT)
+
+    def keep(self, height_mm: float) -> None:
+        """Start a new page unless height_mm fits below the current position (keeps a title with its text)."""
+        if self.get_y() + height_mm > self.h - MARGIN_MM - 3:
+            self.add_page()
+
+    def subheading(self, title: str) -> None:
+        self.keep(HEADING_KEEP_MM)  # the title, and the start of its table or text
+        self.ln(1.5)
+        self.set_font(BODY_FONT, "B", H2_PT)
+        self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(BODY_FONT, "", BODY_PT)
+
+    def paragraph(self, text: str, *, size: float = BODY_PT, color: tuple[int, int, int] = INK,
+                  bold: bool = False, user: bool = False) -> None:
+        """Wrapped, left-aligned text; user=True shapes it (text the user typed)."""
+        self.set_font(BODY_FONT, "B" if bold else "", size)
+        self.set_text_color(*color)
+        line = LINE_MM * size / BODY_PT
+        if user:
+            with self.shaped():
+                self.multi_cell(0, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, line, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(*INK)
+        self.set_font(BODY_FONT, "", BODY_PT)
+        self.ln(1)
+
+    def bullets(self, items: Sequence[str], *, numbered: bool = False) -> None:
+        for i, item in enumerate(items, start=1):
+            self.set_x(MARGIN_MM + 2)
+            self.cell(6, LINE_MM, f"{i}." if numbered else "•")
+            self.multi_cell(0, LINE_MM, item, align="L", new_x="LMARGIN", new_y="NEXT")
+            self.ln(0.8)
+
+    def grid(self, rows: Sequence[Sequence[str]], *, widths: Sequence[float],
+             align: Sequence[str] | None = None, size: float = TABLE_PT, shaped: bool = False) -> None:
+        """A table whose first row is its heading (repeated on each page), zebra-striped; shaped: user text."""
+        if shaped:
+            with self.shaped():
+                self.grid(rows, widths=widths, align=align, size=size)
+            return
+        # A short table stays on one page; a long one starts with its heading and a few rows at least.
+        self.keep(min(len(rows), KEEP_TABLE_ROWS) * (size * 0.5 + 1.6))  # a one-line row: line height + padding
+        self.set_font(BODY_FONT, "", size)
+        self.set_draw_color(200, 206, 212)
+        heading = FontFace(emphasis="BOLD", fill_color=HEADER_FILL, color=INK)
+        with self.table(col_widths=tuple(widths), text_align=tuple(align or ["LEFT"] * len(widths)),
+                           headings_style=heading, borders_layout="HORIZONTAL_LINES",
+                           cell_fill_color=STRIPE_FILL, cell_fill_mode="ROWS", line_height=size * 0.5,
+                           padding=(0.8, 1.2), width=self.epw, repeat_headings=1) as table:
+            for row in rows:
+                table.row([str(cell) for cell in row])
+        self.set_font(BODY_FONT, "", BODY_PT)
+        self.ln(2)
+
+    def page_room_mm(self) -> float:
+        """Height a figure can take on a fresh page, below the running header."""
+        return self.h - 2 * MARGIN_MM - 3 - PAGE_HEADER_MM
+
+    def figure_height_mm(self, png: bytes, width_mm: float) -> float:
+        """The height a figure will take: its natural height at width_mm, at most a fresh page's room."""
+        px_w, px_h = _png_size(png)
+        return min(width_mm * px_h / px_w, self.page_room_mm())
+
+    def figure(self, png: bytes, *, width_mm: float, caption: str = "") -> None:
+        """A chart centred on the page, never cut: shrunk by at most MAX_FIGURE_SHRINK to fit, else on a new page."""
+        px_w, px_h = _png_size(png)
+        natural = width_mm * px_h / px_w
+        below = 6 if caption else 0
+        room = self.h - MARGIN_MM - 3 - self.get_y() - below
+        if natural > room and room < (1 - MAX_FIGURE_SHRINK) * min(natural, self.page_room_mm() - below):
+            self.add_page()
+            room = self.h - MARGIN_MM - 3 - self.get_y() - below
+        height = min(natural, room)
+        width_mm = width_mm * height / natural
+        x = MARGIN_MM + (self.epw - width_mm) / 2
+        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=width_mm, h=height)
+        self.set_y(self.get_y() + height + 1)
+        if caption:
+            self.paragraph(caption, size=SMALL_PT, color=MUTED)
