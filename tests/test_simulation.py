@@ -14,9 +14,9 @@ from planner.estimate.simulation import (
     Hop,
     InferenceStation,
     SimulationInput,
-    _Draws,
     simulate,
 )
+from planner.estimate.simulation.processes import _Draws
 
 CI_WIDENING = 1.5  # the closed form must lie within 1.5 half-widths (~3 sigma) of the estimate
 

@@ -1,22 +1,9 @@
-"""Discrete-event simulation (simpy) of requests flowing through a serving pipeline.
+"""The simulated entities: random draws, worker pools, batching replicas, and the request processes.
 
-Scenario: clients send requests as a Poisson stream. Each request walks a fixed, linear pipeline of
-stations (gateway, retrieval, guardrails, the model, post-processing...), paying a network hop before
-a station when the two sides are deployed apart. A CPU station is a pool of identical workers with one
-first-come-first-served queue. An inference station is a set of model replicas, each running
-continuous batching: a request joins the replica with the fewest outstanding requests, waits for a
-batch slot, is admitted at the next iteration boundary (its prefill runs in that iteration, which also
-emits its first token), then gets one token per iteration until it has all its output tokens. Tokens
-stream back through the hops after the model, so the time to first token (TTFT) counts those hops but
-not the CPU work of the stations after the model. The end-to-end time runs from arrival to the
-response leaving the last station, plus the return hop. An ``Outage`` takes workers or replicas out
-of service for a while (a crash or a rolling restart), so that planner.estimate.resilience can simulate the
-disturbed windows on the same core.
-
-The module is independent of the rest of the planner: plain numbers in, plain numbers out. It
-follows simpy's examples: ``ServingPipeline`` owns the resources, ``request`` is the entity process and
-``arrivals`` the setup process that spawns requests. Worker pools are ``WorkerPool``, a lean FIFO
-equivalent of ``simpy.Resource`` (same service order and times, fewer events).
+As in simpy's examples, ``ServingPipeline`` owns the resources, ``request`` is the entity process and
+``arrivals`` the setup process that spawns requests; ``outage`` takes capacity away for a while. Worker
+pools are ``WorkerPool``, a lean FIFO equivalent of ``simpy.Resource`` (same service order and times,
+fewer events).
 
 Continuous batching, and what it approximates: prefill is done whole in the admitting iteration (no
 chunked prefill); admission happens only at iteration boundaries; a replica holds at most
@@ -28,12 +15,8 @@ iterations up to its next completion in one timeout, cut short at the next bound
 arrives that could be admitted. The per-iteration cost of a batch at zero prefill is cached per batch
 size, so ``step_s`` must be a pure function.
 
-Confidence intervals (95 %) use batch means: the measured requests, in arrival order, are cut into
-``CI_BATCHES`` consecutive batches; the statistic (mean, percentile, share) is computed per batch and
-the interval is the whole-sample estimate +- t(0.975, B-1) x the batch standard deviation / sqrt(B).
-Latencies of successive requests in a queue are strongly correlated, so an interval that assumes
-independent samples (such as the order-statistic binomial interval) would be far too narrow; batches of
-hundreds of requests are nearly independent of each other, which is what batch means needs.
+The code in ``_Replica``, ``WorkerPool`` and ``request`` runs once per event: it keeps to local names
+and plain tuples on purpose (bench/bench_simulation.py measures it).
 """
 
 from __future__ import annotations
@@ -41,216 +24,21 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable, Generator
-from typing import Any, Literal
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import simpy
-from pydantic import BaseModel, ConfigDict, model_validator
 from simpy.events import PENDING
 
-CI_BATCHES = 20  # batches for the batch-means confidence intervals
-MIN_BATCH_SIZE = 10  # requests; with fewer per batch the batch count shrinks (None below 2 batches)
-# Student t 0.975 quantiles by degrees of freedom (B - 1), for the batch-means intervals.
-T_975 = {
-    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-    10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101,
-    19: 2.093,
-}  # fmt: skip
-PERCENTILES = (50.0, 95.0, 99.0)
-MS_PER_S = 1000.0
+from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput
+from planner.inputs.units import MS_PER_S, ms_to_s
+
 EXTRA_DRAW_SHARE = 0.25  # arrivals drawn per extra chunk, as a share of warm-up + measured requests
 MIN_DRAW_CHUNK = 256  # requests
 
 CPU = 0  # kinds of pipeline step
 INFERENCE = 1
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _positive(value: float, name: str) -> None:
-    if not value > 0 or not math.isfinite(value):
-        raise ValueError(f'"{name}" must be > 0.')
-
-
-def _non_negative(value: float, name: str) -> None:
-    if not value >= 0 or not math.isfinite(value):
-        raise ValueError(f'"{name}" must be >= 0.')
-
-
-class CpuStation(_Frozen):
-    """A pool of ``servers`` identical workers behind one FIFO queue; service time in seconds."""
-
-    name: str
-    servers: int
-    mean_service_s: float
-    service_cv: float = 1.0  # 1 = exponential, 0 = deterministic, otherwise gamma
-
-    @model_validator(mode="after")
-    def _check(self) -> CpuStation:
-        _positive(self.servers, "servers")
-        _positive(self.mean_service_s, "mean_service_s")
-        _non_negative(self.service_cv, "service_cv")
-        return self
-
-
-class InferenceStation(_Frozen):
-    """``replicas`` model replicas, each continuously batching up to ``max_batch`` sequences.
-
-    ``step_s(batch_size, prefill_tokens)`` is the duration in seconds of one iteration that decodes
-    one token for each of ``batch_size`` running sequences and prefills ``prefill_tokens`` prompt
-    tokens of the requests admitted in that iteration.
-    """
-
-    name: str
-    replicas: int
-    max_batch: int
-    step_s: Callable[[int, int], float]
-
-    @model_validator(mode="after")
-    def _check(self) -> InferenceStation:
-        _positive(self.replicas, "replicas")
-        _positive(self.max_batch, "max_batch")
-        return self
-
-
-class Hop(_Frozen):
-    """Network latency: lognormal with this median (ms) and shape ``sigma``, plus a fixed extra (ms)."""
-
-    median_ms: float
-    sigma: float
-    extra_ms: float = 0.0  # e.g. service-mesh proxy overhead
-
-    @model_validator(mode="after")
-    def _check(self) -> Hop:
-        _non_negative(self.median_ms, "median_ms")
-        _non_negative(self.sigma, "sigma")
-        _non_negative(self.extra_ms, "extra_ms")
-        return self
-
-
-class Outage(_Frozen):
-    """``down`` workers (CPU) or replicas (inference) of station ``station`` out of service for a while.
-
-    The outage starts ``start_s`` after the first measured request arrives and lasts ``duration_s``.
-    A CPU worker that is busy when the outage starts finishes its request first (a drained restart);
-    an inference replica stops receiving new requests and finishes the ones it holds.
-    """
-
-    station: int
-    down: int
-    start_s: float = 0.0
-    duration_s: float
-
-    @model_validator(mode="after")
-    def _check(self) -> Outage:
-        _positive(self.down, "down")
-        _non_negative(self.start_s, "start_s")
-        _positive(self.duration_s, "duration_s")
-        return self
-
-
-class SimulationInput(_Frozen):
-    """Pipeline, workload and run length of one simulation; ``hops[i]`` is paid before ``stations[i]``.
-
-    ``None`` as a hop means in-process (no latency); an empty ``hops`` means every hop is in-process.
-    ``outages`` take capacity away for a while (crashes, rolling restarts); each leaves at least one
-    worker or replica of its station in service.
-    """
-
-    stations: list[CpuStation | InferenceStation]
-    hops: list[Hop | None] = []
-    return_hop: Hop | None = None
-    arrival_rate_per_s: float
-    mean_input_tokens: float = 1.0
-    input_tokens_cv: float = 0.0
-    mean_output_tokens: float = 1.0
-    output_tokens_cv: float = 0.0
-    n_requests: int
-    warmup_requests: int = 0
-    seed: int = 0
-    ttft_slo_ms: float | None = None
-    e2e_slo_ms: float | None = None
-    outages: list[Outage] = []
-
-    @model_validator(mode="after")
-    def _check(self) -> SimulationInput:
-        if not self.stations:
-            raise ValueError('"stations" must not be empty.')
-        for outage in self.outages:
-            if not 0 <= outage.station < len(self.stations):
-                raise ValueError(f'"outages" names station {outage.station}, which does not exist.')
-            station = self.stations[outage.station]
-            size = station.servers if isinstance(station, CpuStation) else station.replicas
-            if outage.down >= size:
-                raise ValueError(f'an outage must leave one of the {size} servers of "{station.name}" in service.')
-        if self.hops and len(self.hops) != len(self.stations):
-            raise ValueError('"hops" must have one entry per station (or be empty).')
-        _positive(self.arrival_rate_per_s, "arrival_rate_per_s")
-        _positive(self.mean_input_tokens, "mean_input_tokens")
-        _positive(self.mean_output_tokens, "mean_output_tokens")
-        _non_negative(self.input_tokens_cv, "input_tokens_cv")
-        _non_negative(self.output_tokens_cv, "output_tokens_cv")
-        _positive(self.n_requests, "n_requests")
-        _non_negative(self.warmup_requests, "warmup_requests")
-        for name in ("ttft_slo_ms", "e2e_slo_ms"):
-            value = getattr(self, name)
-            if value is not None:
-                _positive(value, name)
-        return self
-
-
-Interval = tuple[float, float]
-
-
-class LatencyStats(BaseModel):
-    """Percentiles and mean of one latency, ms, each with its 95 % batch-means interval (None if too few)."""
-
-    mean_ms: float
-    mean_ci_ms: Interval | None
-    p50_ms: float
-    p50_ci_ms: Interval | None
-    p95_ms: float
-    p95_ci_ms: Interval | None
-    p99_ms: float
-    p99_ci_ms: Interval | None
-
-
-class StationStats(BaseModel):
-    """Per-station figures over the measured requests.
-
-    CPU: ``utilisation`` is the busy share of the workers; a request waits when it finds every worker
-    busy. Inference: ``utilisation`` is the occupied share of the batch slots; the wait runs from
-    arrival to admission (it includes waiting for the next iteration boundary), and a request counts
-    as waiting (``prob_wait``) when its replica had no free slot.
-    """
-
-    name: str
-    kind: Literal["cpu", "inference"]
-    visits: int  # every visit in the run, warm-up and requests still in flight at the end included
-    utilisation: float
-    mean_wait_ms: float
-    mean_wait_ci_ms: Interval | None
-    p95_wait_ms: float
-    prob_wait: float
-    prob_wait_ci: Interval | None
-
-
-class SimulationResult(BaseModel):
-    """Latencies of the measured requests, per-station figures, SLO misses; optional raw samples."""
-
-    n_requests: int
-    ttft: LatencyStats
-    e2e: LatencyStats
-    stations: list[StationStats]
-    slo_miss_share: float  # share of measured requests over either SLO (0 when none is set)
-    simulated_s: float  # simulated clock at the end of the run
-    station_visits: int
-    ttft_samples_ms: list[float] | None = None  # in arrival order, when asked for
-    e2e_samples_ms: list[float] | None = None
-    arrival_samples_s: list[float] | None = None  # arrival times after the first measured arrival
 
 
 class _Draws:
@@ -288,7 +76,7 @@ class _Draws:
 
     def _hop(self, hop: Hop, m: int) -> list[float]:
         if hop.median_ms == 0 or hop.sigma == 0:
-            return [(hop.median_ms + hop.extra_ms) / MS_PER_S] * m
+            return [ms_to_s(hop.median_ms + hop.extra_ms)] * m
         x = self.rng.lognormal(math.log(hop.median_ms), hop.sigma, m)
         return ((x + hop.extra_ms) / MS_PER_S).tolist()
 
@@ -308,23 +96,9 @@ class _Replica:
     """One continuously batching model replica, driven by timeout callbacks (no process per iteration)."""
 
     __slots__ = (
-        "busy",
-        "cap",
-        "d",
-        "env",
-        "input_tokens",
-        "iteration",
-        "k",
-        "load",
-        "output_tokens",
-        "pending",
-        "running",
-        "seq",
-        "step0",
-        "step_s",
-        "t_first_end",
-        "waiting",
-    )
+        "busy", "cap", "d", "env", "input_tokens", "iteration", "k", "load", "output_tokens",
+        "pending", "running", "seq", "step0", "step_s", "t_first_end", "waiting",
+    )  # fmt: skip
 
     def __init__(
         self, env: simpy.Environment, station: InferenceStation, draws: _Draws, step0: dict[int, float]
@@ -618,106 +392,3 @@ def arrivals(env: simpy.Environment, pipe: ServingPipeline) -> Generator[simpy.E
             pipe.last_arrival_s = env.now
         env.process(request(env, pipe, rid))
         rid += 1
-
-
-def _batches(x: np.ndarray) -> np.ndarray | None:
-    """Consecutive batches (rows) for batch means; the earliest remainder is dropped."""
-    b = min(CI_BATCHES, len(x) // MIN_BATCH_SIZE)
-    if b < 2:
-        return None
-    m = len(x) // b
-    return x[len(x) - b * m :].reshape(b, m)
-
-
-def _interval(estimate: float, per_batch: np.ndarray, scale: float = 1.0, floor: float = 0.0) -> Interval:
-    b = len(per_batch)
-    half = T_975[b - 1] * float(np.std(per_batch, ddof=1)) / math.sqrt(b)
-    return (max(floor, (estimate - half) * scale), (estimate + half) * scale)
-
-
-def _latency_stats(samples_s: np.ndarray) -> LatencyStats:
-    mean = float(samples_s.mean())
-    pct = np.percentile(samples_s, PERCENTILES)
-    batches = _batches(samples_s)
-    cis: list[Interval | None] = [None] * 4
-    if batches is not None:
-        cis[0] = _interval(mean, batches.mean(axis=1), MS_PER_S)
-        per_batch = np.percentile(batches, PERCENTILES, axis=1)
-        for i in range(3):
-            cis[i + 1] = _interval(float(pct[i]), per_batch[i], MS_PER_S)
-    return LatencyStats(
-        mean_ms=mean * MS_PER_S,
-        mean_ci_ms=cis[0],
-        p50_ms=float(pct[0]) * MS_PER_S,
-        p50_ci_ms=cis[1],
-        p95_ms=float(pct[1]) * MS_PER_S,
-        p95_ci_ms=cis[2],
-        p99_ms=float(pct[2]) * MS_PER_S,
-        p99_ci_ms=cis[3],
-    )
-
-
-def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationStats:
-    station = pipe.inp.stations[s]
-    waits = np.asarray(pipe.waits_s[s])
-    if isinstance(station, CpuStation):
-        lo = pipe.warmup
-        busy_s = math.fsum(pipe.draws.service_s[s][lo : lo + pipe.n])
-        capacity = station.servers
-        queued = waits > 0
-    else:
-        busy_s = pipe.occupancy_s[s]
-        capacity = station.replicas * station.max_batch
-        queued = np.asarray(pipe.queued[s], dtype=bool)
-    mean_wait = float(waits.mean())
-    prob_wait = float(queued.mean())
-    batches = _batches(waits)
-    wait_ci = prob_ci = None
-    if batches is not None:
-        wait_ci = _interval(mean_wait, batches.mean(axis=1), MS_PER_S)
-        q_batches = queued[len(waits) - batches.size :].reshape(batches.shape)
-        prob_ci = _interval(prob_wait, q_batches.mean(axis=1))
-        prob_ci = (prob_ci[0], min(1.0, prob_ci[1]))
-    return StationStats(
-        name=station.name,
-        kind="cpu" if isinstance(station, CpuStation) else "inference",
-        visits=pipe.visits[s],
-        utilisation=min(1.0, busy_s / (capacity * window_s)) if window_s > 0 else 0.0,
-        mean_wait_ms=mean_wait * MS_PER_S,
-        mean_wait_ci_ms=wait_ci,
-        p95_wait_ms=float(np.percentile(waits, 95.0)) * MS_PER_S,
-        prob_wait=prob_wait,
-        prob_wait_ci=prob_ci,
-    )
-
-
-def simulate(inp: SimulationInput, *, keep_samples: bool = False) -> SimulationResult:
-    """Run the pipeline until every measured request has completed; same input, same numbers."""
-    env = simpy.Environment()
-    pipe = ServingPipeline(env, inp)
-    env.process(arrivals(env, pipe))
-    env.run(until=pipe.done)
-    n = inp.n_requests
-    # Utilisation window: the arrival span of the measured requests (n arrivals span n - 1 gaps);
-    # busy time is what the measured requests brought, so by Little's law the ratio is the load.
-    span_s = pipe.last_arrival_s - pipe.first_arrival_s
-    window_s = span_s * n / (n - 1) if n > 1 else env.now - pipe.first_arrival_s
-    ttft = np.asarray(pipe.ttft_s)
-    e2e = np.asarray(pipe.e2e_s)
-    miss = np.zeros(n, dtype=bool)
-    if inp.ttft_slo_ms is not None:
-        miss |= ttft * MS_PER_S > inp.ttft_slo_ms
-    if inp.e2e_slo_ms is not None:
-        miss |= e2e * MS_PER_S > inp.e2e_slo_ms
-    return SimulationResult(
-        n_requests=n,
-        ttft=_latency_stats(ttft),
-        e2e=_latency_stats(e2e),
-        stations=[_station_stats(pipe, s, window_s) for s in range(len(inp.stations))],
-        slo_miss_share=float(miss.mean()),
-        simulated_s=float(env.now),
-        station_visits=sum(pipe.visits),
-        ttft_samples_ms=(ttft * MS_PER_S).tolist() if keep_samples else None,
-        e2e_samples_ms=(e2e * MS_PER_S).tolist() if keep_samples else None,
-        arrival_samples_s=list(pipe.arrival_s) if keep_samples else None,
-    )

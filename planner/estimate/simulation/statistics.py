@@ -1,0 +1,181 @@
+"""Figures of a finished run: latency percentiles, per-station waits and load, SLO misses, with intervals.
+
+Confidence intervals (95 %) use batch means: the measured requests, in arrival order, are cut into
+``CI_BATCHES`` consecutive batches; the statistic (mean, percentile, share) is computed per batch and
+the interval is the whole-sample estimate +- t(0.975, B-1) x the batch standard deviation / sqrt(B).
+Latencies of successive requests in a queue are strongly correlated, so an interval that assumes
+independent samples (such as the order-statistic binomial interval) would be far too narrow; batches of
+hundreds of requests are nearly independent of each other, which is what batch means needs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from planner.estimate.simulation.inputs import CpuStation
+from planner.estimate.simulation.processes import ServingPipeline
+from planner.inputs.units import MS_PER_S, s_to_ms
+
+CI_BATCHES = 20  # batches for the batch-means confidence intervals
+MIN_BATCH_SIZE = 10  # requests; with fewer per batch the batch count shrinks (None below 2 batches)
+# Student t 0.975 quantiles by degrees of freedom (B - 1), for the batch-means intervals.
+T_975 = {
+    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+    10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101,
+    19: 2.093,
+}  # fmt: skip
+PERCENTILES = (50.0, 95.0, 99.0)
+
+Interval = tuple[float, float]
+
+
+class LatencyStats(BaseModel):
+    """Percentiles and mean of one latency, ms, each with its 95 % batch-means interval (None if too few)."""
+
+    mean_ms: float
+    mean_ci_ms: Interval | None
+    p50_ms: float
+    p50_ci_ms: Interval | None
+    p95_ms: float
+    p95_ci_ms: Interval | None
+    p99_ms: float
+    p99_ci_ms: Interval | None
+
+
+class StationStats(BaseModel):
+    """Per-station figures over the measured requests.
+
+    CPU: ``utilisation`` is the busy share of the workers; a request waits when it finds every worker
+    busy. Inference: ``utilisation`` is the occupied share of the batch slots; the wait runs from
+    arrival to admission (it includes waiting for the next iteration boundary), and a request counts
+    as waiting (``prob_wait``) when its replica had no free slot.
+    """
+
+    name: str
+    kind: Literal["cpu", "inference"]
+    visits: int  # every visit in the run, warm-up and requests still in flight at the end included
+    utilisation: float
+    mean_wait_ms: float
+    mean_wait_ci_ms: Interval | None
+    p95_wait_ms: float
+    prob_wait: float
+    prob_wait_ci: Interval | None
+
+
+class SimulationResult(BaseModel):
+    """Latencies of the measured requests, per-station figures, SLO misses; optional raw samples."""
+
+    n_requests: int
+    ttft: LatencyStats
+    e2e: LatencyStats
+    stations: list[StationStats]
+    slo_miss_share: float  # share of measured requests over either SLO (0 when none is set)
+    simulated_s: float  # simulated clock at the end of the run
+    station_visits: int
+    ttft_samples_ms: list[float] | None = None  # in arrival order, when asked for
+    e2e_samples_ms: list[float] | None = None
+    arrival_samples_s: list[float] | None = None  # arrival times after the first measured arrival
+
+
+def _batches(x: np.ndarray) -> np.ndarray | None:
+    """Consecutive batches (rows) for batch means; the earliest remainder is dropped."""
+    b = min(CI_BATCHES, len(x) // MIN_BATCH_SIZE)
+    if b < 2:
+        return None
+    m = len(x) // b
+    return x[len(x) - b * m :].reshape(b, m)
+
+
+def _interval(estimate: float, per_batch: np.ndarray, scale: float = 1.0, floor: float = 0.0) -> Interval:
+    b = len(per_batch)
+    half = T_975[b - 1] * float(np.std(per_batch, ddof=1)) / math.sqrt(b)
+    return (max(floor, (estimate - half) * scale), (estimate + half) * scale)
+
+
+def _latency_stats(samples_s: np.ndarray) -> LatencyStats:
+    mean = float(samples_s.mean())
+    pct = np.percentile(samples_s, PERCENTILES)
+    batches = _batches(samples_s)
+    cis: list[Interval | None] = [None] * 4
+    if batches is not None:
+        cis[0] = _interval(mean, batches.mean(axis=1), MS_PER_S)
+        per_batch = np.percentile(batches, PERCENTILES, axis=1)
+        for i in range(3):
+            cis[i + 1] = _interval(float(pct[i]), per_batch[i], MS_PER_S)
+    return LatencyStats(
+        mean_ms=s_to_ms(mean),
+        mean_ci_ms=cis[0],
+        p50_ms=s_to_ms(float(pct[0])),
+        p50_ci_ms=cis[1],
+        p95_ms=s_to_ms(float(pct[1])),
+        p95_ci_ms=cis[2],
+        p99_ms=s_to_ms(float(pct[2])),
+        p99_ci_ms=cis[3],
+    )
+
+
+def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationStats:
+    station = pipe.inp.stations[s]
+    waits = np.asarray(pipe.waits_s[s])
+    if isinstance(station, CpuStation):
+        lo = pipe.warmup
+        busy_s = math.fsum(pipe.draws.service_s[s][lo : lo + pipe.n])
+        capacity = station.servers
+        queued = waits > 0
+    else:
+        busy_s = pipe.occupancy_s[s]
+        capacity = station.replicas * station.max_batch
+        queued = np.asarray(pipe.queued[s], dtype=bool)
+    mean_wait = float(waits.mean())
+    prob_wait = float(queued.mean())
+    batches = _batches(waits)
+    wait_ci = prob_ci = None
+    if batches is not None:
+        wait_ci = _interval(mean_wait, batches.mean(axis=1), MS_PER_S)
+        q_batches = queued[len(waits) - batches.size :].reshape(batches.shape)
+        prob_ci = _interval(prob_wait, q_batches.mean(axis=1))
+        prob_ci = (prob_ci[0], min(1.0, prob_ci[1]))
+    return StationStats(
+        name=station.name,
+        kind="cpu" if isinstance(station, CpuStation) else "inference",
+        visits=pipe.visits[s],
+        utilisation=min(1.0, busy_s / (capacity * window_s)) if window_s > 0 else 0.0,
+        mean_wait_ms=s_to_ms(mean_wait),
+        mean_wait_ci_ms=wait_ci,
+        p95_wait_ms=s_to_ms(float(np.percentile(waits, 95.0))),
+        prob_wait=prob_wait,
+        prob_wait_ci=prob_ci,
+    )
+
+
+def simulation_result(pipe: ServingPipeline, now_s: float, *, keep_samples: bool) -> SimulationResult:
+    """The figures of a run that ended at ``now_s`` (simulated clock) with every measured request done."""
+    inp = pipe.inp
+    n = inp.n_requests
+    # Utilisation window: the arrival span of the measured requests (n arrivals span n - 1 gaps);
+    # busy time is what the measured requests brought, so by Little's law the ratio is the load.
+    span_s = pipe.last_arrival_s - pipe.first_arrival_s
+    window_s = span_s * n / (n - 1) if n > 1 else now_s - pipe.first_arrival_s
+    ttft = np.asarray(pipe.ttft_s)
+    e2e = np.asarray(pipe.e2e_s)
+    miss = np.zeros(n, dtype=bool)
+    if inp.ttft_slo_ms is not None:
+        miss |= ttft * MS_PER_S > inp.ttft_slo_ms
+    if inp.e2e_slo_ms is not None:
+        miss |= e2e * MS_PER_S > inp.e2e_slo_ms
+    return SimulationResult(
+        n_requests=n,
+        ttft=_latency_stats(ttft),
+        e2e=_latency_stats(e2e),
+        stations=[_station_stats(pipe, s, window_s) for s in range(len(inp.stations))],
+        slo_miss_share=float(miss.mean()),
+        simulated_s=float(now_s),
+        station_visits=sum(pipe.visits),
+        ttft_samples_ms=(ttft * MS_PER_S).tolist() if keep_samples else None,
+        e2e_samples_ms=(e2e * MS_PER_S).tolist() if keep_samples else None,
+        arrival_samples_s=list(pipe.arrival_s) if keep_samples else None,
+    )
