@@ -2,19 +2,22 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+PORT ?= 8501
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench lock
 
-$(BIN)/.installed: pyproject.toml
+# Installs the exact versions in requirements.lock (pyproject.toml keeps the floors), so two installs a month
+# apart test and run the same libraries.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $@
 
 setup: $(BIN)/.installed
 
 run: setup
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -25,3 +28,12 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/bench_evaluate.py
+
+# Re-resolve requirements.lock from pyproject.toml (newest versions within the floors), with pip-tools in a
+# throw-away virtualenv; run the tests after.
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
+	rm -rf .lock-venv

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from planner.inputs.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS
+
 SCHEMA_VERSION = 1  # version of the assessment file format (JSON/YAML import, presets)
 
 # Sane maxima: beyond these an answer is a typo, not a workload.
@@ -198,16 +200,17 @@ class Assessment(StrictModel):
     """One set of answers: the unit that is validated, evaluated, saved, exported and imported."""
 
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, strict=True)
-    project: str = Field(default="Untitled project", min_length=1, max_length=120)
-    label: str = Field(default="", max_length=120)
-    notes: str = Field(default="", max_length=4000, description="Free text kept with the assessment.")
+    project: str = Field(default="Untitled project", min_length=1, max_length=NAME_MAX_CHARS)
+    label: str = Field(default="", max_length=NAME_MAX_CHARS)
+    notes: str = Field(default="", max_length=NOTES_MAX_CHARS, description="Free text kept with the assessment.")
     workload: WorkloadProfile
     team: TeamReadiness = Field(default_factory=TeamReadiness)
     assumption_overrides: dict[str, float] = Field(
         default_factory=dict, description="Named engine constants replaced by the user (see data/)."
     )
     price_list: str | None = Field(
-        default=None, min_length=1, max_length=120, description="A saved price list's name; None: data/instances.csv."
+        default=None, min_length=1, max_length=NAME_MAX_CHARS,
+        description="A saved price list's name; None: data/instances.csv.",
     )
 
 
