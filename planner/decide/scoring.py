@@ -1,381 +1,51 @@
-"""The recommendation: a transparent score per architecture, readiness gaps, flip points and a roadmap.
+"""The recommendation: ranked architectures with reasons, readiness gaps, flip points and a roadmap.
 
-Each score is ``base_score`` plus a sum of named contributions. A driver turns answers (and, when an
-Evaluation is given, estimates) into a signal between 0 and 1 with a formula below; the signal times
-the driver's weight for an architecture (data/scoring.yaml) is that architecture's contribution, and
-its reason quotes the answer or number behind it. Nothing else moves a score, so the page can show
-exactly why one architecture leads.
+``recommend`` is the one entry point; it puts together the scores (planner.decide.contributions), the
+readiness gaps (planner.inputs.readiness), the flip points (planner.decide.flips) and the roadmap
+(planner.decide.roadmap). ``score``, ``lead_time_text`` and ``load_weights`` are importable from here
+too, where the pages, the report and the history have always found them.
 """
 
 from __future__ import annotations
 
-import math
-from functools import cache
-from pathlib import Path
-from typing import Any
+from planner.decide.contributions import lead_time_text, score
+from planner.decide.flips import flip_points
+from planner.decide.roadmap import next_architecture, revisit_triggers, roadmap_stages
+from planner.estimate.results import ArchitectureScore, Evaluation, Recommendation
+from planner.inputs.models import Architecture, Assessment
+from planner.inputs.readiness import readiness_gaps
+from planner.inputs.weights import load_weights
 
-import yaml
+__all__ = ["confidence", "lead_time_text", "load_weights", "recommend", "score"]
 
-from planner.estimate.results import (
-    ArchitectureScore,
-    Contribution,
-    Evaluation,
-    FlipPoint,
-    ReadinessGap,
-    Recommendation,
-    RevisitTrigger,
-    RoadmapStage,
-)
-from planner.estimate.topology import INFERENCE, build_topology, hop_median_ms
-from planner.inputs.catalog import load_assumptions
-from planner.inputs.models import READINESS_KEYS, Architecture, Assessment
-from planner.inputs.paths import data_file
-from planner.inputs.questions import load_question_bank
-
-WEIGHTS_FILE = data_file("scoring.yaml")
-
-# Signal scales: the answer at which a driver's signal reaches 1.
-DAILY_UPDATES_PER_MONTH = 30.0  # daily model refreshes: the strongest case for independent deploys
-BUSY_DEPLOYS_PER_WEEK = 50.0  # code deploys a week across the pipeline that saturate the signal
-PEAK_RATIO_FULL = 5.0  # peak/mean at which GPU and CPU load clearly need separate scaling
-SPIKY_BONUS = 0.25  # added to the scaling signal for spiky traffic
-TEAMS_FULL = 6  # teams shipping independently
-AVAILABILITY_FLOOR_PCT = 99.0  # below this, isolation buys little
-AVAILABILITY_FULL_PCT = 99.99
-HOP_SHARE_FULL = 0.10  # hops eating 10 % of the TTFT budget is a tight budget
-SMALL_TEAM_FULL = 30  # engineers at which team size no longer argues for a monolith
-PLATFORM_STAFF_FULL = 4  # platform/SRE people who can run a microservice platform
-COST_EXCESS_FULL = 0.5  # 50 % more than the cheapest architecture
-DEPLOY_MINUTES_FULL = 480.0  # capacity-minutes a month out of service for deploys: a full working day
-LEAD_TIME_MINUTES_SHOWN = 90.0  # lead times above this are quoted in hours
-ISOLATION_BUDGET_FULL = 0.5  # requests saved against the worst architecture, as a share of the error budget
-MIN_CONTRIBUTION = 0.05  # points; smaller contributions are not shown
-TRIGGER_PEAK_FACTOR = 2.0  # re-assess when peak traffic doubles
+REASONS_IN_SUMMARY = 2  # the leader's strongest positive reasons quoted in the summary
 
 
-def _clamp(x: float) -> float:
-    return min(1.0, max(0.0, x))
+def confidence(margin: float) -> str:
+    """'high', 'medium' or 'low' for the points between the first and the second (data/scoring.yaml)."""
+    thresholds = load_weights()["confidence"]
+    return ("high" if margin >= thresholds["high_margin"]
+            else "medium" if margin >= thresholds["medium_margin"] else "low")
 
 
-@cache
-def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
-    """The scoring weights and reason templates (data/scoring.yaml)."""
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _hop_latency_ms(architecture: Architecture, assessment: Assessment) -> tuple[int, float]:
-    """Hops and their median latency without an evaluation: hops x (median + mesh overhead)."""
-    topology = build_topology(architecture, assessment.workload)
-    constants = {k: a.value for k, a in load_assumptions().items()}
-    constants.update(assessment.assumption_overrides)
-    return topology.network_hops, topology.network_hops * hop_median_ms(architecture, constants)
-
-
-def _facts(assessment: Assessment) -> dict[str, Any]:
-    w, t = assessment.workload, assessment.team
-    levels = t.levels()
-    return {
-        "model_updates": w.model_updates_per_month,
-        "deploys": w.deploys_per_week,
-        "components": len(w.pipeline),
-        "peak_ratio": w.peak_requests_per_s / w.mean_requests_per_s,
-        "shape": w.traffic_shape.value.replace("_", " "),
-        "teams": w.teams_contributing,
-        "availability": w.availability_target_pct,
-        "noncritical": sum(not c.critical for c in w.pipeline),
-        "ttft_target": w.p95_ttft_ms,
-        "e2e_target": w.p95_e2e_ms,
-        "team_size": t.team_size,
-        "platform": t.platform_headcount,
-        "readiness_mean": sum(levels.values()) / len(levels),
-        "budget": t.monthly_budget_usd,
-        "stage": t.stage.value.capitalize(),
-    }
-
-
-def _signals(assessment: Assessment) -> dict[str, float]:
-    """Signals (0-1) of the answer-driven drivers; the same for every architecture."""
-    w, f = assessment.workload, _facts(assessment)
-    update = _clamp(math.log1p(w.model_updates_per_month) / math.log1p(DAILY_UPDATES_PER_MONTH))
-    deploys = _clamp(math.log1p(w.deploys_per_week) / math.log1p(BUSY_DEPLOYS_PER_WEEK))
-    spiky = SPIKY_BONUS if w.traffic_shape.value == "spiky" else 0.0
-    scaling = _clamp((f["peak_ratio"] - 1.0) / (PEAK_RATIO_FULL - 1.0) + spiky)
-    teams = _clamp((w.teams_contributing - 1) / (TEAMS_FULL - 1))
-    share_noncritical = f["noncritical"] / len(w.pipeline) if w.pipeline else 0.0
-    availability = _clamp(
-        (w.availability_target_pct - AVAILABILITY_FLOOR_PCT) / (AVAILABILITY_FULL_PCT - AVAILABILITY_FLOOR_PCT)
-    )
-    return {
-        "update_cadence": update,
-        "code_deploys": deploys,
-        "scaling_heterogeneity": scaling,
-        "teams": teams,
-        "isolation": availability * (0.5 + 0.5 * share_noncritical),
-        "team_size": _clamp(1.0 - (assessment.team.team_size - 1) / (SMALL_TEAM_FULL - 1)),
-        "platform_staff": _clamp(1.0 - assessment.team.platform_headcount / PLATFORM_STAFF_FULL),
-        "readiness_fit": f["readiness_mean"] / 4.0,
-        "single_hotspot": max(update, scaling) * (1.0 - teams) * (1.0 - deploys),
-    }
-
-
-def _reason(driver: str, points: float, facts: dict[str, Any]) -> str:
-    template = load_weights()["drivers"][driver]["reason"]["positive" if points > 0 else "negative"]
-    return str(template).format(**facts)
-
-
-def _contributions(
-    architecture: Architecture, assessment: Assessment, evaluation: Evaluation | None
-) -> list[Contribution]:
-    weights = load_weights()
-    facts = _facts(assessment)
-    out: list[Contribution] = []
-
-    def add(driver: str, signal: float, extra: dict[str, Any] | None = None) -> None:
-        points = weights["drivers"][driver]["weights"][architecture.value] * signal
-        if abs(points) >= MIN_CONTRIBUTION:
-            out.append(Contribution(driver=driver, points=round(points, 2),
-                                    reason=_reason(driver, points, {**facts, **(extra or {})})))
-
-    for driver, signal in _signals(assessment).items():
-        add(driver, signal)
-
-    # Latency budget: the share of the TTFT target that network hops take.
-    if evaluation is not None:
-        estimate = evaluation.estimate(architecture)
-        hops, hop_ms = estimate.network_hops, estimate.hop_latency_ms
-    else:
-        hops, hop_ms = _hop_latency_ms(architecture, assessment)
-    worst_hops, worst_ms = _hop_latency_ms(Architecture.MICROSERVICES, assessment)
-    if evaluation is not None:
-        worst_ms = max(e.hop_latency_ms for e in evaluation.estimates.values())
-    shown_ms, shown_hops = (hop_ms, hops) if hops else (worst_ms, worst_hops)
-    share = shown_ms / assessment.workload.p95_ttft_ms
-    add("latency_budget", _clamp(share / HOP_SHARE_FULL),
-        {"hops": shown_hops, "hop_ms": shown_ms, "hop_share": share})
-
-    stage = assessment.team.stage.value
-    stage_points = weights["stage"]["weights"][stage][architecture.value]
-    if stage_points:
-        template = weights["stage"]["reason"]["positive" if stage_points > 0 else "negative"]
-        out.append(Contribution(driver="stage", points=float(stage_points),
-                                reason=template.format(**facts, stage_why=weights["stage"]["why"][stage])))
-
-    for gap in _gaps(architecture, assessment):
-        per_level = weights["readiness"]["points_per_missing_level"][architecture.value]
-        points = -per_level * (gap.required - gap.current)
-        question = load_question_bank().readiness_question(gap.key)
-        out.append(Contribution(driver=f"readiness.{gap.key}", points=round(points, 2),
-                                reason=weights["readiness"]["reason"].format(
-                                    label=gap.label, current=gap.current, required=gap.required,
-                                    required_text=question.levels[gap.required].rstrip(".").lower())))
-
-    if evaluation is not None:
-        out.extend(_estimate_contributions(architecture, assessment, evaluation, add))
-    return out
-
-
-def _estimate_contributions(architecture: Architecture, assessment: Assessment, evaluation: Evaluation,
-                            add: Any) -> list[Contribution]:
-    """Cost, budget and SLO drivers, which need the engine's numbers (added through ``add``)."""
-    estimate = evaluation.estimate(architecture)
-    cost = estimate.monthly_cost_usd
-    cost_min = min(e.monthly_cost_usd for e in evaluation.estimates.values())
-    excess = (cost - cost_min) / cost_min if cost_min > 0 else 0.0
-    numbers = {"cost": cost, "cost_min": cost_min, "cost_excess": excess,
-               "p95_ttft": estimate.ttft.p95_ms, "p95_e2e": estimate.e2e.p95_ms}
-    add("cost", _clamp(excess / COST_EXCESS_FULL), numbers)
-    budget = assessment.team.monthly_budget_usd
-    infrastructure = estimate.cost.gpu_usd + estimate.cost.cpu_usd + estimate.cost.platform_usd
-    add("budget", _clamp((infrastructure - budget) / budget), {**numbers, "infrastructure": infrastructure})
-    add("slo", 0.0 if estimate.meets_targets else 1.0, numbers)
-    _resilience_contributions(architecture, assessment, evaluation, add)
-    return []
-
-
-def _resilience_contributions(architecture: Architecture, assessment: Assessment, evaluation: Evaluation,
-                              add: Any) -> None:
-    """Availability against the target, capacity lost to deploys, and failures contained (estimate.resilience)."""
-    own = evaluation.estimate(architecture).resilience
-    others = {a: e.resilience for a, e in evaluation.estimates.items() if e.resilience is not None}
-    if own is None:
-        return
-    target = assessment.workload.availability_target_pct
-    restarts = sum(u.deploys_per_month * u.replicas for u in own.units)
-
-    def lost(r: Any) -> float:
-        return float(r.failed_per_month + r.slowed_per_month)
-
-    worst_architecture, worst = max(others.items(), key=lambda item: lost(item[1]))
-    numbers = {"availability_est": own.availability_pct, "failed": own.failed_per_month,
-               "slowed": own.slowed_per_month, "deploy_minutes": own.deploy_capacity_minutes_per_month,
-               "restarts": restarts, "lost": lost(own), "worst_lost": lost(worst),
-               "worst_arch": worst_architecture.label, **_lead_time_facts(own)}
-    add("availability", _clamp((target - own.availability_pct) / (100.0 - target)), numbers)
-    add("deploy_disruption", _clamp(own.deploy_capacity_minutes_per_month / DEPLOY_MINUTES_FULL), numbers)
-    # Requests saved against the worst architecture, measured against the target's error budget.
-    budget = own.requests_per_month * (100.0 - target) / 100.0
-    add("fault_isolation", _clamp((lost(worst) - lost(own)) / (budget * ISOLATION_BUDGET_FULL)),
-        {**numbers, "budget": budget})
-
-
-def lead_time_text(minutes: float) -> str:
-    """A lead time as a reader wants it: minutes up to LEAD_TIME_MINUTES_SHOWN, hours beyond (page, PDF, reasons)."""
-    return f"{minutes:,.0f} min" if minutes <= LEAD_TIME_MINUTES_SHOWN else f"{minutes / 60.0:,.1f} h"
-
-
-def _lead_time_facts(resilience: Any) -> dict[str, Any]:
-    """The model-update lead time and what it is made of (the wait for a release and the rolling restart)."""
-    rollout_min = next(u.rollout_min for u in resilience.units if INFERENCE in u.components)
-    lead_min = resilience.model_update_lead_time_min
-    wait_min = max(0.0, lead_min - rollout_min)
-    if wait_min > 0:
-        how = (f"{lead_time_text(wait_min)} waiting for the next release of the whole app, then a "
-               f"{lead_time_text(rollout_min)} rolling restart")
-    else:
-        how = f"the model deploys on its own, a {lead_time_text(rollout_min)} rolling restart"
-    return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min), "lead_time_how": how}
-
-
-def _gaps(architecture: Architecture, assessment: Assessment) -> list[ReadinessGap]:
-    required = load_weights()["readiness"]["required"][architecture.value]
-    bank = load_question_bank()
-    gaps = []
-    for key in READINESS_KEYS:
-        current, needed = getattr(assessment.team, key), int(required[key])
-        if current < needed:
-            question = bank.readiness_question(key)
-            gaps.append(ReadinessGap(
-                architecture=architecture, key=key, label=question.label, current=current, required=needed,
-                next_step=f"{question.next_step} (level {needed}: {question.levels[needed]})"))
-    return gaps
-
-
-def readiness_shortfall(architecture: Architecture, assessment: Assessment) -> int:
-    """Missing readiness levels, summed over the questions, for what an architecture needs."""
-    return sum(g.required - g.current for g in _gaps(architecture, assessment))
-
-
-def score(assessment: Assessment, evaluation: Evaluation | None = None) -> list[ArchitectureScore]:
-    """Every architecture's score and contributions, best first (ties: simpler architecture first)."""
-    base = float(load_weights()["base_score"])
-    scores = []
-    for architecture in Architecture:
-        contributions = _contributions(architecture, assessment, evaluation)
-        total = base + sum(c.points for c in contributions)
-        ordered = tuple(sorted(contributions, key=lambda c: -abs(c.points)))
-        scores.append(ArchitectureScore(architecture=architecture, score=round(total, 2), contributions=ordered))
-    order = list(Architecture)
-    return sorted(scores, key=lambda s: (-s.score, order.index(s.architecture)))
-
-
-def _with(assessment: Assessment, key: str, value: float) -> Assessment:
-    section, field = key.split(".")
-    data = assessment.model_dump()
-    current = data[section][field]
-    data[section][field] = int(value) if isinstance(current, int) and not isinstance(current, bool) else value
-    if key == "team.team_size":
-        data["team"]["platform_headcount"] = min(data["team"]["platform_headcount"], int(value))
-    if key == "team.platform_headcount" and value > data["team"]["team_size"]:
-        return assessment
-    return Assessment.model_validate(data)
-
-
-def flip_points(assessment: Assessment, evaluation: Evaluation | None = None) -> list[FlipPoint]:
-    """For each key input, the nearest tried value at which the top architecture changes."""
-    top = score(assessment, evaluation)[0].architecture
-    labels = load_question_bank().labels()
-    out = []
-    for key, grid in load_weights()["flip_inputs"].items():
-        section, field = key.split(".")
-        current = float(getattr(getattr(assessment, section), field))
-        candidates = sorted((float(v) for v in grid if float(v) != current), key=lambda v: abs(v - current))
-        for value in candidates:
-            changed = _with(assessment, key, value)
-            new_top = score(changed, evaluation)[0].architecture
-            if new_top is not top:
-                label = labels.get(field, field)
-                direction = "Raising" if value > current else "Lowering"
-                out.append(FlipPoint(
-                    key=key, label=label, current=current, threshold=value, new_top=new_top,
-                    text=f"{direction} “{label}” from {current:g} to {value:g} would make "
-                         f"{new_top.label} the top choice."))
-                break
-    return out
-
-
-def _roadmap(top: Architecture, assessment: Assessment, flips: list[FlipPoint],
-             gaps: list[ReadinessGap]) -> tuple[list[RoadmapStage], list[RevisitTrigger]]:
-    w = assessment.workload
-    triggers = [RevisitTrigger(key=f.key, op=">=" if f.threshold > f.current else "<=", threshold=f.threshold,
-                               text=f"{f.label} {'≥' if f.threshold > f.current else '≤'} {f.threshold:g} "
-                                    f"(now {f.current:g}): {f.new_top.label} would lead")
-                for f in flips if f.key.startswith("workload.") or f.key in {"team.team_size",
-                                                                              "team.platform_headcount"}]
-    peak_threshold = round(w.peak_requests_per_s * TRIGGER_PEAK_FACTOR, 3)
-    triggers.append(RevisitTrigger(
-        key="workload.peak_requests_per_s", op=">=", threshold=peak_threshold,
-        text=f"Peak traffic ≥ {peak_threshold:g} requests/s (now {w.peak_requests_per_s:g}): re-size the fleet"))
-    next_gaps = "; ".join(f"{g.label} to level {g.required}" for g in gaps[:3])
-    raise_gaps = f"Raise {next_gaps}." if next_gaps else "No readiness gaps stand in the way."
-    extract = next((f for f in flips if f.new_top is not Architecture.MONOLITH), None)
-    when = (f"“{extract.label}” reaches {extract.threshold:g} (now {extract.current:g})" if extract
-            else "model updates become weekly or more, or a second team starts shipping")
-    if top is Architecture.MONOLITH:
-        stages = [
-            RoadmapStage(title="Now: a modular monolith",
-                         detail="One deployable with inference behind an internal interface and one "
-                                "pipeline; keep module boundaries clean so parts can be extracted later."),
-            RoadmapStage(title="Prepare: close the readiness gaps for a hybrid",
-                         detail=raise_gaps),
-            RoadmapStage(title="Next: extract inference (hybrid)",
-                         detail=f"Split inference into its own GPU service when {when}."),
-        ]
-    elif top is Architecture.HYBRID:
-        stages = [
-            RoadmapStage(title="Now: core plus a separate inference service",
-                         detail="Scale GPU inference on queue depth apart from the CPU core; ship model "
-                                "updates with rolling deploys of the inference service only."),
-            RoadmapStage(title="Prepare: readiness for more services",
-                         detail=raise_gaps),
-            RoadmapStage(title="Later: split steps with their own cadence",
-                         detail="Extract a step into its own service when a separate team owns it or its "
-                                "deploys outpace the core's."),
-        ]
-    else:
-        stages = [
-            RoadmapStage(title="First: close the readiness gaps",
-                         detail=f"Before splitting: {raise_gaps[0].lower()}{raise_gaps[1:]}"),
-            RoadmapStage(title="Then: one service per step, inference first",
-                         detail="Extract inference, then the steps with their own teams or cadence; "
-                                "canary each model update on live metrics."),
-            RoadmapStage(title="Watch: hop latency and operating cost",
-                         detail="Consolidate services whose hops take a growing share of the latency "
-                                "budget or whose owners are the same people."),
-        ]
-    return stages, triggers
+def _summary(first: ArchitectureScore, second: ArchitectureScore, margin: float, level: str) -> str:
+    reasons = [c.reason for c in first.contributions if c.points > 0][:REASONS_IN_SUMMARY]
+    return (f"{first.architecture.label} leads {second.architecture.label} by {margin:g} points "
+            f"({level} confidence)" + (": " + "; ".join(reasons) if reasons else "") + ".")
 
 
 def recommend(assessment: Assessment, evaluation: Evaluation | None = None) -> Recommendation:
     """Rank the architectures, explain why, and say what would change the ranking."""
     ranked = score(assessment, evaluation)
     first, second = ranked[0], ranked[1]
+    top = first.architecture
     margin = round(first.score - second.score, 2)
-    thresholds = load_weights()["confidence"]
-    confidence = ("high" if margin >= thresholds["high_margin"]
-                  else "medium" if margin >= thresholds["medium_margin"] else "low")
-    gaps = [g for a in Architecture for g in _gaps(a, assessment)]
+    level = confidence(margin)
+    gaps = [g for a in Architecture for g in readiness_gaps(a, assessment)]
     flips = flip_points(assessment, evaluation)
-    next_arch = (Architecture.HYBRID if first.architecture is Architecture.MONOLITH
-                 else Architecture.MICROSERVICES)
-    roadmap, triggers = _roadmap(first.architecture, assessment, flips,
-                                 [g for g in gaps if g.architecture is next_arch]
-                                 if first.architecture is not Architecture.MICROSERVICES
-                                 else [g for g in gaps if g.architecture is first.architecture])
-    reasons = [c.reason for c in first.contributions if c.points > 0][:2]
-    summary = (f"{first.architecture.label} leads {second.architecture.label} by {margin:g} points "
-               f"({confidence} confidence)" + (": " + "; ".join(reasons) if reasons else "") + ".")
+    prepare_for = next_architecture(top)  # the roadmap closes the gaps of the next step
+    roadmap = roadmap_stages(top, flips, [g for g in gaps if g.architecture is prepare_for])
     return Recommendation(
-        ranked=tuple(ranked), margin=margin, confidence=confidence, summary=summary, gaps=tuple(gaps),
-        flip_points=tuple(flips), roadmap=tuple(roadmap), triggers=tuple(triggers),
-        used_estimates=evaluation is not None)
+        ranked=tuple(ranked), margin=margin, confidence=level, summary=_summary(first, second, margin, level),
+        gaps=tuple(gaps), flip_points=tuple(flips), roadmap=tuple(roadmap),
+        triggers=tuple(revisit_triggers(assessment, flips)), used_estimates=evaluation is not None)

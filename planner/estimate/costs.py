@@ -14,11 +14,11 @@ Every constant comes from data/assumptions.yaml (or the user's override of it) b
 
 from __future__ import annotations
 
-from planner.decide.scoring import readiness_shortfall
 from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, hourly_rates
 from planner.estimate.results import CostBreakdown, CostLine, FleetItem
 from planner.estimate.topology import Topology, uses_mesh
 from planner.inputs.models import Architecture, Assessment
+from planner.inputs.readiness import readiness_shortfall
 from planner.inputs.units import SECONDS_PER_HOUR
 
 VCPUS_PER_CPU_HOST = 4  # CPU services pack onto 4-vCPU hosts (the cpu.vcpu_hour_usd instance)

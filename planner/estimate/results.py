@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.inputs.models import Architecture
+from planner.inputs.readiness import ReadinessGap  # re-exported: part of Recommendation
 
 
 class Record(BaseModel):
@@ -236,17 +237,6 @@ class ArchitectureScore(Record):
     architecture: Architecture
     score: float
     contributions: tuple[Contribution, ...]
-
-
-class ReadinessGap(Record):
-    """A readiness level below what an architecture needs, and what to do about it."""
-
-    architecture: Architecture
-    key: str
-    label: str
-    current: int
-    required: int
-    next_step: str
 
 
 class FlipPoint(Record):
