@@ -27,8 +27,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from planner.errors import InputError
+from planner.inputs.limits import NOTES_MAX_CHARS, OVERRIDE_NOTE_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
 from planner.inputs.models import READINESS_KEYS, Assessment
 from planner.inputs.questions import READINESS_LEVELS, FieldQuestion, load_question_bank
+from planner.inputs.units import PERCENT
 from planner.inputs.validation import validate_assessment
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U; 5 bits per character
@@ -38,10 +40,9 @@ TOKEN_BYTES = 32  # facilitator tokens and participant secrets: 256 bits from se
 TOKEN_MIN_CHARS, TOKEN_MAX_CHARS = 40, 100  # a URL-safe token of 32 bytes has 43 characters
 DISAGREEMENT_SPREAD_LEVELS = 2  # readiness answers this many levels apart are a discussion prompt
 DISAGREEMENT_RATIO = 2.0  # estimates a factor of two apart (availability: in allowed downtime) are too
-NAME_MAX_CHARS = 60  # participant display names
-NOTE_MAX_CHARS = 1_000  # facilitator notes on an overridden answer
-PERCENT = 100.0
-ASSESSMENT_NOTES_MAX_CHARS = 4_000  # Assessment.notes
+# Read from here by ui/workshop_join.py and ui/workshop_view.py; the limits live in planner.inputs.limits.
+NAME_MAX_CHARS = PARTICIPANT_NAME_MAX_CHARS
+NOTE_MAX_CHARS = OVERRIDE_NOTE_MAX_CHARS
 
 # Workload figures participants may estimate when the facilitator turns it on: the numbers a room can
 # argue about. Model, pipeline, hardware and pricing come from the project's assessment or a preset.
@@ -182,10 +183,12 @@ def _estimate_error(q: FieldQuestion, value: Any) -> str | None:
 # Aggregation --------------------------------------------------------------------------------------
 
 
-class QuestionAggregate(BaseModel):
-    """Every participant's answer to one question, summarised."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class QuestionAggregate(_Frozen):
+    """Every participant's answer to one question, summarised."""
 
     key: str
     label: str
@@ -245,20 +248,16 @@ def aggregate_answers(answer_sets: Iterable[Mapping[str, float]], *, workload_en
 # Consensus ----------------------------------------------------------------------------------------
 
 
-class Override(BaseModel):
+class Override(_Frozen):
     """A facilitator's answer for one question in place of the median, with the reason."""
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     value: float
     note: str
 
 
-class ConsensusItem(BaseModel):
+class ConsensusItem(_Frozen):
     """The agreed answer to one question and where it came from."""
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     label: str
@@ -280,8 +279,8 @@ def validate_override(key: str, value: float, note: str, *, workload_enabled: bo
     note = (note or "").strip()
     if not note:
         errors["note"] = "Say in a few words why the room chose this answer."
-    elif len(note) > NOTE_MAX_CHARS:
-        errors["note"] = f"Keep the note within {NOTE_MAX_CHARS} characters; it has {len(note)}."
+    elif len(note) > OVERRIDE_NOTE_MAX_CHARS:
+        errors["note"] = f"Keep the note within {OVERRIDE_NOTE_MAX_CHARS} characters; it has {len(note)}."
     if errors:
         raise InputError(" ".join(errors.values()), errors)
     return Override(key=key, value=checked[key], note=note)
@@ -343,4 +342,4 @@ def consensus_notes(*, join_code: str, participants: int, items: Iterable[Consen
         elif item.source == "unanswered":
             lines.append(f"- {item.label}: nobody answered; kept the starting answer.")
     text = "\n".join(lines)
-    return text if len(text) <= ASSESSMENT_NOTES_MAX_CHARS else text[: ASSESSMENT_NOTES_MAX_CHARS - 1] + "…"
+    return text if len(text) <= NOTES_MAX_CHARS else text[: NOTES_MAX_CHARS - 1] + "…"
