@@ -1,11 +1,12 @@
-"""Assessment files: export, import and presets share one format (planner/files.py)."""
+"""Assessment files: export, import and presets share one format (planner/inputs/files.py)."""
 
 import json
 
 import pytest
 
 from planner.errors import InputError
-from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets, parse_assessment
+from planner.inputs.files import dump_assessment, load_presets, parse_assessment
+from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES
 from planner.inputs.models import Component
 from planner.inputs.questions import load_question_bank
 
@@ -58,7 +59,7 @@ def test_bad_files_get_a_clear_message(content, words):
 
 
 def test_oversized_file_is_rejected_before_parsing():
-    big = b"# " + b"x" * (MAX_FILE_BYTES + 1)
+    big = b"# " + b"x" * (MAX_ASSESSMENT_FILE_BYTES + 1)
     with pytest.raises(InputError, match="at most 256 kB"):
         parse_assessment(big, filename="big.yaml")
 

@@ -1,10 +1,11 @@
-"""The recommendation: scores are sums of named contributions with reasons (planner/scoring.py)."""
+"""The recommendation: scores are sums of named contributions with reasons (planner/decide)."""
 
 import functools
 
 import pytest
 
 from planner.decide.scoring import load_weights, recommend, score
+from planner.errors import InputError
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
 
@@ -186,3 +187,11 @@ def test_fault_isolation_credits_requests_saved_against_the_error_budget():
     assert entry.points == pytest.approx(4 * min(1.0, 40_000 / (budget * 0.5)), abs=0.01)
     assert "against 41,000 for the Monolith" in entry.reason
     assert contribution(rec, MONO, "fault_isolation") is None
+
+
+def test_hop_latency_without_an_evaluation_applies_the_override_bounds():
+    # Without an evaluation the hop latency reads the constants the engine would use, checks included.
+    data = preset("content_startup").model_dump()
+    data["assumption_overrides"] = {"network.hop_median_ms": -5.0}
+    with pytest.raises(InputError, match=r"network\.hop_median_ms must be at least 0"):
+        score(Assessment.model_validate(data))

@@ -1,4 +1,4 @@
-"""Answers become a valid Assessment or plain-words errors at the field (planner/validation.py)."""
+"""Answers become a valid Assessment or plain-words errors at the field (planner/inputs/validation.py)."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
