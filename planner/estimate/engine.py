@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from planner.errors import InfeasibleError, InputError
 from planner.estimate.capacity import cheapest_option, confirm_replicas, inference_options, size_fleet
 from planner.estimate.costs import estimate_cost, fleet_items
-from planner.estimate.resilience import assess_resilience, timeline_events
+from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.estimate.simulation import LatencyStats
+from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import build_topology, hop_median_ms
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice

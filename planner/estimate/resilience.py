@@ -19,18 +19,12 @@ has already run. So the month is split into what needs which tool:
    ``j`` replicas down, the time a unit is wholly down (the union over critical units fails
    requests), crash counts, and a 95 % confidence interval of availability across the months. For
    one replica its down share converges to MTTR / (MTBF + MTTR), which a test checks.
-2. What a partial outage does to requests: the existing simulation core (planner.estimate.simulation) runs the
+2. What a partial outage does to requests (planner.estimate.windows): the simulation core runs the
    peak pipeline with each needed outage (``j`` replicas of a unit out of service for its restart
-   time) laid out one after another, each followed by a quiet gap for its backlog to drain, and again
-   without the outages on the same random numbers (common random numbers, so the difference is not
-   noise); the extra requests over a latency target, per request arriving in a window, is that
-   window's slowed share. Only disturbed windows are simulated, in two runs per architecture (a run
-   costs mostly its drain, so one run of many windows is far cheaper than one run each). A window
-   longer than ``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of the
-   requests arriving in it are scaled to its full length (those of the backlog after it are counted
-   once, or scaled too when the capacity left is below the load). A CPU outage after which Erlang C
-   still meets the sizing rule's wait target is not simulated (its share is 0). The noise of each
-   window's extra misses (batch means over its requests) widens the availability interval.
+   time) laid out one after another, and again without them on the same random numbers; the extra
+   requests over a latency target, per request arriving in a window, is that window's slowed share.
+   Only disturbed windows are simulated, in two runs per architecture; the noise of each window's
+   extra misses widens the availability interval.
 3. Closed forms for the rest: deploys are planned and regular, so their effect is exact given the
    window shares (a rolling restart of ``n`` replicas in batches of ``k`` keeps ``k`` down for
    ``ceil(n/k)`` restarts, each ``restart_s`` long); requests held by a replica when it crashes
@@ -64,59 +58,43 @@ the relative headroom similar at other hours); overlaps of a deploy with a crash
 states with a number of replicas down that was not simulated are interpolated from the simulated ones;
 retries add no load. Availability counts requests that fail plus those a disturbance pushes over a
 latency target (the p95 targets themselves allow 5 % slow requests, so the undisturbed share is not
-counted); requests answered without a non-critical step are "degraded" and count as served.
+counted); requests answered without a non-critical step are "degraded" and count as served. The
+blast radius and the chart's timeline of each architecture are in planner.estimate.timeline.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, FleetPlan, simulation_input
-from planner.estimate.outages import UnitModel, batch_sizes, mean_ci, simulate_outages
-from planner.estimate.queueing import mmc_wait_quantile_s
-from planner.estimate.results import (
-    BlastRadius,
-    FailureCause,
-    ResilienceEstimate,
-    TimelineEvent,
-    TimelinePoint,
-    UnitResilience,
-)
-from planner.estimate.simulation import CpuStation, Outage, simulate
-from planner.estimate.topology import INFERENCE, Topology, Unit, hop_median_ms, mesh_extra_ms
+from planner.estimate.capacity import FleetPlan
+from planner.estimate.outages import MonthOutages, UnitModel, batch_sizes, mean_ci, simulate_outages
+from planner.estimate.results import FailureCause, ResilienceEstimate, UnitResilience
+from planner.estimate.timeline import blast_radius, timeline
+from planner.estimate.topology import INFERENCE, Topology, hop_median_ms, is_critical, mesh_extra_ms
+from planner.estimate.windows import WindowShares
 from planner.inputs.models import Assessment, LlmSpec, WorkloadProfile
-from planner.inputs.units import HOURS_PER_WEEK, MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
+from planner.inputs.units import (
+    BILLION,
+    GB,
+    HOURS_PER_WEEK,
+    MINUTES_PER_HOUR,
+    SECONDS_PER_HOUR,
+    SECONDS_PER_MINUTE,
+    WEEKS_PER_MONTH,
+    ms_to_s,
+)
 
-GB = 1e9  # bytes
-WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
-TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
-WINDOW_WARMUP = 100  # requests before the window, discarded
-P95_Q = 0.95
-VARIANCE_BATCHES = 10  # batches of a window's requests for the variance of its extra misses
-MIN_VARIANCE_BATCH = 10  # requests
 Z975 = 1.96  # standard normal 97.5th percentile
-ARRIVAL_MARGIN = 1.1  # arrivals drawn beyond the laid-out windows' expected count (Poisson spread)
-# Timeline of the chart: a crash, a code deploy and a model update, minutes from its start.
-TIMELINE_CRASH_MIN = 2.0
-TIMELINE_DEPLOY_MIN = 10.0
-TIMELINE_MODEL_UPDATE_MIN = 25.0
-TIMELINE_TAIL_MIN = 5.0  # shown after the last disturbance ends
-TIMELINE_MIN_LENGTH_MIN = 40.0
-TIMELINE_STEP_S = 10.0
-MAX_TIMELINE_POINTS = 1500  # per architecture; the step widens for very long rollouts
 
 
 def model_load_s(llm: LlmSpec, workload: WorkloadProfile, constants: dict[str, float]) -> float:
     """Seconds to read the weights (params x bytes per param at the load rate) and warm the engine up."""
-    weights_gb = llm.params_b * 1e9 * workload.precision.bytes_per_param / GB
+    weights_gb = llm.params_b * BILLION * workload.precision.bytes_per_param / GB
     return weights_gb / constants["gpu.model_load_gb_per_s"] + constants["gpu.engine_warmup_s"]
-
-
-def _critical(stage: str, workload: WorkloadProfile) -> bool:
-    return stage == INFERENCE or next(c.critical for c in workload.pipeline if c.name == stage)
 
 
 def unit_models(topology: Topology, assessment: Assessment, plan: FleetPlan, llm: LlmSpec,
@@ -144,7 +122,7 @@ def unit_models(topology: Topology, assessment: Assessment, plan: FleetPlan, llm
         replicas = next(u.peak for u in plan.units if u.name == unit.name)
         first = topology.stages.index(unit.components[0])
         out.append(UnitModel(
-            name=unit.name, components=unit.components, critical=any(_critical(s, w) for s in unit.components),
+            name=unit.name, components=unit.components, critical=any(is_critical(s, w) for s in unit.components),
             replicas=replicas, mtbf_h=1.0 / rate if rate > 0 else math.inf, mttr_s=restart,
             deploys_per_month=deploys,
             batch=max(1, math.floor(constants["deploy.max_unavailable_share"] * replicas)),
@@ -177,154 +155,8 @@ def _time_in_units(topology: Topology, assessment: Assessment, plan: FleetPlan,
     step_ms = {s: cpu_ms[s] + wait_ms.get(s, 0.0) for s in cpu_ms}
     hops_ms = topology.network_hops * hop_median_ms(topology.architecture, constants)
     model_ms = max(0.0, sim.e2e.mean_ms - sum(step_ms.values()) - hops_ms)
-    return {u.name: sum(model_ms if s == INFERENCE else step_ms[s] for s in u.components) / 1000.0
+    return {u.name: ms_to_s(sum(model_ms if s == INFERENCE else step_ms[s] for s in u.components))
             for u in topology.units}
-
-
-# Disturbed windows, simulated ---------------------------------------------------------------------------
-
-
-class WindowShares:
-    """Share of the requests arriving in a window that an outage of ``j`` replicas pushes over a target.
-
-    Every outage an architecture needs is laid out in one run, one after the other, each followed by a
-    quiet gap at least as long as itself so that its backlog drains before the next; the same run
-    without the outages (same random numbers) is the reference. Two runs per architecture, whatever
-    the number of windows: the cost of a run is mostly its drain (the slowest requests finishing).
-    """
-
-    def __init__(self, topology: Topology, assessment: Assessment, plan: FleetPlan, constants: dict[str, float],
-                 seed: int) -> None:
-        self.topology, self.assessment, self.plan = topology, assessment, plan
-        self.constants, self.seed = constants, seed
-        self.rate = assessment.workload.peak_requests_per_s
-        self.stations = simulation_input(topology, assessment, plan.option, plan.inference_replicas_peak,
-                                         plan.cpu_workers, constants, seed, n_requests=1).stations
-        self.simulated = 0  # simulation runs (the benchmark reports it)
-        self._shares: dict[tuple[str, int], float] = {}
-        self.variances: dict[tuple[str, int], float] = {}  # of each share, from the run's own noise
-
-    def _outages(self, unit: UnitModel, down: int, start_s: float, duration_s: float) -> list[Outage]:
-        out = []
-        per_instance = self.plan.option.replicas_per_instance
-        for i, station in enumerate(self.stations):
-            if station.name not in unit.components:
-                continue
-            size = station.servers if isinstance(station, CpuStation) else station.replicas
-            lost = math.floor(size * down / unit.replicas + 0.5) if isinstance(station, CpuStation) else (
-                down * per_instance)
-            lost = min(lost, size - 1)
-            if lost > 0:
-                out.append(Outage(station=i, down=lost, start_s=start_s, duration_s=duration_s))
-        return out
-
-    def _harmless(self, outages: list[Outage]) -> bool:
-        """Whether every outage is on CPU workers that still meet the sizing rule's p95 wait (Erlang C)."""
-        target_s = self.assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT / 1000.0
-        for outage in outages:
-            station = self.stations[outage.station]
-            if not isinstance(station, CpuStation):
-                return False
-            left = station.servers - outage.down
-            if mmc_wait_quantile_s(self.rate, 1.0 / station.mean_service_s, left, P95_Q) > target_s:
-                return False
-        return True
-
-    def _overloaded(self, outages: list[Outage]) -> bool:
-        """Whether the capacity left is below the peak load, so the backlog grows with the window's length."""
-        for outage in outages:
-            station = self.stations[outage.station]
-            if isinstance(station, CpuStation):
-                capacity = (station.servers - outage.down) / station.mean_service_s
-            else:
-                capacity = (station.replicas - outage.down) * self.plan.option.replica_requests_per_s
-            if capacity < self.rate:
-                return True
-        return False
-
-    def _run(self, n_requests: int, outages: list[Outage]) -> tuple[np.ndarray, np.ndarray]:
-        """Arrival times (s after the window start) and target misses of the measured requests."""
-        self.simulated += 1
-        inp = simulation_input(self.topology, self.assessment, self.plan.option, self.plan.inference_replicas_peak,
-                               self.plan.cpu_workers, self.constants, self.seed, n_requests=n_requests,
-                               warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
-        result = simulate(inp, keep_samples=True)
-        w = self.assessment.workload
-        misses = (np.asarray(result.ttft_samples_ms) > w.p95_ttft_ms) | (np.asarray(result.e2e_samples_ms)
-                                                                          > w.p95_e2e_ms)
-        return np.asarray(result.arrival_samples_s), misses.astype(float)
-
-    def prepare(self, wanted: Sequence[tuple[UnitModel, int]]) -> None:
-        """Simulate the windows of every (unit, replicas down) wanted, in one run and its reference."""
-        layout = []  # (unit, down, outages, start s, window s, gap s)
-        t = 0.0
-        for unit, down in wanted:
-            if (unit.name, down) in self._shares:
-                continue
-            window_s = min(unit.mttr_s, WINDOW_REQUESTS / self.rate)
-            outages = self._outages(unit, down, t, window_s)
-            if not outages or self._harmless(outages):
-                self._shares[(unit.name, down)] = 0.0
-                continue
-            gap_s = max(TAIL_REQUESTS / self.rate, window_s)
-            layout.append((unit, down, outages, t, window_s, gap_s))
-            t += window_s + gap_s
-        if not layout:
-            return
-        n_requests = math.ceil(self.rate * t * ARRIVAL_MARGIN) + TAIL_REQUESTS
-        arrivals, base = self._run(n_requests, [])
-        _, hit = self._run(n_requests, [o for entry in layout for o in entry[2]])
-        extra = hit - base
-        for unit, down, outages, start, window_s, gap_s in layout:
-            inside = (arrivals >= start) & (arrivals < start + window_s)
-            after = (arrivals >= start + window_s) & (arrivals < start + window_s + gap_s)
-            scale = unit.mttr_s / window_s
-            after_scale = scale if self._overloaded(outages) else 1.0
-            excess = float(extra[inside].sum()) * scale + float(extra[after].sum()) * after_scale
-            requests = self.rate * unit.mttr_s
-            self._shares[(unit.name, down)] = min(1.0, max(0.0, excess) / requests)
-            self.variances[(unit.name, down)] = (_sum_variance(extra[inside]) * scale ** 2
-                                                 + _sum_variance(extra[after]) * after_scale ** 2) / requests ** 2
-
-    def share(self, unit: UnitModel, down: int) -> float:
-        """The slowed share for ``down`` of the unit's replicas out for its restart time (0 when none).
-
-        Extra misses among the requests arriving in the simulated window scale with the real window's
-        length; those arriving after it (the backlog draining) are counted once, or scaled as well when
-        the capacity left is below the load (the backlog then grows with the window).
-        """
-        if (unit.name, down) not in self._shares:
-            self.prepare([(unit, down)])
-        return self._shares[(unit.name, down)]
-
-    def weights(self, unit: UnitModel, down: int) -> dict[tuple[str, int], float]:
-        """The simulated shares whose linear blend stands for ``down`` replicas down (1 and the batch size)."""
-        points = sorted({1, unit.batch} & set(range(1, unit.replicas)))
-        if not points or down >= unit.replicas:
-            return {}
-        if down in points:
-            return {(unit.name, down): 1.0}
-        j0, j1 = (points[0], points[-1]) if len(points) > 1 else (0, points[0])
-        alpha = (down - j0) / (j1 - j0)
-        blend = {(unit.name, j1): alpha}
-        if j0:
-            blend[(unit.name, j0)] = 1.0 - alpha
-        return blend
-
-    def interpolated(self, unit: UnitModel, down: int) -> float:
-        """The share for any replicas down, linear between (and beyond) the simulated 1 and batch sizes."""
-        blend = self.weights(unit, down)
-        return min(1.0, max(0.0, sum(w * self.share(unit, key[1]) for key, w in blend.items())))
-
-
-def _sum_variance(x: np.ndarray) -> float:
-    """Variance of the sum of a correlated series, by batch means (0 when too short to tell)."""
-    b = min(VARIANCE_BATCHES, len(x) // MIN_VARIANCE_BATCH)
-    if b < 2:
-        return 0.0
-    m = len(x) // b
-    sums = x[len(x) - b * m:].reshape(b, m).sum(axis=1)
-    return float(np.var(sums, ddof=1)) * b * (len(x) / (b * m)) ** 2
 
 
 # Everything together --------------------------------------------------------------------------------------
@@ -347,11 +179,93 @@ def _hop_shares(topology: Topology, assessment: Assessment, constants: dict[str,
     per_try = error + (1.0 - error) * p_timeout
     lost = per_try ** (retries + 1)
     callees = [s for i, s in enumerate(topology.stages) if topology.hop_before(i)]
-    critical = sum(_critical(s, w) for s in callees) + int(topology.return_hop)
+    critical = sum(is_critical(s, w) for s in callees) + int(topology.return_hop)
     failed = critical * lost
     degraded = (len(callees) + int(topology.return_hop) - critical) * lost
     slowed = (len(callees) + int(topology.return_hop)) * p_timeout * (1.0 - lost) if retries else 0.0
     return failed, slowed, degraded
+
+
+class Losses(NamedTuple):
+    """Requests a month that fail, that a disturbance pushes over a latency target, and served degraded."""
+
+    failed: float
+    slowed: float
+    degraded: float
+
+
+Exposure = dict[tuple[str, int], float]  # requests a month weighing each simulated window share
+
+
+def _expose(exposure: Exposure, blend: dict[tuple[str, int], float], requests: float, per: float = 1.0) -> None:
+    """Add ``requests`` (divided by ``per``) to the exposure of each simulated share of a blend."""
+    for key, weight in blend.items():
+        exposure[key] = exposure.get(key, 0.0) + requests * weight / per
+
+
+def _deploy_losses(units: Sequence[UnitModel], windows: WindowShares, rate_h: float, exposure: Exposure) -> Losses:
+    """Deploys (closed form): each rolling restart keeps a batch down for ceil(n/k) restarts."""
+    deploy = [0.0, 0.0, 0.0]  # failed, slowed, degraded a month
+    for u in units:
+        windows_h = u.deploys_per_month * u.mttr_s / SECONDS_PER_HOUR
+        for size in batch_sizes(u):
+            if size >= u.replicas:
+                deploy[0 if u.critical else 2] += windows_h * rate_h
+            else:
+                deploy[1] += windows_h * rate_h * windows.share(u, size)
+                _expose(exposure, windows.weights(u, size), windows_h * rate_h)
+    return Losses(*deploy)
+
+
+def _crash_losses(month: MonthOutages, units: Sequence[UnitModel], windows: WindowShares, rate_s: float,
+                  detection_s: float, timeout_slows: bool) -> Losses:
+    """One month's crashes: units wholly down, partial outages (simulated windows), requests caught in a crash.
+
+    A crashed replica's requests (Little's law: rate x time in the unit / replicas) and those sent to it
+    before it is detected fail, unless the unit is called over a hop that retries (then they are slowed).
+    """
+    rate_h = rate_s * SECONDS_PER_HOUR
+    failed = month.critical_outage_h * rate_h
+    degraded = month.noncritical_outage_h * rate_h
+    slowed = sum(h * rate_h * windows.interpolated(u, j) for u in units for j, h in month.down_h[u.name].items())
+    for u in units:
+        if u.replicas == 1:  # the whole outage is counted above
+            continue
+        held = month.crashes[u.name] * rate_s * u.in_unit_s / u.replicas
+        sent = month.crashes[u.name] * rate_s * min(detection_s, u.mttr_s) / u.replicas
+        if u.retried:
+            slowed += held + (sent if timeout_slows else 0.0)
+        elif u.critical:
+            failed += held + sent
+        else:
+            degraded += held + sent
+    return Losses(failed, slowed, degraded)
+
+
+def _availability(crash_rows: Sequence[Losses], deploy: Losses, hop: Losses, requests: float,
+                  window_variance: float) -> tuple[float, tuple[float, float]]:
+    """Mean availability over the months, %, and its 95 % interval widened by the windows' own noise."""
+    availability = [100.0 * max(0.0, 1.0 - (c.failed + c.slowed + deploy.failed + deploy.slowed + hop.failed
+                                            + hop.slowed) / requests) for c in crash_rows]
+    availability_pct, ci = mean_ci(availability)
+    window_sd_pct = 100.0 * math.sqrt(window_variance) / requests
+    half = math.hypot(ci[1] - availability_pct, Z975 * window_sd_pct)
+    return availability_pct, (availability_pct - half, availability_pct + half)
+
+
+def _unit_rows(units: Sequence[UnitModel], crashes_by_unit: dict[str, float]) -> tuple[UnitResilience, ...]:
+    return tuple(UnitResilience(
+        unit=u.name, components=u.components, critical=u.critical, replicas=u.replicas, mtbf_h=u.mtbf_h,
+        mttr_s=u.mttr_s, deploys_per_month=u.deploys_per_month, rollout_batch=u.batch,
+        rollout_min=u.rollout_s / SECONDS_PER_MINUTE, crashes_per_month=crashes_by_unit[u.name],
+        deploy_capacity_minutes_per_month=u.deploys_per_month * u.mttr_s / SECONDS_PER_MINUTE) for u in units)
+
+
+def _causes(crash: Losses, deploy: Losses, hop: Losses) -> tuple[FailureCause, ...]:
+    rows = (("Replica crashes", crash), ("Deploys and model updates", deploy),
+            ("Network hops (errors and timeouts after retries)", hop))
+    return tuple(FailureCause(cause=cause, failed_per_month=losses.failed, slowed_per_month=losses.slowed,
+                              degraded_per_month=losses.degraded) for cause, losses in rows)
 
 
 def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPlan, llm: LlmSpec,
@@ -363,164 +277,36 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     hours = constants["hours.per_month"]
     requests = w.mean_requests_per_s * SECONDS_PER_HOUR * hours
     rate_h = w.mean_requests_per_s * SECONDS_PER_HOUR  # requests an hour
-    slack_ms = w.p95_ttft_ms - plan.simulation.ttft.p50_ms
-    timeout_slows = constants["network.hop_timeout_ms"] > slack_ms
-    detection_s = constants["resilience.detection_s"]
+    timeout_slows = constants["network.hop_timeout_ms"] > w.p95_ttft_ms - plan.simulation.ttft.p50_ms
 
     windows.prepare([(u, j) for u in units for j in sorted({1, u.batch, *batch_sizes(u)}) if j < u.replicas])
-    # Deploys (closed form): each rolling restart keeps a batch down for ceil(n/k) restarts.
-    deploy = [0.0, 0.0, 0.0]  # failed, slowed, degraded a month
-    exposure: dict[tuple[str, int], float] = {}  # requests a month weighing each simulated share
-    for u in units:
-        windows_h = u.deploys_per_month * u.mttr_s / SECONDS_PER_HOUR
-        for size in batch_sizes(u):
-            if size >= u.replicas:
-                deploy[0 if u.critical else 2] += windows_h * rate_h
-            else:
-                deploy[1] += windows_h * rate_h * windows.share(u, size)
-                for key, weight in windows.weights(u, size).items():
-                    exposure[key] = exposure.get(key, 0.0) + windows_h * rate_h * weight
-
+    exposure: Exposure = {}
+    deploy = _deploy_losses(units, windows, rate_h, exposure)
     # Crashes (Monte Carlo of when, simulated windows of what it does).
     months = simulate_outages(units, hours_per_month=hours, seed=seed)
-    hop_failed, hop_slowed, hop_degraded = (share * requests for share in _hop_shares(topology, assessment, constants))
-    crash_rows, availability = [], []
+    hop = Losses(*(share * requests for share in _hop_shares(topology, assessment, constants)))
+    crash_rows = [_crash_losses(month, units, windows, w.mean_requests_per_s, constants["resilience.detection_s"],
+                                timeout_slows) for month in months]
     for month in months:
-        failed = month.critical_outage_h * rate_h
-        degraded = month.noncritical_outage_h * rate_h
-        slowed = sum(h * rate_h * windows.interpolated(u, j) for u in units for j, h in month.down_h[u.name].items())
         for u in units:
             for j, h in month.down_h[u.name].items():
-                for key, weight in windows.weights(u, j).items():
-                    exposure[key] = exposure.get(key, 0.0) + h * rate_h * weight / len(months)
-        for u in units:
-            if u.replicas == 1:  # the whole outage is counted above
-                continue
-            held = month.crashes[u.name] * w.mean_requests_per_s * u.in_unit_s / u.replicas
-            sent = month.crashes[u.name] * w.mean_requests_per_s * min(detection_s, u.mttr_s) / u.replicas
-            if u.retried:
-                slowed += held + (sent if timeout_slows else 0.0)
-            elif u.critical:
-                failed += held + sent
-            else:
-                degraded += held + sent
-        crash_rows.append((failed, slowed, degraded))
-        lost = failed + slowed + deploy[0] + deploy[1] + hop_failed + hop_slowed
-        availability.append(100.0 * max(0.0, 1.0 - lost / requests))
-    crash = [float(np.mean([r[i] for r in crash_rows])) for i in range(3)]
-    availability_pct, ci = mean_ci(availability)
-    # The windows' own simulation noise widens the interval of the months' crash timing.
+                _expose(exposure, windows.weights(u, j), h * rate_h, len(months))
+    crash = Losses(*(float(np.mean([r[i] for r in crash_rows])) for i in range(3)))
     window_variance = sum(e * e * windows.variances.get(k, 0.0) for k, e in exposure.items())
-    window_sd_pct = 100.0 * math.sqrt(window_variance) / requests
-    half = math.hypot(ci[1] - availability_pct, Z975 * window_sd_pct)
-    ci = (availability_pct - half, availability_pct + half)
-    failed_total = crash[0] + deploy[0] + hop_failed
-    slowed_total = crash[1] + deploy[1] + hop_slowed
-    degraded_total = crash[2] + deploy[2] + hop_degraded
+    availability_pct, ci = _availability(crash_rows, deploy, hop, requests, window_variance)
+    total = Losses(*(c + d + h for c, d, h in zip(crash, deploy, hop, strict=True)))
     crashes_by_unit = {u.name: float(np.mean([m.crashes[u.name] for m in months])) for u in units}
     model_unit = next(u for u in units if INFERENCE in u.components)
     return ResilienceEstimate(
         availability_pct=availability_pct, availability_ci_pct=(max(0.0, ci[0]), min(100.0, ci[1])),
         availability_target_pct=w.availability_target_pct,
         meets_availability_target=availability_pct >= w.availability_target_pct,
-        requests_per_month=requests, failed_per_month=failed_total, failed_share=failed_total / requests,
-        slowed_per_month=slowed_total, slowed_share=slowed_total / requests,
-        degraded_per_month=degraded_total, degraded_share=degraded_total / requests,
+        requests_per_month=requests, failed_per_month=total.failed, failed_share=total.failed / requests,
+        slowed_per_month=total.slowed, slowed_share=total.slowed / requests,
+        degraded_per_month=total.degraded, degraded_share=total.degraded / requests,
         deploy_capacity_minutes_per_month=sum(u.deploys_per_month * u.mttr_s for u in units) / SECONDS_PER_MINUTE,
         model_update_lead_time_min=(model_update_wait_h(topology, w, constants) * MINUTES_PER_HOUR
                                     + model_unit.rollout_s / SECONDS_PER_MINUTE),
-        crashes_per_month=sum(crashes_by_unit.values()),
-        units=tuple(UnitResilience(
-            unit=u.name, components=u.components, critical=u.critical, replicas=u.replicas, mtbf_h=u.mtbf_h,
-            mttr_s=u.mttr_s, deploys_per_month=u.deploys_per_month, rollout_batch=u.batch,
-            rollout_min=u.rollout_s / SECONDS_PER_MINUTE, crashes_per_month=crashes_by_unit[u.name],
-            deploy_capacity_minutes_per_month=u.deploys_per_month * u.mttr_s / SECONDS_PER_MINUTE) for u in units),
-        blast_radius=blast_radius(topology, w, units),
-        causes=(FailureCause(cause="Replica crashes", failed_per_month=crash[0], slowed_per_month=crash[1],
-                             degraded_per_month=crash[2]),
-                FailureCause(cause="Deploys and model updates", failed_per_month=deploy[0],
-                             slowed_per_month=deploy[1], degraded_per_month=deploy[2]),
-                FailureCause(cause="Network hops (errors and timeouts after retries)", failed_per_month=hop_failed,
-                             slowed_per_month=hop_slowed, degraded_per_month=hop_degraded)),
+        crashes_per_month=sum(crashes_by_unit.values()), units=_unit_rows(units, crashes_by_unit),
+        blast_radius=blast_radius(topology, w, units), causes=_causes(crash, deploy, hop),
         timeline=timeline(topology, w, units))
-
-
-def blast_radius(topology: Topology, workload: WorkloadProfile, units: Sequence[UnitModel]) -> tuple[BlastRadius, ...]:
-    """For each step, what one replica crash of it takes down.
-
-    The crashed replica's unit loses every step it holds; when that unit holds a critical step, the
-    requests it held fail there, so the steps after that critical step (which need its output) lose
-    them too. A non-critical step alone loses only itself: the requests go on without it (degraded).
-    """
-    by_name = {u.name: u for u in units}
-    out = []
-    for stage in topology.stages:
-        unit: Unit = topology.unit_of(stage)
-        affected = set(unit.components)
-        critical = [topology.stages.index(s) for s in unit.components if _critical(s, workload)]
-        if critical:
-            affected |= set(topology.stages[min(critical):])
-        out.append(BlastRadius(
-            component=stage, unit=unit.name, affected=tuple(s for s in topology.stages if s in affected),
-            effect="fails requests" if critical else "degrades requests",
-            capacity_lost_share=1.0 / by_name[unit.name].replicas))
-    return tuple(out)
-
-
-# Timeline of the chart -----------------------------------------------------------------------------------
-
-
-def _scenario(workload: WorkloadProfile) -> tuple[str | None, str | None]:
-    """The step that crashes (the first non-critical one, else the first) and the step deployed (most deploys)."""
-    steps = workload.pipeline
-    if not steps:
-        return None, None
-    crashed = next((c.name for c in steps if not c.critical), steps[0].name)
-    deployed = max(steps, key=lambda c: c.deploys_per_week).name
-    return crashed, deployed
-
-
-def timeline_events(workload: WorkloadProfile) -> tuple[TimelineEvent, ...]:
-    """The disturbances of the chart's window, the same for every architecture."""
-    crashed, deployed = _scenario(workload)
-    events = []
-    if crashed:
-        events.append(TimelineEvent(minute=TIMELINE_CRASH_MIN, label=f"{crashed} replica crashes"))
-    if deployed:
-        events.append(TimelineEvent(minute=TIMELINE_DEPLOY_MIN, label=f"{deployed} code deploy"))
-    events.append(TimelineEvent(minute=TIMELINE_MODEL_UPDATE_MIN, label="model update"))
-    return tuple(events)
-
-
-def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[UnitModel]) -> tuple[TimelinePoint, ...]:
-    """Capacity in service over the scenario: a crash, a rolling code deploy, a rolling model update."""
-    crashed, deployed = _scenario(workload)
-    by_name = {u.name: u for u in units}
-    # Per unit: (start s, end s, replicas down) of every disturbance that touches it.
-    spans: dict[str, list[tuple[float, float, int]]] = {u.name: [] for u in units}
-    if crashed:
-        unit = by_name[topology.unit_of(crashed).name]
-        start = TIMELINE_CRASH_MIN * SECONDS_PER_MINUTE
-        spans[unit.name].append((start, start + unit.mttr_s, 1))
-    rollouts = [(TIMELINE_MODEL_UPDATE_MIN, INFERENCE)]
-    if deployed:
-        rollouts.append((TIMELINE_DEPLOY_MIN, deployed))
-    end_s = TIMELINE_MIN_LENGTH_MIN * SECONDS_PER_MINUTE
-    for minute, stage in rollouts:
-        unit = by_name[topology.unit_of(stage).name]
-        t = minute * SECONDS_PER_MINUTE
-        for size in batch_sizes(unit):
-            spans[unit.name].append((t, t + unit.mttr_s, size))
-            t += unit.mttr_s
-        end_s = max(end_s, t + TIMELINE_TAIL_MIN * SECONDS_PER_MINUTE)
-    step = max(TIMELINE_STEP_S, end_s / MAX_TIMELINE_POINTS)
-    points = []
-    for i in range(int(end_s // step) + 1):
-        t = i * step
-        share = 1.0
-        for u in units:
-            if u.critical:
-                down = min(u.replicas, sum(n for start, stop, n in spans[u.name] if start <= t < stop))
-                share = min(share, (u.replicas - down) / u.replicas)
-        points.append(TimelinePoint(minute=t / SECONDS_PER_MINUTE, capacity_pct=100.0 * share))
-    return tuple(points)

@@ -64,6 +64,11 @@ class Topology:
         return after + int(self.return_hop)
 
 
+def is_critical(stage: str, workload: WorkloadProfile) -> bool:
+    """Whether a request fails when this stage fails: inference always, a CPU step as the workload marks it."""
+    return stage == INFERENCE or next(c.critical for c in workload.pipeline if c.name == stage)
+
+
 def uses_mesh(architecture: Architecture, constants: dict[str, float]) -> bool:
     """Whether an architecture's hops pass a service mesh (microservices, when ``mesh.enabled``)."""
     return architecture is Architecture.MICROSERVICES and constants["mesh.enabled"] >= 0.5
