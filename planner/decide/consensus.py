@@ -327,7 +327,7 @@ def level_text(key: str, level: float | None) -> str:
     if level is None:
         return "no answer"
     if key in READINESS_KEYS:
-        return f"{int(level)} · {load_question_bank().readiness_question(key).levels[int(level)]}"
+        return load_question_bank().readiness_question(key).level_text(int(level))
     return f"{level:g}"
 
 

@@ -56,6 +56,10 @@ class ReadinessQuestion(_Frozen):
             raise ValueError(f"needs exactly {READINESS_LEVELS} level descriptions, has {len(self.levels)}")
         return self
 
+    def level_text(self, level: int) -> str:
+        """A level with its description, as the pages show it: '2 · Service metrics and dashboards...'."""
+        return f"{level} · {self.levels[level]}"
+
 
 class PipelineBlock(_Frozen):
     help: str
