@@ -8,6 +8,8 @@ HOURS_PER_WEEK = 168.0
 WEEKS_PER_MONTH = 52.0 / 12.0  # an average month: deploys per week -> per month
 GB = 1e9  # bytes per GB; datasheets and model cards quote decimal gigabytes
 BILLION = 1e9  # model parameters are quoted in billions
+MILLION = 1e6  # prices per million tokens, tracing per million spans
+TB = 1e12  # bytes per TB; memory bandwidth is quoted in decimal TB/s
 PERCENT = 100.0  # a whole, in percent (availability targets, error budgets)
 
 
