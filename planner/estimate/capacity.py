@@ -35,6 +35,7 @@ from planner.estimate.simulation import CpuStation, Hop, InferenceStation, Simul
 from planner.estimate.topology import INFERENCE, Topology, mesh_extra_ms
 from planner.inputs.models import Architecture, Assessment, InstancePrice, LlmSpec
 from planner.inputs.paths import data_file
+from planner.inputs.units import MS_PER_S, ms_to_s, s_to_ms
 
 SHAPES_FILE = data_file("traffic_shapes.yaml")
 HOURS_PER_DAY = 24
@@ -48,6 +49,7 @@ MAX_STRETCH = 1e6  # beyond this the quiet hours are at the floor already
 STRETCH_BISECTIONS = 60  # halvings of the stretch interval: far below float precision of the rates
 SIM_REQUESTS = 3000  # measured requests per confirming simulation
 SIM_WARMUP = 300  # requests discarded before measuring
+MIN_SERVICE_MS = 1e-3  # a step without CPU time still needs a positive service time in the simulation
 MAX_CONFIRM_ROUNDS = 5  # simulations per architecture before giving up on the targets
 GROWTH_PER_ROUND = 0.15  # extra inference replicas per failed round, as a share
 # Confirmation sizes to this share of each target, so that every architecture's own simulation (with
@@ -150,7 +152,7 @@ def inference_options(
     w = assessment.workload
     context = w.mean_input_tokens + w.mean_output_tokens
     out_p95 = lognormal_quantile(w.mean_output_tokens, w.output_tokens_cv)
-    tpot_budget_s = (w.p95_e2e_ms - w.p95_ttft_ms) / 1000.0 / out_p95 * TPOT_SAFETY
+    tpot_budget_s = ms_to_s(w.p95_e2e_ms - w.p95_ttft_ms) / out_p95 * TPOT_SAFETY
     options, problems = [], []
     for row, price in instances:
         try:
@@ -173,7 +175,7 @@ def inference_options(
             tp *= 2
         if not found:
             problems.append(f"{row.provider} {row.instance}: one output token takes longer than the end-to-end "
-                            f"target allows ({tpot_budget_s * 1000:.0f} ms per token for a p95-long answer)")
+                            f"target allows ({s_to_ms(tpot_budget_s):.0f} ms per token for a p95-long answer)")
     return options, problems
 
 
@@ -197,8 +199,8 @@ def cpu_workers(rate: float, cpu_ms: float, assessment: Assessment, constants: d
     """Fewest one-vCPU workers for a CPU step at a rate (Erlang C on the p95 wait, utilisation cap)."""
     if cpu_ms <= 0:
         return 0
-    target_wait_s = assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT / 1000.0
-    return min_servers_for_wait(rate, 1000.0 / cpu_ms, target_wait_s,
+    target_wait_s = ms_to_s(assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT)
+    return min_servers_for_wait(rate, MS_PER_S / cpu_ms, target_wait_s,
                                 max_utilisation=constants["cpu.target_utilisation"])
 
 
@@ -259,7 +261,7 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
                 step_s=lambda batch, prefill: replica.step_s(batch, prefill, context)))
         else:
             stations.append(CpuStation(name=stage, servers=max(1, workers[stage]),
-                                       mean_service_s=max(cpu_ms[stage], 1e-3) / 1000.0))
+                                       mean_service_s=ms_to_s(max(cpu_ms[stage], MIN_SERVICE_MS))))
     return SimulationInput(
         stations=stations, hops=[hop if topology.hop_before(i) else None for i in range(len(topology.stages))],
         return_hop=hop if topology.return_hop else None, arrival_rate_per_s=w.peak_requests_per_s,

@@ -19,9 +19,12 @@ from planner.estimate.results import CostBreakdown, CostLine, FleetItem
 from planner.estimate.topology import Topology, uses_mesh
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import readiness_shortfall
-from planner.inputs.units import SECONDS_PER_HOUR
+from planner.inputs.units import MILLION, SECONDS_PER_HOUR, ms_to_s
 
 VCPUS_PER_CPU_HOST = 4  # CPU services pack onto 4-vCPU hosts (the cpu.vcpu_hour_usd instance)
+# Each hop passes two sidecar proxies; Istio's sidecar figure is per 1000 requests/s through one proxy.
+PROXIES_PER_HOP = 2
+SIDECAR_FIGURE_RPS = 1000.0  # requests/s of the mesh.sidecar_vcpu_per_1000_rps figure
 
 
 def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem, ...]:
@@ -49,38 +52,33 @@ def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem
     return tuple(items)
 
 
-def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
-                  constants: dict[str, float]) -> tuple[CostBreakdown, tuple[CostLine, ...]]:
-    """The monthly cost breakdown of a fleet and the lines that add up to it."""
-    c = constants
-    hours = c["hours.per_month"]
-    arch = plan.architecture
-    items = fleet_items(plan, c)
-    lines: list[CostLine] = []
+def _fleet_lines(items: tuple[FleetItem, ...], hours: float) -> list[CostLine]:
+    """One line per fleet row: GPU instances or vCPUs (day mean) x hours a month x the hourly price."""
+    lines = []
     for item in items:
-        if item.kind == "gpu":
-            lines.append(CostLine(
-                category="GPU", item=f"{item.unit}: {item.provider} {item.instance}",
-                formula=f"{item.replicas_mean:g} instances (day mean) x {hours:g} h x ${item.usd_per_replica_hour:g}/h",
-                monthly_usd=item.monthly_usd))
-        else:
-            lines.append(CostLine(
-                category="CPU", item=f"{item.unit} ({', '.join(item.components)})",
-                formula=f"{item.replicas_mean:g} vCPUs (day mean) x {hours:g} h x ${item.usd_per_replica_hour:g}/h",
-                monthly_usd=item.monthly_usd))
+        gpu = item.kind == "gpu"
+        lines.append(CostLine(
+            category="GPU" if gpu else "CPU",
+            item=f"{item.unit}: {item.provider} {item.instance}" if gpu else (
+                f"{item.unit} ({', '.join(item.components)})"),
+            formula=f"{item.replicas_mean:g} {'instances' if gpu else 'vCPUs'} (day mean) x {hours:g} h x "
+                    f"${item.usd_per_replica_hour:g}/h",
+            monthly_usd=item.monthly_usd))
+    return lines
 
-    mean_rps = sum(hourly_rates(assessment)) / HOURS_PER_DAY
-    hops = topology.network_hops
-    vcpu_price = c["cpu.vcpu_hour_usd"]
+
+def _network_lines(arch: Architecture, hops: int, mean_rps: float, c: dict[str, float]) -> list[CostLine]:
+    """CPU of service-to-service calls: serialising them, and the service mesh's proxies and control plane."""
+    hours, vcpu_price = c["hours.per_month"], c["cpu.vcpu_hour_usd"]
+    lines = []
     if hops:
-        hop_vcpu = mean_rps * hops * c["network.hop_cpu_ms"] / 1000.0
+        hop_vcpu = ms_to_s(mean_rps * hops * c["network.hop_cpu_ms"])
         lines.append(CostLine(
             category="CPU", item="serialising service-to-service calls",
             formula=f"{mean_rps:.3g} req/s x {hops} hops x {c['network.hop_cpu_ms']:g} ms CPU x {hours:g} h x "
                     f"${vcpu_price:g}/vCPU-h", monthly_usd=hop_vcpu * hours * vcpu_price))
     if uses_mesh(arch, c):
-        # Each hop passes two sidecar proxies; Istio's figure is per 1000 requests/s through one proxy.
-        sidecar_vcpu = c["mesh.sidecar_vcpu_per_1000_rps"] * mean_rps / 1000.0 * 2 * hops
+        sidecar_vcpu = c["mesh.sidecar_vcpu_per_1000_rps"] * mean_rps / SIDECAR_FIGURE_RPS * PROXIES_PER_HOP * hops
         lines.append(CostLine(
             category="CPU", item="service-mesh sidecars",
             formula=f"{c['mesh.sidecar_vcpu_per_1000_rps']:g} vCPU per 1000 req/s x {mean_rps:.3g} req/s x 2 proxies "
@@ -90,8 +88,14 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
             category="CPU", item="service-mesh control plane",
             formula=f"{c['mesh.control_plane_vcpu']:g} vCPU x {hours:g} h x ${vcpu_price:g}/vCPU-h",
             monthly_usd=c["mesh.control_plane_vcpu"] * hours * vcpu_price))
+    return lines
 
-    units = len(topology.units)
+
+def _platform_lines(arch: Architecture, topology: Topology, items: tuple[FleetItem, ...], mean_rps: float,
+                    c: dict[str, float]) -> list[CostLine]:
+    """Kubernetes control plane, observability per host, distributed tracing per span, CI/CD per unit."""
+    hops, units = topology.network_hops, len(topology.units)
+    lines = []
     if arch is not Architecture.MONOLITH:
         lines.append(CostLine(category="Platform", item="Kubernetes control plane",
                               formula=f"${c['platform.k8s_control_plane_usd_month']:g} a month",
@@ -103,8 +107,8 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
         formula=f"{gpu_hosts + cpu_hosts:.3g} hosts x ${c['platform.observability_usd_per_host_month']:g}/host-month",
         monthly_usd=(gpu_hosts + cpu_hosts) * c["platform.observability_usd_per_host_month"]))
     if hops:
-        spans_m = (mean_rps * SECONDS_PER_HOUR * hours * hops * c["platform.spans_per_service_call"]
-                   * c["platform.trace_sample_rate"] / 1e6)
+        spans_m = (mean_rps * SECONDS_PER_HOUR * c["hours.per_month"] * hops * c["platform.spans_per_service_call"]
+                   * c["platform.trace_sample_rate"] / MILLION)
         lines.append(CostLine(
             category="Platform", item="distributed tracing",
             formula=f"{spans_m:.3g} M sampled spans x ${c['platform.tracing_usd_per_million_spans']:g}/M",
@@ -113,15 +117,31 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
         category="Platform", item="CI/CD pipelines",
         formula=f"{units} deployable units x ${c['platform.ci_cd_usd_month_per_service']:g}",
         monthly_usd=units * c["platform.ci_cd_usd_month_per_service"]))
+    return lines
 
+
+def _people_line(arch: Architecture, units: int, assessment: Assessment, c: dict[str, float]) -> CostLine:
+    """Operations FTE: a base plus more per deployable unit, scaled up per missing readiness level."""
     shortfall = readiness_shortfall(arch, assessment)
     base_fte = c["people.ops_fte_base"] + c["people.ops_fte_per_service"] * units
     fte = base_fte * (1.0 + c["people.gap_fte_multiplier"] * shortfall)
-    lines.append(CostLine(
+    return CostLine(
         category="People", item="operations effort",
         formula=f"({c['people.ops_fte_base']:g} + {c['people.ops_fte_per_service']:g} x {units} units) FTE x "
                 f"(1 + {c['people.gap_fte_multiplier']:g} x {shortfall} missing readiness levels) x "
-                f"${c['people.loaded_cost_usd_month']:,.0f}", monthly_usd=fte * c["people.loaded_cost_usd_month"]))
+                f"${c['people.loaded_cost_usd_month']:,.0f}", monthly_usd=fte * c["people.loaded_cost_usd_month"])
+
+
+def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
+                  constants: dict[str, float]) -> tuple[CostBreakdown, tuple[CostLine, ...]]:
+    """The monthly cost breakdown of a fleet and the lines that add up to it."""
+    arch = plan.architecture
+    items = fleet_items(plan, constants)
+    mean_rps = sum(hourly_rates(assessment)) / HOURS_PER_DAY
+    lines = [*_fleet_lines(items, constants["hours.per_month"]),
+             *_network_lines(arch, topology.network_hops, mean_rps, constants),
+             *_platform_lines(arch, topology, items, mean_rps, constants),
+             _people_line(arch, len(topology.units), assessment, constants)]
 
     def total(category: str) -> float:
         return sum(line.monthly_usd for line in lines if line.category == category)

@@ -22,6 +22,7 @@ from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import build_topology, hop_median_ms
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
+from planner.inputs.units import HOURS_PER_WEEK, SECONDS_PER_HOUR
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
 SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
@@ -35,8 +36,8 @@ OVERRIDE_BOUNDS = {
     "gpu.model_load_gb_per_s": (0.01, math.inf),
     "resilience.replica_mtbf_h": (0.01, math.inf),
     "resilience.gpu_mtbf_h": (0.01, math.inf),
-    "resilience.cpu_restart_s": (0.1, 604_800.0),
-    "resilience.detection_s": (0.0, 3600.0),
+    "resilience.cpu_restart_s": (0.1, HOURS_PER_WEEK * SECONDS_PER_HOUR),
+    "resilience.detection_s": (0.0, SECONDS_PER_HOUR),
     "deploy.max_unavailable_share": (0.01, 1.0),
     "network.hop_timeout_ms": (0.1, 600_000.0),
     "network.hop_retries": (0.0, 10.0),

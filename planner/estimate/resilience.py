@@ -82,6 +82,7 @@ from planner.inputs.units import (
     GB,
     HOURS_PER_WEEK,
     MINUTES_PER_HOUR,
+    PERCENT,
     SECONDS_PER_HOUR,
     SECONDS_PER_MINUTE,
     WEEKS_PER_MONTH,
@@ -245,10 +246,10 @@ def _crash_losses(month: MonthOutages, units: Sequence[UnitModel], windows: Wind
 def _availability(crash_rows: Sequence[Losses], deploy: Losses, hop: Losses, requests: float,
                   window_variance: float) -> tuple[float, tuple[float, float]]:
     """Mean availability over the months, %, and its 95 % interval widened by the windows' own noise."""
-    availability = [100.0 * max(0.0, 1.0 - (c.failed + c.slowed + deploy.failed + deploy.slowed + hop.failed
+    availability = [PERCENT * max(0.0, 1.0 - (c.failed + c.slowed + deploy.failed + deploy.slowed + hop.failed
                                             + hop.slowed) / requests) for c in crash_rows]
     availability_pct, ci = mean_ci(availability)
-    window_sd_pct = 100.0 * math.sqrt(window_variance) / requests
+    window_sd_pct = PERCENT * math.sqrt(window_variance) / requests
     half = math.hypot(ci[1] - availability_pct, Z975 * window_sd_pct)
     return availability_pct, (availability_pct - half, availability_pct + half)
 
@@ -298,7 +299,7 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     crashes_by_unit = {u.name: float(np.mean([m.crashes[u.name] for m in months])) for u in units}
     model_unit = next(u for u in units if INFERENCE in u.components)
     return ResilienceEstimate(
-        availability_pct=availability_pct, availability_ci_pct=(max(0.0, ci[0]), min(100.0, ci[1])),
+        availability_pct=availability_pct, availability_ci_pct=(max(0.0, ci[0]), min(PERCENT, ci[1])),
         availability_target_pct=w.availability_target_pct,
         meets_availability_target=availability_pct >= w.availability_target_pct,
         requests_per_month=requests, failed_per_month=total.failed, failed_share=total.failed / requests,

@@ -27,18 +27,21 @@ override the constants through the assessment's ``assumption_overrides`` (keys `
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.errors import InfeasibleError
 from planner.inputs.models import GpuSpec, LlmSpec, Precision
+from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
-GB = 1e9  # bytes per GB; datasheets and model cards quote decimal gigabytes
+FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
 # Sequences one replica decodes together. Engines with a paged KV cache accept thousands (the
 # TensorRT-LLM reference runs do), but past a few hundred a step is compute-bound and throughput
 # stops growing, while every sequence's time per token keeps rising; 512 keeps the model there.
 MAX_BATCH = 512  # sequences
 OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
+Efficiency = Annotated[float, Field(gt=0.0, le=1.0)]  # a share of a peak figure that an engine reaches
 
 
 class ServingConstants(BaseModel):
@@ -53,35 +56,21 @@ class ServingConstants(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    prefill_efficiency: float = Field(
-        default=0.45, gt=0.0, le=1.0, description="Fraction of peak FLOP/s reached when prefilling prompts."
-    )
-    compute_efficiency: float = Field(
-        default=0.45, gt=0.0, le=1.0, description="Fraction of peak FLOP/s reached by the decode compute."
-    )
-    bandwidth_efficiency: float = Field(
-        default=0.55, gt=0.0, le=1.0, description="Fraction of peak memory bandwidth reached in decode."
-    )
+    prefill_efficiency: Efficiency = Field(0.45, description="Fraction of peak FLOP/s reached when prefilling prompts.")
+    compute_efficiency: Efficiency = Field(0.45, description="Fraction of peak FLOP/s reached by the decode compute.")
+    bandwidth_efficiency: Efficiency = Field(0.55, description="Fraction of peak memory bandwidth reached in decode.")
     step_overhead_ms: float = Field(
-        default=2.0,
-        ge=0.0,
-        le=1000.0,
-        description="Fixed time of each decode step (scheduler, kernel launches), ms.",
+        2.0, ge=0.0, le=1000.0, description="Fixed time of each decode step (scheduler, kernel launches), ms."
     )
     min_free_memory_fraction: float = Field(
-        default=0.10,
-        ge=0.0,
-        lt=1.0,
+        0.10, ge=0.0, lt=1.0,
         description="Share of GPU memory that must stay free of weights (for KV cache and runtime).",
     )
     runtime_reserved_gb_per_gpu: float = Field(
-        default=3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB."
+        3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB."
     )
-    tp_efficiency: float = Field(
-        default=0.85,
-        gt=0.0,
-        le=1.0,
-        description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs (communication).",
+    tp_efficiency: Efficiency = Field(
+        0.85, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs (communication)."
     )
 
     def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
@@ -185,8 +174,8 @@ class ReplicaModel(BaseModel):
             batch=b,
             output_tokens_per_s=tokens_per_s,
             requests_per_s=tokens_per_s / output_tokens,
-            tpot_ms=step * 1000.0,
-            ttft_ms=(self.prefill_s(input_tokens) + step) * 1000.0,
+            tpot_ms=s_to_ms(step),
+            ttft_ms=s_to_ms(self.prefill_s(input_tokens) + step),
         )
 
 
@@ -198,6 +187,33 @@ def tp_scaling(tensor_parallel: int, tp_efficiency: float) -> float:
 def kv_bytes_per_token(llm: LlmSpec, precision: Precision) -> float:
     """Bytes of KV cache per token: keys and values of every layer, stored in the weights' precision."""
     return 2.0 * llm.layers * llm.kv_heads * llm.head_dim * precision.bytes_per_param
+
+
+def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> list[int]:
+    """The GPU counts to try, fewest first: powers of two up to ``max_gpus``, or only the one asked for."""
+    if tensor_parallel is None:
+        return [2**i for i in range(int(math.log2(max_gpus)) + 1)]
+    if 1 <= tensor_parallel <= max_gpus and tensor_parallel & (tensor_parallel - 1) == 0:
+        return [tensor_parallel]
+    raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
+
+
+def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, c: ServingConstants, tp: int, capacity: int,
+             mean_context_tokens: float) -> ReplicaModel:
+    """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
+    scale = tp * tp_scaling(tp, c.tp_efficiency)
+    peak_flops = gpu.peak_flops(precision) * scale
+    return ReplicaModel(
+        llm=llm, gpu=gpu, precision=precision, constants=c, tensor_parallel=tp,
+        weights_gb=llm.params_b * precision.bytes_per_param, kv_bytes_per_token=kv_bytes_per_token(llm, precision),
+        kv_capacity_tokens=capacity, mean_context_tokens=mean_context_tokens,
+        max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
+        flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
+        prefill_flop_per_s=peak_flops * c.prefill_efficiency,
+        decode_flop_per_s=peak_flops * c.compute_efficiency,
+        memory_bytes_per_s=gpu.bandwidth_tb_s * TB * scale * c.bandwidth_efficiency,
+        step_overhead_s=ms_to_s(c.step_overhead_ms),
+    )
 
 
 def plan_replica(
@@ -227,38 +243,13 @@ def plan_replica(
     c = constants or ServingConstants()
     weights_gb = llm.params_b * precision.bytes_per_param
     kv_token = kv_bytes_per_token(llm, precision)
-    if tensor_parallel is None:
-        candidates = [2**i for i in range(int(math.log2(max_gpus)) + 1)]
-    elif 1 <= tensor_parallel <= max_gpus and tensor_parallel & (tensor_parallel - 1) == 0:
-        candidates = [tensor_parallel]
-    else:
-        raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
-
+    candidates = _tensor_parallel_candidates(max_gpus, tensor_parallel)
     for tp in candidates:
         memory_gb = tp * gpu.memory_gb
         kv_gb = memory_gb - weights_gb - tp * c.runtime_reserved_gb_per_gpu
         fits = weights_gb <= (1.0 - c.min_free_memory_fraction) * memory_gb
         if fits and kv_gb * GB >= kv_token * mean_context_tokens:
-            capacity = int(kv_gb * GB // kv_token)
-            scale = tp * tp_scaling(tp, c.tp_efficiency)
-            peak_flops = gpu.peak_flops(precision) * scale
-            return ReplicaModel(
-                llm=llm,
-                gpu=gpu,
-                precision=precision,
-                constants=c,
-                tensor_parallel=tp,
-                weights_gb=weights_gb,
-                kv_bytes_per_token=kv_token,
-                kv_capacity_tokens=capacity,
-                mean_context_tokens=mean_context_tokens,
-                max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
-                flop_per_token=2.0 * llm.active_params_b * 1e9,
-                prefill_flop_per_s=peak_flops * c.prefill_efficiency,
-                decode_flop_per_s=peak_flops * c.compute_efficiency,
-                memory_bytes_per_s=gpu.bandwidth_tb_s * 1e12 * scale * c.bandwidth_efficiency,
-                step_overhead_s=c.step_overhead_ms / 1000.0,
-            )
+            return _replica(llm, gpu, precision, c, tp, int(kv_gb * GB // kv_token), mean_context_tokens)
 
     tp = candidates[-1]
     needed_gb = max(

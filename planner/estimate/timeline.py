@@ -13,7 +13,7 @@ from planner.estimate.outages import UnitModel, batch_sizes
 from planner.estimate.results import BlastRadius, TimelineEvent, TimelinePoint
 from planner.estimate.topology import INFERENCE, Topology, Unit, is_critical
 from planner.inputs.models import WorkloadProfile
-from planner.inputs.units import SECONDS_PER_MINUTE
+from planner.inputs.units import PERCENT, SECONDS_PER_MINUTE
 
 # Timeline of the chart: a crash, a code deploy and a model update, minutes from its start.
 TIMELINE_CRASH_MIN = 2.0
@@ -100,5 +100,5 @@ def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[Unit
             if u.critical:
                 down = min(u.replicas, sum(n for start, stop, n in spans[u.name] if start <= t < stop))
                 share = min(share, (u.replicas - down) / u.replicas)
-        points.append(TimelinePoint(minute=t / SECONDS_PER_MINUTE, capacity_pct=100.0 * share))
+        points.append(TimelinePoint(minute=t / SECONDS_PER_MINUTE, capacity_pct=PERCENT * share))
     return tuple(points)

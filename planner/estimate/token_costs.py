@@ -26,9 +26,7 @@ from planner.estimate.engine import resolve_constants
 from planner.estimate.serving import ReplicaModel
 from planner.inputs.catalog import load_llms
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
-from planner.inputs.units import SECONDS_PER_HOUR
-
-TOKENS_PER_MILLION = 1e6
+from planner.inputs.units import MILLION, SECONDS_PER_HOUR
 
 
 class TokenCost(BaseModel):
@@ -83,7 +81,7 @@ def _row(instance: InstancePrice, price: float, replica: ReplicaModel, batch: in
         provider=instance.provider, instance=instance.instance, region=instance.region, gpu=instance.gpu,
         gpu_count=instance.gpu_count, price_usd_h=price, tensor_parallel=replica.tensor_parallel,
         replicas_per_instance=per_instance, batch=batch, replica_output_tokens_per_s=estimate.output_tokens_per_s,
-        output_tokens_per_hour=per_hour, usd_per_million_output_tokens=price / per_hour * TOKENS_PER_MILLION,
+        output_tokens_per_hour=per_hour, usd_per_million_output_tokens=price / per_hour * MILLION,
         tpot_ms=estimate.tpot_ms, ttft_ms=estimate.ttft_ms, meets_ttft_target=estimate.ttft_ms <= w.p95_ttft_ms,
         price_source=instance.source, price_as_of=instance.as_of)
 
