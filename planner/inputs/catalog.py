@@ -115,6 +115,28 @@ class CsvProblem:
     context: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _header_problems(columns: list[str], model: type[BaseModel]) -> list[CsvProblem]:
+    """Required columns missing, columns the model does not know, columns named twice."""
+    fields = model.model_fields
+    required = [f for f, info in fields.items() if info.is_required()]
+    missing = [f for f in required if f not in columns]
+    unknown = [c for c in columns if c not in fields]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    problems: list[CsvProblem] = []
+    if missing:
+        problems.append(CsvProblem(None, None, "missing_columns", f"missing column(s) {', '.join(missing)}",
+                                   context={"columns": missing}))
+    if unknown:
+        problems.append(CsvProblem(
+            None, None, "unknown_columns",
+            f"unknown column(s) {', '.join(c or '(blank)' for c in unknown)}; expected {', '.join(fields)}",
+            context={"columns": unknown}))
+    if repeated:
+        problems.append(CsvProblem(None, None, "repeated_columns", f"repeated column(s) {', '.join(repeated)}",
+                                   context={"columns": repeated}))
+    return problems
+
+
 def scan_csv_records(
     text: str,
     model: type[M],
@@ -131,23 +153,7 @@ def scan_csv_records(
         return [], [CsvProblem(None, None, "empty", "the file is empty; expected a header row of column names")]
     columns = [cell.strip() for cell in header]
 
-    fields = model.model_fields
-    required = [f for f, info in fields.items() if info.is_required()]
-    missing = [f for f in required if f not in columns]
-    unknown = [c for c in columns if c not in fields]
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    header_problems = []
-    if missing:
-        header_problems.append(CsvProblem(None, None, "missing_columns", f"missing column(s) {', '.join(missing)}",
-                                          context={"columns": missing}))
-    if unknown:
-        header_problems.append(CsvProblem(
-            None, None, "unknown_columns",
-            f"unknown column(s) {', '.join(c or '(blank)' for c in unknown)}; expected {', '.join(fields)}",
-            context={"columns": unknown}))
-    if repeated:
-        header_problems.append(CsvProblem(None, None, "repeated_columns",
-                                          f"repeated column(s) {', '.join(repeated)}", context={"columns": repeated}))
+    header_problems = _header_problems(columns, model)
     if header_problems:
         return [], header_problems
 
