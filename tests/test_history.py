@@ -258,11 +258,12 @@ def test_workload_and_team_changes_split_cost_and_score_exactly(engine: Engine) 
 
 
 def test_an_old_assessment_without_a_snapshot_is_priced_with_todays_list(engine: Engine) -> None:
-    old, new = stored_pair(engine, blank(), blank(), list(load_instances()), scaled_prices(0.6))
+    # Today's prices of an assessment without a price list are the catalog's, which the newer one was saved with.
+    old, new = stored_pair(engine, blank(), blank(), scaled_prices(1.5), list(load_instances()))
     with engine.begin() as conn:
         conn.execute(text("UPDATE assessments SET price_snapshot_json = NULL WHERE id = :i"), {"i": old.id})
     old = store.load_assessment(engine, assessment_id=old.id)
-    attribution = history.attribute(old, new, current_prices=scaled_prices(0.6), evaluator=cached_evaluate)
+    attribution = history.attribute(old, new, evaluator=cached_evaluate)
     assert any("price snapshots" in n for n in attribution.notes)
     part = attribution.of(Architecture.MONOLITH)
     # Both priced at today's list, so the re-evaluation sees no change; the stored drop shows as "other".
@@ -385,13 +386,18 @@ def test_a_workshop_consensus_is_saved_with_the_gpu_specs_of_its_price_list(engi
     rows, x9 = custom_gpu_list(engine)
     created = workshop_store.create_workshop(engine, project="Bot")
     workshop_store.close_workshop(engine, token=created.facilitator_token)
+    token = created.facilitator_token
     assessment = on_list(blank())
-    prices = history.price_rows(engine, assessment)  # as the Workshop page saves it
-    assessment_id = workshop_store.save_consensus_assessment(
-        engine, token=created.facilitator_token, assessment=assessment, results={}, recommended="monolith",
-        app_version="0.2.0", price_snapshot=prices, gpu_snapshot=history.gpu_rows(engine, assessment, prices))
+    evaluation = cached_evaluate(assessment, rows, price_lists.gpus_for(engine, CUSTOM_LIST))
+    recommendation = recommend(assessment, evaluation)
+    # As the Workshop page saves it: the one save path, told which workshop the consensus comes from.
+    origin = history.FromWorkshop(token=token, view=workshop_store.facilitator_view(engine, token=token))
+    assessment_id = history.save_evaluated(engine, assessment, recommendation, evaluation, workshop=origin)
     stored = store.load_assessment(engine, assessment_id=assessment_id)
     assert (list(stored.price_snapshot or ()), stored.gpu_snapshot) == (rows, (x9,))
+    assert stored.triggers == tuple(recommendation.triggers)
+    assert stored.results["workshop"]["join_code"] == created.workshop.display_code
+    assert workshop_store.workshop_for_assessment(engine, assessment_id=assessment_id) is not None
 
 
 def test_the_report_of_a_result_saved_without_estimates_uses_its_kept_gpu_specs(engine: Engine) -> None:
@@ -407,3 +413,78 @@ def test_the_report_of_a_result_saved_without_estimates_uses_its_kept_gpu_specs(
     pdf = report.build_saved_report(engine, assessment_id=assessment_id, report_date=date(2026, 11, 29))
     text_of = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "x X9)" in text_of  # the fleet table names the kept GPU type
+
+
+# One rule for re-evaluating a saved assessment: its snapshot, or today's prices when asked --------------
+
+RULE_LIST = "Changing list"
+
+
+def priced_on_a_list_that_changes(engine: Engine) -> tuple[store.StoredAssessment, store.StoredAssessment]:
+    """Two assessments saved on a price list, then the list's prices doubled (both saved before the change)."""
+    price_lists.save_price_list(engine, name=RULE_LIST,
+                                price_list=price_lists.PriceList(instances=tuple(load_instances())))
+    assessment = blank().model_copy(update={"price_list": RULE_LIST})
+    old, new = stored_pair(engine, assessment, with_team(assessment, containers=4), list(load_instances()),
+                           list(load_instances()))
+    price_lists.save_price_list(engine, name=RULE_LIST, replace=True,
+                                price_list=price_lists.PriceList(instances=tuple(scaled_prices(2.0))))
+    return old, new
+
+
+def test_a_saved_assessment_is_re_evaluated_with_its_snapshot_unless_today_is_asked(engine: Engine) -> None:
+    old, _ = priced_on_a_list_that_changes(engine)
+    saved = history.stored_evaluation(old)
+    assert saved is not None
+    again = history.reevaluate(old, engine=engine)
+    today = history.reevaluate(old, engine=engine, prices="today")
+    for a in Architecture:
+        assert again.evaluation.estimate(a).monthly_cost_usd == pytest.approx(saved.estimate(a).monthly_cost_usd)
+    doubled = evaluate(old.assessment, instances=scaled_prices(2.0), gpus=load_gpus())
+    assert today.evaluation.model_dump() == doubled.model_dump()
+    assert today.recommendation == recommend(old.assessment, doubled)
+    assert history.saved_pricing(old, engine=engine, prices="today").instances == scaled_prices(2.0)
+    # Without a snapshot, today's prices either way: the list as it is today.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE assessments SET price_snapshot_json = NULL WHERE id = :i"), {"i": old.id})
+    legacy = store.load_assessment(engine, assessment_id=old.id)
+    assert history.saved_pricing(legacy, engine=engine).instances == scaled_prices(2.0)
+
+
+def test_the_attribution_prices_each_side_with_its_snapshot_unless_today_is_asked(engine: Engine) -> None:
+    old, new = priced_on_a_list_that_changes(engine)
+    seen: list[list[InstancePrice]] = []
+
+    def spying(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec]) -> Evaluation:
+        seen.append(list(instances))
+        return cached_evaluate(assessment, instances, gpus)
+
+    history.attribute(old, new, engine=engine, evaluator=spying)
+    assert seen and all(rows == list(load_instances()) for rows in seen)
+    seen.clear()
+    today = history.attribute(old, new, engine=engine, prices="today", evaluator=spying)
+    assert seen and all(rows == scaled_prices(2.0) for rows in seen)
+    assert any("today's prices" in n for n in today.notes)
+    assert today.of(Architecture.MONOLITH).share("prices").cost_usd == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_saved_report_uses_the_snapshot_unless_today_is_asked(engine: Engine,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.present import report
+
+    old, _ = priced_on_a_list_that_changes(engine)
+    shown: list[Evaluation] = []
+    monkeypatch.setattr(report, "build_report", lambda assessment, evaluation, *a, **k: shown.append(evaluation))
+    report.build_saved_report(engine, assessment_id=old.id)
+    report.build_saved_report(engine, assessment_id=old.id, prices="today")
+    saved = history.stored_evaluation(old)
+    assert saved is not None and shown[0] == saved
+    assert shown[1].model_dump() == history.reevaluate(old, engine=engine, prices="today").evaluation.model_dump()
+    monolith = Architecture.MONOLITH
+    assert shown[1].estimate(monolith).monthly_cost_usd > saved.estimate(monolith).monthly_cost_usd
+    # Saved without estimates but with a snapshot: re-evaluated with the snapshot, not the changed list.
+    unestimated = store.save_assessment(
+        engine, assessment=old.assessment, results=history.results_document(recommend(old.assessment), None),
+        recommended="monolith", app_version="0.2.0", price_snapshot=old.price_snapshot, gpu_snapshot=old.gpu_snapshot)
+    report.build_saved_report(engine, assessment_id=unestimated)
+    assert shown[2].model_dump() == saved.model_dump()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,12 +30,10 @@ from planner.decide.scoring import recommend
 from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation, Recommendation
-from planner.inputs.catalog import load_instances
 from planner.inputs.files import MAX_FILE_BYTES, parse_assessment
 from planner.inputs.models import Architecture, Assessment, InstancePrice
 from planner.inputs.validation import validate_assessment
 from planner.present.report import build_report, build_saved_report
-from planner.store import price_lists
 
 EXIT_INVALID = 1  # invalid input, or a database that refused: the message says what to change
 STDOUT = "-"  # as an output file name: write to standard output
@@ -121,15 +120,11 @@ def run_assessment(file: Path, *, project: str | None = None, label: str | None 
         data = assessment.model_dump(mode="json")
         data.update({k: v for k, v in {"project": project, "label": label}.items() if v is not None})
         assessment = validate_assessment(data)
-    gpus = None
-    if assessment.price_list is None:
-        prices = list(load_instances())
-    else:
+    if assessment.price_list is not None:  # its price list is read from the database
         engine = engine or open_store()
-        prices = price_lists.instances_for(engine, assessment.price_list)
-        gpus = price_lists.gpus_for(engine, assessment.price_list)
-    evaluation = evaluate(assessment, instances=prices, gpus=gpus)
-    return AssessOutcome(assessment, prices, evaluation, recommend(assessment, evaluation))
+    prices = history.todays_pricing(engine, assessment)
+    evaluation = evaluate(assessment, instances=prices.instances, gpus=prices.gpus)
+    return AssessOutcome(assessment, prices.instances, evaluation, recommend(assessment, evaluation))
 
 
 def save_outcome(engine: Engine, outcome: AssessOutcome, *, today: date) -> int:
@@ -203,21 +198,37 @@ def assess(
 # report --------------------------------------------------------------------------------------------------
 
 
+def write_and_say(path: Path, build: Callable[[], tuple[bytes, str]]) -> None:
+    """Write what ``build`` makes to a file or standard output, then say so (unless it went to standard output).
+
+    ``build`` returns the bytes and the sentence; a PlannerError while building or writing exits with code 1.
+    """
+    try:
+        content, sentence = build()
+        write_output(path, content)
+    except PlannerError as exc:
+        fail(exc)
+    if str(path) != STDOUT:
+        typer.echo(sentence)
+
+
 @app.command("report")
 def report_command(
     assessment_id: Annotated[int, typer.Argument(metavar="ASSESSMENT_ID", min=1,
                                                  help="Id of a saved assessment (see planner history).")],
     pdf_out: Annotated[Path, typer.Option("--pdf", metavar="OUT", help="PDF file to write (- for stdout).")],
     author: Annotated[str, typer.Option(help="Who prepared the report, for its title block.")] = "",
+    prices: Annotated[history.PriceSource, typer.Option(
+        help="saved: the estimates saved with it (made with its price snapshot); today: estimates made now "
+             "with its price list as it is today (the built-in catalog when it names none).")] = "saved",
 ) -> None:
     """Write the PDF report of a saved assessment, with what changed since the project's previous one."""
-    try:
-        content = build_saved_report(open_store(), assessment_id=assessment_id, author=author)
-        write_output(pdf_out, content)
-    except PlannerError as exc:
-        fail(exc)
-    if str(pdf_out) != STDOUT:
-        typer.echo(f"Wrote the report of assessment #{assessment_id} to {pdf_out} ({len(content) / 1024:,.0f} kB).")
+
+    def build() -> tuple[bytes, str]:
+        content = build_saved_report(open_store(), assessment_id=assessment_id, author=author, prices=prices)
+        return content, f"Wrote the report of assessment #{assessment_id} to {pdf_out} ({len(content) / 1024:,.0f} kB)."
+
+    write_and_say(pdf_out, build)
 
 
 # history, projects ---------------------------------------------------------------------------------------

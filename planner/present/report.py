@@ -24,7 +24,6 @@ import planner
 from planner import history, store
 from planner.decide.scoring import lead_time_text, load_weights, recommend
 from planner.errors import InputError
-from planner.estimate.engine import evaluate
 from planner.estimate.results import ArchitectureEstimate, Evaluation, Recommendation
 from planner.history import Attribution, Comparison
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
@@ -44,7 +43,7 @@ from planner.present.pdf_layout import (
     chart_png,
     printable,
 )
-from planner.store import StoredAssessment, price_lists
+from planner.store import StoredAssessment
 
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
 MAX_AUTHOR_CHARS = 120
@@ -99,23 +98,22 @@ def what_changed(previous: StoredAssessment, assessment: Assessment, evaluation:
 
 
 def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
-                       report_date: date | None = None) -> bytes:
-    """The report of a saved assessment: its stored estimates (or, saved without them, estimates made now
-    with its price snapshot), its revisit-by date, and what changed since the project's assessment before it."""
+                       report_date: date | None = None, prices: history.PriceSource = "saved") -> bytes:
+    """The report of a saved assessment, its revisit-by date, and what changed since the project's one before it.
+
+    With ``prices="saved"`` (the default) it shows the estimates stored with it, or, saved without them,
+    estimates made now with the prices it was saved with; with ``prices="today"`` estimates made now with
+    today's prices. Estimates made now follow the one rule of ``history.reevaluate``.
+    """
     author = _check_text("author", author, MAX_AUTHOR_CHARS)  # before the slow part
     stored = store.load_assessment(engine, assessment_id=assessment_id)
-    evaluation = history.stored_evaluation(stored)
-    app_version = stored.app_version
-    if evaluation is None:  # saved without estimates: make them now, with the prices it was saved with
-        if stored.price_snapshot is not None and stored.gpu_snapshot is not None:
-            prices, gpus = list(stored.price_snapshot), history.snapshot_gpus_of(stored)
-        else:  # no snapshot, or one from before GPU specs were kept with it: the price list's specs today
-            prices = list(stored.price_snapshot or history.price_rows(engine, stored.assessment))
-            gpus = price_lists.gpus_for(engine, stored.assessment.price_list)
-        evaluation = evaluate(stored.assessment, instances=prices, gpus=gpus)
-        app_version = planner.__version__
+    evaluation = history.stored_evaluation(stored) if prices == "saved" else None
     recommendation = history.stored_recommendation(stored)
-    if recommendation is None or (not recommendation.used_estimates):
+    app_version = stored.app_version
+    if evaluation is None:
+        evaluation, recommendation = history.reevaluate(stored, engine=engine, prices=prices)
+        app_version = planner.__version__
+    elif recommendation is None or not recommendation.used_estimates:
         recommendation = recommend(stored.assessment, evaluation)
     earlier = [s for s in store.project_assessments(engine, project=stored.project, limit=store.MAX_LIST_LIMIT)
                if (s.created_at, s.id) < (stored.created_at, stored.id)]
