@@ -4,20 +4,12 @@ import streamlit as st
 
 from planner import history
 from planner.errors import PlannerError
-from ui import history_view, home_view, workshop_provenance
+from ui import history_view, workshop_provenance
 
 st.title("History")
-try:
-    names = [p.name for p in home_view.projects()]
-except PlannerError as exc:
-    st.error(str(exc))
+project = history_view.pick_project()
+if project is None:
     st.stop()
-if not names:
-    st.info("No project yet. Save an assessment from the Results page, or create a project on the Home page.")
-    st.stop()
-if st.session_state.get(history_view.PROJECT_KEY) not in names:
-    st.session_state[history_view.PROJECT_KEY] = names[0]
-project = st.selectbox("Project", names, key=history_view.PROJECT_KEY)
 stored = history_view.assessments_of(project)
 if not stored:
     st.info(f"“{project}” has no saved assessments yet. Start one from the Home page.")

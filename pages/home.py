@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner.errors import PlannerError
+from planner.inputs.limits import NAME_MAX_CHARS
 from ui import history_view, home_view
 
 st.title("GenAI Architecture Planner")
@@ -44,7 +45,7 @@ else:
                                key="home.export", icon=":material/download:")
     with st.form("home.rename_form", border=False):
         name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")
-        new_name = name_col.text_input("New name", key="home.new_name", max_chars=120)
+        new_name = name_col.text_input("New name", key="home.new_name", max_chars=NAME_MAX_CHARS)
         if button_col.form_submit_button("Rename", icon=":material/edit:", key="home.rename"):
             home_view.set_notice(home_view.rename(project, new_name))
             st.rerun()
@@ -53,7 +54,7 @@ else:
             st.rerun()
 
 with st.expander("Create a project"), st.form("home.create_form", border=False):
-    name = st.text_input("Project name", key="home.create_name", max_chars=120)
+    name = st.text_input("Project name", key="home.create_name", max_chars=NAME_MAX_CHARS)
     if st.form_submit_button("Create project", icon=":material/create_new_folder:", key="home.create"):
         home_view.set_notice(home_view.create(name))
         st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import workshop_view
+from ui import workshop_board, workshop_consensus, workshop_view
 
 st.title("Workshop")
 token = workshop_view.token()
@@ -17,11 +17,11 @@ if view is None:
 
 workshop_view.render_header(view.workshop, token)
 workshop_view.render_options(view.workshop, token)
-workshop_view.render_live(token, closed=view.workshop.closed)
+workshop_board.render_live(token, closed=view.workshop.closed)
 st.divider()
-workshop_view.render_overrides(view, token)
+workshop_consensus.render_overrides(view, token)
 st.divider()
-workshop_view.render_assessment(view, token)
+workshop_consensus.render_assessment(view, token)
 st.divider()
 st.button("Leave this workshop and start another", key="wf.leave", on_click=workshop_view.forget_token,
           help="Keep the private link first if you want to come back to this one.")

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from planner import history, store
+from planner.errors import PlannerError
 from planner.history import Attribution, Comparison, TimelinePoint
 from planner.inputs.models import Architecture
 from planner.store import StoredAssessment
@@ -35,6 +36,22 @@ TIME_AXIS = alt.Axis(format="%b %d, %H:%M", labelAngle=0, labelOverlap="greedy")
 def open_history(project: str) -> None:
     """Show this project on the History page's next run."""
     st.session_state[PROJECT_KEY] = project
+
+
+def pick_project() -> str | None:
+    """The project picker (first shown: the one the Home page opened); None, after saying why, when there is none."""
+    try:
+        names = [p.name for p in store.list_projects(db.engine())]
+    except PlannerError as exc:
+        st.error(str(exc))
+        return None
+    if not names:
+        st.info("No project yet. Save an assessment from the Results page, or create a project on the Home page.")
+        return None
+    if st.session_state.get(PROJECT_KEY) not in names:
+        st.session_state[PROJECT_KEY] = names[0]
+    project: str = st.selectbox("Project", names, key=PROJECT_KEY)
+    return project
 
 
 def assessments_of(project: str) -> list[StoredAssessment]:
@@ -180,7 +197,8 @@ def _attribution(url: str, old_id: int, new_id: int, _progress: Callable[[int, i
     engine = db.engine()
     old = store.load_assessment(engine, assessment_id=old_id)
     new = store.load_assessment(engine, assessment_id=new_id)
-    return history.attribute(old, new, progress=_progress)
+    # Each side priced by the one rule of history.reevaluate: its own price snapshot.
+    return history.attribute(old, new, engine=engine, prices="saved", progress=_progress)
 
 
 def attribution_for(old_id: int, new_id: int) -> Attribution:
