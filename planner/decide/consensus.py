@@ -40,9 +40,7 @@ TOKEN_BYTES = 32  # facilitator tokens and participant secrets: 256 bits from se
 TOKEN_MIN_CHARS, TOKEN_MAX_CHARS = 40, 100  # a URL-safe token of 32 bytes has 43 characters
 DISAGREEMENT_SPREAD_LEVELS = 2  # readiness answers this many levels apart are a discussion prompt
 DISAGREEMENT_RATIO = 2.0  # estimates a factor of two apart (availability: in allowed downtime) are too
-# Read from here by ui/workshop_join.py and ui/workshop_view.py; the limits live in planner.inputs.limits.
-NAME_MAX_CHARS = PARTICIPANT_NAME_MAX_CHARS
-NOTE_MAX_CHARS = OVERRIDE_NOTE_MAX_CHARS
+NAME_MAX_CHARS = PARTICIPANT_NAME_MAX_CHARS  # ui/workshop_join.py still reads it here; defined in inputs.limits
 
 # Workload figures participants may estimate when the facilitator turns it on: the numbers a room can
 # argue about. Model, pipeline, hardware and pricing come from the project's assessment or a preset.
