@@ -13,7 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner import store
+from planner import cli, store
 from planner.cli import app
 from planner.decide.scoring import recommend
 from planner.estimate.engine import evaluate
@@ -80,9 +80,28 @@ def test_invalid_input_exits_1_naming_the_field(database: str, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("args", [["assess", str(PRESET), "--project", "X"], ["assess"], ["assess", str(PRESET),
-                                  "--bogus"], ["history"], ["export", "P"], ["nonsense"]])
+                                  "--bogus"], ["history"], ["export", "P"], ["nonsense"],
+                                  ["report", "1", "--pdf", "-", "--prices", "tomorrow"]])
 def test_usage_errors_exit_2(database: str, args: list[str]) -> None:
     assert invoke(*args).exit_code == 2
+
+
+@pytest.mark.parametrize(("option", "prices"), [([], "saved"), (["--prices", "today"], "today")])
+def test_report_passes_the_price_choice_to_the_saved_report(database: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, option: list[str],
+                                                            prices: str) -> None:
+    asked: list[dict[str, object]] = []
+
+    def fake_report(engine: object, **kwargs: object) -> bytes:
+        asked.append(kwargs)
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(cli, "build_saved_report", fake_report)
+    out = tmp_path / "report.pdf"
+    result = invoke("report", "7", "--pdf", str(out), *option)
+    assert result.exit_code == 0, result.output
+    assert asked == [{"assessment_id": 7, "author": "", "prices": prices}]
+    assert out.read_bytes() == b"%PDF-fake" and f"to {out}" in result.stdout
 
 
 def test_history_lists_assessments_and_fired_triggers(database: str, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def test_blank_preset_equals_the_question_bank_defaults():
         (b"\xff\xfe\x00garbage", "is not UTF-8"),
         (b"project: x\n", "is required"),
         (json.dumps({"workload": {"mean_requests_per_s": "ten"}}).encode(), "must be a number"),
-        (b"[" * 50 + b"]" * 50, "must hold a mapping"),
+        (b"[" * 50 + b"]" * 50, "nested too deeply"),
     ],
 )
 def test_bad_files_get_a_clear_message(content, words):

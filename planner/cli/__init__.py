@@ -13,6 +13,7 @@ the work through ``planner`` functions and let ``fail()`` turn a PlannerError in
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,10 +31,12 @@ from planner.decide.scoring import recommend
 from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation, Recommendation
-from planner.inputs.files import MAX_FILE_BYTES, parse_assessment
+from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
 from planner.inputs.validation import validate_assessment
+from planner.present import formats as fmt
 from planner.present.report import build_report, build_saved_report
+from planner.present.tables import ranking_table, text_lines
 
 EXIT_INVALID = 1  # invalid input, or a database that refused: the message says what to change
 STDOUT = "-"  # as an output file name: write to standard output
@@ -63,13 +66,15 @@ def fail(exc: PlannerError) -> NoReturn:
     raise typer.Exit(EXIT_INVALID)
 
 
-def read_input(path: Path, limit: int) -> bytes:
-    """A file's bytes, or standard input for ``-``; at most ``limit`` + 1 bytes are read."""
+def read_input(path: Path, limit: int, what: str) -> bytes:
+    """A file's bytes, or standard input for ``-``; a file over ``limit`` bytes is refused in plain words
+    with its real size (or "more than" the limit for a stream), after reading at most ``limit`` + 1 bytes."""
     if str(path) == STDOUT:
-        return sys.stdin.buffer.read(limit + 1)
+        return read_limited(sys.stdin.buffer, label="standard input", limit_bytes=limit, what=what)
     try:
         with path.open("rb") as handle:
-            return handle.read(limit + 1)
+            size = os.fstat(handle.fileno()).st_size if path.is_file() else None
+            return read_limited(handle, label=path.name, limit_bytes=limit, what=what, size_bytes=size)
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror}.") from exc
 
@@ -91,14 +96,6 @@ def open_store() -> Engine:
     return store.get_engine()
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
-
-
 # assess --------------------------------------------------------------------------------------------------
 
 
@@ -115,7 +112,7 @@ class AssessOutcome:
 def run_assessment(file: Path, *, project: str | None = None, label: str | None = None,
                    engine: Engine | None = None) -> AssessOutcome:
     """Read, validate (with a new project name or label if given), evaluate and recommend; PlannerError."""
-    assessment = parse_assessment(read_input(file, MAX_FILE_BYTES), filename=file.name)
+    assessment = parse_assessment(read_input(file, MAX_FILE_BYTES, "an assessment file"), filename=file.name)
     if project is not None or label is not None:
         data = assessment.model_dump(mode="json")
         data.update({k: v for k, v in {"project": project, "label": label}.items() if v is not None})
@@ -138,12 +135,7 @@ def summary_lines(outcome: AssessOutcome) -> list[str]:
     rec, evaluation = outcome.recommendation, outcome.evaluation
     lines = [f"{outcome.assessment.project}" + (f" · {outcome.assessment.label}" if outcome.assessment.label else ""),
              f"Recommended: {rec.top.label} ({rec.confidence} confidence, lead {rec.margin:g} points)",
-             rec.summary, "",
-             f"{'Architecture':<14}{'Score':>7}{'Monthly cost':>14}{'p95 TTFT':>12}{'p95 end-to-end':>16}  Targets"]
-    for s in rec.ranked:
-        e = evaluation.estimate(s.architecture)
-        lines.append(f"{s.architecture.label:<14}{s.score:>7.1f}{_money(e.monthly_cost_usd):>14}"
-                     f"{_ms(e.ttft.p95_ms):>12}{_ms(e.e2e.p95_ms):>16}  {'met' if e.meets_targets else 'missed'}")
+             rec.summary, "", *text_lines(ranking_table(rec, evaluation))]
     lines += ["", "Re-assess when:"] + [f"- {t.text}" for t in rec.triggers]
     return lines
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from planner.inputs.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS
+from planner.inputs.text import MultilineText, SingleLineText
 
 SCHEMA_VERSION = 1  # version of the assessment file format (JSON/YAML import, presets)
 
@@ -27,9 +28,10 @@ MAX_MTTR_S = 604_800.0  # a week to bring one replica back
 
 
 class StrictModel(BaseModel):
-    """Base for inputs: unknown keys are errors, strings are stripped, numbers are not coerced from text."""
+    """Base for inputs: unknown keys are errors, strings are stripped, numbers are not coerced from text,
+    and NaN or an infinity is never a number (JSON would write it as null, so it could not round-trip)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
 
 
 class Architecture(StrEnum):
@@ -200,15 +202,16 @@ class Assessment(StrictModel):
     """One set of answers: the unit that is validated, evaluated, saved, exported and imported."""
 
     schema_version: int = Field(default=SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, strict=True)
-    project: str = Field(default="Untitled project", min_length=1, max_length=NAME_MAX_CHARS)
-    label: str = Field(default="", max_length=NAME_MAX_CHARS)
-    notes: str = Field(default="", max_length=NOTES_MAX_CHARS, description="Free text kept with the assessment.")
+    project: SingleLineText = Field(default="Untitled project", min_length=1, max_length=NAME_MAX_CHARS)
+    label: SingleLineText = Field(default="", max_length=NAME_MAX_CHARS)
+    notes: MultilineText = Field(default="", max_length=NOTES_MAX_CHARS,
+                                 description="Free text kept with the assessment.")
     workload: WorkloadProfile
     team: TeamReadiness = Field(default_factory=TeamReadiness)
     assumption_overrides: dict[str, float] = Field(
         default_factory=dict, description="Named engine constants replaced by the user (see data/)."
     )
-    price_list: str | None = Field(
+    price_list: SingleLineText | None = Field(
         default=None, min_length=1, max_length=NAME_MAX_CHARS,
         description="A saved price list's name; None: data/instances.csv.",
     )
