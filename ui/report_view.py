@@ -17,8 +17,9 @@ import streamlit as st
 from planner import store
 from planner.errors import InputError, PlannerError
 from planner.estimate.results import Evaluation, Recommendation
+from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment
-from planner.present.report import MAX_AUTHOR_CHARS, WhatChanged, build_report, report_filename, what_changed
+from planner.present.report import WhatChanged, build_report, report_filename, what_changed
 from ui import db
 
 REPORT_KEY = "report.built"  # session key: (fingerprint, file name, PDF bytes) of the last report built
@@ -63,7 +64,7 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
     st.caption("Recommendation, reasons, cost and latency charts, resilience, readiness gaps, roadmap, assumptions "
                "with sources, and every answer, in one PDF to forward.")
     with st.form("report.form", border=True):
-        author = st.text_input("Prepared by (optional)", key="report.author", max_chars=MAX_AUTHOR_CHARS,
+        author = st.text_input("Prepared by (optional)", key="report.author", max_chars=NAME_MAX_CHARS,
                                placeholder="Your name, or the workshop's facilitator")
         prepare = st.form_submit_button("Prepare PDF report", key="report.prepare", icon=":material/picture_as_pdf:")
     fingerprint = _fingerprint(assessment.model_dump_json(), evaluation.model_dump_json(),

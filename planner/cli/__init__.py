@@ -35,7 +35,9 @@ from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
+from planner.present import formats as fmt
 from planner.present.report import build_report, build_saved_report
+from planner.present.tables import ranking_table, text_lines
 from planner.present.tables import ranking_table, text_lines
 
 EXIT_INVALID = 1  # invalid input, or a database that refused: the message says what to change
@@ -256,8 +258,8 @@ def history_command(
     for p in points:
         top = Architecture(p.recommended) if p.recommended in {a.value for a in Architecture} else None
         score = f"{p.scores[top]:.1f}" if top in p.scores else "—"
-        cost = _money(p.monthly_cost_usd.get(top)) if top else "—"
-        e2e = _ms(p.p95_e2e_ms.get(top)) if top else "—"
+        cost = fmt.money(p.monthly_cost_usd.get(top)) if top else fmt.DASH
+        e2e = fmt.ms(p.p95_e2e_ms.get(top), unit=True) if top else fmt.DASH
         typer.echo(f"{p.id:>5}  {p.created_at:%Y-%m-%d %H:%M}  {p.recommended.capitalize():<15}{score:>6}{cost:>14}"
                    f"{e2e:>11}  {p.revisit_by.isoformat():<11} {p.label}")
     if status.due and status.revisit_by is not None:

@@ -1,0 +1,258 @@
+"""The tables of an evaluation and a recommendation, built once for the Results page, the PDF report and the CLI.
+
+Each builder returns a ``Table``: column names and rows whose cells are already text in the units and
+rounding of ``planner.present.formats`` (whole numbers such as replica counts stay numbers, so a page
+can sort them). The page shows ``table.records()`` in a data frame, the report prints ``table.grid()``,
+the CLI ``text_lines(table)``; a view that shows fewer columns picks them with ``table.select(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from planner.decide.scoring import lead_time_text
+from planner.estimate.results import (
+    ArchitectureEstimate,
+    ArchitectureScore,
+    Evaluation,
+    FleetItem,
+    ReadinessGap,
+    Recommendation,
+    ResilienceEstimate,
+)
+from planner.inputs.models import Architecture, Assessment
+from planner.present import formats as fmt
+from planner.present.charts import driver_label
+
+Cell = str | int
+
+
+@dataclass(frozen=True)
+class Table:
+    """Column names and rows of cells (text, or whole numbers)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def records(self) -> list[dict[str, Cell]]:
+        """One dict per row, column name to cell (what ``pd.DataFrame`` takes)."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def grid(self) -> list[list[str]]:
+        """The heading and the rows as text (what the PDF's ``grid`` takes)."""
+        return [list(self.columns)] + [[str(cell) for cell in row] for row in self.rows]
+
+    def select(self, *columns: str) -> Table:
+        """The same rows with only these columns, in this order."""
+        index = [self.columns.index(c) for c in columns]
+        return Table(tuple(columns), tuple(tuple(row[i] for i in index) for row in self.rows))
+
+    def column(self, name: str) -> list[Cell]:
+        """The cells of one column."""
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows]
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Table:
+    return Table(tuple(columns), tuple(tuple(row) for row in rows))
+
+
+def text_lines(table: Table, *, gap: int = 2) -> list[str]:
+    """A table as aligned plain text: text columns to the left, figures to the right."""
+    grid = table.grid()
+    widths = [max(len(row[i]) for row in grid) for i in range(len(table.columns))]
+    right = [all(isinstance(c, int) or str(c)[:1] in "$<+-−0123456789" for c in table.column(name)) and
+             bool(table.rows) for name in table.columns]
+    return [(" " * gap).join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right,
+                                                                                         strict=True)).rstrip()
+            for row in grid]
+
+
+# Estimates -----------------------------------------------------------------------------------------------
+
+ESTIMATE_COLUMNS = ("Monthly cost", "p95 TTFT (ms)", "p95 end-to-end (ms)", "Meets targets")
+
+
+def _estimate_cells(e: ArchitectureEstimate) -> tuple[Cell, ...]:
+    return (fmt.money(e.monthly_cost_usd), fmt.ms(e.ttft.p95_ms), fmt.ms(e.e2e.p95_ms), fmt.yes_no(e.meets_targets))
+
+
+def estimates_table(evaluation: Evaluation) -> Table:
+    """Each architecture's monthly cost, p95 latencies against the targets, deployables and network hops."""
+    return _table(("Architecture", *ESTIMATE_COLUMNS, "Deployables", "Network hops", "Hop latency (ms)",
+                   "Requests over a target"),
+                  [(e.architecture.label, *_estimate_cells(e), e.deployable_units, e.network_hops,
+                    fmt.ms(e.hop_latency_ms, digits=1), fmt.percent(e.slo_miss_share, digits=1))
+                   for e in evaluation.estimates.values()])
+
+
+def ranking_table(recommendation: Recommendation, evaluation: Evaluation) -> Table:
+    """The architectures best first: rank, score, and the estimates a decision turns on."""
+    return _table(("Rank", "Architecture", "Score", *ESTIMATE_COLUMNS),
+                  [(rank, s.architecture.label, fmt.score(s.score),
+                    *_estimate_cells(evaluation.estimate(s.architecture)))
+                   for rank, s in enumerate(recommendation.ranked, start=1)])
+
+
+def cost_table(assessment: Assessment, evaluation: Evaluation) -> Table:
+    """Monthly cost by category and its share of the team's budget."""
+    budget = assessment.team.monthly_budget_usd
+    return _table(("Architecture", "GPU", "CPU", "Platform", "People", "Total", "Share of budget"),
+                  [(e.architecture.label, *(fmt.money(v) for v in (e.cost.gpu_usd, e.cost.cpu_usd, e.cost.platform_usd,
+                                                                    e.cost.people_usd, e.cost.total_usd)),
+                    fmt.percent(e.cost.total_usd / budget)) for e in evaluation.estimates.values()])
+
+
+def instance_name(f: FleetItem) -> str:
+    """A fleet unit's instance as a reader names it: provider and instance for GPUs, the worker for CPU steps."""
+    return f"{f.provider} {f.instance}" if f.kind == "gpu" else f.instance
+
+
+FLEET_NOTE = ("GPU units count instances; CPU units count one-vCPU workers. The monolith runs its CPU steps on the "
+              "GPU hosts, so it scales everything together.")
+
+
+def fleet_table(evaluation: Evaluation) -> Table:
+    """Every deployable unit: what it runs, on which instance, how many replicas, at what price."""
+    return _table(("Architecture", "Unit", "Runs", "Instance", "GPU", "At peak", "Minimum", "Day mean", "$/h each",
+                   "Monthly"),
+                  [(e.architecture.label, f.unit, ", ".join(f.components), instance_name(f),
+                    f"{f.gpus_per_replica} x {f.gpu}" if f.gpu else "", f.replicas_peak, f.replicas_min,
+                    fmt.rate(f.replicas_mean), fmt.hourly_price(f.usd_per_replica_hour), fmt.money(f.monthly_usd))
+                   for e in evaluation.estimates.values() for f in e.fleet])
+
+
+def instance_prices_table(evaluation: Evaluation) -> Table:
+    """Each instance the fleets use, once, with its hourly price, where the price comes from and its date."""
+    seen: dict[tuple[str, str, str], FleetItem] = {}
+    for e in evaluation.estimates.values():
+        for f in e.fleet:
+            seen.setdefault((f.provider, f.instance, f.region), f)
+    return _table(("Instance", "Region", "$/h", "Source", "As of"),
+                  [(instance_name(f), f.region, fmt.hourly_price(f.usd_per_replica_hour), f.price_source or fmt.DASH,
+                    f.price_as_of or fmt.DASH) for f in seen.values()])
+
+
+def cost_lines_table(evaluation: Evaluation) -> Table:
+    """Every cost line with the formula that gives it."""
+    return _table(("Architecture", "Category", "Item", "Formula", "Monthly"),
+                  [(e.architecture.label, c.category, c.item, c.formula, fmt.money(c.monthly_usd))
+                   for e in evaluation.estimates.values() for c in e.cost_lines])
+
+
+def stations_table(evaluation: Evaluation) -> Table:
+    """Utilisation and queueing of each component at peak (simulated)."""
+    return _table(("Architecture", "Component", "Utilisation", "Mean wait (ms)", "p95 wait (ms)"),
+                  [(e.architecture.label, s.station, fmt.percent(s.utilisation), fmt.ms(s.mean_wait_ms, digits=2),
+                    fmt.ms(s.p95_wait_ms, digits=2)) for e in evaluation.estimates.values() for s in e.stations])
+
+
+def latency_table(assessment: Assessment, evaluation: Evaluation) -> Table:
+    """p50, p95 with its 95 % confidence interval, and p99 of each latency, against the p95 targets."""
+    w = assessment.workload
+    rows = []
+    for e in evaluation.estimates.values():
+        for metric, stats, target, met in (("Time to first token", e.ttft, w.p95_ttft_ms, e.meets_ttft_target),
+                                           ("End-to-end", e.e2e, w.p95_e2e_ms, e.meets_e2e_target)):
+            rows.append((e.architecture.label, metric, fmt.ms(stats.p50_ms),
+                         f"{fmt.ms(stats.p95_ms)} ({fmt.ms_range(*stats.p95_ci_ms)})", fmt.ms(stats.p99_ms),
+                         fmt.ms(target), fmt.yes_no(met)))
+    return _table(("Architecture", "Metric", "p50 (ms)", "p95 (ms, 95 % CI)", "p99 (ms)", "p95 target (ms)", "Meets"),
+                  rows)
+
+
+def targets_text(assessment: Assessment) -> str:
+    """The latency targets and the peak they hold at, in one phrase."""
+    w = assessment.workload
+    return (f"p95 time to first token {fmt.number(w.p95_ttft_ms)} ms, p95 end-to-end {fmt.number(w.p95_e2e_ms)} ms, "
+            f"at a peak of {fmt.number(w.peak_requests_per_s)} requests/s")
+
+
+# Resilience ----------------------------------------------------------------------------------------------
+
+
+def _resilience(evaluation: Evaluation) -> list[tuple[str, ResilienceEstimate]]:
+    return [(e.architecture.label, r) for e in evaluation.estimates.values() if (r := e.resilience) is not None]
+
+
+def has_resilience(evaluation: Evaluation) -> bool:
+    """Whether the estimates model failures and deploys (saved before they did, they do not)."""
+    return bool(_resilience(evaluation))
+
+
+def resilience_table(evaluation: Evaluation, *, below_one: bool = True) -> Table:
+    """Availability against the target, requests lost a month, deploy losses and model-update lead time.
+
+    ``below_one``: counts above zero that round to 0 read ``< 1`` (``formats.count``)."""
+    return _table(("Architecture", "Availability", "95 % CI", "Meets target", "Failed / month", "Slowed / month",
+                   "Degraded / month", "Capacity-min lost to deploys / month", "Model update lead time",
+                   "Crashes / month"),
+                  [(label, fmt.availability(r.availability_pct), fmt.availability_range(*r.availability_ci_pct),
+                    fmt.yes_no(r.meets_availability_target), fmt.count(r.failed_per_month, below_one=below_one),
+                    fmt.count(r.slowed_per_month, below_one=below_one),
+                    fmt.count(r.degraded_per_month, below_one=below_one),
+                    fmt.count(r.deploy_capacity_minutes_per_month, below_one=below_one),
+                    lead_time_text(r.model_update_lead_time_min),
+                    fmt.rate(r.crashes_per_month)) for label, r in _resilience(evaluation)])
+
+
+def blast_radius_table(evaluation: Evaluation) -> Table:
+    """What one replica crash of each step takes down."""
+    return _table(("Architecture", "Step", "Unit", "Affected", "Effect", "Capacity lost"),
+                  [(label, b.component, b.unit, ", ".join(b.affected), b.effect,
+                    f"{fmt.percent(b.capacity_lost_share)} of its unit")
+                   for label, r in _resilience(evaluation) for b in r.blast_radius])
+
+
+def loss_causes_table(evaluation: Evaluation) -> Table:
+    """Requests failed, slowed and degraded a month, by cause."""
+    return _table(("Architecture", "Cause", "Failed", "Slowed", "Degraded"),
+                  [(label, c.cause, fmt.count(c.failed_per_month), fmt.count(c.slowed_per_month),
+                    fmt.count(c.degraded_per_month)) for label, r in _resilience(evaluation) for c in r.causes])
+
+
+def resilience_units_table(evaluation: Evaluation) -> Table:
+    """Each unit's crash rate, restart time and rolling deploys."""
+    return _table(("Architecture", "Unit", "Runs", "Critical", "Replicas", "MTBF per replica (h)", "Restart (s)",
+                   "Restarts / month", "Batch", "Rollout (min)", "Crashes / month", "Capacity-min lost / month"),
+                  [(label, u.unit, ", ".join(u.components), fmt.yes_no(u.critical), u.replicas, fmt.rate(u.mtbf_h),
+                    fmt.rate(u.mttr_s), fmt.rate(u.deploys_per_month), u.rollout_batch, fmt.rate(u.rollout_min),
+                    fmt.rate(u.crashes_per_month), fmt.rate(u.deploy_capacity_minutes_per_month))
+                   for label, r in _resilience(evaluation) for u in r.units])
+
+
+# Scores and readiness ------------------------------------------------------------------------------------
+
+
+def no_flip_text(recommendation: Recommendation) -> str:
+    """What to say when no single answer, moved alone, changes the top choice."""
+    return (f"No single answer in the tried range changes the top choice: {recommendation.top.label} stays first "
+            "whichever one of the key answers you move on its own.")
+
+
+def contributions_table(score: ArchitectureScore) -> Table:
+    """Every driver of one architecture's score, with its reason."""
+    return _table(("Points", "Driver", "Reason"),
+                  [(fmt.points(c.points), driver_label(c.driver), c.reason) for c in score.contributions])
+
+
+def gaps_of(recommendation: Recommendation, architecture: Architecture) -> list[ReadinessGap]:
+    """The readiness gaps of one architecture."""
+    return [g for g in recommendation.gaps if g.architecture is architecture]
+
+
+def gaps_heading(architecture: Architecture, gaps: Sequence[ReadinessGap]) -> str:
+    """``Microservices: 3 gaps``, ``Monolith: no gaps``."""
+    return f"{architecture.label}: {fmt.counted(len(gaps), 'gap')}"
+
+
+def ready_text(architecture: Architecture) -> str:
+    """What to say when the team has no gap for an architecture."""
+    return f"The team's readiness meets what a {architecture.label.lower()} needs."
+
+
+def gaps_table(gaps: Sequence[ReadinessGap]) -> Table:
+    """Each readiness gap: the level now, the level needed and the next step."""
+    return _table(("Skill", "Level now", "Needs", "Next step"),
+                  [(g.label, g.current, g.required, g.next_step) for g in gaps])
