@@ -23,8 +23,7 @@ from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, GpuSpec
 from planner.inputs.paths import data_dir
-from planner.store import Base, price_lists
-from planner.store.price_lists import (
+from planner.inputs.price_files import (
     MAX_PRICE_LIST_BYTES,
     PriceList,
     PriceListError,
@@ -32,6 +31,7 @@ from planner.store.price_lists import (
     instances_csv,
     parse_price_list,
 )
+from planner.store import Base, price_lists
 
 TODAY = date(2026, 11, 29)
 HEADER = "provider,instance,region,gpu,gpu_count,vcpus,on_demand_usd_h,spot_usd_h,committed_usd_h,source,as_of"

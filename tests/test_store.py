@@ -569,11 +569,10 @@ def test_an_export_with_a_wrong_field_names_it(engine: Engine) -> None:
 def test_oversized_exports_and_gzip_bombs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     import zlib
 
-    from planner import store as store_module
     from planner.errors import InputError
-    from planner.store import parse_project_export
+    from planner.store import exchange, parse_project_export
 
-    monkeypatch.setattr(store_module, "MAX_EXPORT_BYTES", 20_000)
+    monkeypatch.setattr(exchange, "MAX_EXPORT_BYTES", 20_000)
     with pytest.raises(InputError, match="a project export is at most"):
         parse_project_export(b" " * 20_001, filename="big.json")
     compressor = zlib.compressobj(wbits=31)

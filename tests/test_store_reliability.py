@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from planner import store
 from planner.errors import StoreError
-from planner.store import create_store_engine, get_engine, list_projects, load_assessment, save_assessment
+from planner.store import create_store_engine, database, get_engine, list_projects, load_assessment, save_assessment
 from tests.conftest import ROOT
 from tests.test_store import RESULTS, make_assessment
 
@@ -101,7 +101,7 @@ def test_a_writer_killed_during_a_save_leaves_a_consistent_database(tmp_path: Pa
 def test_a_busy_database_is_retried_and_then_reported_in_plain_words(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     engine = get_engine(f"sqlite:///{(tmp_path / 'retry.db').as_posix()}")
-    monkeypatch.setattr(store, "RETRY_BASE_DELAY_S", 0.001)
+    monkeypatch.setattr(database, "RETRY_BASE_DELAY_S", 0.001)
     calls = []
 
     def flaky(session: object) -> str:

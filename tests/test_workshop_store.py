@@ -20,7 +20,8 @@ from planner.errors import InputError
 from planner.inputs.files import load_presets
 from planner.store import Base
 from planner.store import workshops as workshop_store
-from planner.store.workshops import AccessDenied, WorkshopClosed, WorkshopRow
+from planner.store.tables import WorkshopRow
+from planner.store.workshops import AccessDenied, WorkshopClosed
 
 PARTICIPANTS = 30
 WORKSHOP_TABLES = {"workshops", "workshop_participants", "workshop_answers", "workshop_overrides"}

@@ -15,8 +15,8 @@ import typer
 
 from planner import store
 from planner.errors import PlannerError
+from planner.inputs.price_files import PriceList, PriceListError
 from planner.store import price_lists
-from planner.store.price_lists import PriceList, PriceListError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 

@@ -1,0 +1,320 @@
+"""Saved assessments: save, list, load and delete them; what the repository returns for them.
+
+An assessment row keeps the validated inputs (``Assessment`` as JSON), the full results the caller
+passes (evaluation, recommendation: any JSON-serialisable dict), the recommended architecture for
+listings, the app version that produced it, and (from revision 0002_history) the instance price rows
+its evaluation used, its revisit-by date and the roadmap's revisit triggers. Rows saved before 0002
+have none of the three and still load.
+
+The price snapshot column holds either a JSON list of instance price rows (as written before GPU specs
+were kept) or an object ``{"instances": [...], "gpus": [...]}`` with the GPU spec rows the evaluation
+used for the GPU types of those instances, so an assessment priced with a saved price list that brings
+its own GPU types can be re-evaluated after the list changes or is deleted. Both forms load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from planner.errors import StoreError
+from planner.estimate.results import RevisitTrigger
+from planner.inputs.limits import SHORT_TEXT_MAX_CHARS
+from planner.inputs.models import Assessment, GpuSpec, InstancePrice
+from planner.store.database import read_session, write_transaction
+from planner.store.projects import ensure_project, find_project
+from planner.store.tables import AssessmentRow, ProjectRow
+
+MAX_LIST_LIMIT = 1_000  # rows per listing
+MAX_SNAPSHOT_ROWS = 5_000  # instance price rows (and GPU spec rows) kept with one assessment
+
+
+class AssessmentSummary(BaseModel):
+    """One line of the list of saved assessments."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    project: str
+    label: str
+    recommended: str
+    created_at: datetime
+    app_version: str
+
+
+class StoredAssessment(AssessmentSummary):
+    """A saved assessment in full: its summary, the re-validated inputs and the stored results.
+
+    ``assessment.project`` is the project's current name (it may have been renamed since the save).
+    ``price_snapshot`` is None and ``triggers`` empty for assessments saved before revision 0002.
+    ``gpu_snapshot`` holds the GPU specs of the snapshot's GPU types; None when saved without one
+    (no price snapshot, or a price snapshot written before GPU specs were kept with it).
+    """
+
+    assessment: Assessment
+    results: dict[str, Any]
+    price_snapshot: tuple[InstancePrice, ...] | None = None
+    gpu_snapshot: tuple[GpuSpec, ...] | None = None
+    revisit_by: date | None = None
+    triggers: tuple[RevisitTrigger, ...] = ()
+
+
+def save_assessment(
+    engine: Engine,
+    *,
+    assessment: Assessment,
+    results: dict[str, Any],
+    recommended: str,
+    app_version: str,
+    price_snapshot: list[InstancePrice] | tuple[InstancePrice, ...] | None = None,
+    gpu_snapshot: list[GpuSpec] | tuple[GpuSpec, ...] | None = None,
+    revisit_by: date | None = None,
+    triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
+) -> int:
+    """Save an assessment and its results under its project (created if new); return the new id.
+
+    ``price_snapshot`` is the list of instance price rows the evaluation used and ``gpu_snapshot`` the
+    GPU specs it used for their GPU types (see ``history.snapshot_gpus``; only with a price snapshot),
+    ``revisit_by`` the date by which to re-assess and ``triggers`` the conditions that call for an
+    earlier re-assessment. An archived project takes no new assessments (StoreError).
+    """
+    checked = _validated(assessment)
+    columns = assessment_columns(
+        inputs=checked, results=results, recommended=recommended, app_version=app_version,
+        price_snapshot=price_snapshot, gpu_snapshot=gpu_snapshot, revisit_by=revisit_by, triggers=triggers)
+
+    def write(session: Session) -> int:
+        now = datetime.now(UTC)
+        project_id = ensure_project(session, name=checked.project, now=now, for_saving=True)
+        row = AssessmentRow(project_id=project_id, created_at=now, **columns)
+        session.add(row)
+        session.flush()
+        return row.id
+
+    return write_transaction(engine, write, failure="The assessment could not be saved, nothing was written")
+
+
+def assessment_columns(
+    *, inputs: Assessment, results: dict[str, Any], recommended: str, app_version: str,
+    price_snapshot: Sequence[InstancePrice] | None, gpu_snapshot: Sequence[GpuSpec] | None,
+    revisit_by: date | None, triggers: Sequence[RevisitTrigger],
+) -> dict[str, Any]:
+    """The columns of an assessment row but its project and time, checked (StoreError if one cannot be kept)."""
+    columns = {
+        "label": inputs.label,
+        "inputs_json": json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False),
+        "results_json": _results_json(results),
+        "recommended": _short_text("recommended architecture", recommended),
+        "app_version": _short_text("app version", app_version),
+        "price_snapshot_json": _snapshot_json(price_snapshot, gpu_snapshot),
+        "triggers_json": _triggers_json(triggers),
+    }
+    if revisit_by is not None and (not isinstance(revisit_by, date) or isinstance(revisit_by, datetime)):
+        raise StoreError("The revisit-by date must be a date (YYYY-MM-DD).")
+    return {**columns, "revisit_by": revisit_by}
+
+
+def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200) -> list[AssessmentSummary]:
+    """Saved assessments, newest first, optionally of one project only."""
+    stmt = _newest_first(limit)
+    if project is not None:
+        stmt = stmt.where(ProjectRow.name == project)
+    rows = read_session(engine, lambda s: s.execute(stmt).all(), failure="The saved assessments could not be read")
+    return [AssessmentSummary.model_validate(r._asdict()) for r in rows]
+
+
+_FULL_COLUMNS = (
+    AssessmentRow.inputs_json,
+    AssessmentRow.results_json,
+    AssessmentRow.price_snapshot_json,
+    AssessmentRow.revisit_by,
+    AssessmentRow.triggers_json,
+)
+
+
+def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
+    """One saved assessment with its inputs re-validated and its results as stored."""
+    stmt = _joined(select(*_summary_columns())).add_columns(*_FULL_COLUMNS).where(AssessmentRow.id == assessment_id)
+    found = read_session(engine, lambda s: s.execute(stmt).first(),
+                         failure=f"Saved assessment {assessment_id} could not be read")
+    if found is None:
+        raise StoreError(f"No saved assessment with id {assessment_id}")
+    return _stored(found._asdict())
+
+
+def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> list[StoredAssessment]:
+    """A project's saved assessments in full, oldest first (the newest ``limit`` of them)."""
+    stmt = _newest_first(limit, full=True).where(ProjectRow.name == project)
+
+    def read(session: Session) -> Sequence[Any]:
+        if find_project(session, project) is None:
+            raise StoreError(f"No project named “{project}”.")
+        return session.execute(stmt).all()
+
+    rows = read_session(engine, read, failure=f"The assessments of “{project}” could not be read")
+    return [_stored(r._asdict()) for r in reversed(rows)]
+
+
+def latest_assessment(engine: Engine, *, project: str) -> StoredAssessment | None:
+    """The project's newest saved assessment, or None when it has none; unknown project -> StoreError."""
+    found = project_assessments(engine, project=project, limit=1)
+    return found[0] if found else None
+
+
+def delete_assessment(engine: Engine, *, assessment_id: int) -> None:
+    """Delete one saved assessment; its project stays. Unknown id -> StoreError."""
+
+    def write(session: Session) -> None:
+        deleted = session.execute(
+            delete(AssessmentRow).where(AssessmentRow.id == assessment_id).returning(AssessmentRow.id)
+        ).first()
+        if deleted is None:
+            raise StoreError(f"No saved assessment with id {assessment_id}")
+
+    write_transaction(engine, write, failure=f"Saved assessment {assessment_id} could not be deleted")
+
+
+def first_error(exc: ValidationError) -> str:
+    """Where and what the first problem of a validation error is, for one-line messages."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "assessment"
+    return f"{where}: {error['msg']}"
+
+
+# Rows to records and back ------------------------------------------------------------------------
+
+
+def _stored(fields: dict[str, Any]) -> StoredAssessment:
+    assessment_id = fields["id"]
+    inputs_json, results_json = fields.pop("inputs_json"), fields.pop("results_json")
+    snapshot_json, triggers_json = fields.pop("price_snapshot_json"), fields.pop("triggers_json")
+    try:
+        assessment = Assessment.model_validate_json(inputs_json)
+    except ValidationError as exc:
+        raise StoreError(
+            f"Saved assessment {assessment_id} no longer matches the current input format "
+            f"({exc.error_count()} problem(s), first: {first_error(exc)})"
+        ) from exc
+    if assessment.project != fields["project"]:  # the project was renamed after this save
+        assessment = assessment.model_copy(update={"project": fields["project"]})
+    try:
+        results = json.loads(results_json)
+        snapshot, gpus = _snapshot_rows(snapshot_json)
+        triggers = tuple(RevisitTrigger.model_validate(t) for t in json.loads(triggers_json or "[]"))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StoreError(f"The stored results of saved assessment {assessment_id} are damaged: {exc}") from exc
+    return StoredAssessment(
+        **fields, assessment=assessment, results=results, price_snapshot=snapshot, gpu_snapshot=gpus,
+        triggers=triggers,
+    )
+
+
+def _newest_first(limit: int, *, full: bool = False) -> Any:
+    """Assessment summaries (with ``full``, every stored column too), newest first, at most ``limit``."""
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValueError(f'"limit" must be between 1 and {MAX_LIST_LIMIT}.')
+    stmt = _joined(select(*_summary_columns()))
+    if full:
+        stmt = stmt.add_columns(*_FULL_COLUMNS)
+    return stmt.order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc()).limit(limit)
+
+
+def _summary_columns() -> tuple[Any, ...]:
+    # Labels match the AssessmentSummary fields, so a row converts with model_validate(row._asdict()).
+    return (
+        AssessmentRow.id.label("id"),
+        ProjectRow.name.label("project"),
+        AssessmentRow.label.label("label"),
+        AssessmentRow.recommended.label("recommended"),
+        AssessmentRow.created_at.label("created_at"),
+        AssessmentRow.app_version.label("app_version"),
+    )
+
+
+def _joined(stmt: Any) -> Any:
+    return stmt.join(ProjectRow, AssessmentRow.project_id == ProjectRow.id)
+
+
+def _snapshot_json(rows: Sequence[InstancePrice] | None, gpus: Sequence[GpuSpec] | None = None) -> str | None:
+    """The price snapshot column: a plain list of instance rows, or with GPU specs an object of both."""
+    if rows is None:
+        if gpus is not None:
+            raise StoreError("GPU specs are kept only with a price snapshot (the instance rows that use them).")
+        return None
+    if len(rows) > MAX_SNAPSHOT_ROWS or not all(isinstance(r, InstancePrice) for r in rows):
+        raise StoreError(f"The price snapshot must be at most {MAX_SNAPSHOT_ROWS} instance price rows.")
+    instances = [r.model_dump(mode="json") for r in rows]
+    if gpus is None:
+        return json.dumps(instances, ensure_ascii=False)
+    if len(gpus) > MAX_SNAPSHOT_ROWS or not all(isinstance(g, GpuSpec) for g in gpus):
+        raise StoreError(f"The GPU specs of a price snapshot must be at most {MAX_SNAPSHOT_ROWS} GPU spec rows.")
+    names = [g.gpu for g in gpus]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise StoreError(f"The GPU specs of a price snapshot name a GPU type more than once: {', '.join(twice)}.")
+    return json.dumps({"instances": instances, "gpus": [g.model_dump(mode="json") for g in gpus]},
+                      ensure_ascii=False)
+
+
+def _snapshot_rows(
+    snapshot_json: str | None,
+) -> tuple[tuple[InstancePrice, ...] | None, tuple[GpuSpec, ...] | None]:
+    """The instance rows and GPU specs of a price snapshot column (GPU specs None in the older list form)."""
+    if snapshot_json is None:
+        return None, None
+    data = json.loads(snapshot_json)
+    if isinstance(data, list):  # written before GPU specs were kept with the snapshot
+        return tuple(InstancePrice.model_validate(r) for r in data), None
+    if not isinstance(data, dict):
+        raise ValueError("the price snapshot is neither a list of instance rows nor an object of rows and GPU specs")
+    return (tuple(InstancePrice.model_validate(r) for r in data["instances"]),
+            tuple(GpuSpec.model_validate(g) for g in data["gpus"]))
+
+
+def _triggers_json(triggers: Sequence[RevisitTrigger]) -> str:
+    if not all(isinstance(t, RevisitTrigger) for t in triggers):
+        raise StoreError("The revisit triggers must be RevisitTrigger records.")
+    return json.dumps([t.model_dump(mode="json") for t in triggers], ensure_ascii=False)
+
+
+def _validated(assessment: Assessment) -> Assessment:
+    if not isinstance(assessment, Assessment):
+        raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
+    try:
+        # Re-validate: model_construct() and model_copy(update=...) skip the field rules.
+        return Assessment.model_validate(assessment.model_dump())
+    except ValidationError as exc:
+        raise StoreError(
+            f"The assessment is not valid and was not saved ({exc.error_count()} problem(s), first: "
+            f"{first_error(exc)})"
+        ) from exc
+
+
+def _results_json(results: dict[str, Any]) -> str:
+    if not isinstance(results, dict):
+        raise StoreError(f"The results to save must be a dict, not {type(results).__name__}.")
+    try:
+        encoded = json.dumps(results, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            f"The results cannot be written as JSON and were not saved ({exc}); pass plain numbers, "
+            "text, lists and dicts, e.g. model.model_dump(mode='json')."
+        ) from exc
+    if json.loads(encoded) != results:
+        raise StoreError(
+            "The results would change when written as JSON (non-text dict keys or tuples?) and were not "
+            "saved; pass model.model_dump(mode='json')."
+        )
+    return encoded
+
+
+def _short_text(what: str, value: str) -> str:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= SHORT_TEXT_MAX_CHARS:
+        raise StoreError(f"The {what} must be text of 1 to {SHORT_TEXT_MAX_CHARS} characters.")
+    return value.strip()
