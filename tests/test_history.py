@@ -412,7 +412,7 @@ def test_the_report_of_a_result_saved_without_estimates_uses_its_kept_gpu_specs(
     price_lists.delete_price_list(engine, CUSTOM_LIST)
     pdf = report.build_saved_report(engine, assessment_id=assessment_id, report_date=date(2026, 11, 29))
     text_of = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "x X9)" in text_of  # the fleet table names the kept GPU type
+    assert "x X9" in text_of  # the fleet table names the kept GPU type ("1 x X9")
 
 
 # One rule for re-evaluating a saved assessment: its snapshot, or today's prices when asked --------------
