@@ -19,6 +19,8 @@ from planner.estimate.token_costs import token_costs
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import Assessment, PricingOption
 from planner.inputs.validation import validate_assessment
+from planner.present import formats as fmt
+from planner.present import tables
 from planner.present.charts import cost_chart, latency_chart
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
@@ -160,25 +162,14 @@ def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dic
     return out
 
 
+
 def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     """Cost and latency per architecture, the fleet, and the assumptions behind them."""
     st.subheader("Estimates at peak and per month")
-    rows = []
-    w = assessment.workload
-    for estimate in evaluation.estimates.values():
-        rows.append({
-            "Architecture": estimate.architecture.label,
-            "Monthly cost": f"${estimate.monthly_cost_usd:,.0f}",
-            "p95 TTFT (ms)": f"{estimate.ttft.p95_ms:,.0f}",
-            "p95 end-to-end (ms)": f"{estimate.e2e.p95_ms:,.0f}",
-            "Meets targets": "yes" if estimate.meets_targets else "no",
-            "Deployables": estimate.deployable_units,
-            "Network hops": estimate.network_hops,
-            "Hop latency (ms)": f"{estimate.hop_latency_ms:.1f}",
-        })
-    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
-    st.caption(f"{evaluation.model_name}; targets p95 TTFT {w.p95_ttft_ms:g} ms, p95 end-to-end "
-               f"{w.p95_e2e_ms:g} ms at {w.peak_requests_per_s:g} requests/s peak. Latencies are simulated "
+    every = tables.estimates_table(evaluation)
+    summary = every.select(*(c for c in every.columns if c != "Requests over a target"))
+    st.table(summary.frame(), hide_index=True, border="horizontal")
+    st.caption(f"{evaluation.model_name}; targets: {tables.targets_text(assessment)}. Latencies are simulated "
                f"(seed {evaluation.seed}) with 95 % confidence intervals.")
     cost_col, latency_col = st.columns(2)
     with cost_col:
@@ -191,39 +182,28 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         for note in estimate.notes:
             st.warning(f"{estimate.architecture.label}: {note}")
     with st.expander("Fleet per architecture"):
-        fleet = [{"Architecture": e.architecture.label, "Unit": f.unit, "Runs": ", ".join(f.components),
-                  "Instance": f"{f.provider} {f.instance}" if f.kind == "gpu" else f.instance,
-                  "GPU": f"{f.gpus_per_replica} x {f.gpu}" if f.gpu else "", "At peak": f.replicas_peak,
-                  "Minimum": f.replicas_min, "Day mean": f.replicas_mean, "$/h each": f.usd_per_replica_hour,
-                  "Monthly $": round(f.monthly_usd)} for e in evaluation.estimates.values() for f in e.fleet]
-        st.dataframe(pd.DataFrame(fleet), hide_index=True, width="stretch")
-        st.caption("GPU units count instances; CPU units count one-vCPU workers. The monolith runs its CPU "
-                   "steps on the GPU hosts, so it scales everything together.")
+        st.dataframe(tables.fleet_table(evaluation).frame(), hide_index=True, width="stretch")
+        st.caption(tables.FLEET_NOTE)
     with st.expander("Utilisation and queueing per component at peak (simulated)"):
-        loads = [{"Architecture": e.architecture.label, "Component": s.station,
-                  "Utilisation": f"{s.utilisation:.0%}", "Mean wait (ms)": round(s.mean_wait_ms, 2),
-                  "p95 wait (ms)": round(s.p95_wait_ms, 2)} for e in evaluation.estimates.values() for s in e.stations]
-        st.dataframe(pd.DataFrame(loads), hide_index=True, width="stretch")
+        st.dataframe(tables.stations_table(evaluation).frame(), hide_index=True, width="stretch")
         st.caption("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait "
                    "runs from arrival to admission into a batch.")
     with st.expander("Cost lines: every dollar with its formula"):
-        lines = [{"Architecture": e.architecture.label, "Category": c.category, "Item": c.item,
-                  "Formula": c.formula, "Monthly $": round(c.monthly_usd, 2)}
-                 for e in evaluation.estimates.values() for c in e.cost_lines]
-        st.dataframe(pd.DataFrame(lines), hide_index=True, width="stretch")
+        st.dataframe(tables.cost_lines_table(evaluation).frame(), hide_index=True, width="stretch")
     _render_token_costs(assessment)
+    _render_assumptions(assessment, evaluation)
+
+
+def _render_assumptions(assessment: Assessment, evaluation: Evaluation) -> None:
+    """Every assumption with its source and date, and the instance prices used."""
     with st.expander("Assumptions, with sources and dates"):
-        table = [{"Key": a.key, "Value": a.value, "Unit": a.unit, "What it is": a.description,
+        table = [{"Key": a.key, "Value": fmt.quantity(a.value), "Unit": a.unit, "What it is": a.description,
                   "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
                  for a in evaluation.assumptions]
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
         st.caption("Instance prices from " + ("the built-in catalog (data/instances.csv)" if assessment.price_list
                                               is None else f"the saved price list “{assessment.price_list}”") + ":")
-        prices = {(f.provider, f.instance): f for e in evaluation.estimates.values() for f in e.fleet
-                  if f.kind == "gpu"}
-        st.dataframe(pd.DataFrame([{"Instance": f"{p} {i}", "$/h": f.usd_per_replica_hour, "Source": f.price_source,
-                                    "As of": f.price_as_of} for (p, i), f in prices.items()]),
-                     hide_index=True, width="stretch")
+        st.dataframe(tables.instance_prices_table(evaluation).frame(), hide_index=True, width="stretch")
 
 
 def _render_token_costs(assessment: Assessment) -> None:
@@ -242,4 +222,5 @@ def _render_token_costs(assessment: Assessment) -> None:
                                     "Batch": r.batch, "GPUs per replica": r.tensor_parallel}
                                    for r in costs.cheapest_per_gpu()]), hide_index=True, width="stretch")
         st.caption(f"Every GPU type in the price list, whatever the allowed GPU types, at the largest batch that "
-                   f"fits the per-token budget and {costs.utilisation:.0%} busy; the Prices page has the details.")
+                   f"fits the per-token budget and {fmt.percent(costs.utilisation)} busy; the Prices page has the "
+                   "details.")

@@ -18,7 +18,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from planner.errors import InputError
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
-from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
+from planner.inputs.files import dump_assessment, load_presets
+from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES, NAME_MAX_CHARS, NOTES_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, Component
 from planner.inputs.questions import FieldQuestion, ReadinessQuestion, load_question_bank
 from planner.inputs.validation import validate_assessment
@@ -110,7 +111,7 @@ def render_start(top: DeltaGenerator) -> None:
             st.file_uploader("Import an assessment file (JSON or YAML)", type=["json", "yaml", "yml"],
                              key="a.upload", on_change=_on_upload,
                              help="A file exported from this page, or written by hand in the same format (at most "
-                                  f"{MAX_FILE_BYTES // 1024} kB).")
+                                  f"{MAX_ASSESSMENT_FILE_BYTES // 1024} kB).")
     notice = state.pop_notice()
     if notice is None:
         return
@@ -132,13 +133,13 @@ def render_about(slots: Slots) -> dict[str, str]:
     st.subheader("About this assessment")
     left, right = st.columns(2)
     with left:
-        project = st.text_input("Project name", key="a.project", max_chars=120)
+        project = st.text_input("Project name", key="a.project", max_chars=NAME_MAX_CHARS)
         slots["project"] = st.empty()
     with right:
-        label = st.text_input("Label", key="a.label", max_chars=120,
+        label = st.text_input("Label", key="a.label", max_chars=NAME_MAX_CHARS,
                               help="Tells this assessment apart from others of the project, e.g. 'Q3 review'.")
         slots["label"] = st.empty()
-    notes = st.text_area("Notes", key="a.notes", max_chars=4000, height=80)
+    notes = st.text_area("Notes", key="a.notes", max_chars=NOTES_MAX_CHARS, height=80)
     slots["notes"] = st.empty()
     return {"project": project, "label": label, "notes": notes}
 
@@ -167,7 +168,7 @@ def _pipeline(slots: Slots) -> list[dict[str, Any]]:
         base, key=state.PIPELINE_KEY, num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             "name": st.column_config.TextColumn("Step", help="Lower case, e.g. retrieval.", required=True, width=120,
-                                                validate=r"^[a-z][a-z0-9_]*$", max_chars=40),
+                                                validate=r"^[a-z][a-z0-9_]*$", max_chars=SHORT_TEXT_MAX_CHARS),
             "cpu_ms_per_request": st.column_config.NumberColumn("CPU ms", min_value=0.0, step=0.5, width=75,
                                                                 required=True, help="CPU time per request, ms."),
             "critical": st.column_config.CheckboxColumn(

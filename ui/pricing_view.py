@@ -16,9 +16,11 @@ import streamlit as st
 from planner.errors import InputError, PlannerError
 from planner.estimate.token_costs import token_costs
 from planner.inputs.catalog import load_gpus, load_instances, load_llms
+from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice, Precision, PricingOption
 from planner.inputs.paths import data_dir
 from planner.inputs.validation import validate_assessment
+from planner.present import formats as fmt
 from planner.present.charts import gpu_hour_chart, token_cost_chart
 from planner.store import price_lists
 from planner.store.price_lists import GPU_COLUMNS, INSTANCE_COLUMNS, PriceList, PriceListError
@@ -171,8 +173,8 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
         column_config={"$ per M output tokens": st.column_config.NumberColumn(format="$%.3f"),
                        "$/h": st.column_config.NumberColumn(format="$%.3f")})
     st.caption(f"{costs.model_name}. Each replica runs the largest batch whose step fits the per-token budget of "
-               f"the end-to-end target (as the capacity sizing does) and is busy {costs.utilisation:.0%} of the "
-               "hours paid for. GPU instance only: CPU steps, platform, people, quiet hours and the availability "
+               f"the end-to-end target (as the capacity sizing does) and is busy {fmt.percent(costs.utilisation)} of "
+               "the hours paid for. GPU instance only: CPU steps, platform, people, quiet hours and the availability "
                "floor are on the Results page.")
     if costs.unservable:
         with st.expander(f"{len(costs.unservable)} instance(s) cannot serve this workload"):
@@ -235,7 +237,7 @@ def render_bring_your_own(source: Source) -> None:
         st.success(f"Valid: {len(draft.instances)} instance row(s)"
                    + (f" and {len(draft.gpus)} GPU spec row(s)" if draft.gpus else "") + ".")
     left, right = st.columns([3, 1])
-    name = left.text_input("Save as", key="p.name", max_chars=price_lists.NAME_MAX_CHARS,
+    name = left.text_input("Save as", key="p.name", max_chars=NAME_MAX_CHARS,
                            placeholder="e.g. Negotiated AWS 2026")
     replace = right.checkbox("Replace a saved list of this name", key="p.replace")
     clicked = st.button("Save price list", key="p.save", type="primary", icon=":material/save:",

@@ -15,9 +15,12 @@ from planner import history
 from planner.decide.scoring import recommend
 from planner.errors import InputError, StoreError
 from planner.estimate.results import Evaluation, Recommendation
+from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.validation import validate_assessment
-from planner.present.charts import contributions_chart, driver_label
+from planner.present import formats as fmt
+from planner.present import tables
+from planner.present.charts import contributions_chart
 from ui import db, state
 
 CONFIDENCE_WORDS = {
@@ -55,8 +58,8 @@ def render_ranking(recommendation: Recommendation) -> None:
     rows = []
     for rank, score in enumerate(recommendation.ranked, start=1):
         biggest = max(score.contributions, key=lambda c: abs(c.points), default=None)
-        rows.append({"Rank": rank, "Architecture": score.architecture.label, "Score": f"{score.score:.1f}",
-                     "Biggest factor": f"{biggest.points:+.1f}: {biggest.reason}" if biggest else ""})
+        rows.append({"Rank": rank, "Architecture": score.architecture.label, "Score": fmt.score(score.score),
+                     "Biggest factor": f"{fmt.points(biggest.points, digits=1)}: {biggest.reason}" if biggest else ""})
     st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")  # a table wraps the long reasons
 
 
@@ -66,31 +69,28 @@ def render_contributions(recommendation: Recommendation) -> None:
     st.caption("Every score is 50 points plus the drivers below. Hover a bar for its reason.")
     st.altair_chart(contributions_chart(recommendation), width="content")
     for score in recommendation.ranked:
-        with st.expander(f"{score.architecture.label}: {score.score:.1f} points, every reason"):
-            rows = [{"Points": f"{c.points:+.2f}", "Driver": driver_label(c.driver), "Reason": c.reason}
-                    for c in score.contributions]
-            st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+        with st.expander(f"{score.architecture.label}: {fmt.score(score.score)} points, every reason"):
+            st.table(tables.contributions_table(score).frame(), hide_index=True, border="horizontal")
 
 
 def render_gaps(recommendation: Recommendation) -> None:
     """Readiness the team lacks for each architecture, with the next step."""
     st.subheader("Readiness gaps")
     for architecture in Architecture:
-        gaps = [g for g in recommendation.gaps if g.architecture is architecture]
-        with st.expander(f"{architecture.label}: {len(gaps) or 'no'} gap{'s' if len(gaps) != 1 else ''}",
+        gaps = tables.gaps_of(recommendation, architecture)
+        with st.expander(tables.gaps_heading(architecture, gaps),
                          expanded=architecture is recommendation.top and bool(gaps)):
             if not gaps:
-                st.write(f"The team's readiness meets what a {architecture.label.lower()} needs.")
-            for g in gaps:
-                st.markdown(f"**{g.label}**: level {g.current}, needs {g.required}.  \nNext step: {g.next_step}")
+                st.write(tables.ready_text(architecture))
+            else:  # a table wraps the long next steps
+                st.table(tables.gaps_table(gaps).frame(), hide_index=True, border="horizontal")
 
 
 def render_flip_points(recommendation: Recommendation) -> None:
     """The answers that, changed alone, would change the top choice."""
     st.subheader("What would change the recommendation")
     if not recommendation.flip_points:
-        st.write(f"No single answer in the tried range changes the top choice: {recommendation.top.label} stays "
-                 "first whichever one of the key answers you move on its own.")
+        st.write(tables.no_flip_text(recommendation))
         return
     st.markdown("\n".join(f"- {flip.text}" for flip in recommendation.flip_points))
 
@@ -111,8 +111,8 @@ def render_save_form(assessment: Assessment, recommendation: Recommendation,
     stage_days = history.load_revisit_defaults()[assessment.team.stage].days
     with st.form("save", border=True):
         left, middle, right = st.columns([2, 2, 1])
-        project = left.text_input("Project name", value=assessment.project, key="r.project", max_chars=120)
-        label = middle.text_input("Label", value=assessment.label, key="r.label", max_chars=120)
+        project = left.text_input("Project name", value=assessment.project, key="r.project", max_chars=NAME_MAX_CHARS)
+        label = middle.text_input("Label", value=assessment.label, key="r.label", max_chars=NAME_MAX_CHARS)
         revisit_by = right.date_input(
             "Revisit by", value=history.default_revisit_by(assessment, history.today_utc()), key="r.revisit_by",
             min_value=history.today_utc(), format="YYYY-MM-DD",

@@ -2,7 +2,7 @@
 
 Each builder returns a ``Table``: column names and rows whose cells are already text in the units and
 rounding of ``planner.present.formats`` (whole numbers such as replica counts stay numbers, so a page
-can sort them). The page shows ``table.records()`` in a data frame, the report prints ``table.grid()``,
+can sort them). The page shows ``table.frame()``, the report prints ``table.grid()``,
 the CLI ``text_lines(table)``; a view that shows fewer columns picks them with ``table.select(...)``.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import pandas as pd
 
 from planner.decide.scoring import lead_time_text
 from planner.estimate.results import (
@@ -38,6 +40,10 @@ class Table:
     def records(self) -> list[dict[str, Cell]]:
         """One dict per row, column name to cell (what ``pd.DataFrame`` takes)."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a data frame, columns in order (what the page shows)."""
+        return pd.DataFrame(self.records(), columns=list(self.columns))
 
     def grid(self) -> list[list[str]]:
         """The heading and the rows as text (what the PDF's ``grid`` takes)."""
