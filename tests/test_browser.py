@@ -8,6 +8,7 @@ answers back. No page may show a Streamlit exception. Run with ``pytest -m brows
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,20 +20,40 @@ VIEWPORT = {"width": 1400, "height": 2400}
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(chromium_path: Path, server_url: str) -> Iterator[object]:
-    """A fresh Chromium page (a new Streamlit session) on the app's default page."""
+@contextmanager
+def chromium_page(chromium_path: Path, server_url: str, *, viewport: dict[str, int], timeout_ms: int,
+                  **options: object) -> Iterator[object]:
+    """A fresh Chromium page (a new Streamlit session) on the app's default page; options go to new_page."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=UI_TIMEOUT_MS)
+    sync_api.expect.set_options(timeout=timeout_ms)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport=VIEWPORT)
-            tab.set_default_timeout(UI_TIMEOUT_MS)
+            tab = browser.new_page(viewport=viewport, **options)
+            tab.set_default_timeout(max(UI_TIMEOUT_MS, timeout_ms))
             tab.goto(server_url)
             yield tab
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(chromium_path: Path, server_url: str) -> Iterator[object]:
+    """A fresh Chromium page (a new Streamlit session) on the app's default page."""
+    with chromium_page(chromium_path, server_url, viewport=VIEWPORT, timeout_ms=UI_TIMEOUT_MS) as tab:
+        yield tab
+
+
+def load_preset(page: object, title: str) -> None:
+    """Pick a preset on the Assess page and load it."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.get_by_role("combobox", name="Preset").click()
+    page.get_by_role("option", name=title).click()
+    settle(page)
+    page.get_by_role("button", name="Load preset").click()
+    settle(page)
 
 
 def nav(page: object, name: str) -> None:
@@ -54,11 +75,7 @@ def test_startup_journey_recommend_save_reopen(page: object) -> None:
     expect(page.locator('[data-testid="stRadio"]')).to_have_count(6)
     settle(page)
 
-    page.get_by_role("combobox", name="Preset").click()
-    page.get_by_role("option", name="Content-generation startup").click()
-    settle(page)
-    page.get_by_role("button", name="Load preset").click()
-    settle(page)
+    load_preset(page, "Content-generation startup")
     expect(page.get_by_text("Loaded the preset “Content-generation startup”")).to_be_visible()
     expect(page.get_by_label("Project name", exact=True)).to_have_value("Content-generation startup")
 
@@ -86,11 +103,7 @@ def test_startup_journey_recommend_save_reopen(page: object) -> None:
 
     nav(page, "Assess")
     settle(page)
-    page.get_by_role("combobox", name="Preset").click()
-    page.get_by_role("option", name="Blank start").click()
-    settle(page)
-    page.get_by_role("button", name="Load preset").click()
-    settle(page)
+    load_preset(page, "Blank start")
     expect(page.get_by_label("Mean traffic (requests/s)", exact=True)).to_have_value("5.0")
 
     nav(page, "Saved assessments")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, UI_TIMEOUT_MS, settle
+from tests.conftest import ARTIFACTS, settle
+from tests.test_browser import chromium_page
 
 VIEWPORT = {"width": 1400, "height": 1400}
 REPORT_TIMEOUT_MS = 90_000  # evaluating and laying out the report on a busy two-core machine
@@ -25,17 +26,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(chromium_path: Path, server_url: str) -> Iterator[object]:
     """A fresh Chromium page (a new Streamlit session) that accepts downloads."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=REPORT_TIMEOUT_MS)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
-            tab.set_default_timeout(max(UI_TIMEOUT_MS, REPORT_TIMEOUT_MS))
-            tab.goto(server_url)
-            yield tab
-        finally:
-            browser.close()
+    with chromium_page(chromium_path, server_url, viewport=VIEWPORT, timeout_ms=REPORT_TIMEOUT_MS,
+                       accept_downloads=True) as tab:
+        yield tab
 
 
 def test_prepare_and_download_the_pdf_report(page: object, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from planner.estimate.results import Evaluation, Recommendation
 from planner.estimate.token_costs import TokenCosts
 from planner.inputs.models import Assessment, InstancePrice, PricingOption
 from planner.inputs.questions import load_question_bank
+from planner.present import formats
 
 TOWARD_COLOR = "#2e7d32"  # green: the driver pushes toward the architecture
 AGAINST_COLOR = "#c62828"  # red: the driver pushes away from it
@@ -41,7 +42,7 @@ def contributions_frame(recommendation: Recommendation) -> pd.DataFrame:
             rows.append({
                 "rank": rank,
                 "architecture": score.architecture.label,
-                "panel": f"{rank}. {score.architecture.label} ({score.score:.1f} points)",
+                "panel": f"{rank}. {score.architecture.label} ({formats.score(score.score)} points)",
                 "driver": driver_label(contribution.driver),
                 "points": contribution.points,
                 "direction": TOWARD if contribution.points > 0 else AGAINST,
