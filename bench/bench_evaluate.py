@@ -46,13 +46,13 @@ import planner.estimate.engine
 from planner.estimate.engine import evaluate
 from planner.inputs.files import load_presets
 from planner.inputs.models import Assessment
+from planner.inputs.units import KIB
 
 DEFAULT_RUNS = 5
 CHATBOT_RUNS = 3
 EVALUATE_DEFAULT_TARGET_S = 2.0
 SIM_TO_BARE_TARGET = 0.5
 PEAK_RSS_TARGET_MB = 300.0
-KB_PER_MB = 1024.0  # Linux reports ru_maxrss in kilobytes
 
 
 class ResilienceTimer:
@@ -90,7 +90,7 @@ def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KB_PER_MB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB  # Linux reports ru_maxrss in kB
 
 
 def main() -> None:

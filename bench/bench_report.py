@@ -34,6 +34,7 @@ import pypdf
 from planner.decide.scoring import recommend
 from planner.estimate.engine import evaluate
 from planner.inputs.files import load_presets
+from planner.inputs.units import KIB
 from planner.present.charts import contributions_chart, cost_chart, latency_chart
 from planner.present.pdf_layout import chart_png
 from planner.present.report import CHART_WIDTH_PX, build_report
@@ -82,7 +83,7 @@ def main() -> None:
     print(f"report_charts_s={chart_seconds:.2f}")
     print(f"report_cjk_warm_s={cjk:.2f}")
     print(f"report_pages={len(pypdf.PdfReader(io.BytesIO(pdf)).pages)}")
-    print(f"report_kb={len(pdf) / 1024:.0f}")
+    print(f"report_kb={len(pdf) / KIB:.0f}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ BILLION = 1e9  # model parameters are quoted in billions
 MILLION = 1e6  # prices per million tokens, tracing per million spans
 TB = 1e12  # bytes per TB; memory bandwidth is quoted in decimal TB/s
 PERCENT = 100.0  # a whole, in percent (availability targets, error budgets)
+KIB = 1024  # bytes per kB and kB per MB where sizes are binary (file sizes, ru_maxrss)
 
 
 def ms_to_s(ms: float) -> float:
