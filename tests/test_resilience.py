@@ -1,4 +1,6 @@
-"""Resilience and change (planner/resilience.py): closed forms, blast radius, seeds, monotonicity, the page.
+"""Resilience and change: closed forms, blast radius, seeds, monotonicity, the page.
+
+The code is in planner/estimate/resilience.py, with windows.py (disturbed windows) and timeline.py.
 
 Expected figures are computed here from the assumptions written out below (data/assumptions.yaml) and
 the model card's parameter count (data/llms.csv), not copied from a previous run.

@@ -1,4 +1,4 @@
-"""Deployable units and hops of the three architectures (planner/topology.py)."""
+"""Deployable units and hops of the three architectures (planner/estimate/topology.py)."""
 
 import pytest
 
