@@ -35,9 +35,7 @@ from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
-from planner.present import formats as fmt
 from planner.present.report import build_report, build_saved_report
-from planner.present.tables import ranking_table, text_lines
 from planner.present.tables import ranking_table, text_lines
 
 EXIT_INVALID = 1  # invalid input, or a database that refused: the message says what to change
@@ -310,7 +308,8 @@ def import_command(
 ) -> None:
     """Add a project export's assessments to the database; the same file twice adds nothing."""
     try:
-        export_file = store.parse_project_export(read_input(file, store.MAX_EXPORT_BYTES), filename=file.name)
+        export_file = store.parse_project_export(
+            read_input(file, store.MAX_EXPORT_BYTES, "a project export"), filename=file.name)
         report = store.import_project(open_store(), export_file, project=project)
     except PlannerError as exc:
         fail(exc)
