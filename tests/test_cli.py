@@ -13,8 +13,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner import cli, store
+from planner import store
 from planner.cli import app
+from planner.cli import commands as cli
 from planner.decide.scoring import recommend
 from planner.estimate.engine import evaluate
 from planner.inputs.catalog import load_instances
