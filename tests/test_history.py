@@ -14,10 +14,11 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from planner import history, store
+from planner.decide.results import Recommendation, RevisitTrigger
 from planner.decide.scoring import recommend, score
 from planner.errors import PlannerError
 from planner.estimate.engine import evaluate
-from planner.estimate.results import Evaluation, Recommendation, RevisitTrigger
+from planner.estimate.results import Evaluation
 from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice, Stage

@@ -21,10 +21,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from planner import cli, history, store
+from planner.decide.results import Recommendation
 from planner.decide.scoring import lead_time_text, recommend
 from planner.errors import InputError
 from planner.estimate.engine import evaluate
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.files import dump_assessment, load_presets
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.questions import load_question_bank

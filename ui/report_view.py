@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from planner import store
+from planner.decide.results import Recommendation
 from planner.errors import InputError, PlannerError
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.present.report import WhatChanged, build_report, report_filename, what_changed

@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from planner import history
+from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
 from planner.errors import InputError, StoreError
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.validation import validate_assessment

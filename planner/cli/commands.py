@@ -27,10 +27,11 @@ from sqlalchemy import Engine
 import planner
 from planner import history, store
 from planner.cli import prices as cli_prices
+from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
 from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
 from planner.inputs.validation import validate_assessment

@@ -12,8 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from planner.decide.results import ArchitectureScore, Contribution
 from planner.estimate.engine import resolve_constants
-from planner.estimate.results import ArchitectureScore, Contribution, Evaluation
+from planner.estimate.results import Evaluation
 from planner.estimate.topology import INFERENCE, build_topology, hop_median_ms
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.questions import READINESS_LEVELS, load_question_bank

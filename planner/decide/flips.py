@@ -8,7 +8,8 @@ change to one answer that changes the recommendation.
 from __future__ import annotations
 
 from planner.decide.contributions import score
-from planner.estimate.results import Evaluation, FlipPoint
+from planner.decide.results import FlipPoint
+from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.inputs.questions import load_question_bank
 from planner.inputs.weights import load_weights

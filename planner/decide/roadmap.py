@@ -7,7 +7,7 @@ workload and team flip points plus a doubling of peak traffic.
 
 from __future__ import annotations
 
-from planner.estimate.results import FlipPoint, RevisitTrigger, RoadmapStage
+from planner.decide.results import FlipPoint, RevisitTrigger, RoadmapStage
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import ReadinessGap
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from planner.decide.contributions import lead_time_text, score
 from planner.decide.flips import flip_points
+from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.roadmap import next_architecture, revisit_triggers, roadmap_stages
-from planner.estimate.results import ArchitectureScore, Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import readiness_gaps
 from planner.inputs.weights import load_weights

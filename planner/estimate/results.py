@@ -1,4 +1,4 @@
-"""What the engine and the recommendation return: plain pydantic records with units in field names.
+"""What the engine returns: plain pydantic records with units in field names.
 
 These are stored as JSON with each saved assessment, rendered by the pages and printed by the CLI
 and the report, so they hold numbers and sentences, never objects of the engine.
@@ -6,15 +6,10 @@ and the report, so they hold numbers and sentences, never objects of the engine.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from planner.inputs.models import Architecture
-from planner.inputs.readiness import ReadinessGap  # re-exported: part of Recommendation
-
-
-class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+from planner.inputs.records import Record
 
 # Evaluation (planner.estimate.engine.evaluate) --------------------------------------------------------------
 
@@ -220,71 +215,3 @@ class Evaluation(Record):
     def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
         """The estimate of one architecture."""
         return self.estimates[architecture]
-
-
-# Recommendation (planner.decide.scoring.recommend) ---------------------------------------------------------
-
-
-class Contribution(Record):
-    """One named push toward or away from an architecture, with the answer or number behind it."""
-
-    driver: str
-    points: float
-    reason: str
-
-
-class ArchitectureScore(Record):
-    architecture: Architecture
-    score: float
-    contributions: tuple[Contribution, ...]
-
-
-class FlipPoint(Record):
-    """The value of one input at which the top recommendation would change."""
-
-    key: str
-    label: str
-    current: float
-    threshold: float
-    new_top: Architecture
-    text: str
-
-
-class RevisitTrigger(Record):
-    """A condition on future answers that should send the team back to re-assess."""
-
-    key: str = Field(description="Dotted input path, e.g. 'workload.peak_requests_per_s'.")
-    op: str = Field(pattern=r"^(>=|<=)$")
-    threshold: float
-    text: str
-
-    def fired(self, value: float) -> bool:
-        """Whether a value of the input meets the condition."""
-        return value >= self.threshold if self.op == ">=" else value <= self.threshold
-
-
-class RoadmapStage(Record):
-    title: str
-    detail: str
-
-
-class Recommendation(Record):
-    """Ranked architectures with reasons, gaps, flip points and a staged roadmap."""
-
-    ranked: tuple[ArchitectureScore, ...]
-    margin: float = Field(description="Points between the first and the second architecture.")
-    confidence: str = Field(pattern=r"^(high|medium|low)$")
-    summary: str
-    gaps: tuple[ReadinessGap, ...]
-    flip_points: tuple[FlipPoint, ...]
-    roadmap: tuple[RoadmapStage, ...]
-    triggers: tuple[RevisitTrigger, ...]
-    used_estimates: bool
-
-    @property
-    def top(self) -> Architecture:
-        return self.ranked[0].architecture
-
-    def score_of(self, architecture: Architecture) -> ArchitectureScore:
-        """The score entry of one architecture."""
-        return next(s for s in self.ranked if s.architecture is architecture)

@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
+from planner.decide.results import Recommendation
 from planner.decide.scoring import score
 from planner.errors import PlannerError
 from planner.estimate.engine import evaluate
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.history.compare import older_first
 from planner.history.snapshots import PriceSource, Pricing, saved_pricing, stored_evaluation, stored_recommendation
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice

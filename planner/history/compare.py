@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.estimate.results import Evaluation, Recommendation
+from planner.decide.results import Recommendation
+from planner.estimate.results import Evaluation
 from planner.history.snapshots import stored_evaluation, stored_recommendation
 from planner.history.status import revisit_date
 from planner.inputs.models import Architecture, Assessment

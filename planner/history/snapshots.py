@@ -26,10 +26,11 @@ from sqlalchemy import Engine
 
 import planner
 from planner import store
+from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
 from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.history.status import default_revisit_by, today_utc
 from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 
 from planner import store
+from planner.decide.results import RevisitTrigger
 from planner.errors import CatalogError
-from planner.estimate.results import RevisitTrigger
 from planner.inputs.models import Assessment, Sourced, Stage
 from planner.inputs.paths import data_dir
 from planner.store import ProjectSummary, StoredAssessment

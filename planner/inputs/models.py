@@ -27,6 +27,14 @@ MAX_MTBF_H = 1_000_000.0  # over a century: beyond this a crash rate is a typo
 MAX_MTTR_S = 604_800.0  # a week to bring one replica back
 
 
+# Fields that may not be below another field given before them: field -> (the other field, the sentence).
+CROSS_FIELD_FLOORS = {
+    "peak_requests_per_s": ("mean_requests_per_s", "peak requests/s ({value:g}) must be at least the mean ({floor:g})"),
+    "p95_e2e_ms": ("p95_ttft_ms", "p95 end-to-end latency ({value:g} ms) cannot be below p95 time to first token "
+                                  "({floor:g} ms)"),
+}
+
+
 class StrictModel(BaseModel):
     """Base for inputs: unknown keys are errors, strings are stripped, numbers are not coerced from text,
     and NaN or an infinity is never a number (JSON would write it as null, so it could not round-trip)."""
@@ -144,23 +152,14 @@ class WorkloadProfile(StrictModel):
 
     # Cross-field rules are field validators (fields validate in definition order), so that each
     # error is reported at the field the user must change.
-    @field_validator("peak_requests_per_s")
+    @field_validator("peak_requests_per_s", "p95_e2e_ms")
     @classmethod
-    def _peak_at_least_mean(cls, peak: float, info: ValidationInfo) -> float:
-        mean = info.data.get("mean_requests_per_s")
-        if mean is not None and peak < mean:
-            raise ValueError(f"peak requests/s ({peak:g}) must be at least the mean ({mean:g})")
-        return peak
-
-    @field_validator("p95_e2e_ms")
-    @classmethod
-    def _e2e_at_least_ttft(cls, e2e: float, info: ValidationInfo) -> float:
-        ttft = info.data.get("p95_ttft_ms")
-        if ttft is not None and e2e < ttft:
-            raise ValueError(
-                f"p95 end-to-end latency ({e2e:g} ms) cannot be below p95 time to first token ({ttft:g} ms)"
-            )
-        return e2e
+    def _not_below_its_partner(cls, value: float, info: ValidationInfo) -> float:
+        partner, message = CROSS_FIELD_FLOORS[info.field_name or ""]
+        floor = info.data.get(partner)
+        if floor is not None and value < floor:
+            raise ValueError(message.format(value=value, floor=floor))
+        return value
 
     @property
     def deploys_per_week(self) -> float:

@@ -9,17 +9,14 @@ does not depend on the recommendation.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from planner.inputs.models import READINESS_KEYS, Architecture, Assessment
 from planner.inputs.questions import load_question_bank
+from planner.inputs.records import Record
 from planner.inputs.weights import load_weights
 
 
-class ReadinessGap(BaseModel):
+class ReadinessGap(Record):
     """A readiness level below what an architecture needs, and what to do about it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     architecture: Architecture
     key: str

@@ -41,51 +41,43 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN_INPUT_CHARS else text[: MAX_SHOWN_INPUT_CHARS - 1] + "…"
 
 
+# Pydantic error types -> sentences; {label} is the field's question, {you} echoes the value, the rest is the
+# error's context (bounds, lengths, choices).
+SENTENCES: dict[str, str] = {
+    "missing": "{label} is required.",
+    "extra_forbidden": "'{key}' is not a field this planner knows; remove it.",
+    **dict.fromkeys(("float_parsing", "int_parsing", "float_type", "int_type", "decimal_parsing"),
+                    "{label} must be a number{you}."),
+    "int_from_float": "{label} must be a whole number{you}.",
+    "finite_number": "{label} must be a finite number{you}.",
+    "greater_than": "{label} must be more than {gt}{you}.",
+    "greater_than_equal": "{label} must be at least {ge}{you}.",
+    "less_than": "{label} must be less than {lt}{you}.",
+    "less_than_equal": "{label} must be at most {le:,}{you}.",
+    "string_too_long": "{label} is too long (at most {max_length} characters).",
+    "too_long": "{label} is too long (at most {max_length} items).",
+    "string_too_short": "{label} must not be empty.",
+    "string_pattern_mismatch": ("{label} may contain only lower-case letters, digits and '_', "
+                                "starting with a letter{you}."),
+    "enum": "{label} must be one of {expected}{you}.",
+    **dict.fromkeys(("bool_parsing", "bool_type"), "{label} must be true or false{you}."),
+    **dict.fromkeys(("model_type", "dict_type", "model_attributes_type"),
+                    "{label} must be a section of fields, not {given}."),
+    "list_type": "{label} must be a list.",
+    "value_error": "{label}: {error}.",
+}
+
+
 def _sentence(error: dict[str, Any]) -> str:
     """One error as a sentence a user can act on."""
     loc = tuple(error["loc"])
-    label = _label(loc)
-    ctx = error.get("ctx") or {}
-    kind = error["type"]
     given = error.get("input")
-    you = f"; you entered {_shown(given)}" if not isinstance(given, dict | list) else ""
-    if kind == "missing":
-        return f"{label} is required."
-    if kind == "extra_forbidden":
-        return f"'{loc[-1]}' is not a field this planner knows; remove it."
-    if kind in {"float_parsing", "int_parsing", "float_type", "int_type", "decimal_parsing"}:
-        return f"{label} must be a number{you}."
-    if kind == "int_from_float":
-        return f"{label} must be a whole number{you}."
-    if kind in {"finite_number"}:
-        return f"{label} must be a finite number{you}."
-    if kind == "greater_than":
-        return f"{label} must be more than {ctx['gt']}{you}."
-    if kind == "greater_than_equal":
-        return f"{label} must be at least {ctx['ge']}{you}."
-    if kind == "less_than":
-        return f"{label} must be less than {ctx['lt']}{you}."
-    if kind == "less_than_equal":
-        return f"{label} must be at most {ctx['le']:,}{you}."
-    if kind in {"string_too_long", "too_long"}:
-        limit = ctx.get("max_length")
-        return f"{label} is too long (at most {limit} {'characters' if kind == 'string_too_long' else 'items'})."
-    if kind == "string_too_short":
-        return f"{label} must not be empty."
-    if kind == "string_pattern_mismatch":
-        return f"{label} may contain only lower-case letters, digits and '_', starting with a letter{you}."
-    if kind == "enum":
-        return f"{label} must be one of {ctx.get('expected', 'the listed choices')}{you}."
-    if kind in {"bool_parsing", "bool_type"}:
-        return f"{label} must be true or false{you}."
-    if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return f"{label} must be a section of fields, not {_shown(given)}."
-    if kind == "list_type":
-        return f"{label} must be a list."
-    if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-        return f"{label}: {message}."
-    return f"{label}: {error['msg']}."
+    values = {"expected": "the listed choices", "error": error["msg"], **(error.get("ctx") or {}),
+              "label": _label(loc), "key": loc[-1] if loc else "", "given": _shown(given),
+              "you": f"; you entered {_shown(given)}" if not isinstance(given, dict | list) else ""}
+    values["error"] = str(values["error"])
+    template = SENTENCES.get(error["type"], "{label}: {msg}.")
+    return template.format(msg=error["msg"], **values)
 
 
 def explain(exc: ValidationError) -> dict[str, str]:

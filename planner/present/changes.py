@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 import planner
 from planner import history
-from planner.estimate.results import Evaluation, Recommendation
+from planner.decide.results import Recommendation
+from planner.estimate.results import Evaluation
 from planner.history import Attribution, Comparison
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.present import formats as fmt

@@ -12,7 +12,8 @@ from typing import Final
 import altair as alt
 import pandas as pd
 
-from planner.estimate.results import Evaluation, Recommendation
+from planner.decide.results import Recommendation
+from planner.estimate.results import Evaluation
 from planner.estimate.token_costs import TokenCosts
 from planner.inputs.models import Assessment, InstancePrice, PricingOption
 from planner.inputs.questions import load_question_bank

@@ -19,9 +19,10 @@ from sqlalchemy import Engine
 
 import planner
 from planner import history, store
+from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
 from planner.errors import InputError
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.limits import NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.present import report_sections as section

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from planner import history
+from planner.decide.results import Recommendation
 from planner.decide.scoring import load_weights
-from planner.estimate.results import Evaluation, Recommendation
+from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.inputs.questions import load_question_bank
 from planner.present import formats as fmt

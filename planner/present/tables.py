@@ -13,17 +13,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.scoring import lead_time_text
-from planner.estimate.results import (
-    ArchitectureEstimate,
-    ArchitectureScore,
-    Evaluation,
-    FleetItem,
-    ReadinessGap,
-    Recommendation,
-    ResilienceEstimate,
-)
+from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem, ResilienceEstimate
 from planner.inputs.models import Architecture, Assessment
+from planner.inputs.readiness import ReadinessGap
 from planner.present import formats as fmt
 from planner.present.charts import driver_label
 

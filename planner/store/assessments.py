@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from planner.decide.results import RevisitTrigger
 from planner.errors import StoreError
-from planner.estimate.results import RevisitTrigger
 from planner.inputs.limits import SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.store.database import read_session, write_transaction

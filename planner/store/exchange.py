@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from planner.decide.results import RevisitTrigger
 from planner.errors import InputError, StoreError
-from planner.estimate.results import RevisitTrigger
 from planner.inputs.limits import NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.store.assessments import MAX_SNAPSHOT_ROWS, assessment_columns, first_error, project_assessments

@@ -26,8 +26,8 @@ from sqlalchemy import Engine, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from planner.decide import consensus
+from planner.decide.results import RevisitTrigger
 from planner.errors import InputError, StoreError
-from planner.estimate.results import RevisitTrigger
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.store.assessments import delete_assessment, save_assessment
