@@ -450,7 +450,7 @@ def test_create_rename_and_archive_a_project(engine: Engine) -> None:
 def test_snapshot_revisit_date_and_triggers_round_trip(engine: Engine) -> None:
     from datetime import date
 
-    from planner.estimate.results import RevisitTrigger
+    from planner.decide.results import RevisitTrigger
     from planner.inputs.catalog import load_instances
     from planner.store import latest_assessment, project_assessments
 
