@@ -1,6 +1,6 @@
 """Capacity sizing: traffic over the day, closed-form sizes, model fit per GPU and the monolith's coarse scaling.
 
-Expected values are worked out here from the formulas in planner/capacity.py's docstring, the
+Expected values are worked out here from the formulas in planner/estimate/capacity.py's docstring, the
 constants in data/assumptions.yaml and the GPU datasheet figures, not copied from a previous run.
 """
 

@@ -34,6 +34,7 @@ from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
+from planner.inputs.units import size_text
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present.report import build_report, build_saved_report
@@ -219,7 +220,7 @@ def report_command(
 
     def build() -> tuple[bytes, str]:
         content = build_saved_report(open_store(), assessment_id=assessment_id, author=author, prices=prices)
-        return content, f"Wrote the report of assessment #{assessment_id} to {pdf_out} ({len(content) / 1024:,.0f} kB)."
+        return content, f"Wrote the report of assessment #{assessment_id} to {pdf_out} ({size_text(len(content))})."
 
     write_and_say(pdf_out, build)
 

@@ -18,6 +18,7 @@ from planner.errors import CatalogError, InputError
 from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES
 from planner.inputs.models import Assessment
 from planner.inputs.paths import data_file
+from planner.inputs.units import size_text
 from planner.inputs.validation import validate_assessment
 
 MAX_FILE_BYTES = MAX_ASSESSMENT_FILE_BYTES
@@ -74,15 +75,6 @@ def _json_depth_exceeds(text: str, limit: int) -> bool:
         elif char in "]}":
             depth -= 1
     return False
-
-
-def size_text(size_bytes: int) -> str:
-    """A file size in words: '312 bytes', '48 kB', '30.0 MB'."""
-    if size_bytes < 1024:
-        return f"{size_bytes:,} bytes"
-    if size_bytes < 1024 * 1024:
-        return f"{size_bytes / 1024:,.0f} kB"
-    return f"{size_bytes / (1024 * 1024):,.1f} MB"
 
 
 def too_large(label: str, *, size_bytes: int | None, limit_bytes: int, what: str) -> InputError:

@@ -1,9 +1,11 @@
 """Size limits on user text and files, each written once and used by models, store, pages and CLI."""
 
+from planner.inputs.units import KIB
+
 NAME_MAX_CHARS = 120  # project names, assessment labels, price-list names, authors
 SHORT_TEXT_MAX_CHARS = 40  # architecture names, app versions, question keys
 NOTES_MAX_CHARS = 4_000  # Assessment.notes
 PARTICIPANT_NAME_MAX_CHARS = 60  # workshop participants' display names
 OVERRIDE_NOTE_MAX_CHARS = 1_000  # facilitator notes on an overridden workshop answer
-MAX_ASSESSMENT_FILE_BYTES = 256 * 1024  # an assessment is a few kB; anything larger is not one
-MAX_PRICE_LIST_BYTES = 5 * 1024 * 1024  # per uploaded price file; a price list of every cloud is well under 1 MB
+MAX_ASSESSMENT_FILE_BYTES = 256 * KIB  # an assessment is a few kB; anything larger is not one
+MAX_PRICE_LIST_BYTES = 5 * KIB * KIB  # per uploaded price file; a price list of every cloud is well under 1 MB

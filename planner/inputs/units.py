@@ -22,3 +22,12 @@ def ms_to_s(ms: float) -> float:
 def s_to_ms(seconds: float) -> float:
     """Seconds to milliseconds."""
     return seconds * MS_PER_S
+
+
+def size_text(size_bytes: int) -> str:
+    """A file size in words: '312 bytes', '48 kB', '30.0 MB' (binary kB and MB, as upload widgets count them)."""
+    if size_bytes < KIB:
+        return f"{size_bytes:,} bytes"
+    if size_bytes < KIB * KIB:
+        return f"{size_bytes / KIB:,.0f} kB"
+    return f"{size_bytes / (KIB * KIB):,.1f} MB"

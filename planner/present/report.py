@@ -33,7 +33,6 @@ from planner.present.report_sections import CHART_WIDTH_PX
 __all__ = ["CHART_WIDTH_PX", "WhatChanged", "build_report", "build_saved_report",
            "changes_between", "report_filename", "what_changed"]
 
-MAX_AUTHOR_CHARS = NAME_MAX_CHARS  # the author is a name; kept for build_saved_report
 
 
 def report_filename(assessment: Assessment, report_date: date) -> str:
@@ -51,7 +50,7 @@ def build_saved_report(engine: Engine, *, assessment_id: int, author: str = "",
     estimates made now with the prices it was saved with; with ``prices="today"`` estimates made now with
     today's prices. Estimates made now follow the one rule of ``history.reevaluate``.
     """
-    author = _check_text("author", author, MAX_AUTHOR_CHARS)  # before the slow part
+    author = _check_text("author", author, NAME_MAX_CHARS)  # before the slow part
     stored = store.load_assessment(engine, assessment_id=assessment_id)
     evaluation = history.stored_evaluation(stored) if prices == "saved" else None
     recommendation = history.stored_recommendation(stored)
