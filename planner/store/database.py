@@ -105,14 +105,28 @@ def migrate(engine: Engine) -> None:
     """Upgrade the database to the newest Alembic revision; a no-op when it is already there."""
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
+            _lock_for_migration(connection)
             command.upgrade(alembic_config(connection), "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
     except CommandError as exc:
         # Typically a revision this copy of the planner does not know: a newer version migrated it.
         raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """Hold the database for this migration until its transaction ends, so one process migrates at a time.
+
+    Alembic reads the version inside the same transaction, so the processes that waited find the schema
+    at the newest revision and do nothing. Without the lock, processes opening a new SQLite file at once
+    all create the tables and all but one fail with "table ... already exists".
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # The driver has begun nothing yet (it begins lazily, before the first write); an exclusive
+        # transaction makes the other migrators wait (busy timeout) until this one commits.
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
 
 
 def write_transaction(engine: Engine, work: Callable[[Session], T], *, failure: str,
