@@ -5,6 +5,7 @@ import streamlit as st
 from planner import history
 from planner.errors import PlannerError
 from ui import history_view, workshop_provenance
+from ui.text import literal
 
 st.title("History")
 project = history_view.pick_project()
@@ -12,7 +13,7 @@ if project is None:
     st.stop()
 stored = history_view.assessments_of(project)
 if not stored:
-    st.info(f"“{project}” has no saved assessments yet. Start one from the Home page.")
+    st.info(f"“{literal(project)}” has no saved assessments yet. Start one from the Home page.")
     st.stop()
 
 points = history.timeline(stored)
@@ -20,13 +21,13 @@ history_view.render_timeline(points)
 try:
     links = workshop_provenance.links(s.id for s in stored)
 except PlannerError as exc:
-    st.error(str(exc))
+    st.error(literal(str(exc)))
     links = {}
 history_view.render_table(points, links)
 try:
     history_view.render_workshops(stored, links)
 except PlannerError as exc:
-    st.error(str(exc))
+    st.error(literal(str(exc)))
 
 st.subheader("Compare two assessments")
 if len(stored) < 2:
@@ -52,6 +53,6 @@ if st.session_state.get(history_view.EXPLAINED_KEY) == (old_id, new_id):
     try:
         explained = history_view.attribution_for(old_id, new_id)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
     else:
         history_view.render_attribution(explained)

@@ -5,6 +5,7 @@ import streamlit as st
 from planner.errors import PlannerError
 from planner.inputs.limits import NAME_MAX_CHARS
 from ui import history_view, home_view
+from ui.text import literal
 
 st.title("GenAI Architecture Planner")
 st.caption("Choose between a monolith, a hybrid and microservices for a generative-AI platform, and revisit the "
@@ -16,7 +17,7 @@ try:
     everything = home_view.projects()
     rows = home_view.statuses()
 except PlannerError as exc:
-    st.error(str(exc))
+    st.error(literal(str(exc)))
     st.stop()
 
 st.subheader("Needs attention")

@@ -6,6 +6,7 @@ facilitator's token and the participants' secrets travel in the URL's query para
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ from planner import history, store
 from planner.inputs.models import READINESS_KEYS
 from planner.store import workshops as workshop_store
 from tests.conftest import APP_TIMEOUT_S, ROOT
+from ui.text import JOINER, literal
 
 WORKSHOP, JOIN = "pages/workshop.py", "pages/join.py"
 PROJECT = "Support <b>bot</b> **x**"  # markup in a name must show as typed
@@ -96,7 +98,7 @@ def test_facilitator_creates_a_workshop_and_keeps_it_by_the_private_link(temp_da
     assert codes == [f"/join?code={code}", f"/workshop?token={token}"]
     assert "Nobody has joined yet" in at.info[0].value
     assert PROJECT not in markdown_text(at)  # the project name is escaped in the caption
-    assert r"Support \<b\>bot\</b\> \*\*x\*\*" in markdown_text(at)
+    assert literal(PROJECT) in markdown_text(at)
     assert any(c.value.endswith(" · refreshes every 3 s") for c in at.caption)
     at.toggle(key="wf.live").set_value(False).run()
     assert any(c.value.endswith(" · live refresh paused") for c in at.caption)
@@ -125,7 +127,7 @@ def test_participant_joins_answers_revises_and_sees_only_their_own_answers(temp_
     host, code = facilitator(temp_database)
     ana = participant(code, "<script>alert(1)</script>")
     assert "Welcome" in ana.success[0].value
-    assert "alert" not in markdown_text(ana).replace(r"\<script\>alert\(1\)\</script\>", "")
+    assert "alert" not in markdown_text(ana).replace(literal("<script>alert(1)</script>"), "")
     assert ana.query_params["p"] and len(ana.radio) == len(READINESS_KEYS)
     answer(ana, {"containers": 1, "cicd": 3})
     assert "Saved your 2 answer(s)" in ana.success[0].value
@@ -146,7 +148,7 @@ def test_participant_joins_answers_revises_and_sees_only_their_own_answers(temp_
     assert list(who["Answered"]) == ["2 of 6", "1 of 6"]
     prompts = [w.value for w in host.warning if w.value.startswith("**")]
     assert len(prompts) == 1 and "Containers and orchestration" in prompts[0]
-    assert r"\<script\>alert\(1\)\</script\>" in prompts[0]  # escaped in the markdown prompt
+    assert literal("<script>alert(1)</script>") in prompts[0]  # escaped in the markdown prompt
 
     host.toggle(key="wf.anonymise").set_value(True).run()
     assert list(table(host, "Participant")["Participant"]) == ["Participant 1", "Participant 2"]
@@ -244,12 +246,11 @@ def test_a_mistyped_code_is_explained_beside_the_code_field(temp_database: str) 
 
 @pytest.mark.parametrize("text", ["**x**", "<script>alert(1)</script>", "[a](javascript:x) :red[y] $z$ `c`"])
 def test_escaped_text_renders_as_typed(text: str) -> None:
-    from ui.workshop_view import escape
-
-    escaped = escape(text)
-    assert escaped.replace("\\", "") == text.replace("\\", "")
-    for special in "*<>[]()`$:":
+    escaped = literal(text)
+    assert re.sub(r"\\(.)", r"\1", escaped.replace(JOINER, "")) == text  # only backslashes and joiners added
+    for special in "*<[]`$":
         assert special not in escaped.replace(f"\\{special}", "")
+    assert ":red" not in escaped  # a joiner after the colon: no directive
 
 
 def test_estimates_turned_off_while_a_participant_answers_are_left_out(temp_database: str) -> None:
@@ -263,3 +264,46 @@ def test_estimates_turned_off_while_a_participant_answers_are_left_out(temp_data
     assert not ana.get("number_input")  # the estimates are gone from the form
     saved = workshop_store.facilitator_view(store.get_engine(temp_database), token=token_of(host))
     assert [p.answers for p in saved.participants] == [{"cicd": 2.0}]
+
+
+def test_wrong_codes_make_each_further_try_wait_longer(temp_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import workshop_join
+
+    now = [1_000.0]  # seconds on the page's clock, moved by hand instead of sleeping
+    monkeypatch.setattr(workshop_join, "clock", lambda: now[0])
+    _, code = facilitator(temp_database)
+    wrong = "ZZZZZ-ZZZZZ" if code != "ZZZZZ-ZZZZZ" else "YYYYY-YYYYY"
+    at = go(session(), JOIN)
+    at.text_input(key="wj.name").input("Ana")
+
+    def attempt(typed: str) -> str:
+        at.text_input(key="wj.code_input").input(typed)
+        click(at, "Join")
+        return at.error[0].value if at.error else ""
+
+    not_found = f"No workshop has the code {wrong}. Check the code with your facilitator."
+    for _ in range(workshop_join.FREE_WRONG_CODES - 1):
+        assert attempt(wrong) == not_found
+    # The fifth wrong code starts a wait of 1 s; while it runs, no code is tried, not even the right one.
+    assert attempt(wrong) == f"{not_found} Too many wrong codes: try again in 1 s."
+    assert attempt(code) == "Too many wrong codes: try again in 1 s."
+    assert "wj.secret" not in at.session_state
+    now[0] += 1.0
+    assert attempt(wrong) == f"{not_found} Too many wrong codes: try again in 2 s."  # doubled
+    now[0] += 0.5
+    assert attempt(wrong) == "Too many wrong codes: try again in 2 s."  # 1.5 s left, rounded up
+    waits = []
+    for _ in range(8):
+        now[0] += 60.0
+        waits.append(attempt(wrong).removeprefix(f"{not_found} "))
+    assert waits == [f"Too many wrong codes: try again in {s} s." for s in (4, 8, 16, 32, 60, 60, 60, 60)]
+
+    # Another browser session has its own count; this one joins once its wait is over.
+    other = go(session(), JOIN)
+    other.text_input(key="wj.code_input").input(wrong)
+    other.text_input(key="wj.name").input("Ben")
+    assert click(other, "Join").error[0].value == not_found
+    now[0] += 59.0
+    assert attempt(code) == "Too many wrong codes: try again in 1 s."
+    now[0] += 1.0
+    assert attempt(code) == "" and "Welcome, Ana" in at.success[0].value

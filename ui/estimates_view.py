@@ -25,6 +25,7 @@ from planner.present.charts import cost_chart, latency_chart
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
+from ui.text import literal
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
@@ -111,7 +112,7 @@ def what_if(assessment: Assessment) -> Assessment:
                 _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
             except InputError as exc:
                 for sentence in exc.field_errors.values() or [str(exc)]:
-                    st.error(sentence)
+                    st.error(literal(sentence))
                 return assessment
             st.session_state[WHATIF_KEY] = changes
     if not changes:
@@ -119,7 +120,7 @@ def what_if(assessment: Assessment) -> Assessment:
     try:
         variant = _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
     except InputError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return assessment
     st.warning("Showing a **what-if** variant of your answers. Use *Back to my answers* to return.")
     return variant
@@ -180,7 +181,7 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         st.altair_chart(latency_chart(evaluation, assessment), width="stretch")
     for estimate in evaluation.estimates.values():
         for note in estimate.notes:
-            st.warning(f"{estimate.architecture.label}: {note}")
+            st.warning(literal(f"{estimate.architecture.label}: {note}"))
     with st.expander("Fleet per architecture"):
         st.dataframe(tables.fleet_table(evaluation).frame(), hide_index=True, width="stretch")
         st.caption(tables.FLEET_NOTE)
@@ -201,8 +202,9 @@ def _render_assumptions(assessment: Assessment, evaluation: Evaluation) -> None:
                   "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
                  for a in evaluation.assumptions]
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
-        st.caption("Instance prices from " + ("the built-in catalog (data/instances.csv)" if assessment.price_list
-                                              is None else f"the saved price list “{assessment.price_list}”") + ":")
+        source = ("the built-in catalog (data/instances.csv)" if assessment.price_list is None
+                  else f"the saved price list “{literal(assessment.price_list)}”")
+        st.caption(f"Instance prices from {source}:")
         st.dataframe(tables.instance_prices_table(evaluation).frame(), hide_index=True, width="stretch")
 
 

@@ -18,12 +18,13 @@ from streamlit.delta_generator import DeltaGenerator
 
 from planner.errors import InputError
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
-from planner.inputs.files import dump_assessment, load_presets
+from planner.inputs.files import dump_assessment, load_presets, size_text
 from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES, NAME_MAX_CHARS, NOTES_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, Component
 from planner.inputs.questions import FieldQuestion, ReadinessQuestion, load_question_bank
 from planner.inputs.validation import validate_assessment
 from ui import state
+from ui.text import literal
 
 Q = TypeVar("Q")
 Slots = dict[str, DeltaGenerator]  # dotted field path -> the empty slot below its widget
@@ -111,15 +112,15 @@ def render_start(top: DeltaGenerator) -> None:
             st.file_uploader("Import an assessment file (JSON or YAML)", type=["json", "yaml", "yml"],
                              key="a.upload", on_change=_on_upload,
                              help="A file exported from this page, or written by hand in the same format (at most "
-                                  f"{MAX_ASSESSMENT_FILE_BYTES // 1024} kB).")
+                                  f"{size_text(MAX_ASSESSMENT_FILE_BYTES)}).")
     notice = state.pop_notice()
     if notice is None:
         return
     if notice.kind == "success":
-        top.success(notice.text)
+        top.success(literal(notice.text))
         return
-    details = "".join(f"\n- {s}" for s in notice.field_errors.values()) if len(notice.field_errors) > 1 else ""
-    top.error(f"{notice.text}\n\nYour current answers are unchanged.{details}")
+    details = "".join(f"\n- {literal(s)}" for s in notice.field_errors.values()) if len(notice.field_errors) > 1 else ""
+    top.error(f"{literal(notice.text)}\n\nYour current answers are unchanged.{details}")
 
 
 def _on_upload() -> None:
@@ -235,7 +236,7 @@ def render_team(slots: Slots) -> dict[str, Any]:
 
 def _readiness(q: ReadinessQuestion) -> int:
     value: int = st.radio(q.label, range(len(q.levels)), help=q.help, key=f"t.{q.key}",
-                          format_func=lambda level: f"{level} · {q.levels[level]}")
+                          format_func=q.level_text)
     return value
 
 
@@ -253,7 +254,7 @@ def show_errors(error: InputError, slots: Slots, summary: DeltaGenerator) -> Non
     with summary:
         count = len(sentences)
         st.error(f"{count} answer{'s need' if count > 1 else ' needs'} fixing before a recommendation:\n\n"
-                 + "\n".join(f"- {s}" for s in sentences.values()))
+                 + "\n".join(f"- {literal(s)}" for s in sentences.values()))
     placed: dict[str, list[str]] = {}
     for path, sentence in sentences.items():
         parts = path.split(".")
@@ -261,7 +262,7 @@ def show_errors(error: InputError, slots: Slots, summary: DeltaGenerator) -> Non
         if slot is not None:
             placed.setdefault(slot, []).append(sentence)
     for slot, texts in placed.items():
-        slots[slot].error("\n\n".join(_beside(slot, t) for t in texts))
+        slots[slot].error("\n\n".join(literal(_beside(slot, t)) for t in texts))
 
 
 def _beside(path: str, sentence: str) -> str:

@@ -21,6 +21,7 @@ from planner.store import StoredAssessment
 from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
 from ui import db, workshop_provenance
+from ui.text import literal
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
 EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair whose attribution is shown
@@ -43,7 +44,7 @@ def pick_project() -> str | None:
     try:
         names = [p.name for p in store.list_projects(db.engine())]
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return None
     if not names:
         st.info("No project yet. Save an assessment from the Results page, or create a project on the Home page.")
@@ -247,4 +248,4 @@ def render_attribution(attribution: Attribution) -> None:
     st.caption("Each cause's share is its average effect over every order of switching prices, workload and team "
                "from the older to the newer assessment (re-evaluated with the engine), so the shares add up.")
     for note in attribution.notes:
-        st.caption(note)
+        st.caption(literal(note))

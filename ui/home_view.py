@@ -15,6 +15,7 @@ from planner.history import ProjectStatus
 from planner.inputs.files import load_presets
 from planner.store import ProjectSummary
 from ui import db, history_view, state
+from ui.text import literal
 
 NOTICE_KEY = "home.notice"  # one message for the next run of the Home page
 
@@ -39,9 +40,9 @@ def show_notice() -> None:
     notice: state.Notice | None = st.session_state.pop(NOTICE_KEY, None)
     if notice is None:
         return
-    (st.success if notice.kind == "success" else st.error)(notice.text)
+    (st.success if notice.kind == "success" else st.error)(literal(notice.text))
     for where, sentence in list(notice.field_errors.items())[:10]:
-        st.caption(f"{where}: {sentence}")
+        st.caption(literal(f"{where}: {sentence}"))
 
 
 def start_from_last(project: str) -> None:
@@ -122,7 +123,7 @@ def render_attention(rows: list[ProjectStatus]) -> str | None:
         days = (today - row.revisit_by).days
         with st.container(border=True):
             text, action = st.columns([4, 1])
-            text.markdown(f"**{row.project.name}** is due: revisit by {row.revisit_by.isoformat()} "
+            text.markdown(f"**{literal(row.project.name)}** is due: revisit by {row.revisit_by.isoformat()} "
                           f"({'today' if days == 0 else f'{days} days ago'}). Last assessed "
                           f"{row.latest.created_at:%Y-%m-%d}: {row.latest.recommended.capitalize()}.")
             if action.button("Re-assess", key=f"home.due.{i}", icon=":material/refresh:"):
@@ -130,8 +131,9 @@ def render_attention(rows: list[ProjectStatus]) -> str | None:
     for i, row in enumerate(fired):
         with st.container(border=True):
             text, action = st.columns([4, 1])
-            lines = "\n".join(f"- {f.description}" for f in row.fired)
-            text.markdown(f"**{row.project.name}**: a re-assessment trigger fired on its latest inputs\n{lines}")
+            lines = "\n".join(f"- {literal(f.description)}" for f in row.fired)
+            text.markdown(f"**{literal(row.project.name)}**: a re-assessment trigger fired on its latest "
+                          f"inputs\n{lines}")
             if action.button("Re-assess", key=f"home.fired.{i}", icon=":material/refresh:"):
                 picked = row.project.name
     return picked

@@ -25,6 +25,7 @@ from planner.present.charts import gpu_hour_chart, token_cost_chart
 from planner.store import price_lists
 from planner.store.price_lists import GPU_COLUMNS, INSTANCE_COLUMNS, PriceList, PriceListError
 from ui import db, state
+from ui.text import literal
 
 CATALOG_LABEL = "Built-in catalog (data/instances.csv)"
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
@@ -52,7 +53,7 @@ def choose_source() -> Source:
     try:
         names = [s.name for s in price_lists.list_price_lists(db.engine())]
     except PlannerError as exc:
-        st.error(f"The saved price lists could not be read: {exc}")
+        st.error(f"The saved price lists could not be read: {literal(exc)}")
         names = []
     options: list[str | None] = [None, *names]
     if st.session_state.get("p.source") not in options:
@@ -65,7 +66,7 @@ def choose_source() -> Source:
         chosen = price_lists.load_price_list(db.engine(), name)
         return Source(name, chosen.instances, chosen.gpu_specs())
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return Source(None, load_instances(), dict(load_gpus()))
 
 
@@ -92,9 +93,9 @@ def render_browser(rows: tuple[InstancePrice, ...]) -> None:
     table = price_lists.price_table(rows, option, today())
     stale = [r for r in table if r["stale"]]
     if stale:
-        providers = ", ".join(sorted({r["provider"] for r in stale}))
+        providers = literal(", ".join(sorted({r["provider"] for r in stale})))
         st.warning(f"{len(stale)} of {len(table)} prices are more than six months old ({providers}; the oldest is "
-                   f"from {min(r['as_of'] for r in stale)}). Cloud prices move: check them, or bring your own "
+                   f"from {literal(min(r['as_of'] for r in stale))}). Cloud prices move: check them, or bring your own "
                    "prices.", icon=":material/schedule:")
     frame = pd.DataFrame(table)
     frame["as_of"] = [f"{r['as_of']} (over 6 months)" if r["stale"] else r["as_of"] for r in table]
@@ -150,17 +151,18 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
         costs = token_costs(assessment, rows, source.gpus)
     except InputError as exc:
         for sentence in exc.field_errors.values() or [str(exc)]:
-            st.error(sentence)
+            st.error(literal(sentence))
         return
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     if not costs.rows:
         st.warning("No instance in this list can serve the model within these targets. Why, per instance:")
-        st.markdown("\n".join(f"- {reason}" for reason in costs.unservable))
+        st.markdown("\n".join(f"- {literal(reason)}" for reason in costs.unservable))
         return
     best = costs.rows[0]
-    st.success(f"Cheapest for this workload: **{best.gpu}** on {best.provider} {best.instance} at "
+    st.success(f"Cheapest for this workload: **{literal(best.gpu)}** on {literal(best.provider)} "
+               f"{literal(best.instance)} at "
                f"**${best.usd_per_million_output_tokens:,.3f}** per million output tokens.")
     st.altair_chart(token_cost_chart(costs), width="content")
     st.dataframe(pd.DataFrame([{
@@ -178,7 +180,7 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
                "floor are on the Results page.")
     if costs.unservable:
         with st.expander(f"{len(costs.unservable)} instance(s) cannot serve this workload"):
-            st.markdown("\n".join(f"- {reason}" for reason in costs.unservable))
+            st.markdown("\n".join(f"- {literal(reason)}" for reason in costs.unservable))
 
 
 def _editor_frame(source: Source) -> pd.DataFrame:
@@ -202,7 +204,7 @@ def _read_draft(source: Source) -> tuple[bytes | str | None, bytes | str | None]
                                     "data/gpus.csv)", type=["csv"], key="p.upload_gpus",
                                     max_upload_size=MAX_UPLOAD_MB)
         return (prices.getvalue() if prices else None), (specs.getvalue() if specs else None)
-    st.caption(f"Starts from {'the catalog' if source.name is None else source.name}: change prices, add rows "
+    st.caption(f"Starts from {'the catalog' if source.name is None else literal(source.name)}: change prices, add rows "
                "(the + under the table) or delete them. Prices are USD per instance-hour.")
     # One editor per source list: edits are kept by row position, so they must not carry over to another list.
     suffix = "catalog" if source.name is None else f"list.{source.name}"
@@ -232,7 +234,7 @@ def render_bring_your_own(source: Source) -> None:
             draft = price_lists.parse_price_list(prices, specs, today=today())
         except PriceListError as exc:
             st.error(f"**{len(exc.problems)} problem(s); fix them and try again.**\n\n"
-                     + "\n".join(f"- {p}" for p in exc.problems), icon=":material/error:")
+                     + "\n".join(f"- {literal(p)}" for p in exc.problems), icon=":material/error:")
     if draft is not None:
         st.success(f"Valid: {len(draft.instances)} instance row(s)"
                    + (f" and {len(draft.gpus)} GPU spec row(s)" if draft.gpus else "") + ".")
@@ -246,13 +248,13 @@ def render_bring_your_own(source: Source) -> None:
         try:
             summary = price_lists.save_price_list(db.engine(), name=name, price_list=draft, replace=replace)
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(literal(str(exc)))
         else:
             st.session_state[NOTICE] = (f"Saved price list “{summary.name}” ({summary.instance_count} rows). "
                                               "Choose it above to browse it, or on the Results page under What if.")
             st.rerun()
     if NOTICE in st.session_state:
-        st.success(st.session_state.pop(NOTICE))
+        st.success(literal(st.session_state.pop(NOTICE)))
 
 
 def render_saved_lists() -> None:
@@ -260,7 +262,7 @@ def render_saved_lists() -> None:
     try:
         summaries = price_lists.list_price_lists(db.engine())
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     if not summaries:
         st.caption("No saved price lists yet.")
@@ -276,7 +278,7 @@ def render_saved_lists() -> None:
         try:
             price_lists.delete_price_list(db.engine(), str(doomed))
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(literal(str(exc)))
         else:
             st.session_state[NOTICE] = (f"Deleted “{doomed}”. Assessments that named it need another list.")
             st.rerun()

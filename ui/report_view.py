@@ -18,10 +18,12 @@ from planner import store
 from planner.decide.results import Recommendation
 from planner.errors import InputError, PlannerError
 from planner.estimate.results import Evaluation
+from planner.inputs.files import size_text
 from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.present.report import WhatChanged, build_report, report_filename, what_changed
 from ui import db
+from ui.text import literal
 
 REPORT_KEY = "report.built"  # session key: (fingerprint, file name, PDF bytes) of the last report built
 
@@ -80,10 +82,10 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
                                    variant_of=submitted if submitted not in (None, assessment) else None)
         except InputError as exc:
             for sentence in exc.field_errors.values() or [str(exc)]:
-                st.error(sentence)
+                st.error(literal(sentence))
             return
         except PlannerError as exc:
-            st.error(f"The report could not be made: {exc}")
+            st.error(f"The report could not be made: {literal(exc)}")
             return
         st.session_state[REPORT_KEY] = (fingerprint, report_filename(assessment, today), pdf)
     built = st.session_state.get(REPORT_KEY)
@@ -92,4 +94,4 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
     _, filename, pdf = built
     st.download_button("Download PDF report", data=pdf, file_name=filename, mime="application/pdf",
                        key="report.download", type="primary", icon=":material/download:", on_click="ignore")
-    st.caption(f"{filename}, {len(pdf) / 1024:,.0f} kB")
+    st.caption(literal(f"{filename}, {size_text(len(pdf))}"))

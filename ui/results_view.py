@@ -23,6 +23,7 @@ from planner.present import formats as fmt
 from planner.present import tables
 from planner.present.charts import contributions_chart
 from ui import db, state
+from ui.text import literal
 
 CONFIDENCE_WORDS = {
     "high": "High: the lead is clear.",
@@ -44,7 +45,7 @@ def recommendation_for(assessment: Assessment, evaluation: Evaluation | None = N
 
 def render_headline(assessment: Assessment, recommendation: Recommendation) -> None:
     """Top choice, margin and confidence, and the one-paragraph summary."""
-    st.caption(f"{assessment.project}" + (f" · {assessment.label}" if assessment.label else ""))
+    st.caption(literal(assessment.project + (f" · {assessment.label}" if assessment.label else "")))
     top, margin, confidence = st.columns(3)
     top.metric("Recommended", recommendation.top.label, border=True)
     margin.metric("Lead over the runner-up", f"{recommendation.margin:g} points", border=True)
@@ -137,9 +138,9 @@ def save(assessment: Assessment, recommendation: Recommendation, evaluation: Eva
         named = validate_assessment({**assessment.model_dump(mode="json"), "project": project, "label": label})
         assessment_id = history.save_evaluated(db.engine(), named, recommendation, evaluation, revisit_by=revisit_by)
     except (InputError, StoreError) as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     if (named.project, named.label) != (assessment.project, assessment.label):
         state.rename(named)
-    st.success(f"Saved as assessment #{assessment_id} of “{named.project}”. See it on the History page; "
+    st.success(f"Saved as assessment #{assessment_id} of “{literal(named.project)}”. See it on the History page; "
                "reopen it from Saved assessments.")

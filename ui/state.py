@@ -127,7 +127,7 @@ class Notice:
     """A message for the user after an action, with per-field sentences for a rejected file."""
 
     kind: str  # "success" or "error"
-    text: str
+    text: str  # plain text that may quote names as typed: shown through ui.text.literal, never as Markdown
     field_errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod

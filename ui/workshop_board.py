@@ -2,7 +2,7 @@
 
 While the workshop is open the board refreshes every ``REFRESH_S`` seconds (a ``st.fragment``) unless
 the facilitator pauses that; once closed nothing can change it. Names and notes typed by people are
-shown with ``st.dataframe`` or escaped markdown.
+shown with ``st.dataframe`` or ``ui.text.literal``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import streamlit as st
 from planner.decide import consensus as workshops
 from planner.decide.consensus import ConsensusItem, QuestionAggregate
 from planner.store.workshops import FacilitatorView
+from ui.text import literal
 from ui.workshop_charts import distribution_chart
-from ui.workshop_view import REFRESH_S, escape, load
+from ui.workshop_view import REFRESH_S, load
 
 TABLE_ROW_PX = 35  # height of a st.dataframe row, to show every question without a scrollbar
 
@@ -109,9 +110,9 @@ def _discussion_prompts(view: FacilitatorView, aggregates: list[QuestionAggregat
         for p in view.participants:
             if agg.key in p.answers:
                 who.setdefault(p.answers[agg.key], []).append(shown[p.id])
-        ends = "  \n".join(f"{escape(', '.join(who[v]))} answered {escape(workshops.level_text(agg.key, v))}"
+        ends = "  \n".join(f"{literal(', '.join(who[v]))} answered {literal(workshops.level_text(agg.key, v))}"
                            for v in (low, high))
-        st.warning(f"**{escape(agg.label)}**: answers range from {low:g} to {high:g}. Ask the people at both "
+        st.warning(f"**{literal(agg.label)}**: answers range from {low:g} to {high:g}. Ask the people at both "
                    f"ends what they see.  \n{ends}", icon=":material/forum:")
 
 

@@ -20,6 +20,7 @@ from planner.inputs.models import Assessment
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db, estimates_view, results_view, saved_view, state
+from ui.text import literal
 from ui.workshop_view import CREATED, ERRORS
 
 MEDIAN = "median"  # the override selectbox's "no override" choice
@@ -32,7 +33,7 @@ def render_overrides(view: FacilitatorView, token_: str) -> None:
                "Override a question when the room agrees on something else, and note why.")
     errors: dict[str, str] = st.session_state.pop(ERRORS, {})
     if errors.get("options"):
-        st.error(errors["options"])
+        st.error(literal(errors["options"]))
     overrides = {o.key: o for o in view.overrides}
     with st.form("wf.overrides", border=True):
         for agg in view.aggregates():
@@ -51,7 +52,7 @@ def render_overrides(view: FacilitatorView, token_: str) -> None:
                 st.text_input("Why the room chose this (required with an override)", key=f"wf.note.{agg.key}",
                               max_chars=OVERRIDE_NOTE_MAX_CHARS)
             if agg.key in errors:
-                st.error(errors[agg.key])
+                st.error(literal(errors[agg.key]))
         st.form_submit_button("Save the consensus", type="primary", icon=":material/handshake:",
                               on_click=_save_overrides, args=(token_, [a.key for a in view.aggregates()]))
     if errors.get("saved"):
@@ -130,7 +131,7 @@ def _base_assessment(workshop: WorkshopInfo) -> Assessment | None:
         known = {p.name for p in store.list_projects(db.engine())}
         latest = store.latest_assessment(db.engine(), project=workshop.project) if workshop.project in known else None
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return None
     if latest is not None:
         st.caption(f"Everything the workshop did not ask (model, pipeline, hardware, team size, budget) comes from "
@@ -149,7 +150,8 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
                                           participants=sum(1 for p in view.participants if p.answers), items=items)
         assessment = workshops.consensus_assessment(base, items, label=label, notes=notes)
     except InputError as exc:
-        st.error("The consensus does not make a valid assessment: " + " ".join(exc.field_errors.values() or [str(exc)]))
+        st.error(literal("The consensus does not make a valid assessment: "
+                         + " ".join(exc.field_errors.values() or [str(exc)])))
         return
     evaluation = estimates_view.evaluation_for(assessment)
     recommendation = results_view.recommendation_for(assessment, evaluation)
@@ -158,7 +160,7 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
         assessment_id = history.save_evaluated(db.engine(), assessment, recommendation, evaluation,
                                                workshop=history.FromWorkshop(token=token_, view=view))
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     st.session_state[CREATED] = assessment_id
     state.replace_answers(assessment)
@@ -170,6 +172,6 @@ def _open(assessment_id: int) -> None:
     try:
         saved_view.reopen(assessment_id)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     st.switch_page("pages/assess.py")

@@ -3,11 +3,18 @@
 A link ``/join?code=XXXXX-XXXXX`` fills in the code. After joining, the participant's secret is kept in
 session state and in the URL (``&p=...``), so reloading the page (or bookmarking it) keeps their place;
 the repository checks the secret against the workshop on every read and write.
+
+Join codes cannot be guessed quickly from one session: after ``FREE_WRONG_CODES`` wrong codes, each
+further try waits ``FIRST_WAIT_S``, then twice as long, up to ``MAX_WAIT_S``, and the form says how
+long. The count lives in ``st.session_state`` (one browser session); ``clock`` is swapped in tests.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,16 +22,24 @@ import streamlit as st
 
 from planner.decide import consensus as workshops
 from planner.errors import PlannerError
-from planner.inputs.questions import load_question_bank
+from planner.inputs.limits import PARTICIPANT_NAME_MAX_CHARS
+from planner.inputs.questions import ReadinessQuestion, load_question_bank
 from planner.store import workshops as workshop_store
 from planner.store.workshops import AccessDenied, ParticipantView
 from ui import db
 from ui.state import Notice
+from ui.text import literal
 from ui.workshop_charts import distribution_chart
-from ui.workshop_view import REFRESH_S, escape
+from ui.workshop_view import REFRESH_S
 
 CODE, SECRET = "wj.code", "wj.secret"  # session keys of the joined workshop's code and this participant's secret
 NOTICE = "wj.notice"  # the Notice of the last join or save
+WRONG_CODES = "wj.wrong_codes"  # session key: (wrong join codes so far, clock time before which joining waits)
+FREE_WRONG_CODES = 5  # wrong codes a session may try before each further try has to wait
+FIRST_WAIT_S = 1.0  # seconds, after the FREE_WRONG_CODES-th wrong code; doubled after each further one
+MAX_WAIT_S = 60.0  # seconds, the longest wait between two tries
+
+clock: Callable[[], float] = time.monotonic  # seconds; tests replace it to skip the waits
 
 
 def credentials() -> tuple[str | None, str | None]:
@@ -57,27 +72,57 @@ def render_join(code: str | None) -> None:
     with st.form("wj.join", border=True):
         st.text_input("Join code", key="wj.code_input", max_chars=20, placeholder="XXXXX-XXXXX")
         if "code" in errors:
-            st.error(errors["code"])
-        st.text_input("Your name", key="wj.name", max_chars=workshops.NAME_MAX_CHARS,
+            st.error(literal(errors["code"]))
+        st.text_input("Your name", key="wj.name", max_chars=PARTICIPANT_NAME_MAX_CHARS,
                       help="How the facilitator will know your answers, e.g. your first name.")
         if "display_name" in errors:
-            st.error(errors["display_name"])
+            st.error(literal(errors["display_name"]))
         st.form_submit_button("Join", type="primary", icon=":material/login:", on_click=_join)
     if notice and not errors:
-        st.error(notice.text)
+        st.error(literal(notice.text))
+
+
+def wait_s() -> float:
+    """Seconds this session must still wait before it may try another join code (0: it may now)."""
+    _, until = st.session_state.get(WRONG_CODES, (0, 0.0))
+    return max(0.0, until - clock())
+
+
+def _wait_sentence(seconds: float) -> str:
+    return f"Too many wrong codes: try again in {math.ceil(seconds)} s."
+
+
+def _count_wrong_code() -> float:
+    """Count a wrong code; returns the wait it starts (0 while the session is under FREE_WRONG_CODES)."""
+    wrong = st.session_state.get(WRONG_CODES, (0, 0.0))[0] + 1
+    wait = 0.0 if wrong < FREE_WRONG_CODES else min(FIRST_WAIT_S * 2 ** (wrong - FREE_WRONG_CODES), MAX_WAIT_S)
+    st.session_state[WRONG_CODES] = (wrong, clock() + wait)
+    return wait
+
+
+def _refused(sentence: str) -> Notice:
+    return Notice("error", sentence, {"code": sentence})
 
 
 def _join() -> None:
+    waiting = wait_s()
+    if waiting > 0:
+        st.session_state[NOTICE] = _refused(_wait_sentence(waiting))
+        return
     try:
         code = workshops.normalize_join_code(st.session_state.get("wj.code_input", ""))
         joined = workshop_store.join_workshop(db.engine(), code=code, display_name=st.session_state.get("wj.name", ""))
+    except AccessDenied as exc:  # no workshop has this code
+        wait = _count_wrong_code()
+        st.session_state[NOTICE] = _refused(f"{exc} {_wait_sentence(wait)}" if wait else str(exc))
+        return
     except PlannerError as exc:
         st.session_state[NOTICE] = Notice.from_error(exc)
         return
     shown = workshops.format_join_code(code)
     st.session_state[CODE], st.session_state[SECRET] = shown, joined.secret
     st.query_params["code"], st.query_params["p"] = shown, joined.secret
-    st.session_state[NOTICE] = Notice("success", f"Welcome, {escape(joined.display_name)}. Answer below; you can "
+    st.session_state[NOTICE] = Notice("success", f"Welcome, {joined.display_name}. Answer below; you can "
                                                  "change your answers until the facilitator closes the workshop.")
 
 
@@ -87,16 +132,16 @@ def load(code: str, secret: str) -> ParticipantView | None:
         return workshop_store.participant_view(db.engine(), code=code, secret=secret)
     except AccessDenied as exc:
         forget()
-        st.error(str(exc))
+        st.error(literal(str(exc)))
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
     return None
 
 
 def render_status(view: ParticipantView) -> None:
     """Which workshop, under which name, and whether it is still open."""
-    st.caption(f"Project “{escape(view.workshop.project)}” · workshop {view.workshop.display_code} · you are "
-               f"“{escape(view.me.display_name)}” · {view.participant_count} participant(s)")
+    st.caption(f"Project “{literal(view.workshop.project)}” · workshop {view.workshop.display_code} · you are "
+               f"“{literal(view.me.display_name)}” · {view.participant_count} participant(s)")
     if view.workshop.closed:
         st.info("The facilitator has closed the workshop: your answers are final.", icon=":material/lock:")
 
@@ -110,29 +155,29 @@ def render_answers(view: ParticipantView) -> None:
         st.subheader("Team readiness")
         st.caption("Pick the level that describes the team today, not where it is heading.")
         for q in bank.readiness:
-            _radio(q.key, q.label, q.help, q.levels, view.me.answers)
+            _radio(q, view.me.answers)
             if q.key in errors:
-                st.error(errors[q.key])
+                st.error(literal(errors[q.key]))
         if view.workshop.workload_enabled:
             st.subheader("Workload estimates")
             st.caption("Your best guess; leave a field empty if you have no idea.")
             for key, q in workshops.estimate_questions().items():
                 _number(key, q.label, q.help, q.kind == "int", q.min, q.max, view.me.answers)
                 if key in errors:
-                    st.error(errors[key])
+                    st.error(literal(errors[key]))
         st.form_submit_button("Save my answers", type="primary", icon=":material/save:", on_click=_save,
                               args=(view.workshop.workload_enabled,), disabled=view.workshop.closed)
     if notice and notice.kind == "success":
-        st.success(notice.text)
+        st.success(literal(notice.text))
     elif notice:
-        st.error(notice.text)
+        st.error(literal(notice.text))
 
 
-def _radio(key: str, label: str, help_: str, levels: tuple[str, ...], saved: dict[str, float]) -> None:
-    widget = f"wj.q.{key}"
-    if widget not in st.session_state and key in saved:
-        st.session_state[widget] = int(saved[key])
-    st.radio(label, range(len(levels)), key=widget, help=help_, format_func=lambda v: f"{v} · {levels[v]}",
+def _radio(q: ReadinessQuestion, saved: dict[str, float]) -> None:
+    widget = f"wj.q.{q.key}"
+    if widget not in st.session_state and q.key in saved:
+        st.session_state[widget] = int(saved[q.key])
+    st.radio(q.label, range(len(q.levels)), key=widget, help=q.help, format_func=q.level_text,
              **({} if widget in st.session_state else {"index": None}))
 
 
@@ -175,7 +220,7 @@ def render_room(code: str, secret: str) -> None:
     try:
         view = workshop_store.participant_view(db.engine(), code=code, secret=secret)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     st.subheader("The room's answers")
     if view.aggregate is None:

@@ -2,14 +2,13 @@
 
 The private facilitator link carries the token in ``?token=``; it is also kept in session state so a
 sidebar switch does not lose it. Every action goes through ``planner.store.workshops`` with the token,
-which checks it. Names and notes typed by people are shown with ``st.dataframe`` or escaped markdown.
+which checks it. Names and notes typed by people are shown with ``st.dataframe`` or ``ui.text.literal``.
 The live board is ``ui.workshop_board``; agreeing on the answers and making the assessment is
 ``ui.workshop_consensus``.
 """
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -19,17 +18,12 @@ from planner.errors import InputError, PlannerError
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db
+from ui.text import literal
 
 TOKEN = "wf.token"  # session key of the facilitator token (also in the URL as ?token=)
 ERRORS = "wf.errors"  # field errors of the last consensus or create action, by widget key
 CREATED = "wf.created"  # id of the assessment this session just created
 REFRESH_S = 3  # seconds between live refreshes of the answers
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&\"'=])")
-
-
-def escape(text: str) -> str:
-    """Text typed by a person, safe to put in markdown: every markdown and HTML character backslashed."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def page_url(path: str, **params: str) -> str:
@@ -70,7 +64,7 @@ def render_create() -> None:
     try:
         projects = [p.name for p in store.list_projects(db.engine()) if not p.archived]
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         projects = []
     with st.container(border=True):
         st.selectbox("Project", projects, index=None, key="wf.project", accept_new_options=True,
@@ -85,10 +79,10 @@ def render_create() -> None:
                                                          workload_enabled=st.session_state.get("wf.new_workload",
                                                                                                False))
             except InputError as exc:
-                slot.error(exc.field_errors.get("project", str(exc)))
+                slot.error(literal(exc.field_errors.get("project", str(exc))))
                 return
             except PlannerError as exc:
-                st.error(str(exc))
+                st.error(literal(str(exc)))
                 return
             st.session_state[TOKEN] = created.facilitator_token
             st.query_params["token"] = created.facilitator_token
@@ -100,7 +94,7 @@ def load(token_: str) -> FacilitatorView | None:
     try:
         return workshop_store.facilitator_view(db.engine(), token=token_)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return None
 
 
@@ -110,7 +104,7 @@ def load(token_: str) -> FacilitatorView | None:
 def render_header(workshop: WorkshopInfo, token_: str) -> None:
     """Project, join code and links; the private link folded away with a warning."""
     status = "closed" if workshop.closed else "open"
-    st.caption(f"Project “{escape(workshop.project)}” · workshop {status}"
+    st.caption(f"Project “{literal(workshop.project)}” · workshop {status}"
                + (f" since {workshop.closed_at:%Y-%m-%d %H:%M} UTC" if workshop.closed_at else ""))
     code, link = st.columns([2, 3])
     code.metric("Join code", workshop.display_code, border=True,
