@@ -32,6 +32,7 @@ from planner.errors import InfeasibleError
 from planner.estimate.queueing import min_servers_for_wait
 from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
 from planner.estimate.simulation import CpuStation, Hop, InferenceStation, SimulationInput, SimulationResult, simulate
+from planner.estimate.slicing import slice_share, sliced_replicas, sliced_workers
 from planner.estimate.topology import INFERENCE, Topology, mesh_extra_ms
 from planner.inputs.models import Architecture, Assessment, InstancePrice, LlmSpec
 from planner.inputs.paths import data_file
@@ -247,9 +248,15 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
 def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
                      workers: dict[str, int], constants: dict[str, float], seed: int,
                      n_requests: int = SIM_REQUESTS, warmup: int = SIM_WARMUP) -> SimulationInput:
-    """The peak-load simulation of one architecture's pipeline with these inference replicas and CPU workers."""
+    """The peak-load simulation of one architecture's pipeline with these inference replicas and CPU workers.
+
+    A peak above ``MAX_SIM_RATE_PER_S`` is simulated on a slice of the fleet at the same load per
+    replica (planner.estimate.slicing), so the simulated work does not grow with the traffic.
+    """
     w = assessment.workload
     cpu_ms = {c.name: c.cpu_ms_per_request for c in w.pipeline}
+    share = slice_share(replicas, w.peak_requests_per_s)
+    rate = w.peak_requests_per_s * share
     hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
               extra_ms=mesh_extra_ms(topology.architecture, constants))
     replica, context = option.replica, w.mean_input_tokens + w.mean_output_tokens
@@ -257,14 +264,16 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
     for stage in topology.stages:
         if stage == INFERENCE:
             stations.append(InferenceStation(
-                name=INFERENCE, replicas=replicas, max_batch=option.max_batch,
+                name=INFERENCE, replicas=sliced_replicas(replicas, w.peak_requests_per_s), max_batch=option.max_batch,
                 step_s=lambda batch, prefill: replica.step_s(batch, prefill, context)))
         else:
-            stations.append(CpuStation(name=stage, servers=max(1, workers[stage]),
+            rule = cpu_workers(rate, cpu_ms[stage], assessment, constants) if share < 1.0 else 0
+            servers = sliced_workers(workers[stage], share, rule)
+            stations.append(CpuStation(name=stage, servers=max(1, servers),
                                        mean_service_s=ms_to_s(max(cpu_ms[stage], MIN_SERVICE_MS))))
     return SimulationInput(
         stations=stations, hops=[hop if topology.hop_before(i) else None for i in range(len(topology.stages))],
-        return_hop=hop if topology.return_hop else None, arrival_rate_per_s=w.peak_requests_per_s,
+        return_hop=hop if topology.return_hop else None, arrival_rate_per_s=rate,
         mean_input_tokens=w.mean_input_tokens, input_tokens_cv=w.input_tokens_cv,
         mean_output_tokens=w.mean_output_tokens, output_tokens_cv=w.output_tokens_cv,
         n_requests=n_requests, warmup_requests=warmup, seed=seed,

@@ -8,61 +8,43 @@ replaceable through ``Assessment.assumption_overrides``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
-from planner.errors import InfeasibleError, InputError
-from planner.estimate.capacity import cheapest_option, confirm_replicas, inference_options, size_fleet
+from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.estimate.capacity import (
+    MIN_SERVICE_MS,
+    FleetPlan,
+    cheapest_option,
+    confirm_replicas,
+    inference_options,
+    size_fleet,
+)
 from planner.estimate.costs import estimate_cost, fleet_items
 from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
-from planner.estimate.simulation import LatencyStats
+from planner.estimate.simulation import DeadlineExceeded, LatencyStats, check_deadline, time_limit
+from planner.estimate.slicing import slice_share
 from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import build_topology, hop_median_ms
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
-from planner.inputs.units import HOURS_PER_WEEK, SECONDS_PER_HOUR
+from planner.inputs.overrides import override_errors
+from planner.inputs.units import ms_to_s
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
+EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
 SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
 SERVING_SOURCE = "calibrated against TensorRT-LLM perf-overview (trtllm-bench), see tests/test_serving.py"
-# Bounds of overridable assumptions beyond "finite and >= 0".
-OVERRIDE_BOUNDS = {
-    "hours.per_month": (1.0, 744.0),
-    "cpu.target_utilisation": (0.05, 1.0),
-    "network.hop_sigma": (0.0, 3.0),
-    "mesh.enabled": (0.0, 1.0),
-    "gpu.model_load_gb_per_s": (0.01, math.inf),
-    "resilience.replica_mtbf_h": (0.01, math.inf),
-    "resilience.gpu_mtbf_h": (0.01, math.inf),
-    "resilience.cpu_restart_s": (0.1, HOURS_PER_WEEK * SECONDS_PER_HOUR),
-    "resilience.detection_s": (0.0, SECONDS_PER_HOUR),
-    "deploy.max_unavailable_share": (0.01, 1.0),
-    "network.hop_timeout_ms": (0.1, 600_000.0),
-    "network.hop_retries": (0.0, 10.0),
-    "network.hop_error_rate": (0.0, 1.0),
-}
 
 
 def resolve_constants(assessment: Assessment) -> tuple[dict[str, float], ServingConstants]:
     """The assumption values after the user's overrides; a bad override raises InputError at its key."""
-    assumptions = load_assumptions()
-    errors: dict[str, str] = {}
-    constants = {k: a.value for k, a in assumptions.items()}
-    for key, value in assessment.assumption_overrides.items():
-        field = f"assumption_overrides.{key}"
-        if key.startswith(OVERRIDE_PREFIX):
-            continue
-        if key not in assumptions:
-            errors[field] = f"'{key}' is not an assumption this planner uses."
-            continue
-        low, high = OVERRIDE_BOUNDS.get(key, (0.0, math.inf))
-        if not (math.isfinite(value) and low <= value <= high):
-            limit = f"between {low:g} and {high:g}" if math.isfinite(high) else f"at least {low:g}"
-            errors[field] = f"{key} must be {limit}; you entered {value:g}."
-            continue
-        constants[key] = value
+    overrides = assessment.assumption_overrides
+    errors = override_errors(overrides, other_prefix=OVERRIDE_PREFIX)
+    constants = {k: a.value for k, a in load_assumptions().items()}
+    constants.update({k: v for k, v in overrides.items()
+                      if k in constants and f"assumption_overrides.{k}" not in errors})
     try:
         serving = ServingConstants().with_overrides(dict(assessment.assumption_overrides))
     except ValueError as exc:
@@ -127,13 +109,47 @@ def _meets(p95_ms: float, ci_ms: tuple[float, float] | None, target_ms: float) -
     return p95_ms <= target_ms or (ci_ms is not None and ci_ms[0] <= target_ms)
 
 
+class EvaluationTimeoutError(PlannerError):
+    """An evaluation ran past its deadline and was stopped."""
+
+
+def _station_loads(plan: FleetPlan, assessment: Assessment) -> tuple[StationLoad, ...]:
+    """Per-station load at peak; on a simulated slice, a CPU pool's utilisation is the whole pool's closed form."""
+    sliced = slice_share(plan.inference_replicas_peak, assessment.workload.peak_requests_per_s) < 1.0
+    cpu_ms = {c.name: c.cpu_ms_per_request for c in assessment.workload.pipeline}
+    rows = []
+    for s in plan.simulation.stations:
+        utilisation = s.utilisation
+        if sliced and s.kind == "cpu":
+            offered = assessment.workload.peak_requests_per_s * ms_to_s(max(cpu_ms[s.name], MIN_SERVICE_MS))
+            utilisation = min(1.0, offered / max(1, plan.cpu_workers[s.name]))
+        rows.append(StationLoad(station=s.name, utilisation=utilisation, mean_wait_ms=s.mean_wait_ms,
+                                p95_wait_ms=s.p95_wait_ms))
+    return tuple(rows)
+
+
 def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None = None,
-             gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED) -> Evaluation:
+             gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED,
+             deadline_s: float = EVALUATE_DEADLINE_S) -> Evaluation:
     """Fleet, monthly cost and peak latency of every architecture for one assessment.
 
     ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
-    ``planner.store.price_lists.instances_for`` and ``gpus_for``).
+    ``planner.store.price_lists.instances_for`` and ``gpus_for``). An evaluation still running after
+    ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``.
     """
+    try:
+        with time_limit(deadline_s):
+            return _evaluate(assessment, instances=instances, gpus=gpus, seed=seed)
+    except DeadlineExceeded:
+        raise EvaluationTimeoutError(
+            f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
+            "server. Try again when fewer estimates are running, or narrow the allowed GPU types and "
+            "providers.") from None
+
+
+def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
+              gpus: Mapping[str, GpuSpec] | None, seed: int) -> Evaluation:
+    """The body of ``evaluate``, without its deadline."""
     constants, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
     gpu_specs = dict(load_gpus() if gpus is None else gpus)
@@ -152,6 +168,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
     widest = max(topologies.values(), key=lambda t: t.network_hops)
     confirmed: dict[int, tuple[int, int]] = {}  # option index -> (replicas, simulation rounds)
     for architecture, topology in topologies.items():
+        check_deadline()
         option = cheapest_option(architecture, topology, assessment, options, constants)
         key = options.index(option)
         if key not in confirmed:
@@ -176,9 +193,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             fleet=fleet_items(plan, constants), cost=cost,
             cost_lines=lines, ttft=_latency(sim.ttft), e2e=_latency(sim.e2e),
             meets_ttft_target=meets_ttft, meets_e2e_target=meets_e2e,
-            slo_miss_share=sim.slo_miss_share,
-            stations=tuple(StationLoad(station=s.name, utilisation=s.utilisation, mean_wait_ms=s.mean_wait_ms,
-                                       p95_wait_ms=s.p95_wait_ms) for s in sim.stations),
+            slo_miss_share=sim.slo_miss_share, stations=_station_loads(plan, assessment),
             notes=tuple(notes), resilience=resilience)
     return Evaluation(estimates=estimates, assumptions=assumptions_used(assessment, serving), model_name=llm.name,
                       seed=seed, resilience_events=timeline_events(w))

@@ -10,7 +10,8 @@ in it are scaled to its full length (those of the backlog after it are counted o
 when the capacity left is below the load). A CPU outage after which Erlang C still meets the sizing
 rule's wait target is not simulated (its share is 0). The noise of each window's extra misses (batch
 means over its requests) is kept as a variance, which widens the availability interval
-(planner.estimate.resilience, step 2 of its method).
+(planner.estimate.resilience, step 2 of its method). On a fleet too large to simulate whole, the windows
+run on its slice (planner.estimate.slicing): the slice's rate, and outages of the same share of its replicas.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, FleetPlan, simulat
 from planner.estimate.outages import UnitModel
 from planner.estimate.queueing import mmc_wait_quantile_s
 from planner.estimate.simulation import CpuStation, Outage, simulate, station_size
+from planner.estimate.slicing import slice_share, sliced_down
 from planner.estimate.topology import Topology
 from planner.inputs.models import Assessment
 from planner.inputs.units import ms_to_s
@@ -50,9 +52,11 @@ class WindowShares:
                  seed: int) -> None:
         self.topology, self.assessment, self.plan = topology, assessment, plan
         self.constants, self.seed = constants, seed
-        self.rate = assessment.workload.peak_requests_per_s
-        self.stations = simulation_input(topology, assessment, plan.option, plan.inference_replicas_peak,
-                                         plan.cpu_workers, constants, seed, n_requests=1).stations
+        # The simulated rate: the whole peak, or the slice's share of it on a large fleet (planner.estimate.slicing).
+        probe = simulation_input(topology, assessment, plan.option, plan.inference_replicas_peak, plan.cpu_workers,
+                                 constants, seed, n_requests=1)
+        self.rate, self.stations = probe.arrival_rate_per_s, probe.stations
+        self.slice_share = slice_share(plan.inference_replicas_peak, assessment.workload.peak_requests_per_s)
         self.simulated = 0  # simulation runs (the benchmark reports it)
         self._shares: dict[tuple[str, int], float] = {}
         self.variances: dict[tuple[str, int], float] = {}  # of each share, from the run's own noise
@@ -65,7 +69,7 @@ class WindowShares:
                 continue
             size = station_size(station)
             lost = math.floor(size * down / unit.replicas + 0.5) if isinstance(station, CpuStation) else (
-                down * per_instance)
+                sliced_down(down * per_instance, self.slice_share))
             lost = min(lost, size - 1)
             if lost > 0:
                 out.append(Outage(station=i, down=lost, start_s=start_s, duration_s=duration_s))

@@ -18,13 +18,15 @@ in, plain numbers out. One concept per module:
 
 - ``inputs``: what a run is given (``SimulationInput`` and its stations, hops and outages), checked;
 - ``processes``: the simpy entities (draws, worker pools, batching replicas, request and arrivals);
-- ``statistics``: the figures of a finished run, with batch-means confidence intervals.
+- ``statistics``: the figures of a finished run, with batch-means confidence intervals;
+- ``deadline``: a wall-clock limit on the runs inside a block (``time_limit``), checked as arrivals come.
 """
 
 from __future__ import annotations
 
 import simpy
 
+from planner.estimate.simulation.deadline import DeadlineExceeded, check_deadline, time_limit
 from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput, station_size
 from planner.estimate.simulation.processes import EXTRA_DRAW_SHARE, MIN_DRAW_CHUNK, ServingPipeline, arrivals
 from planner.estimate.simulation.statistics import (
@@ -40,6 +42,7 @@ __all__ = [
     "MIN_DRAW_CHUNK",
     "T_975",
     "CpuStation",
+    "DeadlineExceeded",
     "Hop",
     "InferenceStation",
     "LatencyStats",
@@ -47,8 +50,10 @@ __all__ = [
     "SimulationInput",
     "SimulationResult",
     "StationStats",
+    "check_deadline",
     "simulate",
     "station_size",
+    "time_limit",
 ]
 
 

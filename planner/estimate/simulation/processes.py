@@ -31,6 +31,7 @@ import numpy as np
 import simpy
 from simpy.events import PENDING
 
+from planner.estimate.simulation.deadline import CHECK_EVERY_ARRIVALS, check_deadline
 from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput
 from planner.inputs.units import MS_PER_S, ms_to_s
 
@@ -376,13 +377,18 @@ def request(env: simpy.Environment, pipe: ServingPipeline, rid: int) -> Generato
 
 
 def arrivals(env: simpy.Environment, pipe: ServingPipeline) -> Generator[simpy.Event, Any, None]:
-    """Setup process: Poisson arrivals, kept going past the measured requests so the load stays on."""
+    """Setup process: Poisson arrivals, kept going past the measured requests so the load stays on.
+
+    It looks at the wall clock every ``CHECK_EVERY_ARRIVALS`` arrivals (see ``deadline``).
+    """
     draws = pipe.draws
     chunk = max(MIN_DRAW_CHUNK, int(EXTRA_DRAW_SHARE * (pipe.warmup + pipe.n)))
     rid = 0
     while True:
         if rid >= draws.size:
             draws.extend(chunk)
+        if rid % CHECK_EVERY_ARRIVALS == 0:
+            check_deadline()
         yield env.timeout(draws.gap_s[rid])
         if rid == pipe.warmup:
             pipe.first_arrival_s = env.now

@@ -1,0 +1,145 @@
+"""Evaluations stay bounded: the simulated work does not grow with traffic, and a deadline ends the rest.
+
+Issue 13, item 7: peaks of 8,566 and 17,154 requests/s ran for over 300 s, because every peak
+simulation ran the whole fleet (planner.estimate.slicing explains the slice that replaces it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import Callable
+
+import pytest
+
+import planner.estimate.capacity
+import planner.estimate.windows
+from planner.estimate.capacity import inference_options, peak_cpu_workers, simulation_input
+from planner.estimate.engine import EVALUATE_DEADLINE_S, EvaluationTimeoutError, evaluate, resolve_constants
+from planner.estimate.simulation import (
+    DeadlineExceeded,
+    InferenceStation,
+    SimulationInput,
+    SimulationResult,
+    simulate,
+    time_limit,
+)
+from planner.estimate.slicing import MAX_SIM_RATE_PER_S, MIN_SLICE_REPLICAS, slice_share, sliced_replicas
+from planner.estimate.topology import build_topology
+from planner.inputs.catalog import load_gpus, load_instances, load_llms
+from planner.inputs.files import load_presets
+from planner.inputs.models import Architecture, Assessment
+
+HEAVY_PEAKS = [8566.0, 17154.0]  # requests/s that ran past 300 s before (issue 13)
+MEAN_SHARE_OF_PEAK = 1 / 3
+# Arrivals one peak simulation may run: warm-up + measured (3,300) plus the drain at the bounded rate
+# (200 requests/s x the slowest end-to-end time, ~30 s on the blank preset), with room to spare.
+MAX_ARRIVALS_PER_RUN = 20_000
+
+
+def blank_at(peak: float) -> Assessment:
+    """The blank preset with its peak (and a mean of a third of it) replaced."""
+    a = load_presets()["blank"]
+    w = a.workload.model_copy(update={"peak_requests_per_s": peak,
+                                      "mean_requests_per_s": round(peak * MEAN_SHARE_OF_PEAK, 1)})
+    return a.model_copy(update={"workload": w})
+
+
+class Recorder:
+    """Wraps ``simulate`` where capacity and windows call it, keeping each run's input and arrivals."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[SimulationInput, int]] = []
+
+    def wrap(self, original: Callable[..., SimulationResult]) -> Callable[..., SimulationResult]:
+        def recorded(inp: SimulationInput, **kwargs: object) -> SimulationResult:
+            result = original(inp, **kwargs)
+            # Every request visits every station once: visits / stations = arrivals simulated.
+            self.runs.append((inp, result.station_visits // len(inp.stations)))
+            return result
+
+        return recorded
+
+
+@pytest.mark.parametrize("peak", HEAVY_PEAKS)
+def test_heavy_peaks_simulate_a_bounded_slice(peak: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder()
+    for module in (planner.estimate.capacity, planner.estimate.windows):
+        monkeypatch.setattr(module, "simulate", recorder.wrap(simulate))
+    started = time.perf_counter()
+    evaluation = evaluate(blank_at(peak))
+    elapsed = time.perf_counter() - started
+    arrivals = [n for _, n in recorder.runs]
+    print(f"peak {peak:g}/s: {elapsed:.1f} s, {len(arrivals)} runs, most arrivals in one run {max(arrivals)}, "
+          f"total {sum(arrivals)}")
+    assert max(arrivals) < MAX_ARRIVALS_PER_RUN
+    for inp, _ in recorder.runs:  # the bounded rate, or the smallest slice (its rate is that of 16 replicas)
+        replicas = next(s.replicas for s in inp.stations if isinstance(s, InferenceStation))
+        assert inp.arrival_rate_per_s <= MAX_SIM_RATE_PER_S or replicas == MIN_SLICE_REPLICAS
+    for estimate in evaluation.estimates.values():
+        assert estimate.meets_ttft_target and estimate.meets_e2e_target
+        assert all(0.0 < s.utilisation <= 1.0 for s in estimate.stations)
+
+
+def test_the_slice_keeps_the_load_per_replica() -> None:
+    """Closed form: the simulated rate per simulated replica equals the fleet's rate per replica."""
+    assessment = blank_at(HEAVY_PEAKS[1])
+    constants, serving = resolve_constants(assessment)
+    w = assessment.workload
+    priced = [(row, row.price_usd_h(w.pricing) or 0.0) for row in load_instances() if row.gpu in load_gpus()]
+    options, _ = inference_options(assessment, load_llms()[w.model_id], priced, load_gpus(), serving)
+    option = options[0]
+    topology = build_topology(Architecture.MICROSERVICES, w)
+    replicas = 4000
+    inp = simulation_input(topology, assessment, option, replicas, peak_cpu_workers(assessment, constants),
+                           constants, seed=1)
+    inference = next(s for s in inp.stations if s.name == "inference")
+    assert inference.replicas == math.floor(replicas * MAX_SIM_RATE_PER_S / w.peak_requests_per_s)
+    assert inp.arrival_rate_per_s / inference.replicas == pytest.approx(w.peak_requests_per_s / replicas)
+    workers = peak_cpu_workers(assessment, constants)
+    share = slice_share(replicas, w.peak_requests_per_s)
+    for station in inp.stations:
+        if station.name != "inference":  # never busier per worker than the whole pool
+            assert station.servers >= workers[station.name] * share - 1e-9
+
+
+@pytest.mark.parametrize(("replicas", "rate", "expected"), [
+    (80, 180.0, 80),  # the chatbot preset: at or below the bounded rate, the whole fleet
+    (10, 5000.0, 10),  # a small fleet is never cut below itself
+    (100, 5000.0, MIN_SLICE_REPLICAS),  # 4 replicas' worth of traffic: the slice keeps its minimum
+    (4000, 17154.0, 46),  # floor(4000 x 200 / 17154)
+])
+def test_sliced_replicas(replicas: int, rate: float, expected: int) -> None:
+    assert sliced_replicas(replicas, rate) == expected
+
+
+def test_a_tiny_deadline_ends_the_evaluation_with_a_clear_message() -> None:
+    with pytest.raises(EvaluationTimeoutError, match=r"The estimate took longer than 0\.01 s; "):
+        evaluate(load_presets()["blank"], deadline_s=0.01)
+
+
+def test_evaluate_has_a_deadline_by_default() -> None:
+    assert inspect.signature(evaluate).parameters["deadline_s"].default == EVALUATE_DEADLINE_S == 60.0
+
+
+def test_time_limit_stops_a_long_simulation_and_nests() -> None:
+    inp = blank_inputs()
+    started = time.perf_counter()
+    with pytest.raises(DeadlineExceeded), time_limit(0.05), time_limit(60.0):
+        simulate(inp)  # the inner, later deadline does not extend the outer one
+    assert time.perf_counter() - started < 30.0
+    with pytest.raises(ValueError, match=r'"seconds" must be > 0\.'), time_limit(0.0):
+        pass
+
+
+def blank_inputs() -> SimulationInput:
+    """A long peak simulation of the blank preset (many measured requests), to be cut short."""
+    assessment = load_presets()["blank"]
+    constants, serving = resolve_constants(assessment)
+    w = assessment.workload
+    priced = [(row, row.price_usd_h(w.pricing) or 0.0) for row in load_instances() if row.gpu in load_gpus()]
+    options, _ = inference_options(assessment, load_llms()[w.model_id], priced, load_gpus(), serving)
+    topology = build_topology(Architecture.MICROSERVICES, w)
+    return simulation_input(topology, assessment, options[0], 4, peak_cpu_workers(assessment, constants),
+                            constants, seed=1, n_requests=200_000)
