@@ -4,6 +4,7 @@ carries data/ and the migrations, builds without setuptools warnings, and runs `
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -31,22 +32,38 @@ def test_every_package_folder_is_listed_in_pyproject():
     assert listed == on_disk | data
 
 
-def test_every_directly_imported_package_is_declared():
-    """Importing a package the project does not declare works only by luck (another package brought it)."""
-    declared = " ".join(_pyproject()["project"]["dependencies"]).lower()
-    distribution = {"yaml": "pyyaml", "fpdf": "fpdf2", "vl_convert": "vl-convert-python", "fontTools": "fonttools",
-                    "PIL": "pillow", "psycopg": "psycopg"}
+DISTRIBUTION = {"yaml": "pyyaml", "fpdf": "fpdf2", "vl_convert": "vl-convert-python", "fontTools": "fonttools",
+                "PIL": "pillow", "markdown_it": "markdown-it-py"}
+LOCAL = {"planner", "ui", "tests", "pages", "__future__", "bench_simulation"}
+
+
+def _third_party_imports(*folders: str) -> set[str]:
     stdlib = set(sys.stdlib_module_names)
     imported: set[str] = set()
-    for path in [*ROOT.joinpath("planner").rglob("*.py"), *ROOT.joinpath("ui").rglob("*.py"),
-                 *ROOT.joinpath("pages").rglob("*.py"), ROOT / "app.py"]:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in {"import", "from"} and not line.startswith((" ", "\t")):
-                imported.add(words[1].split(".")[0])
-    third_party = {name for name in imported if name not in stdlib and name not in {"planner", "ui", "__future__"}}
-    missing = sorted(name for name in third_party if distribution.get(name, name).lower() not in declared)
-    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+    paths = [p for folder in folders for p in ((ROOT / folder).rglob("*.py") if folder.endswith("/") else
+                                               [ROOT / folder])]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    return {name for name in imported if name not in stdlib and name not in LOCAL}
+
+
+def _undeclared(imported: set[str], declared: list[str]) -> list[str]:
+    text = " ".join(declared).lower()
+    return sorted(name for name in imported if DISTRIBUTION.get(name, name).lower() not in text)
+
+
+def test_every_directly_imported_package_is_declared():
+    """Importing a package the project does not declare works only by luck (another package brought it)."""
+    project = _pyproject()["project"]
+    app = _third_party_imports("planner/", "ui/", "pages/", "app.py")
+    assert not _undeclared(app, project["dependencies"]), "imported by the app but not declared"
+    tools = _third_party_imports("tests/", "bench/")
+    missing = _undeclared(tools, [*project["dependencies"], *project["optional-dependencies"]["dev"]])
+    assert not missing, f"imported by tests or benchmarks but not declared in the dev extra: {missing}"
 
 
 def test_lock_file_pins_every_declared_dependency():
