@@ -10,13 +10,16 @@ import inspect
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
 import planner.estimate.capacity
 import planner.estimate.windows
+from planner.errors import PlannerError
 from planner.estimate.capacity import inference_options, peak_cpu_workers, simulation_input
 from planner.estimate.engine import EVALUATE_DEADLINE_S, EvaluationTimeoutError, evaluate, resolve_constants
+from planner.estimate.results import Evaluation
 from planner.estimate.simulation import (
     DeadlineExceeded,
     InferenceStation,
@@ -30,6 +33,8 @@ from planner.estimate.topology import build_topology
 from planner.inputs.catalog import load_gpus, load_instances, load_llms
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
+from ui.evaluation import Key, SharedEvaluations, evaluation_key
+from ui.evaluation_worker import evaluate_json, prices_json
 
 HEAVY_PEAKS = [8566.0, 17154.0]  # requests/s that ran past 300 s before (issue 13)
 MEAN_SHARE_OF_PEAK = 1 / 3
@@ -143,3 +148,52 @@ def blank_inputs() -> SimulationInput:
     topology = build_topology(Architecture.MICROSERVICES, w)
     return simulation_input(topology, assessment, options[0], 4, peak_cpu_workers(assessment, constants),
                             constants, seed=1, n_requests=200_000)
+
+
+# The server's evaluation pool (ui/evaluation.py): shared, and run in the page's thread when there is no pool.
+
+
+def test_the_evaluation_key_ignores_only_the_text_evaluate_never_reads() -> None:
+    a = load_presets()["content_startup"]
+    renamed = a.model_copy(update={"project": "Other", "label": "Mine", "notes": "Notes"})
+    assert evaluation_key(renamed) == evaluation_key(a)
+    assert evaluate(renamed) == evaluate(a)
+    busier = a.model_copy(update={"workload": a.workload.model_copy(update={"peak_requests_per_s": 2.0})})
+    assert evaluation_key(busier) != evaluation_key(a)
+
+
+@pytest.mark.parametrize("workers", [0, 1])  # in the page's thread, and in a pool of one process
+def test_concurrent_identical_requests_are_computed_once(workers: int) -> None:
+    """Eight threads ask for the same evaluation at once (it takes ~0.5 s): one computation, eight equal answers."""
+    shared = SharedEvaluations(workers)
+    started: list[Key] = []
+    submit = shared._submit
+
+    def counted(key: Key) -> tuple[Future[Evaluation], bool]:
+        started.append(key)
+        return submit(key)
+
+    shared._submit = counted  # type: ignore[method-assign]
+    key = (evaluation_key(load_presets()["content_startup"]), "", "")
+    try:
+        with ThreadPoolExecutor(max_workers=8) as threads:
+            results = list(threads.map(lambda _: shared.evaluate(key), range(8)))
+        assert started == [key]
+        assert (shared.pool is None) == (workers == 0)
+        assert all(r == results[0] for r in results)
+        assert results[0] == evaluate_json(*key)
+        assert shared.in_flight == {}
+    finally:
+        if shared.pool is not None:
+            shared.pool.shutdown()
+
+
+def test_a_planner_error_in_the_pool_reaches_the_page() -> None:
+    shared = SharedEvaluations(1)
+    a = load_presets()["content_startup"]
+    try:
+        with pytest.raises(PlannerError, match="No instance in the price list"):
+            shared.evaluate((evaluation_key(a), prices_json([], None)[0], ""))
+    finally:
+        if shared.pool is not None:
+            shared.pool.shutdown()

@@ -1,6 +1,7 @@
 """The Estimates section of the Results page: cost, latency, fleet, assumptions, and what-if controls.
 
-Every number comes from one ``planner.estimate.engine.evaluate`` call (cached by the assessment's content);
+Every number comes from one ``planner.estimate.engine.evaluate`` call (cached by the assessment's content,
+run in the server's evaluation pool: ui.evaluation);
 the what-if controls build a changed copy of the assessment, validated like typed answers, and
 evaluate that instead. Nothing here computes an estimate.
 """
@@ -13,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.errors import InputError, PlannerError
-from planner.estimate.engine import evaluate, list_assumptions
+from planner.estimate.engine import list_assumptions
 from planner.estimate.results import Evaluation
 from planner.estimate.token_costs import token_costs
 from planner.inputs.catalog import load_gpus, load_llms
@@ -25,6 +26,7 @@ from planner.present.charts import cost_chart, latency_chart
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
+from ui.evaluation import evaluate_shared, evaluation_key
 from ui.text import literal
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
@@ -34,11 +36,11 @@ PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Commit
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evaluate(assessment_json: str, price_list_json: str) -> Evaluation:
     # The price list's content is part of the key: a list saved again under the same name is re-read.
-    assessment = Assessment.model_validate_json(assessment_json)
+    # It runs in the server's evaluation pool (ui.evaluation), shared with identical requests of other sessions.
     if not price_list_json:
-        return evaluate(assessment)
+        return evaluate_shared(assessment_json)
     prices = PriceList.model_validate_json(price_list_json)
-    return evaluate(assessment, instances=prices.instances, gpus=prices.gpu_specs())
+    return evaluate_shared(assessment_json, prices.instances, prices.gpu_specs())
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:
@@ -47,7 +49,7 @@ def evaluation_for(assessment: Assessment) -> Evaluation | None:
         prices = "" if assessment.price_list is None else (
             price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
         with st.spinner("Sizing and simulating the three architectures…"):
-            return _evaluate(assessment.model_dump_json(), prices)
+            return _evaluate(evaluation_key(assessment), prices)
     except PlannerError as exc:
         st.error(f"No estimate for these answers: {exc}")
         return None

@@ -21,6 +21,7 @@ from planner.store import StoredAssessment
 from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
 from ui import db, workshop_provenance
+from ui.evaluation import evaluate_shared
 from ui.text import literal
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
@@ -198,8 +199,9 @@ def _attribution(url: str, old_id: int, new_id: int, _progress: Callable[[int, i
     engine = db.engine()
     old = store.load_assessment(engine, assessment_id=old_id)
     new = store.load_assessment(engine, assessment_id=new_id)
-    # Each side priced by the one rule of history.reevaluate: its own price snapshot.
-    return history.attribute(old, new, engine=engine, prices="saved", progress=_progress)
+    # Each side priced by the one rule of history.reevaluate: its own price snapshot. The mixtures are
+    # evaluated in the server's evaluation pool (ui.evaluation), off this page's thread.
+    return history.attribute(old, new, engine=engine, prices="saved", evaluator=evaluate_shared, progress=_progress)
 
 
 def attribution_for(old_id: int, new_id: int) -> Attribution:

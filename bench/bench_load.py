@@ -1,0 +1,249 @@
+"""Load: concurrent browser sessions asking for a recommendation at once, against a local server.
+
+The scenario (issue 13, item 8): a team opens the app at the same time. The script starts the app
+with ``streamlit run`` on a free localhost port and a SQLite database in a temporary folder, then
+drives ``--sessions`` Chromium sessions (one browser, one context each) through Playwright. Each
+session opens the app, goes to Assess, loads the default preset ("Blank start"), gives it a label of
+its own, and waits for the others; then all click "Get recommendation" together, and each is timed
+from its click until the numbers are on screen (the recommendation's metrics and the estimates). All
+the while a thread asks ``/_stcore/health`` every ``HEALTH_INTERVAL_S`` and keeps the slowest answer
+(an answer that does not come within ``HEALTH_TIMEOUT_S`` counts as that long).
+
+It stops by itself: at most ``MAX_SESSIONS`` sessions, ``SESSION_TIMEOUT_S`` per session (a session
+past it is an error) and ``RUN_TIMEOUT_S`` for the whole run; the server is stopped at the end.
+
+Prints one ``name=value`` line per figure: ``load_sessions``, ``load_errors``, ``load_p50_s``,
+``load_p95_s`` (time from click to numbers; targets p95 <= 15 s, 0 errors at 20 sessions),
+``health_max_s`` (target < 1), and the machine's state: ``cores``, ``load_avg_1m_before`` and
+``load_avg_1m_after`` (other work on the machine slows every figure), ``evaluation_workers``.
+
+Run from the repository root: ``python bench/bench_load.py [--sessions 20] [--root PATH]``
+(``--root``: another checkout of the app to serve, to compare before and after a change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SESSIONS = 20  # concurrent browser sessions by default
+MAX_SESSIONS = 40  # the most this script will start
+SESSION_TIMEOUT_S = 180.0  # one session's whole journey; past it the session is an error
+RUN_TIMEOUT_S = 480.0  # the whole run, server start excluded
+SERVER_START_TIMEOUT_S = 60.0
+HEALTH_INTERVAL_S = 0.5
+HEALTH_TIMEOUT_S = 10.0  # a health answer slower than this counts as this long
+VIEWPORT = {"width": 1280, "height": 1600}
+PRESET = "Blank start"  # the default preset
+P50, P95 = 0.50, 0.95
+MS_PER_S = 1000.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def health_seconds(url: str) -> float:
+    """Seconds ``/_stcore/health`` takes to answer 200 (``HEALTH_TIMEOUT_S`` when it does not)."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=HEALTH_TIMEOUT_S) as response:
+            if response.status != 200:
+                return HEALTH_TIMEOUT_S
+    except OSError:
+        return HEALTH_TIMEOUT_S
+    return time.monotonic() - started
+
+
+def start_server(root: Path, database: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``streamlit run app.py`` on a free port with its own database, once it answers its health check."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode} before serving {url}")
+        if health_seconds(url) < HEALTH_TIMEOUT_S:
+            return server, url
+        time.sleep(0.3)
+    server.kill()
+    raise RuntimeError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S:g} s")
+
+
+class HealthWatch:
+    """A thread asking the health endpoint every ``HEALTH_INTERVAL_S`` and keeping the slowest answer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.slowest_s = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.slowest_s = max(self.slowest_s, health_seconds(self.url))
+            self.stop.wait(HEALTH_INTERVAL_S)
+
+    def __enter__(self) -> HealthWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=HEALTH_TIMEOUT_S + 1)
+
+
+async def settle(page: object) -> None:
+    """Wait until the current script run has ended."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    await page.wait_for_timeout(300)
+    await expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
+
+
+async def prepare(page: object, url: str, label: str) -> None:
+    """Open the app, go to Assess, load the default preset and give it this label."""
+    from playwright.async_api import Page
+
+    assert isinstance(page, Page)
+    await page.goto(url)
+    await settle(page)
+    await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Assess", exact=True).click()
+    await settle(page)
+    await page.get_by_role("combobox", name="Preset").click()
+    await page.get_by_role("option", name=PRESET).click()
+    await settle(page)
+    await page.get_by_role("button", name="Load preset").click()
+    await settle(page)
+    field = page.get_by_label("Label", exact=True)
+    await field.fill(label)
+    await field.press("Enter")
+    await settle(page)
+
+
+async def recommend(page: object) -> float:
+    """Click "Get recommendation"; seconds until the recommendation and the estimates are on screen."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    started = time.monotonic()
+    await page.get_by_role("button", name="Get recommendation").click()
+    await expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible()
+    await expect(page.get_by_text("Estimates at peak and per month")).to_be_visible()
+    elapsed = time.monotonic() - started
+    await expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    return elapsed
+
+
+async def session(browser: object, url: str, index: int, ready: list[int], go: asyncio.Event,
+                  total: int) -> float | None:
+    """One session's journey; its time to results, or None (an error, printed to stderr)."""
+    from playwright.async_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    expect.set_options(timeout=SESSION_TIMEOUT_S * MS_PER_S)
+    context = await browser.new_context(viewport=VIEWPORT)
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(SESSION_TIMEOUT_S * MS_PER_S)
+        try:
+            await prepare(page, url, f"Load session {index + 1}")
+        finally:
+            ready[0] += 1
+            if ready[0] == total:
+                go.set()
+        await go.wait()
+        return await asyncio.wait_for(recommend(page), SESSION_TIMEOUT_S)
+    except Exception as exc:  # every failure of a session is counted, not raised
+        print(f"session {index + 1}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              file=sys.stderr)
+        return None
+    finally:
+        await context.close()
+
+
+async def run_sessions(url: str, sessions: int) -> list[float | None]:
+    """Every session at once in one Chromium; their times to results (None for an error)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            ready, go = [0], asyncio.Event()
+            jobs = [session(browser, url, i, ready, go, sessions) for i in range(sessions)]
+            return await asyncio.wait_for(asyncio.gather(*jobs), RUN_TIMEOUT_S)
+        finally:
+            await browser.close()
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The q-quantile (linear interpolation), NaN for no values."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=SESSIONS, help=f"concurrent sessions (1-{MAX_SESSIONS})")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout of the app to serve")
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if not CHROMIUM.exists():
+        sys.exit(f"This benchmark needs Chromium at {CHROMIUM}.")
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        server, url = start_server(args.root.resolve(), Path(folder) / "planner.db")
+        try:
+            with HealthWatch(url) as health:
+                try:
+                    times = asyncio.run(run_sessions(url, args.sessions))
+                except TimeoutError:
+                    times = [None] * args.sessions
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+    done = sorted(t for t in times if t is not None)
+    print(f"load_sessions={args.sessions}")
+    print(f"load_errors={len(times) - len(done)}")
+    print(f"load_p50_s={quantile(done, P50):.2f}")
+    print(f"load_p95_s={quantile(done, P95):.2f}")
+    print(f"health_max_s={health.slowest_s:.2f}")
+    print(f"cores={os.cpu_count()}")
+    print(f"evaluation_workers={os.environ.get('PLANNER_EVALUATION_WORKERS', 'cores')}")
+    print(f"load_avg_1m_before={load_before:.2f}")
+    print(f"load_avg_1m_after={os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

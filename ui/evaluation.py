@@ -1,0 +1,133 @@
+"""Evaluations off the server's threads: one process pool per server process, identical requests computed once.
+
+Streamlit serves every session from one Python process. An evaluation is seconds of pure Python,
+and while a page's thread runs it, the GIL starves the server's event loop and every other session
+(the health check answered in tens of seconds under load). So pages hand evaluations to a
+``ProcessPoolExecutor`` with one worker per core, made once per server process (``st.cache_resource``),
+and wait for the answer without holding the GIL.
+
+Sessions share evaluations: the key is the assessment's JSON with its descriptive text (project,
+label, notes: ``evaluate`` never reads them) set to the defaults, with the price rows' JSON; a request
+for an evaluation already running waits for that one instead of starting a second. Finished results
+are shared by the pages' ``st.cache_data`` on top of this, keyed the same way.
+
+When no pool can be made (a platform without process support, ``PLANNER_EVALUATION_WORKERS=0``) or
+its workers died, the evaluation runs in the page's own thread, as before; AppTest works either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import streamlit as st
+
+from planner.estimate.results import Evaluation
+from planner.inputs.models import Assessment, GpuSpec, InstancePrice
+from ui.evaluation_worker import evaluate_json, prices_json, warm_up
+
+WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in the page's thread; default: cores
+START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
+
+Key = tuple[str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON
+# Descriptive text of an assessment that evaluate() never reads: one key for evaluations that differ only there.
+DESCRIPTIVE_DEFAULTS = {name: Assessment.model_fields[name].default for name in ("project", "label", "notes")}
+
+
+def _worker_count() -> int:
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` processes that have loaded the planner, or None if none can be made."""
+    if workers <= 0:
+        return None
+    try:
+        context = multiprocessing.get_context(START_METHOD)
+        context.set_forkserver_preload(["ui.evaluation_worker"])
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
+    except (OSError, ValueError, NotImplementedError):
+        return None
+
+
+class SharedEvaluations:
+    """The pool and the evaluations in flight, shared by every session of this server process."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = _new_pool(workers)
+        self.lock = threading.Lock()
+        self.in_flight: dict[Key, Future[Evaluation]] = {}
+
+    def evaluate(self, key: Key) -> Evaluation:
+        """The evaluation of ``key``: joins one already running, or starts it."""
+        with self.lock:
+            future = self.in_flight.get(key)
+            here = False
+            if future is None:
+                future, here = self._submit(key)
+                self.in_flight[key] = future
+        try:
+            if here:
+                self._run_here(key, future)
+            return self._result(key, future)
+        finally:
+            with self.lock:
+                if self.in_flight.get(key) is future:
+                    del self.in_flight[key]
+
+    def _submit(self, key: Key) -> tuple[Future[Evaluation], bool]:
+        """The future of a new evaluation, and whether the caller must run it in its own thread."""
+        for _ in range(2):  # a broken pool is replaced once
+            if self.pool is None:
+                break
+            try:
+                return self.pool.submit(evaluate_json, *key), False
+            except (BrokenProcessPool, RuntimeError):
+                self.pool = _new_pool(self.workers)
+        return Future(), True
+
+    def _run_here(self, key: Key, future: Future[Evaluation]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(evaluate_json(*key))
+        except BaseException as exc:  # handed to every waiter, re-raised by future.result()
+            future.set_exception(exc)
+
+    def _result(self, key: Key, future: Future[Evaluation]) -> Evaluation:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): start a new pool for later requests, answer this one here.
+            with self.lock:
+                self.pool = _new_pool(self.workers)
+            return evaluate_json(*key)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_evaluations() -> SharedEvaluations:
+    """The pool of this server process (made on first use, kept for the life of the process)."""
+    return SharedEvaluations(_worker_count())
+
+
+def evaluation_key(assessment: Assessment) -> str:
+    """The assessment's JSON with the text ``evaluate`` never reads set to the defaults: equal inputs, equal key."""
+    return assessment.model_copy(update=DESCRIPTIVE_DEFAULTS).model_dump_json()
+
+
+def evaluate_shared(assessment: Assessment | str, instances: Sequence[InstancePrice] | None = None,
+                    gpus: Mapping[str, GpuSpec] | None = None) -> Evaluation:
+    """``evaluate`` in the pool, shared with any identical evaluation running (a str is an ``evaluation_key``)."""
+    key = assessment if isinstance(assessment, str) else evaluation_key(assessment)
+    return shared_evaluations().evaluate((key, *prices_json(instances, gpus)))
