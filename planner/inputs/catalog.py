@@ -35,6 +35,11 @@ INSTANCES_FILE = "instances.csv"
 LLMS_FILE = "llms.csv"
 ASSUMPTIONS_FILE = "assumptions.yaml"
 
+# Optional in a user's GPU spec file (written before the columns existed) but required of every shipped row:
+# the serving model calibrates per vendor stack and sizes attention and MoE from these.
+SHIPPED_GPU_FIELDS = ("vendor",)
+SHIPPED_LLM_FIELDS = ("hidden_size", "attention_heads")
+
 
 class Assumption(Sourced):
     """One named engine constant from data/assumptions.yaml, with its unit, meaning and provenance."""
@@ -260,6 +265,17 @@ def read_llms(path_or_text: Path | str | bytes, *, name: str) -> dict[str, LlmSp
     return {m.id: m for m in rows}
 
 
+def _read_shipped(filename: str, model: type[M], key: Callable[[M], Hashable], required: Sequence[str]) -> list[M]:
+    """The rows of a shipped CSV catalog, each validated and holding every field in ``required``."""
+    name = _display_name(filename)
+    records, problems = scan_csv_records(_read_text(data_dir() / filename, name), model, key=key)
+    messages = [format_problem(name, p) for p in problems]
+    messages += [f"{_where(name, f'row {number}', field)}: required in the shipped catalog"
+                 for number, record in records for field in required if getattr(record, field) is None]
+    _raise_problems(name, messages)
+    return [record for _, record in records]
+
+
 def read_assumptions(path_or_text: Path | str | bytes, *, name: str) -> dict[str, Assumption]:
     """Named engine constants from an assumptions.yaml-shaped source (a list of entries), keyed by key."""
     try:
@@ -296,8 +312,8 @@ def read_assumptions(path_or_text: Path | str | bytes, *, name: str) -> dict[str
 @cache
 def load_gpus() -> Mapping[str, GpuSpec]:
     """The shipped GPU specs (data/gpus.csv), keyed by GPU name."""
-    gpus = read_gpus(data_dir() / GPUS_FILE, name=_display_name(GPUS_FILE))
-    return MappingProxyType(gpus)
+    rows = _read_shipped(GPUS_FILE, GpuSpec, lambda g: g.gpu, SHIPPED_GPU_FIELDS)
+    return MappingProxyType({g.gpu: g for g in rows})
 
 
 @cache
@@ -309,7 +325,8 @@ def load_instances() -> tuple[InstancePrice, ...]:
 @cache
 def load_llms() -> Mapping[str, LlmSpec]:
     """The shipped LLM catalog (data/llms.csv), keyed by model id."""
-    return MappingProxyType(read_llms(data_dir() / LLMS_FILE, name=_display_name(LLMS_FILE)))
+    rows = _read_shipped(LLMS_FILE, LlmSpec, lambda m: m.id, SHIPPED_LLM_FIELDS)
+    return MappingProxyType({m.id: m for m in rows})
 
 
 @cache

@@ -8,7 +8,7 @@ of the recommendation live in ``planner.estimate.results``.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -219,19 +219,33 @@ class Assessment(StrictModel):
 # Catalog records (rows of data/ files) -------------------------------------------------------------
 
 
+GpuVendor = Literal["nvidia", "amd"]  # the software stack (CUDA or ROCm) a calibration applies to
+
+
 class Sourced(StrictModel):
     source: str = Field(min_length=3)
     as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Date of the figure, YYYY-MM[-DD].")
 
 
 class GpuSpec(Sourced):
-    """One GPU type's datasheet figures (dense, not sparse)."""
+    """One GPU type's datasheet figures (dense, not sparse).
+
+    Vendor sheets often quote tensor rates "with sparsity", twice the dense rate; the catalog keeps the dense
+    ones. ``fp8_tflops``, ``fp4_tflops`` and ``int8_tops`` are None where the GPU has no such units (or the
+    figure is not sourced); ``vendor`` names the software stack a calibration applies to. The columns after
+    ``fp8_tflops`` are optional, so GPU spec files written before they existed still load. They are left out
+    of ``model_dump``: saved price lists (a table of the older columns), snapshots and exports keep the older
+    shape until the store has columns for them.
+    """
 
     gpu: str = Field(min_length=1, max_length=40)
     memory_gb: float = Field(gt=0, le=1024)
     bandwidth_tb_s: float = Field(gt=0, le=100)
     bf16_tflops: float = Field(gt=0, le=100_000)
     fp8_tflops: float | None = Field(default=None, gt=0, le=100_000)
+    fp4_tflops: float | None = Field(default=None, gt=0, le=100_000, exclude=True)
+    int8_tops: float | None = Field(default=None, gt=0, le=100_000, exclude=True)
+    vendor: GpuVendor | None = Field(default=None, exclude=True)
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense FLOP/s at a precision; FP8 on a GPU without FP8 units runs at the BF16 rate."""
@@ -262,7 +276,16 @@ class InstancePrice(Sourced):
 
 
 class LlmSpec(Sourced):
-    """Architecture numbers of one LLM from its model card."""
+    """Architecture numbers of one LLM from its config.json and model card.
+
+    ``kv_heads`` x ``head_dim`` is what grouped-query attention caches per layer for keys and again for values.
+    Multi-head latent attention (``attention`` "mla", DeepSeek-V3/R1) caches instead one compressed latent of
+    ``kv_lora_rank`` values plus a shared rotary key of ``rope_head_dim`` values per layer, for keys and values
+    together. ``local_attention_layers`` of the layers attend only to the last ``local_window_tokens`` tokens (a
+    sliding window, gpt-oss) or to their own chunk of that many tokens (Llama 4), so they cache at most that many.
+    ``experts`` and ``active_experts`` are the routed experts per MoE layer and those used per token (1 and 1 for
+    a dense model); ``hidden_size`` and ``attention_heads`` are None only for records written before they existed.
+    """
 
     id: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str = Field(min_length=1, max_length=80)
@@ -271,10 +294,55 @@ class LlmSpec(Sourced):
     layers: int = Field(ge=1, le=1000)
     kv_heads: int = Field(ge=1, le=1024)
     head_dim: int = Field(ge=1, le=4096)
-    context_tokens: int = Field(ge=512, le=10_000_000)
+    context_tokens: int = Field(ge=512, le=100_000_000)
+    hidden_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    attention_heads: int | None = Field(default=None, ge=1, le=4096)
+    experts: int = Field(default=1, ge=1, le=4096, description="Routed experts per MoE layer; 1: dense.")
+    active_experts: int = Field(default=1, ge=1, le=4096, description="Routed experts used per token.")
+    attention: Literal["gqa", "mla"] = "gqa"
+    kv_lora_rank: int | None = Field(default=None, ge=1, le=65_536, description="MLA latent width per layer.")
+    rope_head_dim: int | None = Field(default=None, ge=1, le=4096, description="MLA rotary key width per layer.")
+    local_attention_layers: int | None = Field(default=None, ge=1, le=1000)
+    local_window_tokens: int | None = Field(default=None, ge=1, le=100_000_000)
 
     @model_validator(mode="after")
-    def _active_within_total(self) -> LlmSpec:
-        if self.active_params_b > self.params_b:
-            raise ValueError("active parameters cannot exceed total parameters")
+    def _consistent(self) -> LlmSpec:
+        problems = _llm_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def kv_values_per_token(self) -> int:
+        """Values the KV cache holds per token over all layers, every layer attending to the whole context."""
+        if self.attention == "mla" and self.kv_lora_rank and self.rope_head_dim:
+            return self.layers * (self.kv_lora_rank + self.rope_head_dim)
+        return 2 * self.layers * self.kv_heads * self.head_dim
+
+    def kv_values_for_sequence(self, tokens: int) -> int:
+        """Values the KV cache holds for one sequence of ``tokens``, local-attention layers holding at most
+        their window."""
+        full = self.kv_values_per_token() * tokens
+        if not self.local_attention_layers or not self.local_window_tokens:
+            return full
+        per_layer_token = self.kv_values_per_token() // self.layers
+        excess = max(0, tokens - self.local_window_tokens)
+        return full - self.local_attention_layers * per_layer_token * excess
+
+
+def _llm_problems(llm: LlmSpec) -> list[str]:
+    """The rules between an LLM record's fields that single-field bounds cannot say, as sentences."""
+    problems = []
+    if llm.active_params_b > llm.params_b:
+        problems.append("active parameters cannot exceed total parameters")
+    if llm.active_experts > llm.experts:
+        problems.append("active experts per token cannot exceed the experts")
+    if llm.attention_heads is not None and llm.attention_heads % llm.kv_heads:
+        problems.append(f"attention heads ({llm.attention_heads}) must be a multiple of the KV heads ({llm.kv_heads})")
+    is_mla = llm.attention == "mla"
+    if is_mla != (llm.kv_lora_rank is not None) or is_mla != (llm.rope_head_dim is not None):
+        problems.append("kv_lora_rank and rope_head_dim are given exactly when attention is mla")
+    if (llm.local_attention_layers is None) != (llm.local_window_tokens is None):
+        problems.append("local_attention_layers and local_window_tokens are given together")
+    elif llm.local_attention_layers is not None and llm.local_attention_layers > llm.layers:
+        problems.append("local attention layers cannot exceed the layers")
+    return problems
