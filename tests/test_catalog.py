@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,10 @@ def test_shipped_sources_cite_the_original_not_the_reference_notes() -> None:
         ("L4", 24, 0.3, 121, 242.5),
         ("A10G", 24, 0.6, 70, None),
         ("MI300X", 192, 5.3, 1307.4, 2614.9),
+        ("MI325X", 256, 6.0, 1307.4, 2614.9),
+        ("MI355X", 288, 8.0, 2516.6, 5033.2),
         ("B200", 180, 8.0, 2250, 4500),
+        ("GB200", 186, 8.0, 2500, 5000),  # per GPU of an NVL72 rack; sparse FP8 is 10,000
     ],
 )
 def test_gpu_figures_are_the_dense_datasheet_values(
@@ -93,25 +97,33 @@ def test_h100_is_not_the_sparse_figure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model_id", "layers", "kv_heads", "head_dim", "context_tokens"),
-    [
-        ("llama-3.1-8b", 32, 8, 128, 131072),
-        ("llama-3.3-70b", 80, 8, 128, 131072),
-        ("mixtral-8x7b", 32, 8, 128, 32768),
-        ("qwen2.5-32b", 64, 8, 128, 32768),
-        ("llama-3.1-405b", 126, 8, 128, 131072),
+    ("model_id", "config"),
+    [  # layers, hidden size, attention heads, KV heads, head dim, experts, active experts, context
+        ("llama-3.1-8b", (32, 4096, 32, 8, 128, 1, 1, 131072)),
+        ("llama-3.3-70b", (80, 8192, 64, 8, 128, 1, 1, 131072)),
+        ("mixtral-8x7b", (32, 4096, 32, 8, 128, 8, 2, 32768)),
+        ("qwen2.5-32b", (64, 5120, 40, 8, 128, 1, 1, 32768)),
+        ("llama-3.1-405b", (126, 16384, 128, 8, 128, 1, 1, 131072)),
+        ("deepseek-v3", (61, 7168, 128, 128, 128, 256, 8, 131072)),
+        ("deepseek-r1", (61, 7168, 128, 128, 128, 256, 8, 131072)),
+        ("qwen3-8b", (36, 4096, 32, 8, 128, 1, 1, 32768)),
+        ("qwen3-32b", (64, 5120, 64, 8, 128, 1, 1, 32768)),
+        ("qwen3-30b-a3b", (48, 2048, 32, 4, 128, 128, 8, 32768)),
+        ("qwen3-235b-a22b", (94, 4096, 64, 4, 128, 128, 8, 32768)),
+        ("gpt-oss-20b", (24, 2880, 64, 8, 64, 32, 4, 131072)),
+        ("gpt-oss-120b", (36, 2880, 64, 8, 64, 128, 4, 131072)),
+        ("llama-4-scout", (48, 5120, 40, 8, 128, 16, 1, 10485760)),
+        ("llama-4-maverick", (48, 5120, 40, 8, 128, 128, 1, 1048576)),
+        ("mixtral-8x22b", (56, 6144, 48, 8, 128, 8, 2, 65536)),
+        ("llama-2-7b", (32, 4096, 32, 32, 128, 1, 1, 4096)),
+        ("llama-2-13b", (40, 5120, 40, 40, 128, 1, 1, 4096)),
+        ("llama-2-70b", (80, 8192, 64, 8, 128, 1, 1, 4096)),
     ],
 )
-def test_llm_architecture_numbers(
-    model_id: str, layers: int, kv_heads: int, head_dim: int, context_tokens: int
-) -> None:
+def test_llm_architecture_numbers(model_id: str, config: tuple[int, ...]) -> None:
     llm = catalog.load_llms()[model_id]
-    assert (llm.layers, llm.kv_heads, llm.head_dim, llm.context_tokens) == (
-        layers,
-        kv_heads,
-        head_dim,
-        context_tokens,
-    )
+    assert (llm.layers, llm.hidden_size, llm.attention_heads, llm.kv_heads, llm.head_dim, llm.experts,
+            llm.active_experts, llm.context_tokens) == config
 
 
 def test_mixtral_uses_fewer_parameters_per_token_than_it_has() -> None:
@@ -120,10 +132,12 @@ def test_mixtral_uses_fewer_parameters_per_token_than_it_has() -> None:
     assert (mixtral.params_b, mixtral.active_params_b) == (46.7, 12.9)
 
 
-def test_dense_models_use_all_their_parameters() -> None:
+def test_dense_models_use_all_their_parameters_and_moe_models_fewer() -> None:
     for llm in catalog.load_llms().values():
-        if not llm.id.startswith("mixtral"):
-            assert llm.active_params_b == llm.params_b
+        if llm.experts == 1:
+            assert llm.active_params_b == llm.params_b, llm.id
+        else:
+            assert llm.active_params_b < llm.params_b / 2, llm.id
 
 
 def test_presets_refer_to_models_in_the_catalog() -> None:
@@ -390,3 +404,196 @@ def test_same_instance_in_another_region_is_allowed() -> None:
 def test_planner_does_not_import_streamlit() -> None:
     source = Path(catalog.__file__).read_text()
     assert "streamlit" not in source
+
+
+# Serving model v2 catalog: hand calculations from config.json numbers -------------------------------
+
+BF16_BYTES = 2
+
+
+@pytest.mark.parametrize(
+    ("model_id", "kv_bytes_per_token"),
+    [  # 2 (K and V) x layers x KV heads x head dim x 2 bytes; MLA: layers x (kv_lora_rank + rope dim) x 2 bytes
+        ("deepseek-v3", 61 * (512 + 64) * BF16_BYTES),
+        ("deepseek-r1", 61 * (512 + 64) * BF16_BYTES),
+        ("qwen3-8b", 2 * 36 * 8 * 128 * BF16_BYTES),
+        ("qwen3-32b", 2 * 64 * 8 * 128 * BF16_BYTES),
+        ("qwen3-30b-a3b", 2 * 48 * 4 * 128 * BF16_BYTES),
+        ("qwen3-235b-a22b", 2 * 94 * 4 * 128 * BF16_BYTES),
+        ("gpt-oss-20b", 2 * 24 * 8 * 64 * BF16_BYTES),
+        ("gpt-oss-120b", 2 * 36 * 8 * 64 * BF16_BYTES),
+        ("llama-4-scout", 2 * 48 * 8 * 128 * BF16_BYTES),
+        ("llama-4-maverick", 2 * 48 * 8 * 128 * BF16_BYTES),
+        ("mixtral-8x22b", 2 * 56 * 8 * 128 * BF16_BYTES),
+        ("llama-2-7b", 2 * 32 * 32 * 128 * BF16_BYTES),
+        ("llama-2-13b", 2 * 40 * 40 * 128 * BF16_BYTES),
+        ("llama-2-70b", 2 * 80 * 8 * 128 * BF16_BYTES),
+    ],
+)
+def test_kv_bytes_per_token_of_every_new_model(model_id: str, kv_bytes_per_token: int) -> None:
+    assert catalog.load_llms()[model_id].kv_values_per_token() * BF16_BYTES == kv_bytes_per_token
+
+
+def test_mla_caches_about_a_fiftieth_of_what_its_heads_would() -> None:
+    deepseek = catalog.load_llms()["deepseek-v3"]
+    as_if_gqa = 2 * deepseek.layers * deepseek.kv_heads * deepseek.head_dim
+    assert as_if_gqa / deepseek.kv_values_per_token() == pytest.approx(2 * 128 * 128 / 576)
+
+
+def _qwen3_params(*, vocab: int, hidden: int, layers: int, heads: int, kv_heads: int, head_dim: int,
+                  ffn: int, experts: int, routed: int) -> float:
+    """Parameters of a Qwen3 model (untied embeddings, QK-norm, SwiGLU experts, a router per MoE layer), in
+    billions, counting ``routed`` of the ``experts`` (all of them for the total, the active ones per token)."""
+    attention = hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2 + 2 * head_dim
+    mlp = routed * 3 * hidden * ffn + (hidden * experts if experts > 1 else 0)
+    per_layer = attention + mlp + 2 * hidden  # two RMSNorms
+    return (layers * per_layer + 2 * vocab * hidden + hidden) / 1e9
+
+
+def test_parameters_of_a_dense_model_from_its_config() -> None:
+    # huggingface.co/Qwen/Qwen3-8B config.json: vocab 151936, intermediate_size 12288, untied embeddings
+    qwen = catalog.load_llms()["qwen3-8b"]
+    params = _qwen3_params(vocab=151936, hidden=4096, layers=36, heads=32, kv_heads=8, head_dim=128,
+                           ffn=12288, experts=1, routed=1)
+    assert params == pytest.approx(8.19, abs=0.01)
+    assert qwen.params_b == pytest.approx(params, abs=0.05)
+    assert qwen.active_params_b == qwen.params_b
+
+
+def test_parameters_of_an_moe_model_from_its_config() -> None:
+    # huggingface.co/Qwen/Qwen3-30B-A3B config.json: vocab 151936, moe_intermediate_size 768, 128 experts, 8 used
+    qwen = catalog.load_llms()["qwen3-30b-a3b"]
+    shape = {"vocab": 151936, "hidden": 2048, "layers": 48, "heads": 32, "kv_heads": 4, "head_dim": 128,
+             "ffn": 768, "experts": 128}
+    total = _qwen3_params(**shape, routed=128)
+    active = _qwen3_params(**shape, routed=8)
+    assert (total, active) == (pytest.approx(30.53, abs=0.01), pytest.approx(3.35, abs=0.01))
+    assert qwen.params_b == pytest.approx(total, abs=0.05)
+    assert qwen.active_params_b == pytest.approx(active, abs=0.06)
+
+
+def test_local_attention_layers_cache_at_most_their_window() -> None:
+    gpt_oss = catalog.load_llms()["gpt-oss-120b"]  # 18 of 36 layers see only the last 128 tokens
+    per_layer_token = 2 * 8 * 64
+    expected = 18 * per_layer_token * 10_000 + 18 * per_layer_token * 128
+    assert gpt_oss.kv_values_for_sequence(10_000) == expected
+    assert gpt_oss.kv_values_for_sequence(100) == gpt_oss.kv_values_per_token() * 100
+    llama = catalog.load_llms()["llama-3.1-8b"]
+    assert llama.kv_values_for_sequence(5000) == llama.kv_values_per_token() * 5000
+
+
+# Dense, never sparse: each GPU's BF16 rate at most its vendor's dense datasheet figure -------------------
+
+VENDOR_DENSE_BF16_TFLOPS = {  # the datasheets quote twice these "with sparsity"
+    "H100-SXM": 989.4, "H100-PCIE": 756.5, "H200": 989.4, "A100-80GB": 312, "A100-40GB": 312, "L40S": 362.05,
+    "L4": 121, "A10G": 125,  # A10G: at most the A10's dense 125 (AWS publishes no tensor rate for its variant)
+    "MI300X": 1307.4, "MI325X": 1307.4, "MI355X": 2516.6, "B200": 2250, "GB200": 2500,
+}
+SPARSE_FACTOR = 2
+
+
+def test_no_gpu_rate_is_a_sparse_figure() -> None:
+    gpus = catalog.load_gpus()
+    assert set(gpus) == set(VENDOR_DENSE_BF16_TFLOPS)
+    for name, gpu in gpus.items():
+        dense = VENDOR_DENSE_BF16_TFLOPS[name]
+        assert gpu.bf16_tflops <= dense, name
+        assert gpu.bf16_tflops < dense * SPARSE_FACTOR * 0.9, name
+
+
+ROUNDING = 1.03  # the L40S sheet gives 362.05 BF16 and 733 FP8 TFLOP/s: 2.02x, not 2x
+
+
+def test_each_halving_of_precision_at_most_doubles_the_rate() -> None:
+    for gpu in catalog.load_gpus().values():
+        fp8 = gpu.fp8_tflops or gpu.bf16_tflops
+        assert fp8 <= 2 * gpu.bf16_tflops * ROUNDING, gpu.gpu
+        assert (gpu.fp4_tflops or 0) <= 2 * fp8 * ROUNDING, gpu.gpu
+        assert (gpu.int8_tops or 0) <= 2 * gpu.bf16_tflops * ROUNDING, gpu.gpu
+        if gpu.fp4_tflops:
+            assert gpu.fp8_tflops, f"{gpu.gpu}: FP4 units without FP8 units"
+
+
+@pytest.mark.parametrize(
+    ("gpu", "vendor", "fp4_tflops", "int8_tops"),
+    [
+        ("H100-SXM", "nvidia", None, 1979),
+        ("A100-80GB", "nvidia", None, 624),
+        ("L40S", "nvidia", None, 733),
+        ("B200", "nvidia", 9000, 4500),
+        ("GB200", "nvidia", 10000, 5000),
+        ("MI300X", "amd", None, 2614.9),
+        ("MI355X", "amd", 10066.4, None),  # MI355X INT8: not sourced
+        ("A10G", "nvidia", None, None),
+    ],
+)
+def test_low_precision_rates_and_vendor(gpu: str, vendor: str, fp4_tflops: float | None,
+                                        int8_tops: float | None) -> None:
+    spec = catalog.load_gpus()[gpu]
+    assert (spec.vendor, spec.fp4_tflops, spec.int8_tops) == (vendor, fp4_tflops, int8_tops)
+
+
+# New columns: optional in a user's file, required in the shipped catalogs ---------------------------------
+
+
+def test_an_old_format_gpu_spec_file_still_loads() -> None:
+    gpus = _two_gpus()
+    assert (gpus["H100-SXM"].vendor, gpus["H100-SXM"].fp4_tflops, gpus["H100-SXM"].int8_tops) == (None, None, None)
+
+
+def test_an_old_format_llm_file_still_loads_as_dense_attention() -> None:
+    text = f"{LLM_HEADER}\nm,M,8,8,32,8,128,32768,huggingface.co/x config.json,2024-01\n"
+    llm = catalog.read_llms(text, name="llms.csv")["m"]
+    assert (llm.experts, llm.active_experts, llm.attention, llm.hidden_size) == (1, 1, "gqa", None)
+
+
+@pytest.mark.parametrize(
+    ("extra_header", "extra_cells", "pattern"),
+    [
+        (",attention", ",mla", r"row 1: kv_lora_rank and rope_head_dim are given exactly when attention is mla"),
+        (",kv_lora_rank,rope_head_dim", ",512,64", r"row 1: kv_lora_rank and rope_head_dim are given exactly"),
+        (",experts,active_experts", ",8,9", r"row 1: active experts per token cannot exceed the experts"),
+        (",attention_heads", ",12", r"row 1: attention heads \(12\) must be a multiple of the KV heads \(8\)"),
+        (",local_attention_layers", ",16", r"row 1: local_attention_layers and local_window_tokens are given together"),
+        (",local_attention_layers,local_window_tokens", ",40,128", r"row 1: local attention layers cannot exceed"),
+        (",attention", ",mha", r"row 1, field attention: Input should be 'gqa' or 'mla'"),
+        (",experts", ",0", r"row 1, field experts: Input should be greater than or equal to 1"),
+    ],
+)
+def test_inconsistent_llm_rows_name_the_row(extra_header: str, extra_cells: str, pattern: str) -> None:
+    text = f"{LLM_HEADER}{extra_header}\nm,M,8,8,32,8,128,32768,huggingface.co/x config.json,2024-01{extra_cells}\n"
+    with pytest.raises(CatalogError, match=pattern):
+        catalog.read_llms(text, name="llms.csv")
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of data/ the shipped loaders read instead, with their caches emptied before and after."""
+    for name in ("gpus.csv", "llms.csv"):
+        (tmp_path / name).write_text((catalog.data_dir() / name).read_text())
+    monkeypatch.setattr(catalog, "data_dir", lambda: tmp_path)
+    catalog.load_gpus.cache_clear()
+    catalog.load_llms.cache_clear()
+    yield tmp_path
+    catalog.load_gpus.cache_clear()
+    catalog.load_llms.cache_clear()
+
+
+def test_a_shipped_gpu_row_without_a_vendor_is_an_error(shipped_copy: Path) -> None:
+    path = shipped_copy / "gpus.csv"
+    path.write_text(path.read_text().replace("L4,nvidia,", "L4,,"))
+    with pytest.raises(CatalogError, match=r"data/gpus\.csv row 7, field vendor: required in the shipped catalog"):
+        catalog.load_gpus()
+
+
+def test_a_shipped_llm_row_without_its_hidden_size_is_an_error(shipped_copy: Path) -> None:
+    path = shipped_copy / "llms.csv"
+    path.write_text(path.read_text().replace("qwen3-8b,Qwen3 8B,8.2,8.2,36,4096,", "qwen3-8b,Qwen3 8B,8.2,8.2,36,,"))
+    with pytest.raises(CatalogError, match=r"data/llms\.csv row 8, field hidden_size: required in the shipped"):
+        catalog.load_llms()
+
+
+def test_saved_gpu_records_keep_the_older_columns() -> None:
+    b200 = catalog.load_gpus()["B200"]
+    assert tuple(b200.model_dump()) == ("source", "as_of", "gpu", "memory_gb", "bandwidth_tb_s", "bf16_tflops",
+                                        "fp8_tflops")
