@@ -136,7 +136,11 @@ def test_home_status_due_and_fired_from_the_previous_assessment(engine: Engine) 
 
 
 def test_an_assessment_saved_without_a_revisit_date_uses_the_stage_default(engine: Engine) -> None:
-    new_id = store.save_assessment(engine, assessment=blank(), results={}, recommended="monolith", app_version="0.0.9")
+    recommendation = recommend(blank())
+    new_id = store.save_assessment(engine, assessment=blank(), results=history.results_document(recommendation, None),
+                                   recommended=recommendation.top.value, app_version="0.0.9")
+    with engine.begin() as conn:  # results of another shape, as rows saved before results were admitted hold
+        conn.execute(text("UPDATE assessments SET results_json = '{}' WHERE id = :id"), {"id": new_id})
     stored = store.load_assessment(engine, assessment_id=new_id)
     assert stored.revisit_by is None
     assert history.revisit_date(stored) == stored.created_at.date() + timedelta(days=60)  # early stage
@@ -144,7 +148,7 @@ def test_an_assessment_saved_without_a_revisit_date_uses_the_stage_default(engin
     assert status.due and status.fired == ()
     # Results of another shape (no recommendation) still give a timeline point.
     [point] = history.timeline([stored])
-    assert (point.scores, point.monthly_cost_usd, point.recommended) == ({}, {}, "monolith")
+    assert (point.scores, point.monthly_cost_usd, point.recommended) == ({}, {}, recommendation.top.value)
 
 
 def test_a_project_without_assessments_is_neither_due_nor_fired(engine: Engine) -> None:

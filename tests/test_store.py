@@ -19,7 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
-from planner.errors import PlannerError, StoreError
+from planner.decide.scoring import recommend
+from planner.errors import InputError, PlannerError, StoreError
 from planner.inputs.catalog import load_instances
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice, WorkloadProfile
 from planner.store import (
@@ -36,12 +37,6 @@ from planner.store import (
     save_assessment,
 )
 from planner.store.settings import database_url, normalize_database_url
-
-RESULTS = {
-    "recommendation": {"architecture": "hybrid", "scores": {"monolith": 0.4, "hybrid": 0.7}},
-    "evaluation": {"monthly_cost_usd": 12_345.5, "p95_ttft_ms": 840.0, "fleet": [{"gpu": "H100", "count": 2}]},
-    "pricing_as_of": "2025-01",
-}
 
 
 def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
@@ -60,6 +55,16 @@ def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
             availability_target_pct=99.5,
         ),
     )
+
+
+def results_recommending(architecture: str) -> dict[str, Any]:
+    """A results document as a save writes it (``history.results_document``) whose first choice is ``architecture``."""
+    recommendation = recommend(make_assessment())
+    ranked = sorted(recommendation.ranked, key=lambda s: s.architecture.value != architecture)
+    return {"recommendation": recommendation.model_copy(update={"ranked": tuple(ranked)}).model_dump(mode="json")}
+
+
+RESULTS = results_recommending("hybrid")
 
 
 @pytest.fixture
@@ -208,8 +213,9 @@ def test_an_invalid_assessment_is_refused_and_nothing_is_stored(engine: Engine) 
     broken = Assessment.model_construct(
         **{**dict(valid), "workload": valid.workload.model_copy(update={"peak_requests_per_s": 1.0})}
     )
-    with pytest.raises(StoreError, match="not valid"):
+    with pytest.raises(InputError, match="not valid") as info:
         save(engine, broken)
+    assert list(info.value.field_errors) == ["workload.peak_requests_per_s"]
     with pytest.raises(StoreError, match="Only an Assessment can be saved, not dict"):
         save(engine, valid.model_dump())  # type: ignore[arg-type]
     assert count_rows(engine, "projects") == 0
@@ -523,8 +529,9 @@ def test_an_import_with_one_bad_assessment_imports_nothing(engine: Engine) -> No
     data = json.loads(export_bytes(engine))
     data["assessments"][1]["inputs"]["workload"]["peak_requests_per_s"] = 0.5  # below the mean of 2
     broken = parse_project_export(json.dumps(data).encode(), filename="demo.json")
-    with pytest.raises(StoreError, match=r"Assessment 2 of the file has invalid inputs .*workload.peak_requests_per_s"):
+    with pytest.raises(InputError, match=r"Assessment 2 of the file is not valid: .*nothing was imported") as info:
         import_project(engine, broken, project="Fresh")
+    assert list(info.value.field_errors) == ["assessments.1.inputs.workload.peak_requests_per_s"]
     assert [p.name for p in list_projects(engine)] == ["Demo"]
     good = parse_project_export(export_bytes(engine), filename="demo.json")
     import_project(engine, good, project="Archived")
@@ -547,7 +554,6 @@ def test_an_import_with_one_bad_assessment_imports_nothing(engine: Engine) -> No
     ],
 )
 def test_malformed_export_files_are_refused_in_plain_words(content: bytes, match: str) -> None:
-    from planner.errors import InputError
     from planner.store import parse_project_export
 
     with pytest.raises(InputError, match=match):

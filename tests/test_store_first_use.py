@@ -26,8 +26,8 @@ PROCESSES = 16
 SAVES_PER_PROCESS = 10
 CLI_PROCESSES = 4
 START_TIMEOUT_S = 60  # spawned interpreters import the planner before they meet at the barrier
-RACE_LIMIT_S = 15  # from the barrier to a process's last save: migrate once, then 160 saves, on 2 cores
-CLI_LIMIT_S = 60  # each `planner assess --save` run, four at once on 2 cores
+RACE_LIMIT_S = 30  # from the barrier to a process's last save: migrate once, then 160 saves (~5-10 s on 2 idle cores)
+CLI_LIMIT_S = 120  # each `planner assess --save` run, four at once on 2 cores
 
 
 def _saver(url: str, worker: int, results: dict[str, Any], barrier: Any, out: Any) -> None:

@@ -60,12 +60,14 @@ def test_16_concurrent_writers_x_50_saves_all_land_without_a_locked_error(tmp_pa
 CHILD = """
 import sys
 from planner.store import get_engine, save_assessment
-from tests.test_store import make_assessment
+from tests.test_store import RESULTS, make_assessment
 engine = get_engine(sys.argv[1])
-big = {"blob": "x" * 2_000_000, "n": 0}  # a large row keeps the writer inside its transaction for a while
+# A large row keeps the writer inside its transaction for a while.
+blob = "x" * 2_000_000
 for i in range(10_000):
+    results = {"recommendation": {**RESULTS["recommendation"], "summary": f"{i} {blob}"}}
     new_id = save_assessment(engine, assessment=make_assessment(project=f"P{i % 3}", label=str(i)),
-                             results={**big, "n": i}, recommended="hybrid", app_version="0.1.0")
+                             results=results, recommended="hybrid", app_version="0.1.0")
     print(new_id, flush=True)
 """
 
@@ -92,8 +94,8 @@ def test_a_writer_killed_during_a_save_leaves_a_consistent_database(tmp_path: Pa
         assert ids[: len(printed)] == printed and len(ids) - len(printed) in (0, 1)
         for assessment_id in ids:  # and every stored assessment is whole
             stored = load_assessment(engine, assessment_id=assessment_id)
-            assert len(stored.results["blob"]) == 2_000_000
-            assert stored.label == str(stored.results["n"])
+            number, blob = stored.results["recommendation"]["summary"].split(" ")
+            assert (len(blob), stored.label) == (2_000_000, number)
     finally:
         engine.dispose()
 

@@ -316,8 +316,10 @@ def test_links_and_records_of_many_assessments_come_from_a_fixed_number_of_queri
         engine, {"Ana": {"containers": 0, "cicd": 3}, "Bo": {"containers": 4}}, idle=("Cy",),
         override=("containers", 2, "We run Docker in staging already"))
     second_workshop, second = _closed_workshop_with_assessment(engine, {"Di": {"on_call": 1}})
-    plain = store.save_assessment(engine, assessment=load_presets()["blank"], results={}, recommended="monolith",
-                                  app_version=planner.__version__)
+    blank = load_presets()["blank"]
+    recommendation = recommend(blank)
+    plain = store.save_assessment(engine, assessment=blank, results={"recommendation": recommendation.model_dump(
+        mode="json")}, recommended=recommendation.top.value, app_version=planner.__version__)
     ids = [first, second, plain, plain + 100]
 
     statements: list[str] = []

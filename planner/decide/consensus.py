@@ -30,6 +30,7 @@ from planner.errors import InputError
 from planner.inputs.limits import NOTES_MAX_CHARS, OVERRIDE_NOTE_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
 from planner.inputs.models import READINESS_KEYS, Assessment
 from planner.inputs.questions import READINESS_LEVELS, FieldQuestion, load_question_bank
+from planner.inputs.text import control_characters
 from planner.inputs.units import PERCENT
 from planner.inputs.validation import validate_assessment
 
@@ -274,11 +275,14 @@ def validate_override(key: str, value: float, note: str, *, workload_enabled: bo
     except InputError as exc:
         errors["value"] = " ".join(exc.field_errors.values()) or str(exc)
         checked = {}
-    note = (note or "").strip()
+    note = (note or "").strip() if isinstance(note, str) else ""
+    found = control_characters(note, multiline=True)
     if not note:
         errors["note"] = "Say in a few words why the room chose this answer."
     elif len(note) > OVERRIDE_NOTE_MAX_CHARS:
         errors["note"] = f"Keep the note within {OVERRIDE_NOTE_MAX_CHARS} characters; it has {len(note)}."
+    elif found:  # the rule of every note a user types (planner.inputs.text)
+        errors["note"] = f"The note must not contain control characters (found {', '.join(found)})."
     if errors:
         raise InputError(" ".join(errors.values()), errors)
     return Override(key=key, value=checked[key], note=note)

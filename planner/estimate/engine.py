@@ -8,7 +8,6 @@ replaceable through ``Assessment.assumption_overrides``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 from planner.errors import InfeasibleError, InputError, PlannerError
@@ -30,48 +29,22 @@ from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import build_topology, hop_median_ms
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
-from planner.inputs.units import HOURS_PER_WEEK, SECONDS_PER_HOUR, ms_to_s
+from planner.inputs.overrides import override_errors
+from planner.inputs.units import ms_to_s
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
 EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
 SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
 SERVING_SOURCE = "calibrated against TensorRT-LLM perf-overview (trtllm-bench), see tests/test_serving.py"
-# Bounds of overridable assumptions beyond "finite and >= 0".
-OVERRIDE_BOUNDS = {
-    "hours.per_month": (1.0, 744.0),
-    "cpu.target_utilisation": (0.05, 1.0),
-    "network.hop_sigma": (0.0, 3.0),
-    "mesh.enabled": (0.0, 1.0),
-    "gpu.model_load_gb_per_s": (0.01, math.inf),
-    "resilience.replica_mtbf_h": (0.01, math.inf),
-    "resilience.gpu_mtbf_h": (0.01, math.inf),
-    "resilience.cpu_restart_s": (0.1, HOURS_PER_WEEK * SECONDS_PER_HOUR),
-    "resilience.detection_s": (0.0, SECONDS_PER_HOUR),
-    "deploy.max_unavailable_share": (0.01, 1.0),
-    "network.hop_timeout_ms": (0.1, 600_000.0),
-    "network.hop_retries": (0.0, 10.0),
-    "network.hop_error_rate": (0.0, 1.0),
-}
 
 
 def resolve_constants(assessment: Assessment) -> tuple[dict[str, float], ServingConstants]:
     """The assumption values after the user's overrides; a bad override raises InputError at its key."""
-    assumptions = load_assumptions()
-    errors: dict[str, str] = {}
-    constants = {k: a.value for k, a in assumptions.items()}
-    for key, value in assessment.assumption_overrides.items():
-        field = f"assumption_overrides.{key}"
-        if key.startswith(OVERRIDE_PREFIX):
-            continue
-        if key not in assumptions:
-            errors[field] = f"'{key}' is not an assumption this planner uses."
-            continue
-        low, high = OVERRIDE_BOUNDS.get(key, (0.0, math.inf))
-        if not (math.isfinite(value) and low <= value <= high):
-            limit = f"between {low:g} and {high:g}" if math.isfinite(high) else f"at least {low:g}"
-            errors[field] = f"{key} must be {limit}; you entered {value:g}."
-            continue
-        constants[key] = value
+    overrides = assessment.assumption_overrides
+    errors = override_errors(overrides, other_prefix=OVERRIDE_PREFIX)
+    constants = {k: a.value for k, a in load_assumptions().items()}
+    constants.update({k: v for k, v in overrides.items()
+                      if k in constants and f"assumption_overrides.{k}" not in errors})
     try:
         serving = ServingConstants().with_overrides(dict(assessment.assumption_overrides))
     except ValueError as exc:

@@ -27,6 +27,7 @@ from planner.errors import InputError
 from planner.inputs.catalog import CsvProblem, load_gpus, scan_csv_records
 from planner.inputs.limits import MAX_PRICE_LIST_BYTES, NAME_MAX_CHARS
 from planner.inputs.models import GpuSpec, InstancePrice, PricingOption
+from planner.inputs.text import check_text
 
 MAX_PRICE_ROWS = 5_000  # instance rows per list; the shipped catalog has 28
 MAX_REPORTED_PROBLEMS = 30  # more than this and the file is wrong as a whole: show the first ones
@@ -307,7 +308,8 @@ def check_name(name: str) -> str:
     if len(cleaned) > NAME_MAX_CHARS:
         message = f"The name is {len(cleaned)} characters long; at most {NAME_MAX_CHARS} are allowed."
         raise InputError(message, {"name": message})
-    if any(ord(ch) < 32 for ch in cleaned):
-        message = "The name may not contain line breaks or other control characters."
-        raise InputError(message, {"name": message})
-    return cleaned
+    try:
+        return check_text(cleaned)
+    except ValueError as exc:  # the rule of every name a user types (planner.inputs.text)
+        message = f"The name {exc}."
+        raise InputError(message, {"name": message}) from None

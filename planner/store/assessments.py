@@ -27,6 +27,8 @@ from planner.decide.results import RevisitTrigger
 from planner.errors import StoreError
 from planner.inputs.limits import SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
+from planner.inputs.text import control_characters
+from planner.store.admission import admit, admit_results
 from planner.store.database import read_session, write_transaction
 from planner.store.projects import ensure_project, find_project
 from planner.store.tables import AssessmentRow, ProjectRow
@@ -79,19 +81,26 @@ def save_assessment(
 ) -> int:
     """Save an assessment and its results under its project (created if new); return the new id.
 
+    The assessment and its results are admitted first (``planner.store.admission``): InputError naming
+    the field at fault when ``assess`` would refuse the assessment or the results are not a
+    recommendation (and estimates) whose first choice is ``recommended``.
+
     ``price_snapshot`` is the list of instance price rows the evaluation used and ``gpu_snapshot`` the
     GPU specs it used for their GPU types (see ``history.snapshot_gpus``; only with a price snapshot),
     ``revisit_by`` the date by which to re-assess and ``triggers`` the conditions that call for an
     earlier re-assessment. An archived project takes no new assessments (StoreError).
     """
-    checked = _validated(assessment)
+    if not isinstance(assessment, Assessment):
+        raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
     columns = assessment_columns(
-        inputs=checked, results=results, recommended=recommended, app_version=app_version,
+        inputs=assessment, results=results, recommended=recommended, app_version=app_version,
         price_snapshot=price_snapshot, gpu_snapshot=gpu_snapshot, revisit_by=revisit_by, triggers=triggers)
+
+    project = columns.pop("project")
 
     def write(session: Session) -> int:
         now = datetime.now(UTC)
-        project_id = ensure_project(session, name=checked.project, now=now, for_saving=True)
+        project_id = ensure_project(session, name=project, now=now, for_saving=True)
         row = AssessmentRow(project_id=project_id, created_at=now, **columns)
         session.add(row)
         session.flush()
@@ -101,20 +110,29 @@ def save_assessment(
 
 
 def assessment_columns(
-    *, inputs: Assessment, results: dict[str, Any], recommended: str, app_version: str,
+    *, inputs: Assessment | dict[str, Any], results: dict[str, Any], recommended: str, app_version: str,
     price_snapshot: Sequence[InstancePrice] | None, gpu_snapshot: Sequence[GpuSpec] | None,
     revisit_by: date | None, triggers: Sequence[RevisitTrigger],
 ) -> dict[str, Any]:
-    """The columns of an assessment row but its project and time, checked (StoreError if one cannot be kept)."""
+    """The columns of an assessment row but its time, admitted and checked; ``project`` is the project's name.
+
+    Every write of an assessment row builds its columns here, so every one is admitted: InputError when
+    ``assess`` would refuse the inputs or the results are not a recommendation of ``recommended``
+    (``planner.store.admission``), StoreError when a column cannot be kept.
+    """
+    inputs = admit(inputs)
+    architecture = _short_text("recommended architecture", recommended)
     columns = {
+        "project": inputs.project,
         "label": inputs.label,
         "inputs_json": json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False),
+        "recommended": architecture,
         "results_json": _results_json(results),
-        "recommended": _short_text("recommended architecture", recommended),
         "app_version": _short_text("app version", app_version),
         "price_snapshot_json": _snapshot_json(price_snapshot, gpu_snapshot),
         "triggers_json": _triggers_json(triggers),
     }
+    admit_results(results, recommended=architecture)
     if revisit_by is not None and (not isinstance(revisit_by, date) or isinstance(revisit_by, datetime)):
         raise StoreError("The revisit-by date must be a date (YYYY-MM-DD).")
     return {**columns, "revisit_by": revisit_by}
@@ -283,19 +301,6 @@ def _triggers_json(triggers: Sequence[RevisitTrigger]) -> str:
     return json.dumps([t.model_dump(mode="json") for t in triggers], ensure_ascii=False)
 
 
-def _validated(assessment: Assessment) -> Assessment:
-    if not isinstance(assessment, Assessment):
-        raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
-    try:
-        # Re-validate: model_construct() and model_copy(update=...) skip the field rules.
-        return Assessment.model_validate(assessment.model_dump())
-    except ValidationError as exc:
-        raise StoreError(
-            f"The assessment is not valid and was not saved ({exc.error_count()} problem(s), first: "
-            f"{first_error(exc)})"
-        ) from exc
-
-
 def _results_json(results: dict[str, Any]) -> str:
     if not isinstance(results, dict):
         raise StoreError(f"The results to save must be a dict, not {type(results).__name__}.")
@@ -315,6 +320,7 @@ def _results_json(results: dict[str, Any]) -> str:
 
 
 def _short_text(what: str, value: str) -> str:
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= SHORT_TEXT_MAX_CHARS:
-        raise StoreError(f"The {what} must be text of 1 to {SHORT_TEXT_MAX_CHARS} characters.")
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= SHORT_TEXT_MAX_CHARS or control_characters(value):
+        raise StoreError(f"The {what} must be text of 1 to {SHORT_TEXT_MAX_CHARS} characters, without control "
+                         "characters.")
     return value.strip()

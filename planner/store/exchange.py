@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from planner.decide.results import RevisitTrigger
 from planner.errors import InputError, StoreError
 from planner.inputs.limits import NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
-from planner.inputs.models import Assessment, GpuSpec, InstancePrice
+from planner.inputs.models import GpuSpec, InstancePrice
+from planner.inputs.text import SingleLineText
+from planner.store.admission import admit
 from planner.store.assessments import MAX_SNAPSHOT_ROWS, assessment_columns, first_error, project_assessments
 from planner.store.database import write_transaction
 from planner.store.projects import ensure_project, find_project, list_projects, project_name
@@ -49,10 +51,10 @@ class ExportedAssessment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    label: str = Field(default="", max_length=NAME_MAX_CHARS)
+    label: SingleLineText = Field(default="", max_length=NAME_MAX_CHARS)
     created_at: datetime
-    app_version: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
-    recommended: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    app_version: SingleLineText = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    recommended: SingleLineText = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
     inputs: dict[str, Any]
     results: dict[str, Any]
     price_snapshot: list[InstancePrice] | None = Field(default=None, max_length=MAX_SNAPSHOT_ROWS)
@@ -79,8 +81,8 @@ class ProjectExport(BaseModel):
     format: Literal["genai-architecture-planner/project"]
     version: int = Field(ge=1, le=EXPORT_VERSION)
     exported_at: datetime
-    app_version: str = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
-    project: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
+    app_version: SingleLineText = Field(min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+    project: SingleLineText = Field(min_length=1, max_length=NAME_MAX_CHARS)
     archived: bool = False
     assessments: list[ExportedAssessment] = Field(min_length=1, max_length=MAX_EXPORT_ASSESSMENTS)
 
@@ -112,10 +114,11 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
 
     An assessment already present (same project, same saved-at time, same inputs) is skipped, so the
     same file imported twice adds nothing: then, and for an archived project, StoreError and nothing
-    changes. Inputs that fail validation also refuse the whole file.
+    changes. An assessment that a save would refuse (``planner.store.admission``: inputs ``assess``
+    rejects, results that are not a recommendation) refuses the whole file with InputError.
     """
     name = project_name(project if project is not None else export.project)
-    checked = _checked_inputs(export, name)
+    admitted = _admitted(export, name)
 
     def write(session: Session) -> ImportReport:
         existing_id = find_project(session, name)
@@ -125,16 +128,13 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
                                                                                 now=datetime.now(UTC))
         known = _known_keys(session, project_id, name)
         new_ids: list[int] = []
-        for item, inputs in checked:
-            key = _key(item.created_at, inputs.model_dump(mode="json"))
+        for created_at, columns in admitted:
+            key = _key(created_at, json.loads(columns["inputs_json"]))
             if key in known:
                 continue
             known.add(key)
-            columns = assessment_columns(
-                inputs=inputs, results=item.results, recommended=item.recommended, app_version=item.app_version,
-                price_snapshot=item.price_snapshot, gpu_snapshot=item.gpu_snapshot, revisit_by=item.revisit_by,
-                triggers=item.triggers)
-            row = AssessmentRow(project_id=project_id, created_at=item.created_at, **columns)
+            row = AssessmentRow(project_id=project_id, created_at=created_at,
+                                **{k: v for k, v in columns.items() if k != "project"})
             session.add(row)
             session.flush()
             new_ids.append(row.id)
@@ -144,24 +144,37 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
         if existing_id is None and export.archived:
             session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(archived=True))
         return ImportReport(project=name, created_project=existing_id is None, imported_ids=tuple(new_ids),
-                            skipped_duplicates=len(checked) - len(new_ids))
+                            skipped_duplicates=len(admitted) - len(new_ids))
 
     return write_transaction(engine, write, failure="The file could not be imported, nothing was written")
 
 
-def _checked_inputs(export: ProjectExport, name: str) -> list[tuple[ExportedAssessment, Assessment]]:
-    """Each exported assessment with its inputs validated under ``name``; StoreError at the first bad one."""
-    checked: list[tuple[ExportedAssessment, Assessment]] = []
-    for i, item in enumerate(export.assessments, start=1):
+def _admitted(export: ProjectExport, name: str) -> list[tuple[datetime, dict[str, Any]]]:
+    """Each exported assessment's saved-at time and row columns under ``name``, admitted as a save admits them.
+
+    InputError at the first assessment ``assess`` would refuse or whose results are not a recommendation
+    (``planner.store.admission``); its fields are named as in the file (``assessments.1.inputs.workload...``).
+    """
+    admitted: list[tuple[datetime, dict[str, Any]]] = []
+    for i, item in enumerate(export.assessments):
         try:
-            inputs = Assessment.model_validate({**item.inputs, "project": name})
-        except ValidationError as exc:
-            raise StoreError(
-                f"Assessment {i} of the file has invalid inputs ({exc.error_count()} problem(s), first: "
-                f"{first_error(exc)}); nothing was imported."
-            ) from exc
-        checked.append((item, inputs))
-    return checked
+            inputs = admit({**item.inputs, "project": name})
+        except InputError as exc:
+            raise _refused(i, exc, f"assessments.{i}.inputs") from exc
+        try:
+            columns = assessment_columns(
+                inputs=inputs, results=item.results, recommended=item.recommended, app_version=item.app_version,
+                price_snapshot=item.price_snapshot, gpu_snapshot=item.gpu_snapshot, revisit_by=item.revisit_by,
+                triggers=item.triggers)
+        except InputError as exc:
+            raise _refused(i, exc, f"assessments.{i}") from exc
+        admitted.append((item.created_at, columns))
+    return admitted
+
+
+def _refused(index: int, exc: InputError, prefix: str) -> InputError:
+    errors = {f"{prefix}.{field}": sentence for field, sentence in exc.field_errors.items()}
+    return InputError(f"Assessment {index + 1} of the file is not valid: {exc}; nothing was imported.", errors)
 
 
 def _known_keys(session: Session, project_id: int, name: str) -> set[tuple[str, str]]:

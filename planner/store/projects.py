@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from planner.errors import StoreError
 from planner.inputs.limits import NAME_MAX_CHARS
+from planner.inputs.text import check_text
 from planner.store.database import read_session, write_transaction
 from planner.store.tables import AssessmentRow, ProjectRow
 
@@ -88,11 +89,14 @@ def set_project_archived(engine: Engine, *, name: str, archived: bool) -> None:
 
 
 def project_name(name: str) -> str:
-    """A project name trimmed and checked: 1 to 120 characters of text."""
+    """A project name trimmed and checked: 1 to 120 characters of text without control characters."""
     clean = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(clean) <= NAME_MAX_CHARS:
         raise StoreError(f"A project name must be 1 to {NAME_MAX_CHARS} characters long.")
-    return clean
+    try:
+        return check_text(clean)
+    except ValueError as exc:  # the rule of every name a user types (planner.inputs.text)
+        raise StoreError(f"A project name {exc}.") from None
 
 
 def find_project(session: Session, name: str) -> int | None:

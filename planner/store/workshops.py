@@ -17,8 +17,8 @@ the provenance reads (``planner.store.workshop_provenance``) are re-exported her
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -26,12 +26,13 @@ from sqlalchemy import Engine, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from planner.decide import consensus
-from planner.decide.results import RevisitTrigger
 from planner.errors import InputError, StoreError
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
-from planner.inputs.models import Assessment, GpuSpec, InstancePrice
+from planner.inputs.models import Assessment
+from planner.inputs.text import control_characters
 from planner.store.assessments import delete_assessment, save_assessment
 from planner.store.database import read_session
+from planner.store.projects import project_name
 from planner.store.tables import AnswerRow, OverrideRow, ParticipantRow, UtcDateTime, WorkshopRow
 from planner.store.workshop_access import (
     AccessDenied,
@@ -78,10 +79,12 @@ __all__ = [
 
 def create_workshop(engine: Engine, *, project: str, workload_enabled: bool = False) -> CreatedWorkshop:
     """A new workshop for a project, with a fresh join code and facilitator token."""
-    name = (project or "").strip() if isinstance(project, str) else ""
-    if not 1 <= len(name) <= NAME_MAX_CHARS:
-        sentence = f"Enter a project name of 1 to {NAME_MAX_CHARS} characters."
-        raise InputError(sentence, {"project": sentence})
+    try:
+        name = project_name(project)
+    except StoreError:
+        sentence = (f"Enter a project name of 1 to {NAME_MAX_CHARS} characters, without line breaks or other "
+                    "control characters.")
+        raise InputError(sentence, {"project": sentence}) from None
     token = consensus.new_token()
     for _ in range(CODE_ATTEMPTS):
         row = WorkshopRow(join_code=consensus.new_join_code(), facilitator_token_hash=consensus.hash_token(token),
@@ -161,17 +164,12 @@ def close_workshop(engine: Engine, *, token: str) -> WorkshopInfo:
     return workshop_write(engine, "The workshop could not be closed", write)
 
 
-def save_consensus_assessment(
-    engine: Engine, *, token: str, assessment: Assessment, results: dict[str, Any], recommended: str,
-    app_version: str, price_snapshot: Sequence[InstancePrice] | None = None,
-    gpu_snapshot: Sequence[GpuSpec] | None = None, revisit_by: date | None = None,
-    triggers: Sequence[RevisitTrigger] = (),
-) -> int:
+def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessment, **saved: Any) -> int:
     """Save the assessment made from a closed workshop's consensus and link it to the workshop; its id.
 
     The assessment must belong to the workshop's project. The workshop keeps every individual answer.
-    ``price_snapshot``, ``gpu_snapshot``, ``revisit_by`` and ``triggers`` are stored as by
-    ``store.save_assessment``.
+    ``saved`` (results, recommended, app_version, price_snapshot, ...) is what ``store.save_assessment``
+    takes, and the save is that one, admission included.
     """
     view = facilitator_view(engine, token=token)
     if not view.workshop.closed:
@@ -179,11 +177,7 @@ def save_consensus_assessment(
     if assessment.project != view.workshop.project:
         raise InputError(f"The assessment must belong to the workshop's project “{view.workshop.project}”.",
                          {"project": "This is not the workshop's project."})
-    assessment_id = save_assessment(
-        engine, assessment=assessment, results=results, recommended=recommended, app_version=app_version,
-        price_snapshot=None if price_snapshot is None else list(price_snapshot),
-        gpu_snapshot=None if gpu_snapshot is None else list(gpu_snapshot), revisit_by=revisit_by,
-        triggers=list(triggers))
+    assessment_id = save_assessment(engine, assessment=assessment, **saved)
 
     def link(session: Session) -> None:
         session.execute(update(WorkshopRow).where(WorkshopRow.id == view.workshop.id)
@@ -298,7 +292,7 @@ def _display_name(display_name: str) -> str:
         sentence = "Enter the name the others know you by."
     elif len(name) > PARTICIPANT_NAME_MAX_CHARS:
         sentence = f"Keep your name within {PARTICIPANT_NAME_MAX_CHARS} characters; it has {len(name)}."
-    elif any(not c.isprintable() for c in name):
+    elif control_characters(name) or any(not c.isprintable() for c in name):
         sentence = "Your name contains characters that cannot be shown; use letters, digits and punctuation."
     if sentence:
         raise InputError(sentence, {"display_name": sentence})
