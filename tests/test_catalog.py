@@ -593,7 +593,8 @@ def test_a_shipped_llm_row_without_its_hidden_size_is_an_error(shipped_copy: Pat
         catalog.load_llms()
 
 
-def test_saved_gpu_records_keep_the_older_columns() -> None:
+def test_saved_gpu_records_keep_vendor_and_every_rate() -> None:
+    """Price lists, snapshots and exports keep a spec whole (migration 0005 gave price_list_gpus the columns)."""
     b200 = catalog.load_gpus()["B200"]
-    assert tuple(b200.model_dump()) == ("source", "as_of", "gpu", "memory_gb", "bandwidth_tb_s", "bf16_tflops",
-                                        "fp8_tflops")
+    assert GpuSpec.model_validate(b200.model_dump()) == b200
+    assert {"vendor", "fp4_tflops", "int8_tops"} <= set(b200.model_dump())

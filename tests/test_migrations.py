@@ -9,10 +9,14 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from planner import history
+from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.files import load_presets
+from planner.inputs.price_files import PriceList
 from planner.store import alembic_config, create_store_engine, get_engine, list_projects, load_assessment
+from planner.store.price_lists import load_price_list, save_price_list
 
 CREATED = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+HEAD = "0005_gpu_spec_rates"  # the newest migration
 
 
 def test_upgrading_a_0001_database_with_data_loses_nothing(store_url: str) -> None:
@@ -39,7 +43,7 @@ def test_upgrading_a_0001_database_with_data_loses_nothing(store_url: str) -> No
 
     migrated = get_engine(store_url)  # upgrades to every head, as the app does on start
     with migrated.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004_workshops"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
         rows = conn.execute(text("SELECT id, project_id, label, inputs_json, results_json, recommended, app_version, "
                                  "created_at, price_snapshot_json, revisit_by, triggers_json FROM assessments "
                                  "ORDER BY id")).all()
@@ -68,3 +72,31 @@ def test_downgrading_0002_keeps_the_assessments(store_url: str) -> None:
         columns = {c["name"] for c in inspect(conn).get_columns("assessments")}
         assert "price_snapshot_json" not in columns
         assert conn.execute(text("SELECT count(*) FROM assessments")).scalar_one() == 1
+
+
+def test_0005_keeps_saved_gpu_specs_and_adds_their_rates(store_url: str) -> None:
+    """A price list saved with a custom GPU before 0005 keeps it; after 0005 a list keeps vendor, FP4 and INT8."""
+    engine = create_store_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0004_workshops")
+            conn.execute(text("INSERT INTO price_lists (name, created_at, updated_at) VALUES ('Old', :t, :t)"),
+                         {"t": CREATED})
+            conn.execute(text("INSERT INTO price_list_gpus (price_list_id, gpu, memory_gb, bandwidth_tb_s, "
+                              "bf16_tflops, fp8_tflops, source, as_of) SELECT id, 'X9', 96, 4.0, 1000, 2000, "
+                              "'vendor sheet', '2026-10' FROM price_lists WHERE name = 'Old'"))
+    finally:
+        engine.dispose()
+    migrated = get_engine(store_url)
+    old = load_price_list(migrated, "Old")
+    assert [(g.gpu, g.memory_gb, g.fp8_tflops, g.fp4_tflops, g.int8_tops, g.vendor) for g in old.gpus] == [
+        ("X9", 96, 2000, None, None, None)]
+    h100 = load_gpus()["H100-SXM"]
+    assert h100.vendor == "nvidia" and h100.int8_tops
+    rows = [i for i in load_instances() if i.gpu == "H100-SXM"][:1]
+    save_price_list(migrated, name="New", price_list=PriceList(instances=tuple(rows), gpus=(h100,)))
+    assert load_price_list(migrated, "New").gpus == (h100,)
+    with migrated.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004_workshops")
+        assert "vendor" not in {c["name"] for c in inspect(conn).get_columns("price_list_gpus")}
+        assert conn.execute(text("SELECT count(*) FROM price_list_gpus")).scalar_one() == 2

@@ -38,6 +38,8 @@ from planner.store import (
 )
 from planner.store.settings import database_url, normalize_database_url
 
+HEAD = "0005_gpu_spec_rates"  # the newest migration
+
 
 def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
     """A small valid assessment, as a user would enter it."""
@@ -286,7 +288,7 @@ def test_get_engine_is_cached_per_url_and_idempotent(store_url: str) -> None:
     assert again is not first
     assert load_assessment(again, assessment_id=new_id).assessment == make_assessment()
     with again.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004_workshops"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
 
 
 def test_a_database_from_a_newer_planner_is_refused_in_plain_words(store_url: str) -> None:
@@ -355,9 +357,9 @@ def test_the_migrations_match_the_models(engine: Engine) -> None:
 def test_the_migrations_form_one_line_from_the_first() -> None:
     # One head, each revision building on the one before: a database at any revision upgrades in order.
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0004_workshops"]
+    assert scripts.get_heads() == [HEAD]
     chain = [s.revision for s in scripts.walk_revisions("base", "head")]
-    assert chain == ["0004_workshops", "0003_price_lists", "0002_history", "0001"]
+    assert chain == [HEAD, "0004_workshops", "0003_price_lists", "0002_history", "0001"]
     assert all(not script.is_merge_point for script in scripts.walk_revisions("base", "head"))
 
 
@@ -592,6 +594,7 @@ def test_oversized_exports_and_gzip_bombs_are_refused(monkeypatch: pytest.Monkey
 
 X9: dict[str, Any] = {"gpu": "X9", "memory_gb": 96.0, "bandwidth_tb_s": 4.0, "bf16_tflops": 1200.0,
                       "fp8_tflops": 2400.0, "source": "test: a negotiated GPU type", "as_of": "2026-10"}
+X9_SAVED = {**X9, "fp4_tflops": None, "int8_tops": None, "vendor": None}  # the optional rates (0005), unknown
 
 
 def custom_snapshot() -> tuple[list[InstancePrice], list[GpuSpec]]:
@@ -609,7 +612,7 @@ def test_gpu_specs_round_trip_with_the_price_snapshot(engine: Engine) -> None:
     assert (list(stored.price_snapshot or ()), list(stored.gpu_snapshot or ())) == (rows, gpus)
     with engine.connect() as conn:
         column = json.loads(conn.execute(text("SELECT price_snapshot_json FROM assessments")).scalar_one())
-    assert column == {"instances": [r.model_dump(mode="json") for r in rows], "gpus": [X9]}
+    assert column == {"instances": [r.model_dump(mode="json") for r in rows], "gpus": [X9_SAVED]}
 
 
 def test_a_plain_list_snapshot_written_before_gpu_specs_still_loads(engine: Engine) -> None:
@@ -654,7 +657,7 @@ def test_export_and_import_round_trip_the_gpu_specs(engine: Engine) -> None:
     content = export_bytes(engine)
     data = json.loads(content)
     assert data["version"] == EXPORT_VERSION == 2
-    assert [a["gpu_snapshot"] for a in data["assessments"]] == [[X9], None]
+    assert [a["gpu_snapshot"] for a in data["assessments"]] == [[X9_SAVED], None]
     import_project(engine, parse_project_export(content, filename="demo.json"), project="Copy")
     copied = project_assessments(engine, project="Copy")
     assert [(list(a.price_snapshot or ()), a.gpu_snapshot) for a in copied] == [(rows, tuple(gpus)), (rows[1:], None)]

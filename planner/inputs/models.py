@@ -233,9 +233,8 @@ class GpuSpec(Sourced):
     Vendor sheets often quote tensor rates "with sparsity", twice the dense rate; the catalog keeps the dense
     ones. ``fp8_tflops``, ``fp4_tflops`` and ``int8_tops`` are None where the GPU has no such units (or the
     figure is not sourced); ``vendor`` names the software stack a calibration applies to. The columns after
-    ``fp8_tflops`` are optional, so GPU spec files written before they existed still load. They are left out
-    of ``model_dump``: saved price lists (a table of the older columns), snapshots and exports keep the older
-    shape until the store has columns for them.
+    ``fp8_tflops`` are optional, so GPU spec files (and saved price lists, snapshots and exports) written
+    before they existed still load.
     """
 
     gpu: str = Field(min_length=1, max_length=40)
@@ -243,9 +242,9 @@ class GpuSpec(Sourced):
     bandwidth_tb_s: float = Field(gt=0, le=100)
     bf16_tflops: float = Field(gt=0, le=100_000)
     fp8_tflops: float | None = Field(default=None, gt=0, le=100_000)
-    fp4_tflops: float | None = Field(default=None, gt=0, le=100_000, exclude=True)
-    int8_tops: float | None = Field(default=None, gt=0, le=100_000, exclude=True)
-    vendor: GpuVendor | None = Field(default=None, exclude=True)
+    fp4_tflops: float | None = Field(default=None, gt=0, le=100_000)
+    int8_tops: float | None = Field(default=None, gt=0, le=100_000)
+    vendor: GpuVendor | None = Field(default=None)
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense FLOP/s at a precision; FP8 on a GPU without FP8 units runs at the BF16 rate."""

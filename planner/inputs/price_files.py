@@ -41,7 +41,8 @@ STALE_AFTER_DAYS = 183  # a price older than about six months is flagged: cloud 
 # Column order of data/instances.csv and data/gpus.csv (files may order them differently).
 INSTANCE_COLUMNS = ("provider", "instance", "region", "gpu", "gpu_count", "vcpus", "on_demand_usd_h", "spot_usd_h",
                     "committed_usd_h", "source", "as_of")
-GPU_COLUMNS = ("gpu", "memory_gb", "bandwidth_tb_s", "bf16_tflops", "fp8_tflops", "source", "as_of")
+GPU_COLUMNS = ("gpu", "vendor", "memory_gb", "bandwidth_tb_s", "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops",
+               "source", "as_of")  # as data/gpus.csv; vendor and the rates after bf16_tflops may be left out
 PRICE_COLUMNS = ("on_demand_usd_h", "spot_usd_h", "committed_usd_h")
 UNITS = {
     "on_demand_usd_h": "USD per hour", "spot_usd_h": "USD per hour", "committed_usd_h": "USD per hour",

@@ -173,6 +173,9 @@ class PriceListGpuRow(Row):
     bandwidth_tb_s: Mapped[Figure]
     bf16_tflops: Mapped[Figure]
     fp8_tflops: Mapped[OptionalFigure]
+    fp4_tflops: Mapped[OptionalFigure]  # 0005
+    int8_tops: Mapped[OptionalFigure]  # 0005
+    vendor: Mapped[str | None] = mapped_column(String(10))  # 0005
     source: Mapped[FreeText]
     as_of: Mapped[AsOf]
 
