@@ -181,3 +181,14 @@ def test_any_accepted_assessment_survives_a_json_round_trip(mean, peak, budget, 
     assert again == accepted
     assert parse_assessment(dump_assessment(accepted, "json"), filename="x.json") == accepted
     assert parse_assessment(dump_assessment(accepted, "yaml"), filename="x.yaml") == accepted
+
+
+@pytest.mark.parametrize("key, value", [("hours.per_month", 1e308), ("network.hop_error_rate", 1e30),
+                                        ("no.such.assumption", 1.0)])
+def test_an_out_of_bounds_override_in_a_file_is_refused_at_upload(key, value):
+    """The Assess upload and the CLI refuse it at the field, before anything is evaluated or saved."""
+    data = load_presets()["blank"].model_dump(mode="json")
+    data["assumption_overrides"] = {key: value}
+    with pytest.raises(InputError) as refused:
+        parse_assessment(json.dumps(data), filename="overrides.json")
+    assert f"assumption_overrides.{key}" in refused.value.field_errors

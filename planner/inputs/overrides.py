@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from planner.inputs.catalog import load_assumptions
 from planner.inputs.units import HOURS_PER_WEEK, SECONDS_PER_HOUR
 
+SERVING_OVERRIDE_PREFIX = "serving."  # keys of the serving model's constants (planner.estimate.serving)
+
 # Bounds (low, high) of overridable assumptions beyond "finite and >= 0", in each assumption's own unit.
 OVERRIDE_BOUNDS = {
     "hours.per_month": (1.0, 744.0),
@@ -42,7 +44,7 @@ def override_error(key: str, value: float) -> str | None:
     return f"{key} must be {limit}; you entered {value:g}."
 
 
-def override_errors(overrides: Mapping[str, float], *, other_prefix: str) -> dict[str, str]:
+def override_errors(overrides: Mapping[str, float], *, other_prefix: str = SERVING_OVERRIDE_PREFIX) -> dict[str, str]:
     """One sentence per bad override of a catalog assumption, at ``assumption_overrides.<key>``.
 
     Keys starting with ``other_prefix`` belong to another model (the serving constants) and are skipped.

@@ -3,7 +3,8 @@
 Pydantic reports errors as codes and locations (``('workload', 'peak_requests_per_s')``); users need
 "Peak traffic (requests/s) must be at least the mean (5); you entered 3". ``validate_assessment`` is
 the one door into the engine: typed answers, imported files and presets all pass through it, and it
-also checks references into the catalogs (model id, GPU types, providers).
+also checks references into the catalogs (model id, GPU types, providers) and the bounds of assumption
+overrides (``planner.inputs.overrides``; the serving constants' own bounds are checked when evaluating).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from planner.errors import InputError
 from planner.inputs.models import Assessment
+from planner.inputs.overrides import override_errors
 from planner.inputs.questions import load_question_bank
 
 MAX_SHOWN_INPUT_CHARS = 40  # an echoed wrong value is cut to this length
@@ -124,7 +126,7 @@ def validate_assessment(data: Any) -> Assessment:
     except ValidationError as exc:
         errors = explain(exc)
         raise InputError(_summary(errors), errors) from exc
-    errors = _check_references(assessment)
+    errors = {**_check_references(assessment), **override_errors(assessment.assumption_overrides)}
     if errors:
         raise InputError(_summary(errors), errors)
     return assessment
