@@ -14,11 +14,16 @@ past it is an error) and ``RUN_TIMEOUT_S`` for the whole run; the server is stop
 
 Prints one ``name=value`` line per figure: ``load_sessions``, ``load_errors``, ``load_p50_s``,
 ``load_p95_s`` (time from click to numbers; targets p95 <= 15 s, 0 errors at 20 sessions),
-``health_max_s`` (target < 1), and the machine's state: ``cores``, ``load_avg_1m_before`` and
-``load_avg_1m_after`` (other work on the machine slows every figure), ``evaluation_workers``.
+``health_max_s`` (target < 1), ``run_wall_s`` (the sessions' whole run, preparation included),
+``server_cpu_s`` (CPU seconds the server and its evaluation workers
+used during the run), ``browser_cpu_s`` (the same for Chromium and Playwright, which share the machine
+with the server here but run on the users' machines in real use), and the machine's state: ``cores``,
+``load_avg_1m_before`` and ``load_avg_1m_after`` (other work on the machine slows every figure) and
+``evaluation_workers``.
 
-Run from the repository root: ``python bench/bench_load.py [--sessions 20] [--root PATH]``
-(``--root``: another checkout of the app to serve, to compare before and after a change).
+Run from the repository root: ``python bench/bench_load.py [--sessions 20] [--browser-nice 10]
+[--option runner.postScriptGC=false] [--root PATH]`` (``--root``: another checkout of the app to
+serve, to compare before and after a change).
 """
 
 from __future__ import annotations
@@ -72,13 +77,19 @@ def health_seconds(url: str) -> float:
     return time.monotonic() - started
 
 
-def start_server(root: Path, database: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``streamlit run app.py`` on a free port with its own database, once it answers its health check."""
+def start_server(root: Path, database: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``streamlit run app.py`` on a free port with its own database, once it answers its health check.
+
+    ``options`` are extra Streamlit settings as ``section.name=value`` (e.g. ``runner.postScriptGC=false``).
+    """
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
+    for option in options:
+        name, _, value = option.partition("=")
+        command += [f"--{name}", value]
     server = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -90,6 +101,35 @@ def start_server(root: Path, database: Path) -> tuple[subprocess.Popen[bytes], s
         time.sleep(0.3)
     server.kill()
     raise RuntimeError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S:g} s")
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return tree
+
+
+def tree_cpu_s(root_pid: int, *, skip: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by a process and its living descendants, without the
+    subtree of ``skip`` (Linux /proc)."""
+    tree, total, todo = _children(), 0.0, [root_pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        pid = todo.pop()
+        if pid == skip:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += tree.get(pid, [])
+    return total
 
 
 class HealthWatch:
@@ -181,20 +221,23 @@ async def session(browser: object, url: str, index: int, ready: list[int], go: a
         print(f"session {index + 1}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
               file=sys.stderr)
         return None
-    finally:
-        await context.close()
 
 
-async def run_sessions(url: str, sessions: int) -> list[float | None]:
-    """Every session at once in one Chromium; their times to results (None for an error)."""
+async def run_sessions(url: str, sessions: int, server_pid: int) -> tuple[list[float | None], float]:
+    """Every session at once in one Chromium; their times to results (None for an error), and the CPU
+    seconds the browser used (measured before it closes, while its page processes still exist)."""
     from playwright.async_api import async_playwright
 
+    cpu_before = tree_cpu_s(os.getpid(), skip=server_pid)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             ready, go = [0], asyncio.Event()
+            started = time.monotonic()
             jobs = [session(browser, url, i, ready, go, sessions) for i in range(sessions)]
-            return await asyncio.wait_for(asyncio.gather(*jobs), RUN_TIMEOUT_S)
+            times = await asyncio.wait_for(asyncio.gather(*jobs), RUN_TIMEOUT_S)
+            print(f"run_wall_s={time.monotonic() - started:.1f}")
+            return times, tree_cpu_s(os.getpid(), skip=server_pid) - cpu_before
         finally:
             await browser.close()
 
@@ -211,6 +254,10 @@ def quantile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=SESSIONS, help=f"concurrent sessions (1-{MAX_SESSIONS})")
+    parser.add_argument("--browser-nice", type=int, default=0, choices=range(0, 20), metavar="0-19",
+                        help="run the browsers at this lower CPU priority, as if they ran on the users' machines")
+    parser.add_argument("--option", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="an extra Streamlit setting for the server (repeatable)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout of the app to serve")
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
@@ -219,13 +266,17 @@ def main() -> None:
         sys.exit(f"This benchmark needs Chromium at {CHROMIUM}.")
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        server, url = start_server(args.root.resolve(), Path(folder) / "planner.db")
+        server, url = start_server(args.root.resolve(), Path(folder) / "planner.db", args.option)
         try:
+            server_cpu_before = tree_cpu_s(server.pid)
             with HealthWatch(url) as health:
+                if args.browser_nice:  # from here on this thread and what it starts (Playwright, Chromium)
+                    os.nice(args.browser_nice)
                 try:
-                    times = asyncio.run(run_sessions(url, args.sessions))
+                    times, browser_cpu_s = asyncio.run(run_sessions(url, args.sessions, server.pid))
                 except TimeoutError:
-                    times = [None] * args.sessions
+                    times, browser_cpu_s = [None] * args.sessions, float("nan")
+            server_cpu_s = tree_cpu_s(server.pid) - server_cpu_before
         finally:
             server.terminate()
             try:
@@ -239,6 +290,10 @@ def main() -> None:
     print(f"load_p50_s={quantile(done, P50):.2f}")
     print(f"load_p95_s={quantile(done, P95):.2f}")
     print(f"health_max_s={health.slowest_s:.2f}")
+    print(f"server_cpu_s={server_cpu_s:.1f}")
+    print(f"browser_cpu_s={browser_cpu_s:.1f}")
+    print(f"browser_nice={args.browser_nice}")
+    print(f"server_options={','.join(args.option) or 'none'}")
     print(f"cores={os.cpu_count()}")
     print(f"evaluation_workers={os.environ.get('PLANNER_EVALUATION_WORKERS', 'cores')}")
     print(f"load_avg_1m_before={load_before:.2f}")

@@ -86,6 +86,13 @@ class SharedEvaluations:
                 if self.in_flight.get(key) is future:
                     del self.in_flight[key]
 
+    def close(self) -> None:
+        """Stop the workers; evaluations not started yet are cancelled, running ones end with their process."""
+        with self.lock:
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
     def _submit(self, key: Key) -> tuple[Future[Evaluation], bool]:
         """The future of a new evaluation, and whether the caller must run it in its own thread."""
         for _ in range(2):  # a broken pool is replaced once
@@ -115,7 +122,12 @@ class SharedEvaluations:
             return evaluate_json(*key)
 
 
-@st.cache_resource(show_spinner=False)
+def _release(shared: SharedEvaluations) -> None:
+    """Stop the pool's workers when Streamlit drops the cached object (a cache clear, as tests do)."""
+    shared.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
 def shared_evaluations() -> SharedEvaluations:
     """The pool of this server process (made on first use, kept for the life of the process)."""
     return SharedEvaluations(_worker_count())
