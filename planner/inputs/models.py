@@ -7,7 +7,7 @@ of the recommendation live in ``planner.estimate.results``.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -53,25 +53,33 @@ class Architecture(StrEnum):
 
 
 class TrafficShape(StrEnum):
-    STEADY = "steady"
-    BUSINESS_HOURS = "business_hours"
-    SPIKY = "spiky"
+    """How traffic varies over a day (data/traffic_shapes.yaml holds each profile)."""
+
+    STEADY = auto()
+    BUSINESS_HOURS = auto()
+    SPIKY = auto()
 
 
 class Stage(StrEnum):
-    PROTOTYPE = "prototype"
-    EARLY = "early"
-    GROWTH = "growth"
-    ENTERPRISE = "enterprise"
+    """Where the product is; it sets the default revisit interval (data/revisit.yaml)."""
+
+    PROTOTYPE = auto()
+    EARLY = auto()
+    GROWTH = auto()
+    ENTERPRISE = auto()
 
 
 class PricingOption(StrEnum):
-    ON_DEMAND = "on_demand"
-    SPOT = "spot"
-    COMMITTED = "committed"
+    """Which price of an instance row the fleet is priced at."""
+
+    ON_DEMAND = auto()
+    SPOT = auto()
+    COMMITTED = auto()
 
 
 class Precision(StrEnum):
+    """Weight precision of the served model."""
+
     BF16 = "bf16"
     FP8 = "fp8"
 
@@ -222,6 +230,11 @@ class Assessment(StrictModel):
 GpuVendor = Literal["nvidia", "amd"]  # the software stack (CUDA or ROCm) a calibration applies to
 
 
+CatalogLabel = Annotated[str, Field(min_length=1, max_length=40)]  # GPU types, providers, regions
+TensorRate = Annotated[float, Field(gt=0, le=100_000)]  # dense TFLOP/s (or TOPS), as datasheets quote them
+HourlyPrice = Annotated[float, Field(gt=0, le=10_000)]  # USD per instance-hour
+
+
 class Sourced(StrictModel):
     source: str = Field(min_length=3)
     as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Date of the figure, YYYY-MM[-DD].")
@@ -237,14 +250,14 @@ class GpuSpec(Sourced):
     before they existed still load.
     """
 
-    gpu: str = Field(min_length=1, max_length=40)
+    gpu: CatalogLabel
+    vendor: GpuVendor | None = None  # the columns in data/gpus.csv's order
     memory_gb: float = Field(gt=0, le=1024)
     bandwidth_tb_s: float = Field(gt=0, le=100)
-    bf16_tflops: float = Field(gt=0, le=100_000)
-    fp8_tflops: float | None = Field(default=None, gt=0, le=100_000)
-    fp4_tflops: float | None = Field(default=None, gt=0, le=100_000)
-    int8_tops: float | None = Field(default=None, gt=0, le=100_000)
-    vendor: GpuVendor | None = Field(default=None)
+    bf16_tflops: TensorRate
+    fp8_tflops: TensorRate | None = None
+    fp4_tflops: TensorRate | None = None
+    int8_tops: TensorRate | None = None
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense FLOP/s at a precision; FP8 on a GPU without FP8 units runs at the BF16 rate."""
@@ -255,15 +268,15 @@ class GpuSpec(Sourced):
 class InstancePrice(Sourced):
     """One rentable instance type and its hourly prices in USD."""
 
-    provider: str = Field(min_length=1, max_length=40)
+    provider: CatalogLabel
     instance: str = Field(min_length=1, max_length=60)
-    region: str = Field(min_length=1, max_length=40)
-    gpu: str = Field(min_length=1, max_length=40)
+    region: CatalogLabel
+    gpu: CatalogLabel
     gpu_count: int = Field(ge=1, le=64)
     vcpus: int = Field(ge=1, le=1024)
-    on_demand_usd_h: float = Field(gt=0, le=10_000)
-    spot_usd_h: float | None = Field(default=None, gt=0, le=10_000)
-    committed_usd_h: float | None = Field(default=None, gt=0, le=10_000)
+    on_demand_usd_h: HourlyPrice
+    spot_usd_h: HourlyPrice | None = None
+    committed_usd_h: HourlyPrice | None = None
 
     def price_usd_h(self, option: PricingOption) -> float | None:
         """The hourly price under a pricing option, or None where none is sourced."""
