@@ -334,3 +334,20 @@ def test_calibration_tolerance_is_the_tightest_the_constants_reach():
     """The stated tolerance is honest: the worst point uses at least 90 % of it (in log terms)."""
     worst = max(abs(math.log(r)) for r in calibration_ratios())
     assert 0.9 * math.log(CALIBRATION_TOLERANCE) <= worst <= math.log(CALIBRATION_TOLERANCE)
+
+
+def test_kv_bytes_follow_the_attention_kind() -> None:
+    """MLA caches one latent per layer; sliding-window layers hold at most their window (hand arithmetic)."""
+    from planner.inputs.catalog import load_llms
+
+    llms = load_llms()
+    deepseek = llms["deepseek-v3"]
+    assert kv_bytes_per_token(deepseek, Precision.BF16) == 61 * (512 + 64) * 2 == 70_272
+    gpt_oss = llms["gpt-oss-120b"]
+    full = 2 * gpt_oss.layers * gpt_oss.kv_heads * gpt_oss.head_dim * 2  # bytes per token, every layer global
+    window, local = gpt_oss.local_window_tokens, gpt_oss.local_attention_layers
+    assert window is not None and local is not None
+    tokens = 6000
+    expected = (full * tokens - local * (full // gpt_oss.layers) * (tokens - window)) / tokens
+    assert kv_bytes_per_token(gpt_oss, Precision.BF16, tokens) == expected
+    assert kv_bytes_per_token(gpt_oss, Precision.BF16, window) == full  # within the window every layer holds all

@@ -184,9 +184,20 @@ def tp_scaling(tensor_parallel: int, tp_efficiency: float) -> float:
     return float(tp_efficiency ** math.log2(tensor_parallel))
 
 
-def kv_bytes_per_token(llm: LlmSpec, precision: Precision) -> float:
-    """Bytes of KV cache per token: keys and values of every layer, stored in the weights' precision."""
-    return 2.0 * llm.layers * llm.kv_heads * llm.head_dim * precision.bytes_per_param
+def kv_bytes_per_token(llm: LlmSpec, precision: Precision, context_tokens: float | None = None) -> float:
+    """Bytes of KV cache per token, stored in the weights' precision.
+
+    Grouped-query attention caches keys and values of every layer (2 x layers x KV heads x head dim values);
+    multi-head latent attention (DeepSeek-V3/R1) one compressed latent per layer (``LlmSpec.kv_values_per_token``).
+    With ``context_tokens``, the mean over a sequence of that length, where sliding-window or chunked layers
+    (gpt-oss, Llama 4) hold at most their window (``LlmSpec.kv_values_for_sequence``).
+    """
+    if context_tokens is None or context_tokens <= 0:
+        values = float(llm.kv_values_per_token())
+    else:
+        tokens = max(1, round(context_tokens))
+        values = llm.kv_values_for_sequence(tokens) / tokens
+    return values * precision.bytes_per_param
 
 
 def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> list[int]:
@@ -205,7 +216,8 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, c: ServingConstan
     peak_flops = gpu.peak_flops(precision) * scale
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, constants=c, tensor_parallel=tp,
-        weights_gb=llm.params_b * precision.bytes_per_param, kv_bytes_per_token=kv_bytes_per_token(llm, precision),
+        weights_gb=llm.params_b * precision.bytes_per_param,
+        kv_bytes_per_token=kv_bytes_per_token(llm, precision, mean_context_tokens),
         kv_capacity_tokens=capacity, mean_context_tokens=mean_context_tokens,
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
@@ -242,7 +254,7 @@ def plan_replica(
         raise ValueError('"mean_context_tokens" must be > 0.')
     c = constants or ServingConstants()
     weights_gb = llm.params_b * precision.bytes_per_param
-    kv_token = kv_bytes_per_token(llm, precision)
+    kv_token = kv_bytes_per_token(llm, precision, mean_context_tokens)
     candidates = _tensor_parallel_candidates(max_gpus, tensor_parallel)
     for tp in candidates:
         memory_gb = tp * gpu.memory_gb
