@@ -17,7 +17,9 @@ Prints one ``name=value`` line per figure: ``load_sessions``, ``load_errors``, `
 ``health_max_s`` (target < 1), ``run_wall_s`` (the sessions' whole run, preparation included),
 ``server_cpu_s`` (CPU seconds the server and its evaluation workers
 used during the run), ``browser_cpu_s`` (the same for Chromium and Playwright, which share the machine
-with the server here but run on the users' machines in real use), and the machine's state: ``cores``,
+with the server here but run on the users' machines in real use), ``browser_cpu_results_s`` and
+``server_cpu_results_s`` (the same for the timed part alone, from the common click to the last result),
+and the machine's state: ``cores``,
 ``load_avg_1m_before`` and ``load_avg_1m_after`` (other work on the machine slows every figure) and
 ``evaluation_workers``.
 
@@ -223,9 +225,18 @@ async def session(browser: object, url: str, index: int, ready: list[int], go: a
         return None
 
 
+async def cpu_at_go(go: asyncio.Event, server_pid: int) -> tuple[float, float]:
+    """The browser's and the server's CPU seconds so far, read when every session is ready to click."""
+    await go.wait()
+    return tree_cpu_s(os.getpid(), skip=server_pid), tree_cpu_s(server_pid)
+
+
 async def run_sessions(url: str, sessions: int, server_pid: int) -> tuple[list[float | None], float]:
     """Every session at once in one Chromium; their times to results (None for an error), and the CPU
-    seconds the browser used (measured before it closes, while its page processes still exist)."""
+    seconds the browser used (measured before it closes, while its page processes still exist).
+
+    Also prints the CPU seconds of the timed part alone (from the common click until the last session
+    is done): ``browser_cpu_results_s`` and ``server_cpu_results_s``."""
     from playwright.async_api import async_playwright
 
     cpu_before = tree_cpu_s(os.getpid(), skip=server_pid)
@@ -234,10 +245,17 @@ async def run_sessions(url: str, sessions: int, server_pid: int) -> tuple[list[f
         try:
             ready, go = [0], asyncio.Event()
             started = time.monotonic()
+            at_go = asyncio.ensure_future(cpu_at_go(go, server_pid))
             jobs = [session(browser, url, i, ready, go, sessions) for i in range(sessions)]
             times = await asyncio.wait_for(asyncio.gather(*jobs), RUN_TIMEOUT_S)
+            browser_cpu_s = tree_cpu_s(os.getpid(), skip=server_pid)
             print(f"run_wall_s={time.monotonic() - started:.1f}")
-            return times, tree_cpu_s(os.getpid(), skip=server_pid) - cpu_before
+            if at_go.done():
+                browser_at_go, server_at_go = at_go.result()
+                print(f"browser_cpu_results_s={browser_cpu_s - browser_at_go:.1f}")
+                print(f"server_cpu_results_s={tree_cpu_s(server_pid) - server_at_go:.1f}")
+            at_go.cancel()
+            return times, browser_cpu_s - cpu_before
         finally:
             await browser.close()
 
