@@ -110,7 +110,8 @@ def test_facilitator_creates_a_workshop_and_keeps_it_by_the_private_link(temp_da
 def test_creating_without_a_project_says_so_at_the_field(temp_database: str) -> None:
     at = go(session(), WORKSHOP)
     click(at, "Create workshop")
-    assert [e.value for e in at.error] == ["Enter a project name of 1 to 120 characters."]
+    assert [e.value for e in at.error] == [
+        "Enter a project name of 1 to 120 characters, without line breaks or other control characters."]
     assert "token" not in at.query_params
 
 
