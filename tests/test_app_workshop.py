@@ -14,10 +14,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner import history, store
+from planner.decide import consensus as workshops
 from planner.inputs.models import READINESS_KEYS
 from planner.store import workshops as workshop_store
 from tests.conftest import APP_TIMEOUT_S, ROOT
 from ui.text import JOINER, literal
+from ui.workshop_charts import distribution_frame
 
 WORKSHOP, JOIN = "pages/workshop.py", "pages/join.py"
 PROJECT = "Support <b>bot</b> **x**"  # markup in a name must show as typed
@@ -159,7 +161,7 @@ def test_participant_joins_answers_revises_and_sees_only_their_own_answers(temp_
 def test_revealing_shows_participants_the_aggregate(temp_database: str) -> None:
     host, code = facilitator(temp_database)
     ana = participant(code, "Ana")
-    answer(ana, {"on_call": 0})
+    answer(ana, {"on_call": 1})
     ben = participant(code, "Ben")
     answer(ben, {"on_call": 3})
     host.toggle(key="wf.reveal").set_value(True).run()
@@ -167,7 +169,13 @@ def test_revealing_shows_participants_the_aggregate(temp_database: str) -> None:
     ana.run()
     room = table(ana, "Your answer")
     on_call = room[room["Question"] == "Incident response and on-call"].iloc[0]
-    assert (on_call["Your answer"], on_call["Median"], on_call["Spread"], on_call["Answers"]) == ("0", "1.5", "3", 2)
+    # One median rule (issue 15 item 13): levels 1 and 3 give 1 on both sides of the room, as the rule says.
+    assert (on_call["Your answer"], on_call["Median"], on_call["Spread"], on_call["Answers"]) == ("1", "1", "2", 2)
+    consensus = table(host, "Consensus").set_index("Question")
+    assert consensus.loc["Incident response and on-call", "Median"] == "1"
+    assert consensus.loc["Incident response and on-call", "Consensus"].startswith("1 ·")
+    assert any("1 and 3 give 1" in c.value for c in host.caption)
+    assert any("1 and 3 give 1" in c.value for c in ana.caption)
     assert ana.get("vega_lite_chart")
 
 
@@ -308,3 +316,9 @@ def test_wrong_codes_make_each_further_try_wait_longer(temp_database: str, monke
     assert attempt(code) == "Too many wrong codes: try again in 1 s."
     now[0] += 1.0
     assert attempt(code) == "" and "Welcome, Ana" in at.success[0].value
+
+
+def test_the_chart_marks_the_same_median_as_the_tables() -> None:
+    aggregates = [workshops.aggregate("on_call", [1, 3])]
+    frame = distribution_frame(aggregates)
+    assert set(frame["median"]) == {1.0} == {aggregates[0].median}

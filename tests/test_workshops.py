@@ -127,18 +127,17 @@ def test_aggregate_of_readiness_answers_counts_each_level() -> None:
     assert agg.answered == 5
 
 
-@pytest.mark.parametrize(("values", "median", "consensus", "spread", "flag"), [
-    ([2, 2, 2], 2.0, 2.0, 0.0, False),
-    ([2, 3], 2.5, 2.0, 1.0, False),  # even count: the consensus is the lower middle answer
-    ([1, 3], 2.0, 1.0, 2.0, True),  # two levels apart is a discussion prompt
-    ([0, 4, 4, 4], 4.0, 4.0, 4.0, True),
-    ([4], 4.0, 4.0, 0.0, False),
+@pytest.mark.parametrize(("values", "median", "spread", "flag"), [
+    ([2, 2, 2], 2.0, 0.0, False),
+    ([2, 3], 2.0, 1.0, False),  # even count: the lower middle answer
+    ([1, 3], 1.0, 2.0, True),  # two levels apart is a discussion prompt
+    ([0, 4, 4, 4], 4.0, 4.0, True),
+    ([4], 4.0, 0.0, False),
 ])
-def test_median_spread_and_flag(values: list[int], median: float, consensus: float, spread: float,
-                                flag: bool) -> None:
+def test_median_spread_and_flag(values: list[int], median: float, spread: float, flag: bool) -> None:
     agg = workshops.aggregate("cicd", values)
-    assert agg.median == median == statistics.median(values)
-    assert agg.median_answer == consensus
+    assert agg.median == median == statistics.median_low(values)
+    assert agg.median_answer == median  # the consensus is the median every table shows
     assert agg.spread == spread == max(values) - min(values)
     assert agg.disagreement is flag
 
@@ -228,3 +227,18 @@ def test_an_inconsistent_consensus_names_the_field() -> None:
     with pytest.raises(InputError) as info:
         workshops.consensus_assessment(base, items, label="", notes="")
     assert "workload.peak_requests_per_s" in info.value.field_errors
+
+
+def test_one_median_rule_for_levels_and_one_for_numbers() -> None:
+    # Issue 15 item 13: answers 1 and 3 give level 1 everywhere; estimates 3 and 10 give 6.5.
+    assert workshops.level_median([1, 3]) == 1.0 == workshops.median_of("cicd", [3, 1])
+    assert workshops.number_median([3, 10]) == 6.5 == workshops.median_of("mean_requests_per_s", [10, 3])
+    assert workshops.median_of("cicd", []) is None
+    levels = workshops.aggregate("on_call", [1, 3])
+    estimate = workshops.aggregate("mean_requests_per_s", [3, 10])
+    assert (levels.median, levels.median_answer) == (1.0, 1.0)
+    assert (estimate.median, estimate.median_answer) == (6.5, 6.5)
+    items = {i.key: i for i in workshops.consensus([levels, estimate], [])}
+    assert (items["on_call"].value, items["on_call"].median) == (1.0, 1.0)
+    assert items["mean_requests_per_s"].value == 6.5
+    assert "1 and 3 give 1" in workshops.MEDIAN_RULE and "3 and 10 give 6.5" in workshops.MEDIAN_RULE

@@ -69,6 +69,7 @@ def _board(token_: str, *, live: bool) -> None:
     if not answered:
         return
     st.subheader("Answers per question")
+    st.caption(workshops.MEDIAN_RULE)
     st.altair_chart(distribution_chart(aggregates), width="content")
     _estimates_table(aggregates)
     _discussion_prompts(view, aggregates, shown)

@@ -1,7 +1,8 @@
 """Altair chart of a workshop's readiness answers: one small panel per question, median marked.
 
 Plain Altair (no Streamlit calls), so a test can inspect the specification. Bars are coloured by
-whether the question's answers disagree (spread of at least two levels); the dashed rule is the median.
+whether the question's answers disagree (spread of at least two levels); the dashed rule is the median
+(``planner.decide.consensus.MEDIAN_RULE``: the lower middle level, the same one the tables show).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def distribution_chart(aggregates: list[QuestionAggregate]) -> alt.FacetChart:
     )
     median = alt.Chart().transform_filter("datum.level == 0 && datum.answered > 0").mark_rule(
         color="#212121", strokeDash=[5, 3], size=2
-    ).encode(x="median:Q", tooltip=[alt.Tooltip("median:Q", title="Median", format=".1f")])
+    ).encode(x="median:Q", tooltip=[alt.Tooltip("median:Q", title="Median", format="d")])
     return (
         alt.layer(bars, median, data=frame)
         .properties(width=PANEL_WIDTH_PX, height=PANEL_HEIGHT_PX)

@@ -29,7 +29,7 @@ MEDIAN = "median"  # the override selectbox's "no override" choice
 def render_overrides(view: FacilitatorView, token_: str) -> None:
     """A form to override any question's consensus, with a note; empty choice goes back to the median."""
     st.subheader("Agree on the answers")
-    st.caption("The consensus is each question's median answer (the lower middle one for an even count). "
+    st.caption(f"The consensus is each question's median answer. {workshops.MEDIAN_RULE} "
                "Override a question when the room agrees on something else, and note why.")
     errors: dict[str, str] = st.session_state.pop(ERRORS, {})
     if errors.get("options"):

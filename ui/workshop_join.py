@@ -230,6 +230,7 @@ def render_room(code: str, secret: str) -> None:
         st.caption("Nobody has answered yet.")
         return
     st.altair_chart(distribution_chart(view.aggregate), width="content")
+    st.caption(workshops.MEDIAN_RULE)
     st.dataframe(pd.DataFrame([{
         "Question": a.label,
         "Your answer": "" if a.key not in view.me.answers else f"{view.me.answers[a.key]:g}",

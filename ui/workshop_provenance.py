@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
+from planner.decide.consensus import MEDIAN_RULE
 from planner.inputs.models import READINESS_KEYS
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView, WorkshopInfo, WorkshopLink
@@ -112,7 +113,7 @@ def render_line(workshop: WorkshopInfo, participants: int) -> None:
 def render_answers(record: FacilitatorView, *, key: str) -> None:
     """The consensus per question and every participant's answers, in two tables."""
     answered = sum(1 for p in record.participants if p.answers)
-    st.caption("Readiness answers are levels 0-4; the consensus is the lower median unless the facilitator "
+    st.caption(f"Readiness answers are levels 0-4. {MEDIAN_RULE} The consensus is the median unless the facilitator "
                "chose another answer (with the note saying why). Spread is the highest minus the lowest answer.")
     st.dataframe(summary_frame(record), hide_index=True, width="stretch", key=f"{key}.summary",
                  column_config={column: st.column_config.Column(help=text) for column, text in SUMMARY_HELP.items()})

@@ -7,9 +7,11 @@ get their own secret (same size) so that they can revise only their own answers.
 tokens and secrets are stored, so reading the database does not grant access.
 
 Aggregation is per question: the distribution of answers, the median and the spread (max - min). A
-readiness question whose answers are at least two levels apart is flagged as a discussion prompt. The
-consensus is the median (the lower middle answer when the count is even: a team is only as ready as
-the evidence shows) unless the facilitator overrides a question with a note. Nothing here touches a
+readiness question whose answers are at least two levels apart is flagged as a discussion prompt. There
+is one median rule per kind of answer (``MEDIAN_RULE``, ``median_of``), used by every table, chart and
+the consensus: for readiness levels the lower middle answer when the count is even (a level someone
+actually chose; a team is only as ready as the evidence shows), for estimates the true median (3 and 10
+give 6.5). The consensus is that median unless the facilitator overrides a question with a note. Nothing here touches a
 database or Streamlit; ``planner.store.workshops`` keeps the rows.
 """
 
@@ -58,6 +60,9 @@ WORKLOAD_ESTIMATE_KEYS = (
 )
 # Within one participant's estimates, the first must not exceed the second (as in WorkloadProfile).
 ORDERED_ESTIMATES = (("mean_requests_per_s", "peak_requests_per_s"), ("p95_ttft_ms", "p95_e2e_ms"))
+
+MEDIAN_RULE = ("Median: for readiness levels the lower middle answer when the count is even (1 and 3 give 1, a "
+               "level someone chose); for workload estimates the true median (3 and 10 give 6.5).")
 
 _CODE_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})  # Crockford's decoding of look-alikes
 _CODE_SEPARATORS = re.compile(r"[\s\-_.]")
@@ -182,6 +187,24 @@ def _estimate_error(q: FieldQuestion, value: Any) -> str | None:
 # Aggregation --------------------------------------------------------------------------------------
 
 
+def level_median(values: Iterable[float]) -> float:
+    """The median of readiness levels: the lower middle answer when the count is even (1 and 3 give 1)."""
+    return float(statistics.median_low(sorted(values)))
+
+
+def number_median(values: Iterable[float]) -> float:
+    """The median of estimates: the mean of the two middle answers when the count is even (3 and 10 give 6.5)."""
+    return float(statistics.median(sorted(values)))
+
+
+def median_of(key: str, values: Iterable[float]) -> float | None:
+    """The median under the rule of the question's kind (MEDIAN_RULE); None when nobody answered."""
+    ordered = list(values)
+    if not ordered:
+        return None
+    return level_median(ordered) if key in READINESS_KEYS else number_median(ordered)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -194,7 +217,7 @@ class QuestionAggregate(_Frozen):
     kind: Literal["readiness", "estimate"]
     values: tuple[float, ...]  # sorted
     counts: tuple[int, ...]  # readiness: answers per level 0..4; estimates: empty
-    median: float | None
+    median: float | None  # under MEDIAN_RULE: the lower middle level for readiness, the true median for estimates
     spread: float | None  # max - min
     disagreement: bool
 
@@ -205,11 +228,7 @@ class QuestionAggregate(_Frozen):
 
     @property
     def median_answer(self) -> float | None:
-        """The default consensus: the lower middle answer for readiness, the median for estimates."""
-        if not self.values:
-            return None
-        if self.kind == "readiness":
-            return float(statistics.median_low(self.values))
+        """The default consensus: the median under MEDIAN_RULE (the same number every table shows)."""
         return self.median
 
 
@@ -223,7 +242,7 @@ def aggregate(key: str, values: Iterable[float]) -> QuestionAggregate:
                                  median=None, spread=None, disagreement=False)
     low, high = ordered[0], ordered[-1]
     return QuestionAggregate(key=key, label=question_label(key), kind=kind, values=ordered, counts=counts,
-                             median=float(statistics.median(ordered)), spread=high - low,
+                             median=median_of(key, ordered), spread=high - low,
                              disagreement=_disagree(key, low, high))
 
 
