@@ -186,6 +186,7 @@ def test_closing_stops_answers_and_the_consensus_becomes_the_assessment(temp_dat
     ben = participant(code, "Ben")
     answer(ben, {k: 3 for k in READINESS_KEYS}, mean_requests_per_s=4.0, peak_requests_per_s=10.0)
     host.run()
+    assert ana.radio and not any(r.disabled for r in ana.radio)  # open: answers can change
     assert "Close the workshop first" in " ".join(i.value for i in host.info)
 
     # An override needs a note, shown beside its field; with one it is saved.
@@ -208,6 +209,11 @@ def test_closing_stops_answers_and_the_consensus_becomes_the_assessment(temp_dat
     ana.run()
     assert "closed" in ana.info[0].value
     assert next(b for b in ana.button if b.label == "Save my answers").disabled
+    # Visibly read-only (issue 15 item 15): every answer widget is disabled, with a notice at the form.
+    assert all(r.disabled for r in ana.radio) and len(ana.radio) == len(READINESS_KEYS)
+    assert ana.number_input and all(n.disabled for n in ana.number_input)
+    assert any("Read-only" in w.value for w in ana.warning)
+    assert ana.radio(key="wj.q.cicd").value == 1  # the saved answer still shows
     with pytest.raises(workshop_store.WorkshopClosed):
         workshop_store.submit_answers(store.get_engine(temp_database), code=code,
                                       secret=str(ana.session_state["wj.secret"]), answers={"cicd": 0})

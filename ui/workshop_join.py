@@ -151,45 +151,50 @@ def render_answers(view: ParticipantView) -> None:
     notice = st.session_state.pop(NOTICE, None)
     errors: dict[str, str] = notice.field_errors if notice else {}
     bank = load_question_bank()
+    closed = view.workshop.closed
     with st.form("wj.answers", border=False):
         st.subheader("Team readiness")
-        st.caption("Pick the level that describes the team today, not where it is heading.")
+        if closed:
+            st.warning("Read-only: the workshop is closed, so these answers can no longer change.",
+                       icon=":material/lock:")
+        else:
+            st.caption("Pick the level that describes the team today, not where it is heading.")
         for q in bank.readiness:
-            _radio(q, view.me.answers)
+            _radio(q, view.me.answers, disabled=closed)
             if q.key in errors:
                 st.error(literal(errors[q.key]))
         if view.workshop.workload_enabled:
             st.subheader("Workload estimates")
             st.caption("Your best guess; leave a field empty if you have no idea.")
             for key, q in workshops.estimate_questions().items():
-                _number(key, q.label, q.help, q.kind == "int", q.min, q.max, view.me.answers)
+                _number(key, q.label, q.help, q.kind == "int", q.min, q.max, view.me.answers, disabled=closed)
                 if key in errors:
                     st.error(literal(errors[key]))
         st.form_submit_button("Save my answers", type="primary", icon=":material/save:", on_click=_save,
-                              args=(view.workshop.workload_enabled,), disabled=view.workshop.closed)
+                              args=(view.workshop.workload_enabled,), disabled=closed)
     if notice and notice.kind == "success":
         st.success(literal(notice.text))
     elif notice:
         st.error(literal(notice.text))
 
 
-def _radio(q: ReadinessQuestion, saved: dict[str, float]) -> None:
+def _radio(q: ReadinessQuestion, saved: dict[str, float], *, disabled: bool) -> None:
     widget = f"wj.q.{q.key}"
     if widget not in st.session_state and q.key in saved:
         st.session_state[widget] = int(saved[q.key])
-    st.radio(q.label, range(len(q.levels)), key=widget, help=q.help, format_func=q.level_text,
+    st.radio(q.label, range(len(q.levels)), key=widget, help=q.help, format_func=q.level_text, disabled=disabled,
              **({} if widget in st.session_state else {"index": None}))
 
 
 def _number(key: str, label: str, help_: str, whole: bool, low: float | None, high: float | None,
-            saved: dict[str, float]) -> None:
+            saved: dict[str, float], *, disabled: bool) -> None:
     widget = f"wj.q.{key}"
     if widget not in st.session_state:
         value: Any = saved.get(key)
         st.session_state[widget] = int(value) if whole and value is not None else value
     st.number_input(label, key=widget, help=help_, min_value=int(low) if whole and low is not None else low,
                     max_value=int(high) if whole and high is not None else high, step=1 if whole else None,
-                    placeholder="No estimate")
+                    placeholder="No estimate", disabled=disabled)
 
 
 def _save(workload_enabled: bool) -> None:
