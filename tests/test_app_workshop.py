@@ -18,6 +18,7 @@ from planner.decide import consensus as workshops
 from planner.inputs.models import READINESS_KEYS
 from planner.store import workshops as workshop_store
 from tests.conftest import APP_TIMEOUT_S, ROOT
+from ui import workshop_view
 from ui.text import JOINER, literal
 from ui.workshop_charts import distribution_frame
 
@@ -328,3 +329,34 @@ def test_the_chart_marks_the_same_median_as_the_tables() -> None:
     aggregates = [workshops.aggregate("on_call", [1, 3])]
     frame = distribution_frame(aggregates)
     assert set(frame["median"]) == {1.0} == {aggregates[0].median}
+
+
+def test_the_join_link_uses_the_configured_public_address(temp_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 15 item 14: PLANNER_PUBLIC_URL names the address participants reach.
+    monkeypatch.setenv("PLANNER_PUBLIC_URL", "https://planner.example.org/team/")
+    at, code = facilitator(temp_database)
+    codes = [c.value for c in at.code]
+    assert codes[0] == f"https://planner.example.org/team/join?code={code}"
+    assert codes[1] == f"https://planner.example.org/team/workshop?token={token_of(at)}"
+    assert not any("cannot reach" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(("configured", "browser_url", "host", "expected"), [
+    ("https://planner.example.org/", "http://localhost:8501/workshop", "localhost:8501",
+     "https://planner.example.org"),  # the configured address wins over the browser's
+    ("", "http://10.0.0.5:8501/workshop?token=x", "10.0.0.5:8501", "http://10.0.0.5:8501"),
+    ("", "https://example.org/planner/workshop", "", "https://example.org/planner"),  # behind a path prefix
+    ("", "", "10.0.0.5:8501", "http://10.0.0.5:8501"),  # no URL from the browser: the Host it used
+    ("not a url", "", "", ""),  # nothing known: links stay relative
+])
+def test_the_link_base_falls_back_to_the_address_the_browser_used(configured: str, browser_url: str, host: str,
+                                                                   expected: str) -> None:
+    assert workshop_view.base_url(configured, browser_url, host) == expected
+
+
+@pytest.mark.parametrize(("url", "local"), [
+    ("http://localhost:8501/join?code=X", True), ("http://127.0.0.1:8501/join", True),
+    ("http://10.0.0.5:8501/join", False), ("/join?code=X", False),
+])
+def test_a_localhost_link_is_flagged(url: str, local: bool) -> None:
+    assert workshop_view.reachable_only_here(url) is local

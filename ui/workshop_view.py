@@ -9,6 +9,7 @@ The live board is ``ui.workshop_board``; agreeing on the answers and making the 
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -26,13 +27,41 @@ CREATED = "wf.created"  # id of the assessment this session just created
 REFRESH_S = 3  # seconds between live refreshes of the answers
 
 
+PUBLIC_URL_ENV = "PLANNER_PUBLIC_URL"  # the address participants reach the app at, e.g. https://planner.example.org
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # addresses no other device can reach
+
+
+def base_url(configured: str, browser_url: str, host: str) -> str:
+    """The app's address for links: the configured public URL, else the facilitator's browser's, else ''.
+
+    ``configured`` is PLANNER_PUBLIC_URL (an http(s) URL; anything else is ignored), ``browser_url`` the
+    page the facilitator's browser shows (st.context.url) and ``host`` its Host header. '' means the
+    address is unknown and links stay relative.
+    """
+    public = urlsplit(configured.strip())
+    if public.scheme in ("http", "https") and public.netloc:
+        return f"{public.scheme}://{public.netloc}{public.path.rstrip('/')}"
+    parts = urlsplit(browser_url)
+    if parts.scheme and parts.netloc:
+        prefix = parts.path.rsplit("/", 1)[0] if parts.path else ""
+        return f"{parts.scheme}://{parts.netloc}{prefix}"
+    return f"http://{host}" if host else ""
+
+
+def _app_base_url() -> str:
+    headers = st.context.headers
+    return base_url(os.environ.get(PUBLIC_URL_ENV, ""), st.context.url or "",
+                    (headers.get("Host") if headers else None) or "")
+
+
 def page_url(path: str, **params: str) -> str:
-    """An absolute URL to another page of this app (relative when the server URL is unknown)."""
-    current = st.context.url or ""
-    parts = urlsplit(current)
-    prefix = parts.path.rsplit("/", 1)[0] if parts.path else ""
-    base = f"{parts.scheme}://{parts.netloc}{prefix}" if parts.scheme else ""
-    return f"{base}/{path}?{urlencode(params)}"
+    """An absolute URL to another page of this app (relative when the server's address is unknown)."""
+    return f"{_app_base_url()}/{path}?{urlencode(params)}"
+
+
+def reachable_only_here(url: str) -> bool:
+    """Whether a link names this machine only (localhost), so other devices cannot open it."""
+    return (urlsplit(url).hostname or "") in LOCAL_HOSTS
 
 
 # Token and creation -------------------------------------------------------------------------------
@@ -111,7 +140,12 @@ def render_header(workshop: WorkshopInfo, token_: str) -> None:
                 help="Participants open the Join a workshop page and type this code.")
     with link:
         st.markdown("**Join link** (share it with the room)")
-        st.code(page_url("join", code=workshop.display_code), language=None)
+        join_link = page_url("join", code=workshop.display_code)
+        st.code(join_link, language=None)
+        if reachable_only_here(join_link):
+            st.warning(f"This link names this computer ({urlsplit(join_link).hostname}), which other devices "
+                       f"cannot reach. Open the app by its network address, or set {PUBLIC_URL_ENV} to it.",
+                       icon=":material/wifi_off:")
         with st.expander("Your private facilitator link: keep it to yourself"):
             st.warning("Anyone with this link can run the workshop. Do not share it or show it on a shared screen.")
             st.code(page_url("workshop", token=token_), language=None)
