@@ -157,12 +157,13 @@ def _readiness_contributions(architecture: Architecture, assessment: Assessment)
     per_level = readiness["points_per_missing_level"][architecture.value]
     out = []
     for gap in readiness_gaps(architecture, assessment):
-        question = load_question_bank().readiness_question(gap.key)
+        bank = load_question_bank()
+        question = bank.readiness_question(gap.key)
         points = -per_level * (gap.required - gap.current)
         out.append(Contribution(driver=f"readiness.{gap.key}", points=round(points, 2),
                                 reason=readiness["reason"].format(
                                     label=gap.label, current=gap.current, required=gap.required,
-                                    required_text=question.levels[gap.required].rstrip(".").lower())))
+                                    required_text=bank.in_sentence(question.levels[gap.required]))))
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +16,18 @@ from planner.inputs.paths import data_file
 
 QUESTIONS_FILE = data_file("questions.yaml")
 READINESS_LEVELS = 5  # levels 0..4
+
+
+def in_sentence(text: str, proper_names: Iterable[str] = ()) -> str:
+    """A description to embed in a sentence: its full stop dropped and its first letter lower-cased, unless
+    the first word is a proper name (``proper_names``, e.g. Kubernetes) or an acronym (GPU, APIs, CI/CD,
+    OpenAPI: a capital after the first letter), which keep their capitals. Nothing else changes case.
+    """
+    text = text.strip().rstrip(".")
+    first = re.split(r"[\s,;:()]", text, maxsplit=1)[0]
+    if not first or first in set(proper_names) or any(c.isupper() for c in first[1:]):
+        return text
+    return text[0].lower() + text[1:]
 
 
 class _Frozen(BaseModel):
@@ -75,6 +89,11 @@ class QuestionBank(_Frozen):
     pipeline: PipelineBlock
     team_fields: tuple[FieldQuestion, ...]
     readiness: tuple[ReadinessQuestion, ...]
+    proper_names: tuple[str, ...] = ()  # words that keep their capital inside a sentence (in_sentence)
+
+    def in_sentence(self, text: str) -> str:
+        """A description of this bank embedded in a sentence (``in_sentence`` with the bank's proper names)."""
+        return in_sentence(text, self.proper_names)
 
     def readiness_question(self, key: str) -> ReadinessQuestion:
         """The readiness question with this key."""
