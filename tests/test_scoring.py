@@ -146,7 +146,7 @@ def test_availability_below_target_costs_points_in_proportion_to_the_shortfall()
                                  slowed_per_month=56.0)
     penalty = contribution(recommend(assessment, evaluation), MONO, "availability")
     assert penalty.points == pytest.approx(-12 * (99.0 - 98.75) / (100 - 99.0), abs=0.01)
-    assert "98.750 % is below the 99 % target" in penalty.reason
+    assert "98.750 % is just below the 99 % target" in penalty.reason  # a quarter of the signal: a weak case
     assert "1,234 requests a month fail and 56 are slowed" in penalty.reason
     meets = with_resilience(startup_evaluation(), MONO, availability_pct=99.5)
     assert contribution(recommend(assessment, meets), MONO, "availability") is None
@@ -195,3 +195,89 @@ def test_hop_latency_without_an_evaluation_applies_the_override_bounds():
     data["assumption_overrides"] = {"network.hop_median_ms": -5.0}
     with pytest.raises(InputError, match=r"network\.hop_median_ms must be at least 0"):
         score(Assessment.model_validate(data))
+
+
+# Reasons follow the sign and size of their points (issue 15 item 6) --------------------------------
+
+LOW_SIGNAL, HIGH_SIGNAL = 0.1, 1.0  # the two ends of a driver's signal range that still show a contribution
+# For each driver: the words that must appear when it argues for (+) or against (-) an architecture, at
+# the high and the low end of its signal. Written by hand from what each driver means, not from the file.
+REASON_WORDS = {
+    "update_cadence": {("+", "high"): "ships each update as soon as it is ready", ("+", "low"): "helps a little",
+                       ("-", "high"): "waits for the next release", ("-", "low"): "costs a little"},
+    "code_deploys": {("+", "high"): "ship them independently", ("+", "low"): "help a little",
+                     ("-", "high"): "all go through one deployable", ("-", "low"): "costs a little"},
+    "scaling_heterogeneity": {("+", "high"): "scales apart from CPU work", ("+", "low"): "helps a little",
+                              ("-", "high"): "scales GPU and CPU together", ("-", "low"): "wastes a little"},
+    "teams": {("+", "high"): "its own deploys and ownership", ("+", "low"): "help so few teams a little",
+              ("-", "high"): "share one deployable", ("-", "low"): "costs a little"},
+    "isolation": {("+", "high"): "degrade instead of failing", ("+", "low"): "helps a little",
+                  ("-", "high"): "takes a whole monolith replica down", ("-", "low"): "tolerates a little more"},
+    "latency_budget": {("+", "high"): "in-process calls cost nothing", ("+", "low"): "save a little",
+                       ("-", "high"): "network hops add", ("-", "low"): "only 1%"},
+    "team_size": {("+", "high"): "spends its time on the product", ("+", "low"): "still saves it a little",
+                  ("-", "high"): "would carry the operational overhead", ("-", "low"): "can carry most"},
+    "platform_staff": {("+", "high"): "needs the least platform work", ("+", "low"): "still saves them a little",
+                       ("-", "high"): "to run orchestration", ("-", "low"): "nearly enough"},
+    "readiness_fit": {("+", "high"): "has much of the skills", ("+", "low"): "has little of the skills"},
+    "single_hotspot": {("+", "high"): "split only it", ("+", "low"): "a small case"},
+    "cost": {("-", "high"): "more than the cheapest", ("-", "low"): "only 5% more"},
+    "budget": {("-", "high"): "is over the", ("-", "low"): "slightly over"},
+    "slo": {("-", "high"): "misses the latency targets", ("-", "low"): "misses the latency targets"},
+    "availability": {("-", "high"): "is below the", ("-", "low"): "just below"},
+    "deploy_disruption": {("-", "high"): "out of service", ("-", "low"): "take only"},
+    "fault_isolation": {("+", "high"): "a failure takes down less", ("+", "low"): "a little less"},
+}
+# Words of a strong case that a weak one must never use, and the reverse.
+STRONG_ONLY = ("already has", "as soon as it is ready", "cost nothing", "the least platform work")
+WEAK_ONLY = ("a little", "only 1", "slightly", "just below", "nearly", "little of", "small case")
+
+
+def sample_facts(signal: float) -> dict[str, object]:
+    """Every fact a reason template names, with numbers that match a signal at this end of the range."""
+    facts: dict[str, object] = {name: 1.0 for name in (
+        "model_updates", "deploys", "components", "peak_ratio", "teams", "availability", "noncritical",
+        "ttft_target", "e2e_target", "team_size", "platform", "readiness_mean", "budget", "hops", "hop_ms",
+        "cost", "cost_min", "infrastructure", "p95_ttft", "p95_e2e", "availability_est", "failed", "slowed",
+        "deploy_minutes", "restarts", "lost", "worst_lost", "lead_time")}
+    facts.update(shape="steady", worst_arch="Microservices", lead_time_text="5 min", lead_time_how="a restart",
+                 stage="Growth", hop_share=signal * 0.1, cost_excess=signal * 0.5)
+    return facts
+
+
+def driver_cases():
+    for driver, spec in load_weights()["drivers"].items():
+        for architecture, weight in spec["weights"].items():
+            if weight:
+                for end, signal in (("low", LOW_SIGNAL), ("high", HIGH_SIGNAL)):
+                    yield pytest.param(driver, weight, end, signal, id=f"{driver}-{architecture}-{end}")
+
+
+def test_every_driver_has_its_expected_wording():
+    assert set(REASON_WORDS) == set(load_weights()["drivers"])
+
+
+@pytest.mark.parametrize(("driver", "weight", "end", "signal"), list(driver_cases()))
+def test_a_reason_agrees_with_the_sign_and_size_of_its_points(driver, weight, end, signal):
+    from planner.decide.contributions import reason_text
+
+    points = weight * signal
+    sign = "+" if points > 0 else "-"
+    text = reason_text(driver, points, signal, sample_facts(signal))
+    assert REASON_WORDS[driver][(sign, end)] in text, text
+    if end == "low" and sign == "+":
+        assert not any(w in text for w in STRONG_ONLY), text
+    if end == "high" and driver != "slo":
+        assert not any(w in text for w in WEAK_ONLY), text
+
+
+def test_low_readiness_gives_microservices_a_small_credit_not_a_claim_of_skill():
+    # The issue's case: readiness averaging 0.8 of 4 gave microservices +1.2 "as the team has the skills".
+    levels = {"containers": 1, "observability": 1, "cicd": 1, "on_call": 0, "api_design": 1, "service_security": 1}
+    rec = recommend(preset("content_startup", **{f"team__{k}": v for k, v in levels.items()}))
+    fit = contribution(rec, MICRO, "readiness_fit")
+    assert fit.points == pytest.approx(6 * (5 / 6) / 4, abs=0.01)  # weight 6 x mean 0.83 of 4
+    assert "readiness averages only 0.8 of 4: the team has little of the skills" in fit.reason
+    assert "already has" not in fit.reason
+    skilled = recommend(preset("content_startup", **{f"team__{k}": 4 for k in levels}))
+    assert "has much of the skills distributed services need" in contribution(skilled, MICRO, "readiness_fit").reason

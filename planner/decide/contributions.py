@@ -100,8 +100,18 @@ def _signals(assessment: Assessment) -> dict[str, float]:
     }
 
 
-def _reason(driver: str, points: float, facts: dict[str, Any]) -> str:
-    template = load_weights()["drivers"][driver]["reason"]["positive" if points > 0 else "negative"]
+def reason_text(driver: str, points: float, signal: float, facts: dict[str, Any]) -> str:
+    """A driver's reason, worded for the direction of its points and the size of its signal (data/scoring.yaml).
+
+    Points above zero take the ``positive`` template (the driver argues for this architecture), others the
+    ``negative`` one; a signal below ``weak_signal`` takes the ``weak_`` variant when the driver has one,
+    so a small contribution is not explained with the words of a strong case.
+    """
+    weights = load_weights()
+    templates = weights["drivers"][driver]["reason"]
+    direction = "positive" if points > 0 else "negative"
+    weak = templates.get(f"weak_{direction}")
+    template = weak if weak and signal < weights["weak_signal"] else templates[direction]
     return str(template).format(**facts)
 
 
@@ -116,7 +126,7 @@ def _contributions(
         points = weights["drivers"][driver]["weights"][architecture.value] * signal
         if abs(points) >= MIN_CONTRIBUTION:
             out.append(Contribution(driver=driver, points=round(points, 2),
-                                    reason=_reason(driver, points, {**facts, **(extra or {})})))
+                                    reason=reason_text(driver, points, signal, {**facts, **(extra or {})})))
 
     for driver, signal in _signals(assessment).items():
         add(driver, signal)
