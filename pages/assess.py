@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from ui import form, state
+from ui import estimates_view, form, state
 
+estimates_view.warm_evaluation_pool()  # the pool's workers start while the user answers (once per server)
 state.seed_widgets()
 st.title("Assess your generative-AI platform")
 st.caption("Answer what you know; every question has a sensible default and a help text (the ? icon). "

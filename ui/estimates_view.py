@@ -8,6 +8,7 @@ evaluate that instead. Nothing here computes an estimate.
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pandas as pd
@@ -26,11 +27,30 @@ from planner.present.charts import cost_chart, latency_chart
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
-from ui.evaluation import evaluate_shared, evaluation_key
+from ui.evaluation import evaluate_shared, evaluation_key, shared_evaluations
+from ui.evaluation_worker import warm_up
 from ui.text import literal
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
+
+
+@st.cache_resource(show_spinner=False)
+def warm_evaluation_pool() -> None:
+    """Start the evaluation pool's workers (ui.evaluation) once per server, before the first recommendation.
+
+    A pool starts its processes only when work arrives; a cold start (the fork server, its imports, the
+    catalogs: about 0.8 CPU-seconds against 1.1 for the default evaluation) would otherwise delay the
+    first results, and under load it competes with every session for the cores.
+    """
+    shared = shared_evaluations()
+    if shared.pool is None:
+        return
+    try:
+        for _ in range(shared.workers):  # one task per worker: the pool starts a process per waiting task
+            shared.pool.submit(warm_up)
+    except (BrokenProcessPool, RuntimeError):
+        return  # the first evaluation replaces a broken pool, as it would without this
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
