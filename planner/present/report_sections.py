@@ -102,7 +102,9 @@ def summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
     pdf.subheading("Before you start, and what would change the choice")
     first = (tables.ready_text(top) if not top_gaps else
              f"{fmt.counted(len(top_gaps), 'readiness gap')} to close for a {top.label.lower()}: "
-             + "; ".join(f"{g.label.lower()} (level {g.current}, needs {g.required})" for g in top_gaps) + ".")
+             + "; ".join(f"{load_question_bank().in_sentence(g.label)} (level {g.current}, needs {g.required})"
+                         for g in top_gaps)
+             + ".")
     flips = [flip.text for flip in recommendation.flip_points[:TOP_REASONS]]
     pdf.bullets([first, *flips] if flips else [first, tables.no_flip_text(recommendation)])
 
