@@ -200,10 +200,11 @@ def test_one_24gb_gpu_is_too_slow_for_the_default_targets():
 
 
 def test_monolith_buys_gpu_instances_for_cpu_work():
-    # One runpod 1x H100 (16 vCPUs) and a pipeline step of 3 s CPU per request: at 15 req/s peak that
+    # One runpod 1x H100 secure-cloud instance (16 vCPUs; the community one would need
+    # allow_community_instances) and a pipeline step of 3 s CPU per request: at 15 req/s peak that
     # is 45 erlangs, so at least 45 / 0.6 = 75 vCPUs, i.e. 5 instances, while 15 req/s of an 8B
     # model fit on two H100 replicas. The hybrid runs the CPU step on CPU hosts.
-    row = next(r for r in load_instances() if r.instance == "h100-sxm-1x-community")
+    row = next(r for r in load_instances() if r.instance == "h100-sxm-1x-secure")
     heavy = with_workload(blank(), p95_ttft_ms=15_000.0, p95_e2e_ms=60_000.0, pipeline=[
         {"name": "gateway", "cpu_ms_per_request": 2.0},
         {"name": "orchestration", "cpu_ms_per_request": 3000.0},

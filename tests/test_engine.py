@@ -203,11 +203,17 @@ def test_405b_on_24gb_gpus_is_infeasible_in_plain_words():
     assert isinstance(caught.value, PlannerError)
 
 
-def test_pricing_without_prices_is_infeasible():
-    # Only some rows have a spot price; none of the L4 rows does.
+def test_rows_without_the_chosen_price_are_priced_on_demand_and_marked():
+    # Only some rows have a spot price; none of the L4 rows does. Spot is a discount the user may take,
+    # never a reason to find no fleet: the L4 rows are priced at on-demand, and say so (issue 15).
     assert not [r for r in load_instances() if r.gpu == "L4" and r.spot_usd_h is not None]
-    with pytest.raises(InfeasibleError, match="spot price"):
-        evaluate(with_changes(preset(SMALL), gpu_types=["L4"], pricing="spot"))
+    spot = evaluate(with_changes(preset(SMALL), gpu_types=["L4"], pricing="spot"))
+    on_demand = evaluate(with_changes(preset(SMALL), gpu_types=["L4"], pricing="on_demand"))
+    for architecture in Architecture:
+        (gpu,) = [f for f in spot.estimate(architecture).fleet if f.kind == "gpu"]
+        assert gpu.price_basis == "on-demand (no spot price)"
+        assert "no spot price" in gpu.price_reason
+        assert spot.estimate(architecture).monthly_cost_usd == on_demand.estimate(architecture).monthly_cost_usd
 
 
 # Assumptions and the recommendation ------------------------------------------------------------------

@@ -8,8 +8,9 @@ Sizing starts from closed forms and is then confirmed by simulation:
    at that batch x ``INFERENCE_TARGET_UTILISATION``).
 2. CPU steps: Erlang C gives the fewest workers (one vCPU each) whose p95 queue wait stays within a
    small share of the TTFT budget at ``cpu.target_utilisation``.
-3. The cheapest candidate (instance-hours over the day at on-demand, spot or committed prices) is
-   simulated at peak; while a p95 target is missed, inference replicas grow and it runs again.
+3. The cheapest candidate (instance-hours over the day at the chosen option's price, or on-demand where a
+   row has none: ``planner.estimate.pricing``) is simulated at peak; while a p95 target is missed,
+   inference replicas grow and it runs again.
 
 Over the day, each unit follows the traffic shape (data/traffic_shapes.yaml) hour by hour at its
 scaling granularity (whole GPU instances; single vCPUs for CPU services), never below the minimum
@@ -23,12 +24,14 @@ needs more vCPUs than the GPU instances have, it buys more GPU instances.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import yaml
 
 from planner.errors import InfeasibleError
+from planner.estimate.pricing import ON_DEMAND, PricedInstance
 from planner.estimate.queueing import min_servers_for_wait
 from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
 from planner.estimate.simulation import CpuStation, Hop, InferenceStation, SimulationInput, SimulationResult, simulate
@@ -68,6 +71,7 @@ class InferenceOption:
     replicas_per_instance: int
     max_batch: int
     replica_requests_per_s: float
+    price_basis: str = ON_DEMAND  # which of the row's prices price_usd_h is (planner.estimate.pricing)
 
 
 @dataclass(frozen=True)
@@ -146,16 +150,20 @@ def min_replicas(assessment: Assessment, constants: dict[str, float]) -> int:
 
 
 def inference_options(
-    assessment: Assessment, llm: LlmSpec, instances: list[tuple[InstancePrice, float]], gpus: dict,
-    serving: ServingConstants,
+    assessment: Assessment, llm: LlmSpec, instances: Sequence[PricedInstance | tuple[InstancePrice, float]],
+    gpus: dict, serving: ServingConstants,
 ) -> tuple[list[InferenceOption], list[str]]:
-    """Every priced instance type that can hold the model and meet the per-token budget, and why others cannot."""
+    """Every priced instance type that can hold the model and meet the per-token budget, and why others cannot.
+
+    ``instances`` are ``PricedInstance`` rows or (row, price) pairs, which count as on-demand prices.
+    """
     w = assessment.workload
     context = w.mean_input_tokens + w.mean_output_tokens
     out_p95 = lognormal_quantile(w.mean_output_tokens, w.output_tokens_cv)
     tpot_budget_s = ms_to_s(w.p95_e2e_ms - w.p95_ttft_ms) / out_p95 * TPOT_SAFETY
     options, problems = [], []
-    for row, price in instances:
+    for item in instances:
+        row, price, basis = PricedInstance(*item)
         try:
             smallest = plan_replica(llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count,
                                     mean_context_tokens=context, constants=serving)
@@ -169,7 +177,8 @@ def inference_options(
             replica = smallest if tp == smallest.tensor_parallel else plan_replica(
                 llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count, mean_context_tokens=context,
                 constants=serving, tensor_parallel=tp)
-            option = _option(row, price, replica, w.mean_input_tokens, w.mean_output_tokens, tpot_budget_s)
+            option = _option(PricedInstance(row, price, basis), replica, w.mean_input_tokens, w.mean_output_tokens,
+                             tpot_budget_s)
             if option is not None:
                 options.append(option)
                 found = True
@@ -180,7 +189,7 @@ def inference_options(
     return options, problems
 
 
-def _option(row: InstancePrice, price: float, replica: ReplicaModel, input_tokens: int, output_tokens: int,
+def _option(priced: PricedInstance, replica: ReplicaModel, input_tokens: int, output_tokens: int,
             tpot_budget_s: float) -> InferenceOption | None:
     """The replica at the largest batch whose step fits the per-token budget, or None if none does."""
     context = input_tokens + output_tokens
@@ -191,9 +200,10 @@ def _option(row: InstancePrice, price: float, replica: ReplicaModel, input_token
     if replica.step_s(batch, batch * prefill_per_seq, context) > tpot_budget_s:
         return None
     capacity = replica.throughput(input_tokens, output_tokens, batch=batch).requests_per_s
-    return InferenceOption(instance=row, price_usd_h=price, replica=replica,
+    row = priced.row
+    return InferenceOption(instance=row, price_usd_h=priced.price_usd_h, replica=replica,
                            replicas_per_instance=row.gpu_count // replica.tensor_parallel, max_batch=batch,
-                           replica_requests_per_s=capacity)
+                           replica_requests_per_s=capacity, price_basis=priced.basis)
 
 
 def cpu_workers(rate: float, cpu_ms: float, assessment: Assessment, constants: dict[str, float]) -> int:

@@ -15,6 +15,7 @@ Every constant comes from data/assumptions.yaml (or the user's override of it) b
 from __future__ import annotations
 
 from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, hourly_rates
+from planner.estimate.pricing import price_reason
 from planner.estimate.results import CostBreakdown, CostLine, FleetItem
 from planner.estimate.topology import Topology, uses_mesh
 from planner.inputs.models import Architecture, Assessment
@@ -25,12 +26,16 @@ VCPUS_PER_CPU_HOST = 4  # CPU services pack onto 4-vCPU hosts (the cpu.vcpu_hour
 # Each hop passes two sidecar proxies; Istio's sidecar figure is per 1000 requests/s through one proxy.
 PROXIES_PER_HOP = 2
 SIDECAR_FIGURE_RPS = 1000.0  # requests/s of the mesh.sidecar_vcpu_per_1000_rps figure
+CPU_PRICE_BASIS = "per vCPU-hour"
+CPU_PRICE_REASON = ("CPU services are priced per vCPU-hour (cpu.vcpu_hour_usd), whatever the pricing option "
+                    "of the GPU instances.")
 
 
 def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem, ...]:
     """The fleet table: one row per scaling unit, with its monthly cost."""
     hours = constants["hours.per_month"]
     row, vcpu_price = plan.option.instance, constants["cpu.vcpu_hour_usd"]
+    reason = price_reason(plan.option.price_basis)
     items = []
     for unit in plan.units:
         mean = sum(unit.hourly) / HOURS_PER_DAY
@@ -41,14 +46,14 @@ def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem
                 vcpus_per_replica=row.vcpus, replicas_peak=unit.peak, replicas_min=unit.minimum,
                 replicas_mean=round(mean, 2), usd_per_replica_hour=plan.option.price_usd_h,
                 monthly_usd=mean * hours * plan.option.price_usd_h, price_source=row.source,
-                price_as_of=row.as_of))
+                price_as_of=row.as_of, price_basis=plan.option.price_basis, price_reason=reason, tier=row.tier))
         else:
             items.append(FleetItem(
                 unit=unit.name, components=unit.components, kind="cpu", instance="1 vCPU worker",
                 provider="any", region="any", vcpus_per_replica=1, replicas_peak=unit.peak,
                 replicas_min=unit.minimum, replicas_mean=round(mean, 2), usd_per_replica_hour=vcpu_price,
                 monthly_usd=mean * hours * vcpu_price, price_source="data/assumptions.yaml cpu.vcpu_hour_usd",
-                price_as_of=""))
+                price_as_of="", price_basis=CPU_PRICE_BASIS, price_reason=CPU_PRICE_REASON))
     return tuple(items)
 
 

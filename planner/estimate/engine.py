@@ -20,6 +20,7 @@ from planner.estimate.capacity import (
     size_fleet,
 )
 from planner.estimate.costs import estimate_cost, fleet_items
+from planner.estimate.pricing import priced_instances
 from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
@@ -75,24 +76,6 @@ def list_assumptions(assessment: Assessment) -> tuple[AssumptionUsed, ...]:
     """The constants an evaluation of this assessment would use (raises InputError on a bad override)."""
     _, serving = resolve_constants(assessment)
     return assumptions_used(assessment, serving)
-
-
-def _priced_instances(assessment: Assessment, instances: Sequence[InstancePrice]) -> list[tuple[InstancePrice, float]]:
-    w = assessment.workload
-    out = []
-    for row in instances:
-        if w.gpu_types and row.gpu not in w.gpu_types:
-            continue
-        if w.providers and row.provider not in w.providers:
-            continue
-        price = row.price_usd_h(w.pricing)
-        if price is not None:
-            out.append((row, price))
-    if not out:
-        raise InfeasibleError(
-            f"No instance in the price list matches the allowed GPU types and providers with a "
-            f"{w.pricing.value.replace('_', '-')} price. Allow more GPU types or providers, or choose on-demand.")
-    return out
 
 
 def _latency(stats: LatencyStats) -> LatencyEstimate:
@@ -153,8 +136,8 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     constants, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
     gpu_specs = dict(load_gpus() if gpus is None else gpus)
-    priced = _priced_instances(assessment, load_instances() if instances is None else instances)
-    unknown = sorted({row.gpu for row, _ in priced} - set(gpu_specs))
+    priced = priced_instances(assessment.workload, load_instances() if instances is None else instances)
+    unknown = sorted({p.row.gpu for p in priced} - set(gpu_specs))
     if unknown:
         message = f"The price list names GPU types without a spec: {', '.join(unknown)}."
         raise InputError(message, {"price_list": message})
@@ -196,4 +179,4 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
             slo_miss_share=sim.slo_miss_share, stations=_station_loads(plan, assessment),
             notes=tuple(notes), resilience=resilience)
     return Evaluation(estimates=estimates, assumptions=assumptions_used(assessment, serving), model_name=llm.name,
-                      seed=seed, resilience_events=timeline_events(w))
+                      seed=seed, resilience_events=timeline_events(w), allowed_instance_count=len(priced))

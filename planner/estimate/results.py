@@ -44,6 +44,11 @@ class FleetItem(Record):
     monthly_usd: float
     price_source: str = Field(default="", description="Where the hourly price comes from.")
     price_as_of: str = ""
+    price_basis: str = Field(default="", description=(
+        "Which of the row's prices usd_per_replica_hour is: 'on-demand', 'spot', 'committed', or 'on-demand (no "
+        "committed price)' where the row lacks the chosen option's price; empty in evaluations saved before it."))
+    price_reason: str = Field(default="", description="Why this line pays that price, in one sentence.")
+    tier: str = Field(default="", description="'production' or 'community' for GPU lines; empty for CPU lines.")
 
 
 class CostBreakdown(Record):
@@ -211,6 +216,9 @@ class Evaluation(Record):
     seed: int
     resilience_events: tuple[TimelineEvent, ...] = Field(
         default=(), description="The disturbances of the resilience timeline, the same for every architecture.")
+    allowed_instance_count: int | None = Field(
+        default=None, description="Instance rows the GPU types, providers and community setting allowed (each priced "
+                                  "under the pricing option); None in evaluations saved before it.")
 
     def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
         """The estimate of one architecture."""

@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from planner.inputs.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS
 from planner.inputs.text import MultilineText, SingleLineText
 
+InstanceTier = Literal["production", "community"]
+PRODUCTION_TIER: InstanceTier = "production"  # instances.csv tier of a provider's own data-centre offer
+COMMUNITY_TIER: InstanceTier = "community"  # a community or marketplace offer on third-party hosts
+
 SCHEMA_VERSION = 1  # version of the assessment file format (JSON/YAML import, presets)
 
 # Sane maxima: beyond these an answer is a typo, not a workload.
@@ -146,6 +150,9 @@ class WorkloadProfile(StrictModel):
     gpu_types: list[str] = Field(default_factory=list, description="Allowed GPU types; empty means any.")
     providers: list[str] = Field(default_factory=list, description="Allowed providers; empty means any.")
     pricing: PricingOption = PricingOption.ON_DEMAND
+    allow_community_instances: bool = Field(
+        default=False, description="Whether community or marketplace offers (instances.csv tier 'community') may "
+                                   "be chosen; by default only production-grade offers are.")
 
     @field_validator("pipeline")
     @classmethod
@@ -277,6 +284,8 @@ class InstancePrice(Sourced):
     on_demand_usd_h: HourlyPrice
     spot_usd_h: HourlyPrice | None = None
     committed_usd_h: HourlyPrice | None = None
+    tier: InstanceTier = Field(default=PRODUCTION_TIER, description="'production' (a provider's own data-centre "
+                               "offer) or 'community' (a marketplace of third-party hosts); the source says why.")
 
     def price_usd_h(self, option: PricingOption) -> float | None:
         """The hourly price under a pricing option, or None where none is sourced."""
