@@ -294,12 +294,13 @@ CUSTOM_LIST = "Negotiated X9"
 
 
 def custom_gpu_list(engine: Engine) -> tuple[list[InstancePrice], GpuSpec]:
-    """Save a price list whose only GPU type, X9, is not in data/gpus.csv (the H100-SXM rows, renamed)."""
+    """Save a price list whose only GPU type, X9, is not in data/gpus.csv (the H100-SXM rows, renamed); it
+    replaces the built-in catalog, so its rows are all an evaluation with it prices."""
     h100 = load_gpus()["H100-SXM"]
     x9 = h100.model_copy(update={"gpu": "X9", "bandwidth_tb_s": 4.0, "source": "test: a negotiated GPU type"})
     rows = [r.model_copy(update={"gpu": "X9"}) for r in load_instances() if r.gpu == "H100-SXM"]
-    price_lists.save_price_list(engine, name=CUSTOM_LIST,
-                                price_list=price_lists.PriceList(instances=tuple(rows), gpus=(x9,)))
+    price_lists.save_price_list(engine, name=CUSTOM_LIST, price_list=price_lists.PriceList(
+        instances=tuple(rows), gpus=(x9,), catalog_mode=price_lists.REPLACE_CATALOG))
     return rows, x9
 
 

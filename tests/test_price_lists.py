@@ -231,7 +231,9 @@ def test_a_saved_list_loads_back_equal(engine: Engine) -> None:
     assert price_lists.load_price_list(engine, "Negotiated 2026 ✓") == with_gpu
     names = [s.name for s in price_lists.list_price_lists(engine)]
     assert names == ["Negotiated 2026 ✓", "base"]
-    assert price_lists.instances_for(engine, "Negotiated 2026 ✓") == list(with_gpu.instances)
+    # A list adds to the built-in catalog unless saved to replace it (issue 15): its own rows come first.
+    assert price_lists.instances_for(engine, "Negotiated 2026 ✓") == list(with_gpu.evaluation_instances())
+    assert price_lists.instances_for(engine, "Negotiated 2026 ✓")[:2] == list(with_gpu.instances)
     assert price_lists.gpus_for(engine, "Negotiated 2026 ✓")["X1"] == with_gpu.gpus[0]
     assert set(load_gpus()) < set(price_lists.gpus_for(engine, "Negotiated 2026 ✓"))
 

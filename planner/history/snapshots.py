@@ -162,7 +162,8 @@ class Reevaluation(NamedTuple):
 
 
 def todays_pricing(engine: Engine | None, assessment: Assessment) -> Pricing:
-    """An assessment's prices today: its price list as it is today, or the built-in catalog when it names none.
+    """An assessment's prices today: its price list as it is today (added to the built-in catalog or replacing it,
+    as the list was saved), or the built-in catalog when it names none.
 
     Reading a price list needs its database: without ``engine`` one that names a list is a PlannerError.
     """
@@ -172,7 +173,7 @@ def todays_pricing(engine: Engine | None, assessment: Assessment) -> Pricing:
         raise PlannerError(f"“{assessment.project}” is priced with the price list “{assessment.price_list}”, "
                            "which cannot be read without the database.")
     price_list = price_lists.load_price_list(engine, assessment.price_list)
-    return Pricing(list(price_list.instances), price_list.gpu_specs())
+    return Pricing(list(price_list.evaluation_instances()), price_list.gpu_specs())
 
 
 def snapshot_gpus_of(stored: StoredAssessment, current: Mapping[str, GpuSpec] | None = None) -> dict[str, GpuSpec]:

@@ -3,7 +3,9 @@
 A price list has the columns of ``data/instances.csv`` (one row per provider, instance and region,
 prices in USD per instance-hour) and, optionally, GPU spec rows with the columns of ``data/gpus.csv``
 for GPU types the catalog does not know (a spec row for a catalog GPU replaces the catalog's figures
-within that list). Validation reuses the catalog's CSV reader (``planner.inputs.catalog.scan_csv_records``)
+within that list). Its instance rows add to the built-in catalog's by default (a row of the same
+provider, instance and region replaces the catalog's) or, when the list says so, replace them all
+(``catalog_mode``). Validation reuses the catalog's CSV reader (``planner.inputs.catalog.scan_csv_records``)
 and words every problem for the person who typed the file, one sentence per row and column:
 ``row 7, on_demand_usd_h: must be a positive number (USD per hour), got 'abc'``. Rows are counted from
 the first row after the header. A list with any problem is refused as a whole. Nothing here touches the
@@ -19,12 +21,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from planner.errors import InputError
-from planner.inputs.catalog import CsvProblem, load_gpus, scan_csv_records
+from planner.inputs.catalog import CsvProblem, load_gpus, load_instances, scan_csv_records
 from planner.inputs.limits import MAX_PRICE_LIST_BYTES, NAME_MAX_CHARS
 from planner.inputs.models import GpuSpec, InstancePrice, PricingOption
 from planner.inputs.text import check_text
@@ -40,7 +42,7 @@ STALE_AFTER_DAYS = 183  # a price older than about six months is flagged: cloud 
 
 # Column order of data/instances.csv and data/gpus.csv (files may order them differently).
 INSTANCE_COLUMNS = ("provider", "instance", "region", "gpu", "gpu_count", "vcpus", "on_demand_usd_h", "spot_usd_h",
-                    "committed_usd_h", "source", "as_of")
+                    "committed_usd_h", "tier", "source", "as_of")  # tier may be left out: "production"
 GPU_COLUMNS = ("gpu", "vendor", "memory_gb", "bandwidth_tb_s", "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops",
                "source", "as_of")  # as data/gpus.csv; vendor and the rates after bf16_tflops may be left out
 PRICE_COLUMNS = ("on_demand_usd_h", "spot_usd_h", "committed_usd_h")
@@ -55,6 +57,10 @@ NUMBER_ERRORS = {"float_parsing", "float_type", "int_parsing", "int_type", "int_
 UNIT_MARKS = re.compile(r"[$€£¥]|usd|eur|/\s*h|per|gb|tb|tflop|gpu|cpu", re.IGNORECASE)
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 GPU_SPECS_LABEL = "GPU specs"
+# How a saved list meets the built-in catalog (issue 15: a 2-row list silently replaced the whole catalog).
+CatalogMode = Literal["add", "replace"]
+ADD_TO_CATALOG: CatalogMode = "add"  # the list's rows overlay the catalog (same provider, instance, region: replaced)
+REPLACE_CATALOG: CatalogMode = "replace"  # only the list's rows are priced
 
 
 class PriceListError(InputError):
@@ -80,6 +86,18 @@ class PriceList(BaseModel):
 
     instances: tuple[InstancePrice, ...]
     gpus: tuple[GpuSpec, ...] = ()
+    catalog_mode: CatalogMode = ADD_TO_CATALOG
+
+    def evaluation_instances(self) -> tuple[InstancePrice, ...]:
+        """The rows an evaluation with this list prices: the list's own rows, on top of the catalog's when it adds.
+
+        Adding, a list row replaces the catalog row of the same provider, instance and region; the catalog's
+        other rows stay.
+        """
+        if self.catalog_mode == REPLACE_CATALOG:
+            return self.instances
+        own = {(i.provider, i.instance, i.region) for i in self.instances}
+        return (*self.instances, *(i for i in load_instances() if (i.provider, i.instance, i.region) not in own))
 
     def gpu_specs(self) -> dict[str, GpuSpec]:
         """The specs an evaluation with this list uses: the catalog's, with the list's own rows on top."""
@@ -235,8 +253,11 @@ def _price_problems(row: InstancePrice) -> list[tuple[str, str]]:
 
 
 def parse_price_list(instances: bytes | str, gpu_specs: bytes | str | None = None, *,
-                     today: date | None = None) -> PriceList:
-    """Validate a price list (CSV bytes or text) and optional GPU spec rows; raise PriceListError listing all."""
+                     today: date | None = None, catalog_mode: CatalogMode = ADD_TO_CATALOG) -> PriceList:
+    """Validate a price list (CSV bytes or text) and optional GPU spec rows; raise PriceListError listing all.
+
+    ``catalog_mode`` says whether the list adds to the built-in catalog (the default) or replaces it.
+    """
     today = today or datetime.now(UTC).date()
     problems: list[str] = []
     extra: dict[str, GpuSpec] = {}
@@ -270,7 +291,7 @@ def parse_price_list(instances: bytes | str, gpu_specs: bytes | str | None = Non
             problems.append(f"row {number}, as_of: {issue}")
     if problems:
         raise PriceListError(problems)
-    return PriceList(instances=tuple(r for _, r in rows), gpus=tuple(extra.values()))
+    return PriceList(instances=tuple(r for _, r in rows), gpus=tuple(extra.values()), catalog_mode=catalog_mode)
 
 
 def records_to_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -4,8 +4,9 @@ Validation lives in ``planner.inputs.price_files`` (re-exported here, so ``price
 and the column constants keep working). Saved lists live in three tables (``price_lists`` and its
 instance and GPU rows, see ``planner.store.tables``); the repository functions open one short session
 each and return pydantic records, never ORM rows. ``instances_for(engine, name)`` is what an
-evaluation needs: the catalog for None, the saved rows otherwise; ``gpus_for`` gives the GPU specs
-that go with them.
+evaluation needs: the catalog for None, otherwise the saved rows added to the catalog's (the default)
+or replacing them, as the list was saved (``catalog_mode``); ``gpus_for`` gives the GPU specs that go
+with them.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.limits import MAX_PRICE_LIST_BYTES, NAME_MAX_CHARS
 from planner.inputs.models import GpuSpec, InstancePrice
 from planner.inputs.price_files import (
+    ADD_TO_CATALOG,
     GPU_COLUMNS,
     GPU_SPECS_LABEL,
     INSTANCE_COLUMNS,
     MAX_PRICE_ROWS,
     MAX_REPORTED_PROBLEMS,
+    REPLACE_CATALOG,
     STALE_AFTER_DAYS,
+    CatalogMode,
     PriceList,
     PriceListError,
     as_of_date,
@@ -45,11 +49,12 @@ from planner.store.database import read_session, write_transaction
 from planner.store.tables import PriceListGpuRow, PriceListInstanceRow, PriceListRow
 
 __all__ = [  # the repository, and the price-file names callers have always imported from here
-    "GPU_COLUMNS", "GPU_SPECS_LABEL", "INSTANCE_COLUMNS", "MAX_PRICE_LIST_BYTES", "MAX_PRICE_ROWS",
-    "MAX_REPORTED_PROBLEMS", "NAME_MAX_CHARS", "STALE_AFTER_DAYS", "PriceList", "PriceListError",
-    "PriceListGpuRow", "PriceListInstanceRow", "PriceListRow", "PriceListSummary", "as_of_date", "check_name",
-    "delete_price_list", "gpus_csv", "gpus_for", "instances_csv", "instances_for", "is_stale", "list_price_lists",
-    "load_price_list", "parse_price_list", "price_table", "read_price_file", "records_to_csv", "save_price_list",
+    "ADD_TO_CATALOG", "GPU_COLUMNS", "GPU_SPECS_LABEL", "INSTANCE_COLUMNS", "MAX_PRICE_LIST_BYTES", "MAX_PRICE_ROWS",
+    "MAX_REPORTED_PROBLEMS", "NAME_MAX_CHARS", "REPLACE_CATALOG", "STALE_AFTER_DAYS", "CatalogMode", "PriceList",
+    "PriceListError", "PriceListGpuRow", "PriceListInstanceRow", "PriceListRow", "PriceListSummary", "as_of_date",
+    "check_name", "delete_price_list", "gpus_csv", "gpus_for", "instances_csv", "instances_for", "is_stale",
+    "list_price_lists", "load_price_list", "parse_price_list", "price_table", "read_price_file", "records_to_csv",
+    "save_price_list",
 ]
 
 
@@ -65,6 +70,7 @@ class PriceListSummary(BaseModel):
     oldest_as_of: str
     created_at: datetime
     updated_at: datetime
+    catalog_mode: CatalogMode = ADD_TO_CATALOG
 
 
 class _NameTaken(StoreError):
@@ -99,11 +105,11 @@ def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace
         if row is not None and not replace:
             raise InputError(taken, {"name": taken})
         if row is None:
-            row = PriceListRow(name=name, created_at=now, updated_at=now)
+            row = PriceListRow(name=name, created_at=now, updated_at=now, catalog_mode=price_list.catalog_mode)
             session.add(row)
             session.flush()
         else:
-            row.updated_at = now
+            row.updated_at, row.catalog_mode = now, price_list.catalog_mode
             _delete_rows(session, row.id)
         session.add_all(PriceListInstanceRow(price_list_id=row.id, position=n, **i.model_dump())
                         for n, i in enumerate(price_list.instances))
@@ -123,7 +129,7 @@ def _summary(name: str, price_list: PriceList, *, created_at: datetime, updated_
         name=name, instance_count=len(price_list.instances), gpu_count=len(price_list.gpus),
         providers=tuple(sorted({i.provider for i in price_list.instances})),
         oldest_as_of=min(i.as_of for i in price_list.instances),
-        created_at=created_at, updated_at=updated_at)
+        created_at=created_at, updated_at=updated_at, catalog_mode=price_list.catalog_mode)
 
 
 def load_price_list(engine: Engine, name: str) -> PriceList:
@@ -131,6 +137,7 @@ def load_price_list(engine: Engine, name: str) -> PriceList:
 
     def read(session: Session) -> PriceList:
         list_id = _list_id(session, name)
+        mode = session.scalar(select(PriceListRow.catalog_mode).where(PriceListRow.id == list_id))
         instances = session.scalars(select(PriceListInstanceRow).where(
             PriceListInstanceRow.price_list_id == list_id).order_by(PriceListInstanceRow.position)).all()
         gpus = session.scalars(select(PriceListGpuRow).where(
@@ -138,7 +145,8 @@ def load_price_list(engine: Engine, name: str) -> PriceList:
         return PriceList(
             instances=tuple(InstancePrice.model_validate({c: getattr(r, c) for c in INSTANCE_COLUMNS})
                             for r in instances),
-            gpus=tuple(GpuSpec.model_validate({c: getattr(r, c) for c in GPU_COLUMNS}) for r in gpus))
+            gpus=tuple(GpuSpec.model_validate({c: getattr(r, c) for c in GPU_COLUMNS}) for r in gpus),
+            catalog_mode=mode)
 
     return read_session(engine, read, failure=f"The price list '{name}' could not be read")
 
@@ -148,7 +156,8 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
     def read(session: Session) -> tuple[Sequence[Any], Sequence[Any], dict[int, int]]:
         lists = session.execute(select(PriceListRow.id, PriceListRow.name, PriceListRow.created_at,
-                                       PriceListRow.updated_at).order_by(PriceListRow.name)).all()
+                                       PriceListRow.updated_at, PriceListRow.catalog_mode)
+                                .order_by(PriceListRow.name)).all()
         per_list = session.execute(select(
             PriceListInstanceRow.price_list_id, PriceListInstanceRow.provider,
             func.count(), func.min(PriceListInstanceRow.as_of),
@@ -159,12 +168,12 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
     lists, per_list, gpu_counts = read_session(engine, read, failure="The saved price lists could not be read")
     out = []
-    for list_id, name, created_at, updated_at in lists:
+    for list_id, name, created_at, updated_at, catalog_mode in lists:
         mine = [r for r in per_list if r[0] == list_id]
         out.append(PriceListSummary(
             name=name, instance_count=sum(r[2] for r in mine), gpu_count=gpu_counts.get(list_id, 0),
             providers=tuple(sorted(r[1] for r in mine)), oldest_as_of=min((r[3] for r in mine), default=""),
-            created_at=created_at, updated_at=updated_at))
+            created_at=created_at, updated_at=updated_at, catalog_mode=catalog_mode))
     return out
 
 
@@ -180,10 +189,11 @@ def delete_price_list(engine: Engine, name: str) -> None:
 
 
 def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:
-    """The instance prices an evaluation uses: the catalog for None, else the saved list (InputError if unknown)."""
+    """The instance prices an evaluation uses: the catalog for None, else the saved list's rows added to the
+    catalog's or replacing them, as the list says (``PriceList.evaluation_instances``; InputError if unknown)."""
     if name is None:
         return list(load_instances())
-    return list(load_price_list(engine, name).instances)
+    return list(load_price_list(engine, name).evaluation_instances())
 
 
 def gpus_for(engine: Engine, name: str | None) -> dict[str, GpuSpec]:

@@ -1,6 +1,6 @@
 """Every table of the planner's database, as SQLAlchemy ORM rows on one declarative ``Base``.
 
-Projects and assessments (revisions 0001 and 0002), saved price lists (0003) and workshops (0004).
+Projects and assessments (revisions 0001 and 0002), saved price lists (0003, 0005, 0006) and workshops (0004).
 The Alembic migrations create these tables; ``tests/test_store.py`` checks that the two agree. The
 rows are for the repository modules of this package only: they return pydantic records, never rows.
 """
@@ -138,6 +138,8 @@ class PriceListRow(Row):
     name: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), unique=True)
     created_at: Mapped[Moment]
     updated_at: Mapped[Moment]
+    # Revision 0006_price_list_mode: "add" (overlay the built-in catalog) or "replace"; lists saved before: "add".
+    catalog_mode: Mapped[str] = mapped_column(String(10), default="add", server_default="add")
 
 
 class PriceListInstanceRow(Row):
@@ -157,6 +159,8 @@ class PriceListInstanceRow(Row):
     on_demand_usd_h: Mapped[Figure]
     spot_usd_h: Mapped[OptionalFigure]
     committed_usd_h: Mapped[OptionalFigure]
+    # Revision 0006_price_list_mode: "production" or "community"; rows saved before: "production".
+    tier: Mapped[str] = mapped_column(String(10), default="production", server_default="production")
     source: Mapped[FreeText]
     as_of: Mapped[AsOf]
 
