@@ -60,7 +60,7 @@ def _evaluate(assessment_json: str, price_list_json: str) -> Evaluation:
     if not price_list_json:
         return evaluate_shared(assessment_json)
     prices = PriceList.model_validate_json(price_list_json)
-    return evaluate_shared(assessment_json, prices.instances, prices.gpu_specs())
+    return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs())
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:
@@ -77,7 +77,7 @@ def evaluation_for(assessment: Assessment) -> Evaluation | None:
             price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
         return _evaluate(evaluation_key(assessment), prices)
     except PlannerError as exc:
-        st.error(f"No estimate for these answers: {exc}")
+        st.error(f"No estimate for these answers: {literal(str(exc))}")
         return None
     finally:
         progress.empty()
