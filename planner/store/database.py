@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -102,16 +104,38 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest Alembic revision; a no-op when it is already there."""
-    try:
-        with engine.begin() as connection:
-            _lock_for_migration(connection)
-            command.upgrade(alembic_config(connection), "head")
-    except SQLAlchemyError as exc:
-        raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
-    except CommandError as exc:
-        # Typically a revision this copy of the planner does not know: a newer version migrated it.
-        raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
+    """Upgrade the database to the newest Alembic revision; a no-op when it is already there.
+
+    A database already at the newest revision is left without taking the migration lock, so processes that
+    open it at once do not queue behind each other; one that finds SQLite busy (many writers on a new file)
+    tries again with a growing pause, as writes do.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            if _at_newest_revision(engine):
+                return
+            with engine.begin() as connection:
+                _lock_for_migration(connection)
+                command.upgrade(alembic_config(connection), "head")
+            return
+        except OperationalError as exc:
+            if attempt < WRITE_ATTEMPTS and _is_busy(exc):
+                time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+                continue
+            raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
+        except CommandError as exc:
+            # Typically a revision this copy of the planner does not know: a newer version migrated it.
+            raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
+
+
+def _at_newest_revision(engine: Engine) -> bool:
+    """Whether the database's Alembic version is the newest head (a read, no lock)."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
 
 
 def _lock_for_migration(connection: Connection) -> None:
