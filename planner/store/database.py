@@ -110,24 +110,20 @@ def migrate(engine: Engine) -> None:
     open it at once do not queue behind each other; one that finds SQLite busy (many writers on a new file)
     tries again with a growing pause, as writes do.
     """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            if _at_newest_revision(engine):
-                return
-            with engine.begin() as connection:
-                _lock_for_migration(connection)
-                command.upgrade(alembic_config(connection), "head")
+    def upgrade() -> None:
+        if _at_newest_revision(engine):
             return
-        except OperationalError as exc:
-            if attempt < WRITE_ATTEMPTS and _is_busy(exc):
-                time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-                continue
-            raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
-        except CommandError as exc:
-            # Typically a revision this copy of the planner does not know: a newer version migrated it.
-            raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
+        with engine.begin() as connection:
+            _lock_for_migration(connection)
+            command.upgrade(alembic_config(connection), "head")
+
+    try:
+        _retry_when_busy(upgrade)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"The database could not be prepared: {error_reason(exc)}") from exc
+    except CommandError as exc:
+        # Typically a revision this copy of the planner does not know: a newer version migrated it.
+        raise StoreError(f"The database is at a schema this version of the planner cannot use: {exc}") from exc
 
 
 def _at_newest_revision(engine: Engine) -> bool:
@@ -162,20 +158,28 @@ def write_transaction(engine: Engine, work: Callable[[Session], T], *, failure: 
     refusal raises ``conflict`` (a StoreError subclass a caller can tell apart). Rows stay readable after
     the commit, so ``work`` may return them. Every repository module writes through here.
     """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
+    def attempt() -> T:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            return work(session)
+
+    try:
+        return _retry_when_busy(attempt)
+    except IntegrityError as exc:
+        raise conflict(f"{failure}: {error_reason(exc)}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"{failure}: {error_reason(exc)}") from exc
+
+
+def _retry_when_busy(attempt: Callable[[], T]) -> T:
+    """``attempt()``, tried again with a growing, jittered pause while SQLite answers that it is busy."""
+    for number in range(1, WRITE_ATTEMPTS):
         try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                return work(session)
+            return attempt()
         except OperationalError as exc:
-            if attempt < WRITE_ATTEMPTS and _is_busy(exc):
-                time.sleep(RETRY_BASE_DELAY_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-                continue
-            raise StoreError(f"{failure}: {error_reason(exc)}") from exc
-        except IntegrityError as exc:
-            raise conflict(f"{failure}: {error_reason(exc)}") from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"{failure}: {error_reason(exc)}") from exc
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+            if not _is_busy(exc):
+                raise
+            time.sleep(RETRY_BASE_DELAY_S * 2 ** (number - 1) * random.uniform(0.5, 1.5))
+    return attempt()
 
 
 def read_session(engine: Engine, work: Callable[[Session], T], *, failure: str) -> T:
