@@ -7,11 +7,12 @@ PORT ?= 8501
 .PHONY: setup run test lint bench lock
 
 # Installs the exact versions in requirements.lock (pyproject.toml keeps the floors), so two installs a month
-# apart test and run the same libraries.
+# apart test and run the same libraries. The editable install puts the checkout on the path (compat mode): the
+# default mode maps planner/data onto data/ through an import hook and prints a warning banner on every install.
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]" --config-settings editable_mode=compat
 	touch $@
 
 setup: $(BIN)/.installed
