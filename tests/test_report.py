@@ -467,3 +467,19 @@ def test_cli_report_errors_exit_1_in_plain_words(tmp_path: Path, temp_database: 
     assert result.exit_code == (1 if message else 2)
     assert message in result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_summary_warns_of_stale_prices_and_headroom_and_the_fleet_says_which_price(
+        evaluated: tuple[Assessment, Evaluation, Recommendation], text: str) -> None:
+    assessment, evaluation, recommendation = evaluated
+    flat = " ".join(text.split())
+    assert "Warnings" in flat and "Little latency headroom for monolith" in flat  # the blank preset's p99s pass
+    assert "Price used" in flat
+    estimates = {a: e.model_copy(update={"fleet": tuple(f.model_copy(update={"price_as_of": "2020-01-01"})
+                                                        if f.kind == "gpu" else f for f in e.fleet)})
+                 for a, e in evaluation.estimates.items()}
+    stale = evaluation.model_copy(update={"estimates": estimates})
+    report = build_report(assessment, stale, recommendation, author="Ana Müller", report_date=REPORT_DATE)
+    summary = " ".join(pypdf.PdfReader(io.BytesIO(report)).pages[0].extract_text().split())
+    summary += " ".join(pypdf.PdfReader(io.BytesIO(report)).pages[1].extract_text().split())
+    assert "Stale price:" in summary and "as of 2020-01-01" in summary

@@ -18,12 +18,14 @@ from planner.errors import InputError, PlannerError
 from planner.estimate.engine import list_assumptions
 from planner.estimate.results import Evaluation
 from planner.estimate.token_costs import token_costs
+from planner.history import today_utc
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import Assessment, PricingOption
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present import tables
 from planner.present.charts import cost_chart, latency_chart
+from planner.present.warnings import result_warnings
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
@@ -197,6 +199,8 @@ def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dic
 def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     """Cost and latency per architecture, the fleet, and the assumptions behind them."""
     st.subheader("Estimates at peak and per month")
+    for caution in result_warnings(assessment, evaluation, today_utc()):
+        st.warning(literal(caution), icon=":material/warning:")
     every = tables.estimates_table(evaluation)
     summary = every.select(*(c for c in every.columns if c != "Requests over a target"))
     st.table(summary.frame(), hide_index=True, border="horizontal")
@@ -215,6 +219,10 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     with st.expander("Fleet per architecture"):
         st.dataframe(tables.fleet_table(evaluation).frame(), hide_index=True, width="stretch")
         st.caption(tables.FLEET_NOTE)
+        fallbacks = tables.fallback_price_notes(evaluation)
+        if fallbacks:
+            st.caption("Priced on-demand for want of the chosen option's price: "
+                       + " ".join(literal(note) for note in fallbacks))
     with st.expander("Utilisation and queueing per component at peak (simulated)"):
         st.dataframe(tables.stations_table(evaluation).frame(), hide_index=True, width="stretch")
         st.caption("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait "

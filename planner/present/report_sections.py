@@ -31,6 +31,7 @@ from planner.present.pdf_layout import (
     ReportDocument,
     chart_png,
 )
+from planner.present.warnings import result_warnings
 
 CHART_WIDTH_PX = 520  # width given to charts that take their width from the page
 TOP_REASONS = 3  # reasons quoted in the executive summary
@@ -76,8 +77,9 @@ def _top_reasons(recommendation: Recommendation) -> list[str]:
 
 
 def summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
-             recommendation: Recommendation) -> None:
-    """The executive summary: the recommendation, its top reasons, each architecture at a glance, the next steps."""
+            recommendation: Recommendation, *, today: date | None = None) -> None:
+    """The executive summary: the recommendation, its top reasons, each architecture at a glance, the warnings
+    (stale prices as of ``today``, default today in UTC; latency headroom; few instances), the next steps."""
     pdf.heading("Executive summary")
     top = recommendation.top
     pdf.set_font(BODY_FONT, "B", 13)
@@ -98,6 +100,10 @@ def summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
     pdf.paragraph(f"Targets: {tables.targets_text(assessment)} ({fmt.number(w.mean_requests_per_s)} on average); "
                   f"budget {fmt.money(assessment.team.monthly_budget_usd)} a month. Costs are monthly in USD.",
                   size=SMALL_PT, color=MUTED)
+    cautions = result_warnings(assessment, evaluation, today or history.today_utc())
+    if cautions:
+        pdf.subheading("Warnings")
+        pdf.bullets(cautions)
     top_gaps = tables.gaps_of(recommendation, top)
     pdf.subheading("Before you start, and what would change the choice")
     first = (tables.ready_text(top) if not top_gaps else
@@ -135,8 +141,8 @@ def costs(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -
     pdf.grid(tables.cost_table(assessment, evaluation).grid(), widths=(22, 14, 14, 14, 14, 14, 14),
              align=("L", "R", "R", "R", "R", "R", "R"))
     pdf.subheading("Fleet")
-    pdf.grid(tables.fleet_table(evaluation).grid(), widths=(14, 12, 18, 18, 13, 6, 7, 6, 8, 10),
-             align=("L", "L", "L", "L", "L", "R", "R", "R", "R", "R"), size=SMALL_PT)
+    pdf.grid(tables.fleet_table(evaluation).grid(), widths=(13, 11, 16, 16, 12, 6, 7, 6, 8, 13, 10),
+             align=("L", "L", "L", "L", "L", "R", "R", "R", "R", "L", "R"), size=SMALL_PT)
     pdf.paragraph(tables.FLEET_NOTE, size=SMALL_PT, color=MUTED)
     pdf.subheading("Every cost line with its formula")
     pdf.grid(tables.cost_lines_table(evaluation).grid(), widths=(15, 10, 22, 41, 12),

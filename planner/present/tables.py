@@ -15,8 +15,9 @@ import pandas as pd
 
 from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.scoring import lead_time_text
+from planner.estimate.pricing import fallback_basis
 from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem, ResilienceEstimate
-from planner.inputs.models import Architecture, Assessment
+from planner.inputs.models import Architecture, Assessment, PricingOption
 from planner.inputs.readiness import ReadinessGap
 from planner.present import formats as fmt
 from planner.present.charts import driver_label
@@ -114,13 +115,24 @@ FLEET_NOTE = ("GPU units count instances; CPU units count one-vCPU workers. The 
 
 
 def fleet_table(evaluation: Evaluation) -> Table:
-    """Every deployable unit: what it runs, on which instance, how many replicas, at what price."""
+    """Every deployable unit: what it runs, on which instance, how many replicas, at what price and which price."""
     return _table(("Architecture", "Unit", "Runs", "Instance", "GPU", "At peak", "Minimum", "Day mean", "$/h each",
-                   "Monthly"),
+                   "Price used", "Monthly"),
                   [(e.architecture.label, f.unit, ", ".join(f.components), instance_name(f),
                     f"{f.gpus_per_replica} x {f.gpu}" if f.gpu else "", f.replicas_peak, f.replicas_min,
-                    fmt.rate(f.replicas_mean), fmt.hourly_price(f.usd_per_replica_hour), fmt.money(f.monthly_usd))
+                    fmt.rate(f.replicas_mean), fmt.hourly_price(f.usd_per_replica_hour), f.price_basis or fmt.DASH,
+                    fmt.money(f.monthly_usd))
                    for e in evaluation.estimates.values() for f in e.fleet])
+
+
+FALLBACK_BASES = frozenset(fallback_basis(option) for option in PricingOption)  # on-demand for want of a price
+
+
+def fallback_price_notes(evaluation: Evaluation) -> list[str]:
+    """Why each fleet line priced at on-demand, for want of the chosen option's price, pays that price."""
+    return [f"{e.architecture.label} {f.unit} ({instance_name(f)}): {f.price_reason}"
+            for e in evaluation.estimates.values() for f in e.fleet
+            if f.price_basis in FALLBACK_BASES and f.price_reason]
 
 
 def instance_prices_table(evaluation: Evaluation) -> Table:

@@ -1,0 +1,158 @@
+"""Warnings on Results and in the PDF (issue 15 items 1, 2 and 4): stale prices, latency headroom, few instances.
+
+The content_startup preset is evaluated once: its prices are recent and its latencies have room, so it
+warns of nothing. Each test then moves one thing (the date, a target, the allowed instance count, a
+fleet line's price basis) and checks that exactly that warning appears, with figures computed here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.estimate.engine import evaluate
+from planner.estimate.results import Evaluation
+from planner.inputs.files import load_presets
+from planner.inputs.models import Assessment
+from planner.inputs.price_files import as_of_date
+from planner.present import tables
+from planner.present.warnings import (
+    headroom_warnings,
+    instance_choice_warnings,
+    result_warnings,
+    stale_price_warnings,
+)
+
+TODAY = date(2026, 11, 30)
+RESULTS = "pages/results.py"
+
+
+@pytest.fixture(scope="module")
+def startup() -> tuple[Assessment, Evaluation]:
+    """content_startup evaluated once: recent prices, p95s far under their targets, 33 allowed instances."""
+    assessment = load_presets()["content_startup"]
+    return assessment, evaluate(assessment)
+
+
+def with_targets(assessment: Assessment, **targets: float) -> Assessment:
+    return assessment.model_copy(update={"workload": assessment.workload.model_copy(update=targets)})
+
+
+def test_the_startup_preset_warns_of_nothing(startup: tuple[Assessment, Evaluation]) -> None:
+    assessment, evaluation = startup
+    assert result_warnings(assessment, evaluation, TODAY) == []
+
+
+def test_stale_prices_name_the_row_its_date_and_age(startup: tuple[Assessment, Evaluation]) -> None:
+    _, evaluation = startup
+    gpu = next(f for e in evaluation.estimates.values() for f in e.fleet if f.kind == "gpu")
+    assert stale_price_warnings(evaluation, as_of_date(gpu.price_as_of)) == []
+    later = date(2027, 12, 1)
+    age = (later - date.fromisoformat(gpu.price_as_of)).days
+    warnings = stale_price_warnings(evaluation, later)
+    assert len(warnings) == 1  # every architecture runs on the same row: named once
+    assert f"{gpu.provider} {gpu.instance} ({gpu.region})" in warnings[0]
+    assert f"as of {gpu.price_as_of}, {age:,} days ago" in warnings[0]
+
+
+def test_a_price_just_inside_the_limit_is_not_stale(startup: tuple[Assessment, Evaluation]) -> None:
+    _, evaluation = startup
+    gpu = next(f for e in evaluation.estimates.values() for f in e.fleet if f.kind == "gpu")
+    dated = as_of_date(gpu.price_as_of)
+    assert stale_price_warnings(evaluation, date.fromordinal(dated.toordinal() + 183)) == []
+    assert len(stale_price_warnings(evaluation, date.fromordinal(dated.toordinal() + 184))) == 1
+
+
+def test_a_p95_within_ten_percent_of_its_target_warns_with_the_headroom(
+        startup: tuple[Assessment, Evaluation]) -> None:
+    assessment, evaluation = startup
+    monolith = next(iter(evaluation.estimates.values()))
+    target = round(monolith.e2e.p99_ms * 1.5)  # p99 inside it: only the p95's headroom can warn
+    assert headroom_warnings(with_targets(assessment, p95_e2e_ms=target), evaluation) == []
+    tight = round(max(e.e2e.p95_ms for e in evaluation.estimates.values()) * 1.05)  # every p95 within 5 %
+    warnings = headroom_warnings(with_targets(assessment, p95_e2e_ms=tight), evaluation)
+    assert len(warnings) == len(evaluation.estimates)
+    headroom = tight - monolith.e2e.p95_ms
+    assert warnings[0].startswith(f"Little latency headroom for {monolith.architecture.label.lower()}: "
+                                  f"p95 end-to-end {monolith.e2e.p95_ms:,.0f} ms against a target of {tight:,} ms "
+                                  f"leaves {headroom:,.0f} ms of headroom")
+
+
+def test_a_p99_past_its_target_warns_even_with_p95_headroom(startup: tuple[Assessment, Evaluation]) -> None:
+    assessment, evaluation = startup
+    monolith = next(iter(evaluation.estimates.values()))
+    target = round((monolith.ttft.p95_ms * 1.2 + monolith.ttft.p99_ms) / 2)
+    assert monolith.ttft.p95_ms < 0.9 * target < monolith.ttft.p99_ms  # the case this test is about
+    warnings = headroom_warnings(with_targets(assessment, p95_ttft_ms=target), evaluation)
+    assert f"p99 {monolith.ttft.p99_ms:,.0f} ms is {monolith.ttft.p99_ms - target:,.0f} ms past it" in warnings[0]
+    assert "time to first token" in warnings[0] and "end-to-end" not in warnings[0]
+
+
+def test_a_p95_over_its_target_says_by_how_much(startup: tuple[Assessment, Evaluation]) -> None:
+    assessment, evaluation = startup
+    monolith = next(iter(evaluation.estimates.values()))
+    target = round(monolith.ttft.p95_ms / 2)
+    warning = headroom_warnings(with_targets(assessment, p95_ttft_ms=target), evaluation)[0]
+    assert f"is {monolith.ttft.p95_ms - target:,.0f} ms over its target of {target:,} ms" in warning
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (None, None), (4, None), (33, None),
+    (3, "Only 3 instance types were allowed"), (2, "Only 2 instance types were allowed"),
+    (1, "Only 1 instance type was allowed"),
+])
+def test_few_allowed_instances_warn(startup: tuple[Assessment, Evaluation], count: int | None,
+                                    expected: str | None) -> None:
+    _, evaluation = startup
+    warnings = instance_choice_warnings(evaluation.model_copy(update={"allowed_instance_count": count}))
+    assert warnings == [] if expected is None else warnings[0].startswith(expected)
+
+
+def test_the_fleet_table_says_which_price_each_line_used(startup: tuple[Assessment, Evaluation]) -> None:
+    _, evaluation = startup
+    table = tables.fleet_table(evaluation)
+    lines = [f for e in evaluation.estimates.values() for f in e.fleet]
+    assert table.column("Price used") == [f.price_basis for f in lines]
+    assert tables.fallback_price_notes(evaluation) == []  # on-demand pricing: nothing fell back
+
+
+def test_lines_priced_on_demand_for_want_of_a_price_are_explained(startup: tuple[Assessment, Evaluation]) -> None:
+    _, evaluation = startup
+    estimates = {}
+    for arch, e in evaluation.estimates.items():
+        fleet = tuple(f.model_copy(update={"price_basis": "on-demand (no committed price)", "price_reason": "why"})
+                      if f.kind == "gpu" else f for f in e.fleet)
+        estimates[arch] = e.model_copy(update={"fleet": fleet})
+    fallback = evaluation.model_copy(update={"estimates": estimates})
+    notes = tables.fallback_price_notes(fallback)
+    assert len(notes) == len(evaluation.estimates)
+    assert all(note.endswith(": why") for note in notes)
+    old = evaluation.model_copy(update={"estimates": {a: e.model_copy(update={
+        "fleet": tuple(f.model_copy(update={"price_basis": ""}) for f in e.fleet)}) for a, e in estimates.items()}})
+    assert set(tables.fleet_table(old).column("Price used")) == {"—"}  # saved before the engine recorded it
+
+
+def _results_warnings(at: AppTest, preset: str) -> list[str]:
+    at.selectbox(key="a.preset").select(preset).run()
+    at.button(key="a.load_preset").click().run()
+    at.button(key="a.submit").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Recommendation"]
+    return [w.value for w in at.warning]
+
+
+def test_results_show_the_headroom_warnings(app: AppTest) -> None:
+    shown = _results_warnings(app, "blank")
+    assessment = load_presets()["blank"]
+    expected = result_warnings(assessment, evaluate(assessment), TODAY)
+    assert any("Little latency headroom" in w for w in expected)  # the blank preset's p99s pass its target
+    for warning in expected:
+        assert warning in shown
+    fleet = next(d.value for d in app.dataframe if "Price used" in d.value.columns)
+    assert "on-demand" in set(fleet["Price used"])
+
+
+def test_results_without_a_reason_show_no_warning(app: AppTest) -> None:
+    assert not any("headroom" in w or "instance type" in w for w in _results_warnings(app, "content_startup"))
