@@ -101,7 +101,7 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
     pdf.add_page()
     section.title_block(pdf, assessment, author=author, app_version=app_version, when=when,
                         evaluation=evaluation, variant_of=variant_of)
-    section.summary(pdf, assessment, evaluation, recommendation)
+    section.summary(pdf, assessment, evaluation, recommendation, today=when)
     section.scores(pdf, recommendation)
     section.costs(pdf, assessment, evaluation)
     section.latency(pdf, assessment, evaluation)
