@@ -47,6 +47,10 @@ MAX_SHOWN_DECIMALS = 4
 PIPELINE_COLUMNS = ("name", "cpu_ms_per_request", "critical", "deploys_per_week", "after_inference", "mtbf_h",
                     "mttr_s")
 OPTIONAL_NUMBERS = ("mtbf_h", "mttr_s")  # blank cells take the assumption's default
+COMMUNITY_KEY = "w.allow_community_instances"  # a checkbox the question bank does not list (it has no yes/no kind)
+COMMUNITY_LABEL = "Allow community/marketplace GPU offers (e.g. RunPod community)"
+COMMUNITY_HELP = ("Cheaper, with no availability guarantees: hosts are third parties' machines. Off: only "
+                  "production-grade offers are chosen.")
 
 
 def _decimals(x: float) -> int:
@@ -106,13 +110,14 @@ def render_start(top: DeltaGenerator) -> None:
             st.selectbox("Preset", list(presets), format_func=state.preset_title, key="a.preset",
                          help="Blank start, or one of the two reference stories.")
             st.caption(presets[st.session_state["a.preset"]].notes)
-            st.button("Load preset", key="a.load_preset", on_click=lambda: state.load_preset(
-                st.session_state["a.preset"]))
+            st.button("Load preset", key="a.load_preset", on_click=_on_preset)
         with right:
-            st.file_uploader("Import an assessment file (JSON or YAML)", type=["json", "yaml", "yml"],
+            limit = size_text(MAX_ASSESSMENT_FILE_BYTES)
+            st.file_uploader(f"Import an assessment file (JSON or YAML, at most {limit})", type=["json", "yaml", "yml"],
                              key="a.upload", on_change=_on_upload,
-                             help="A file exported from this page, or written by hand in the same format (at most "
-                                  f"{size_text(MAX_ASSESSMENT_FILE_BYTES)}).")
+                             help=f"A file exported from this page, or written by hand in the same format. Files over "
+                                  f"{limit} are refused: an assessment is a few kB (the larger limit under the box "
+                                  "is the app's, for price lists).")
     notice = state.pop_notice()
     if notice is None:
         return
@@ -123,10 +128,16 @@ def render_start(top: DeltaGenerator) -> None:
     top.error(f"{literal(notice.text)}\n\nYour current answers are unchanged.{details}")
 
 
+def _on_preset() -> None:
+    state.load_preset(st.session_state["a.preset"])
+    st.session_state.pop(COMMUNITY_KEY, None)  # seeded anew from the preset's answers
+
+
 def _on_upload() -> None:
     uploaded = st.session_state.get("a.upload")
     if uploaded is not None:
         state.set_notice(state.import_file(uploaded.getvalue(), uploaded.name))
+        st.session_state.pop(COMMUNITY_KEY, None)  # seeded anew from the imported answers (unchanged on failure)
 
 
 def render_about(slots: Slots) -> dict[str, str]:
@@ -152,8 +163,19 @@ def render_workload(slots: Slots) -> dict[str, Any]:
         st.subheader(section.title)
         st.caption(section.help)
         values.update(_questions(section.fields, "w", "workload", slots))
+        if any(q.key == "pricing" for q in section.fields):
+            values["allow_community_instances"] = _community(slots)
     values["pipeline"] = _pipeline(slots)
     return values
+
+
+def _community(slots: Slots) -> bool:
+    # Other pages drop this widget's state (it is not rendered there): seed it again from the answers.
+    if COMMUNITY_KEY not in st.session_state:
+        st.session_state[COMMUNITY_KEY] = bool(state.answers()["workload"]["allow_community_instances"])
+    allowed = st.checkbox(COMMUNITY_LABEL, key=COMMUNITY_KEY, help=COMMUNITY_HELP)
+    slots["workload.allow_community_instances"] = st.empty()
+    return bool(allowed)
 
 
 def _pipeline(slots: Slots) -> list[dict[str, Any]]:
