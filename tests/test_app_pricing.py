@@ -142,7 +142,8 @@ def test_a_valid_upload_is_saved_browsed_and_deleted(prices: AppTest) -> None:
     assert "Valid: 2 instance row(s)." in [s.value for s in prices.success]
     ok(prices.text_input(key="p.name").set_value("Negotiated 2026").run())
     ok(prices.button(key="p.save").click().run())
-    assert any("Saved price list “Negotiated 2026” (2 rows)" in s.value for s in prices.success)
+    assert any("Saved price list “Negotiated 2026” (2 rows; adds to the built-in prices)" in s.value
+               for s in prices.success)
     assert saved_names(prices) == ["Negotiated 2026"]
 
     ok(prices.button(key="p.save").click().run())  # the same name again
@@ -199,3 +200,59 @@ def test_an_assessment_uses_the_price_list_chosen_on_results(app: AppTest) -> No
     assert after != before
     assert app.session_state["whatif.changes"]["price_list"] == "half"
     assert load_presets()["content_startup"].price_list is None
+
+
+def shown(at: AppTest, column: str, *, without: str = "") -> tuple[pd.DataFrame, str]:
+    """The rows of the first dataframe with this column (and not ``without``) and its text for a missing value."""
+    element = next(d for d in at.dataframe if column in d.value.columns and without not in d.value.columns)
+    return element.value, element.proto.placeholder
+
+
+def test_missing_prices_show_a_dash_and_every_source_can_be_read_in_full(prices: AppTest) -> None:
+    frame, placeholder = shown(prices, "usd_per_gpu_h")
+    assert placeholder == pricing_view.MISSING == "—"
+    assert frame["spot_usd_h"].isna().any()  # rows without a spot price: shown as the dash, not "None"
+    longest = max((r.source for r in load_instances()), key=len)
+    assert len(longest) > 300  # far wider than the table's Source column
+    [sources] = [e for e in prices.expander if e.label.startswith("Sources in full")]
+    text = "\n".join(m.value for m in sources.markdown)
+    assert "runpod" in text and longest.split(";")[-1].strip()[-40:] in text.replace("\u2060", "")
+    _, spot_placeholder = shown(ok(prices.radio(key="p.option").set_value("spot").run()), "usd_per_gpu_h")
+    assert spot_placeholder == "—"
+
+
+def _catalog_keys() -> set[tuple[str, str, str]]:
+    return {(i.provider, i.instance, i.region) for i in load_instances()}
+
+
+def test_a_saved_list_adds_to_the_built_in_prices_by_default(prices: AppTest) -> None:
+    upload(prices, GOOD.encode())
+    assert prices.radio(key="p.catalog_mode").value == price_lists.ADD_TO_CATALOG
+    preview, placeholder = shown(prices, "on_demand_usd_h", without="usd_per_gpu_h")
+    assert list(preview["instance"]) == ["p5.48xlarge", "g6.xlarge"]
+    assert placeholder == "—" and preview["spot_usd_h"].isna().all()
+    own = {("aws", "p5.48xlarge", "us-east-1"), ("aws", "g6.xlarge", "us-east-1")}
+    overlay = len(_catalog_keys() | own)  # the list's rows replace the catalog's same rows, the rest stay
+    assert f"Add to the built-in prices: an assessment that uses this list chooses from {overlay} instance(s)." in [
+        c.value.split("saved. ", 1)[-1] for c in prices.caption]
+    ok(prices.text_input(key="p.name").set_value("Negotiated 2026").run())
+    ok(prices.button(key="p.save").click().run())
+    saved = price_lists.load_price_list(store.get_engine(), "Negotiated 2026")
+    assert saved.catalog_mode == price_lists.ADD_TO_CATALOG
+    assert len(saved.evaluation_instances()) == overlay > 2
+    assert frame_with(prices, "Catalog").set_index("Name")["Catalog"].to_dict() == {
+        "Negotiated 2026": "Adds to the built-in prices"}
+
+
+def test_a_saved_list_replaces_the_built_in_prices_when_chosen(prices: AppTest) -> None:
+    upload(prices, GOOD.encode())
+    ok(prices.radio(key="p.catalog_mode").set_value(price_lists.REPLACE_CATALOG).run())
+    assert any("Replace the built-in prices: an assessment that uses this list chooses from 2 instance(s)."
+               in c.value for c in prices.caption)
+    ok(prices.text_input(key="p.name").set_value("Only mine").run())
+    ok(prices.button(key="p.save").click().run())
+    assert any("replaces the built-in prices" in s.value for s in prices.success)
+    saved = price_lists.load_price_list(store.get_engine(), "Only mine")
+    assert saved.catalog_mode == price_lists.REPLACE_CATALOG
+    assert len(saved.evaluation_instances()) == 2
+    assert frame_with(prices, "Catalog")["Catalog"].tolist() == ["Replaces the built-in prices"]

@@ -23,7 +23,15 @@ from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present.charts import gpu_hour_chart, token_cost_chart
 from planner.store import price_lists
-from planner.store.price_lists import GPU_COLUMNS, INSTANCE_COLUMNS, PriceList, PriceListError
+from planner.store.price_lists import (
+    ADD_TO_CATALOG,
+    GPU_COLUMNS,
+    INSTANCE_COLUMNS,
+    REPLACE_CATALOG,
+    CatalogMode,
+    PriceList,
+    PriceListError,
+)
 from ui import db, state
 from ui.text import literal
 
@@ -32,6 +40,11 @@ PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Commit
 UPLOAD, EDIT = "Upload CSV files", "Edit a table in the app"
 MAX_UPLOAD_MB = price_lists.MAX_PRICE_LIST_BYTES // (1024 * 1024)  # Streamlit counts MB as MiB too
 NOTICE = "p.notice"  # session key: the outcome of the last save or delete, shown once after the rerun
+MISSING = "—"  # how a table shows a price the row does not have (Streamlit's default is "None")
+CATALOG_MODES: dict[CatalogMode, str] = {ADD_TO_CATALOG: "Add to the built-in prices",
+                                         REPLACE_CATALOG: "Replace the built-in prices"}
+SAVED_MODES: dict[CatalogMode, str] = {ADD_TO_CATALOG: "Adds to the built-in prices",
+                                       REPLACE_CATALOG: "Replaces the built-in prices"}
 
 
 @dataclass(frozen=True)
@@ -99,14 +112,18 @@ def render_browser(rows: tuple[InstancePrice, ...]) -> None:
                    "prices.", icon=":material/schedule:")
     frame = pd.DataFrame(table)
     frame["as_of"] = [f"{r['as_of']} (over 6 months)" if r["stale"] else r["as_of"] for r in table]
-    money = {"format": "$%.3f"}
-    st.dataframe(frame.drop(columns="stale"), hide_index=True, width="stretch", key="p.table", column_config={
+    money = "$%.3f"
+    columns: dict[str, Any] = {
         "provider": "Provider", "region": "Region", "instance": "Instance", "gpu": "GPU", "gpu_count": "GPUs",
-        "on_demand_usd_h": st.column_config.NumberColumn("On-demand $/h", **money),
-        "spot_usd_h": st.column_config.NumberColumn("Spot $/h", **money),
-        "committed_usd_h": st.column_config.NumberColumn("Committed $/h", **money),
-        "usd_per_gpu_h": st.column_config.NumberColumn(f"{PRICING_LABELS[option.value]} $/GPU-h", **money),
-        "as_of": "As of", "source": st.column_config.TextColumn("Source", width="large"), "vcpus": "vCPUs"})
+        "on_demand_usd_h": st.column_config.NumberColumn("On-demand $/h", format=money),
+        "spot_usd_h": st.column_config.NumberColumn("Spot $/h", format=money),
+        "committed_usd_h": st.column_config.NumberColumn("Committed $/h", format=money),
+        "usd_per_gpu_h": st.column_config.NumberColumn(f"{PRICING_LABELS[option.value]} $/GPU-h", format=money),
+        "as_of": "As of", "vcpus": "vCPUs", "source": st.column_config.TextColumn(
+            "Source", width="large", help="Where the price comes from; every source in full is listed below.")}
+    st.dataframe(frame.drop(columns="stale"), hide_index=True, width="stretch", key="p.table", placeholder=MISSING,
+                 column_config=columns)
+    _render_sources(rows)
     priced = [r for r in rows if r.price_usd_h(option) is not None]
     if priced:
         st.markdown(f"**{PRICING_LABELS[option.value]} USD per GPU-hour, by GPU type and provider**")
@@ -115,6 +132,16 @@ def render_browser(rows: tuple[InstancePrice, ...]) -> None:
         st.info(f"None of these instances has a {PRICING_LABELS[option.value].lower()} price.")
     st.download_button("Download these rows as CSV", price_lists.instances_csv(rows), file_name="prices.csv",
                        mime="text/csv", key="p.download", icon=":material/download:")
+
+
+def _render_sources(rows: tuple[InstancePrice, ...]) -> None:
+    """Every source in full, once per source text, with the rows it prices (the table's column is too narrow)."""
+    priced_by: dict[str, list[str]] = {}
+    for r in rows:
+        priced_by.setdefault(r.source, []).append(f"{r.provider} {r.instance} ({r.region})")
+    with st.expander(f"Sources in full ({len(priced_by)})"):
+        st.markdown("\n".join(f"- {literal(', '.join(names))}: {literal(source)}"
+                               for source, names in priced_by.items()))
 
 
 def _workload_defaults() -> dict[str, Any]:
@@ -171,7 +198,7 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
         "Replicas per instance": r.replicas_per_instance, "Batch": r.batch,
         "Tokens/s per replica": round(r.replica_output_tokens_per_s), "TTFT (ms)": round(r.ttft_ms),
         "Meets TTFT target": "yes" if r.meets_ttft_target else "no", "Price as of": r.price_as_of}
-        for r in costs.rows]), hide_index=True, width="stretch", key="p.tc.table",
+        for r in costs.rows]), hide_index=True, width="stretch", key="p.tc.table", placeholder=MISSING,
         column_config={"$ per M output tokens": st.column_config.NumberColumn(format="$%.3f"),
                        "$/h": st.column_config.NumberColumn(format="$%.3f")})
     st.caption(f"{costs.model_name}. Each replica runs the largest batch whose step fits the per-token budget of "
@@ -218,6 +245,29 @@ def _read_draft(source: Source) -> tuple[bytes | str | None, bytes | str | None]
     return _frame_csv(edited, INSTANCE_COLUMNS), (_frame_csv(edited_specs, GPU_COLUMNS) if len(edited_specs) else None)
 
 
+def _parse_draft(prices: bytes | str | None, specs: bytes | str | None, mode: CatalogMode) -> PriceList | None:
+    """The validated list, or None (nothing supplied yet, or its problems shown)."""
+    if prices is None:
+        return None
+    try:
+        return price_lists.parse_price_list(prices, specs, today=today(), catalog_mode=mode)
+    except PriceListError as exc:
+        st.error(f"**{len(exc.problems)} problem(s); fix them and try again.**\n\n"
+                 + "\n".join(f"- {literal(p)}" for p in exc.problems), icon=":material/error:")
+        return None
+
+
+def _render_preview(draft: PriceList) -> None:
+    """What saving stores: the parsed rows, and how many instances an assessment with the list chooses from."""
+    st.success(f"Valid: {len(draft.instances)} instance row(s)"
+               + (f" and {len(draft.gpus)} GPU spec row(s)" if draft.gpus else "") + ".")
+    st.caption(f"The rows that will be saved. {CATALOG_MODES[draft.catalog_mode]}: an assessment that uses this list "
+               f"chooses from {len(draft.evaluation_instances())} instance(s).")
+    frame = pd.DataFrame([i.model_dump() for i in draft.instances], columns=list(INSTANCE_COLUMNS))
+    st.dataframe(frame, hide_index=True, width="stretch", key="p.preview", placeholder=MISSING,
+                 column_config={"source": st.column_config.TextColumn("source", width="large")})
+
+
 def render_bring_your_own(source: Source) -> None:
     """Upload or edit a price list, see its problems row by row, and save it under a name."""
     st.markdown("Negotiated rates or another cloud: give the planner your prices. Rows are counted from the first "
@@ -228,16 +278,15 @@ def render_bring_your_own(source: Source) -> None:
     t2.download_button("Template: GPU specs", (data_dir() / "gpus.csv").read_bytes(), file_name="gpus.csv",
                        mime="text/csv", key="p.template_gpus", icon=":material/download:")
     prices, specs = _read_draft(source)
-    draft: PriceList | None = None
-    if prices is not None:
-        try:
-            draft = price_lists.parse_price_list(prices, specs, today=today())
-        except PriceListError as exc:
-            st.error(f"**{len(exc.problems)} problem(s); fix them and try again.**\n\n"
-                     + "\n".join(f"- {literal(p)}" for p in exc.problems), icon=":material/error:")
+    mode: CatalogMode = st.radio(
+        "The list's prices", list(CATALOG_MODES), key="p.catalog_mode", horizontal=True,
+        format_func=CATALOG_MODES.__getitem__,
+        help="Add: the list's rows replace the built-in rows of the same provider, instance and region, and every "
+             "other built-in instance stays a choice. Replace: assessments that use the list choose only from its "
+             "rows.")
+    draft = _parse_draft(prices, specs, mode)
     if draft is not None:
-        st.success(f"Valid: {len(draft.instances)} instance row(s)"
-                   + (f" and {len(draft.gpus)} GPU spec row(s)" if draft.gpus else "") + ".")
+        _render_preview(draft)
     left, right = st.columns([3, 1])
     name = left.text_input("Save as", key="p.name", max_chars=NAME_MAX_CHARS,
                            placeholder="e.g. Negotiated AWS 2026")
@@ -250,8 +299,9 @@ def render_bring_your_own(source: Source) -> None:
         except PlannerError as exc:
             st.error(literal(str(exc)))
         else:
-            st.session_state[NOTICE] = (f"Saved price list “{summary.name}” ({summary.instance_count} rows). "
-                                              "Choose it above to browse it, or on the Results page under What if.")
+            st.session_state[NOTICE] = (f"Saved price list “{summary.name}” ({summary.instance_count} rows; "
+                                        f"{SAVED_MODES[summary.catalog_mode].lower()}). Choose it above to browse "
+                                        "it, or on the Results page under What if.")
             st.rerun()
     if NOTICE in st.session_state:
         st.success(literal(st.session_state.pop(NOTICE)))
@@ -269,8 +319,9 @@ def render_saved_lists() -> None:
         return
     st.dataframe(pd.DataFrame([{"Name": s.name, "Instances": s.instance_count, "GPU specs": s.gpu_count,
                                 "Providers": ", ".join(s.providers), "Oldest price": s.oldest_as_of,
-                                "Saved (UTC)": f"{s.updated_at:%Y-%m-%d %H:%M}"} for s in summaries]),
-                 hide_index=True, width="stretch", key="p.saved")
+                                "Catalog": SAVED_MODES[s.catalog_mode], "Saved (UTC)": f"{s.updated_at:%Y-%m-%d %H:%M}"}
+                               for s in summaries]),
+                 hide_index=True, width="stretch", key="p.saved", placeholder=MISSING)
     left, right = st.columns([3, 1])
     doomed = left.selectbox("Delete a saved list", [s.name for s in summaries], key="p.delete_name", index=None,
                             placeholder="Choose a list to delete")
