@@ -138,7 +138,8 @@ def test_lower_bandwidth_efficiency_costs_more_gpu():
         assert (gpu_after.replicas_peak * gpu_after.gpus_per_replica > gpu_before.replicas_peak
                 * gpu_before.gpus_per_replica or gpu_after.usd_per_replica_hour > gpu_before.usd_per_replica_hour)
     used = {a.key: a for a in slower.assumptions}
-    assert used["serving.bandwidth_efficiency"].source == "your override"
+    assert used["serving.weight_read_efficiency"].source == "your override"  # the first model's key, mapped
+    assert used["serving.kv_read_efficiency"].overridden and not used["serving.compute_efficiency"].overridden
 
 
 @pytest.mark.parametrize(("key", "value"), [
@@ -224,7 +225,7 @@ def test_every_assumption_has_a_source_and_date(name):
     assumptions = preset_evaluation(name).assumptions
     keys = [a.key for a in assumptions]
     assert len(keys) == len(set(keys))
-    assert {"hours.per_month", "cpu.vcpu_hour_usd", "serving.bandwidth_efficiency"} <= set(keys)
+    assert {"hours.per_month", "cpu.vcpu_hour_usd", "serving.weight_read_efficiency"} <= set(keys)
     for a in assumptions:
         assert a.source.strip(), a.key
         assert a.as_of.strip(), a.key

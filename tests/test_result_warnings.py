@@ -134,20 +134,24 @@ def test_lines_priced_on_demand_for_want_of_a_price_are_explained(startup: tuple
     assert set(tables.fleet_table(old).column("Price used")) == {"—"}  # saved before the engine recorded it
 
 
-def _results_warnings(at: AppTest, preset: str) -> list[str]:
+def _results_warnings(at: AppTest, preset: str, gpu_types: list[str] | None = None) -> list[str]:
     at.selectbox(key="a.preset").select(preset).run()
     at.button(key="a.load_preset").click().run()
+    if gpu_types:
+        at.multiselect(key="w.gpu_types").set_value(gpu_types).run()
     at.button(key="a.submit").click().run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Recommendation"]
     return [w.value for w in at.warning]
 
 
-def test_results_show_the_headroom_warnings(app: AppTest) -> None:
-    shown = _results_warnings(app, "blank")
-    assessment = load_presets()["blank"]
+def test_results_show_the_warnings_of_their_evaluation(app: AppTest) -> None:
+    shown = _results_warnings(app, "blank", gpu_types=["H200"])  # one instance type offers H200
+    data = load_presets()["blank"].model_dump()
+    data["workload"]["gpu_types"] = ["H200"]
+    assessment = Assessment.model_validate(data)
     expected = result_warnings(assessment, evaluate(assessment), TODAY)
-    assert any("Little latency headroom" in w for w in expected)  # the blank preset's p99s pass its target
+    assert any("instance type was" in w for w in expected)
     for warning in expected:
         assert warning in shown
     fleet = next(d.value for d in app.dataframe if "Price used" in d.value.columns)

@@ -161,47 +161,70 @@ def test_ttft_counts_hops_after_the_model_but_not_its_cpu_work() -> None:
 
 
 def _reference_one_replica(inp: SimulationInput, station: InferenceStation) -> tuple[list[float], list[float]]:
-    """Naive continuous batching, one iteration at a time, on the simulation's own random draws."""
+    """Naive continuous batching with chunked prefill, one iteration at a time, on the simulation's own draws."""
     draws = _Draws(inp)
     chunk = max(MIN_DRAW_CHUNK, int(EXTRA_DRAW_SHARE * (inp.warmup_requests + inp.n_requests)))
     for _ in range(4):
         draws.extend(chunk)
     arrivals = [sum(draws.gap_s[: i + 1]) for i in range(draws.size)]
     measured = range(inp.warmup_requests, inp.warmup_requests + inp.n_requests)
+    budget = station.token_budget or math.inf
     first: dict[int, float] = {}
     leave: dict[int, float] = {}
     waiting: deque[int] = deque()
-    running: dict[int, int] = {}  # request -> tokens still to emit
+    prefilling: dict[int, int] = {}  # request -> prompt tokens still to prefill, in admission order
+    decoding: dict[int, int] = {}  # request -> decode iterations still to run
     t, nxt = 0.0, 0
     while not all(r in leave for r in measured):
-        if not running and not waiting:
+        if not decoding and not prefilling and not waiting:
             t = max(t, arrivals[nxt])
         while arrivals[nxt] <= t:
             waiting.append(nxt)
             nxt += 1
-        admitted = []
-        while waiting and len(running) < station.max_batch:
+        while waiting and len(decoding) + len(prefilling) < station.max_batch:
             r = waiting.popleft()
-            running[r] = draws.output_tokens[r]
-            admitted.append(r)
-        t += station.step_s(len(running), sum(draws.input_tokens[r] for r in admitted))
-        for r in admitted:
+            prefilling[r] = max(1, round(draws.input_tokens[r] * (1 - station.cached_share)))
+        left, chunk_tokens, done = budget - len(decoding) * station.verify_tokens, 0, []
+        for r in list(prefilling):
+            if left <= 0:
+                break
+            take = prefilling[r] if prefilling[r] <= left else int(left)
+            prefilling[r] -= take
+            chunk_tokens += take
+            left -= take
+            if prefilling[r]:
+                break
+            done.append(r)
+            del prefilling[r]
+        t += station.step_s(len(decoding), chunk_tokens)
+        for r in list(decoding):
+            decoding[r] -= 1
+            if decoding[r] == 0:
+                del decoding[r]
+                leave[r] = t
+        for r in done:
             first[r] = t
-        for r in list(running):
-            running[r] -= 1
-            if running[r] == 0:
-                del running[r]
+            n = math.ceil((draws.output_tokens[r] - 1) / station.tokens_per_step - 1e-9)
+            if n > 0:
+                decoding[r] = n
+            else:
                 leave[r] = t
     ttft = [(first[r] - arrivals[r]) * 1000 for r in measured]
     e2e = [(leave[r] - arrivals[r]) * 1000 for r in measured]
     return ttft, e2e
 
 
-def test_fast_continuous_batching_matches_a_naive_reference() -> None:
-    station = InferenceStation(name="llm", replicas=1, max_batch=6, step_s=lambda b, p: 0.010 + 0.002 * b + 2e-5 * p)
+@pytest.mark.parametrize("levers", [
+    {},  # every admitted prompt prefilled whole
+    {"token_budget": 300},  # prompts of 400 tokens on average, chunked over iterations
+    {"token_budget": 256, "verify_tokens": 3, "tokens_per_step": 2.2, "cached_share": 0.3},
+], ids=["whole-prefill", "chunked", "speculative-cached"])
+def test_fast_continuous_batching_matches_a_naive_reference(levers) -> None:
+    station = InferenceStation(name="llm", replicas=1, max_batch=6,
+                               step_s=lambda b, p: 0.010 + 0.002 * b + 2e-5 * p, **levers)
     inp = SimulationInput(
         stations=[station],
-        arrival_rate_per_s=8.0,  # busy: batches fill and requests queue for slots
+        arrival_rate_per_s=10.0,  # busy: batches fill and requests queue for slots
         mean_input_tokens=400,
         input_tokens_cv=0.8,
         mean_output_tokens=30,

@@ -166,7 +166,7 @@ def inference_options(
         row, price, basis = PricedInstance(*item)
         try:
             smallest = plan_replica(llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count,
-                                    mean_context_tokens=context, constants=serving)
+                                    mean_context_tokens=context, constants=serving, kv_precision=w.kv_precision)
         except InfeasibleError as exc:
             problems.append(f"{row.provider} {row.instance}: {exc}")
             continue
@@ -176,7 +176,7 @@ def inference_options(
         while tp <= row.gpu_count:
             replica = smallest if tp == smallest.tensor_parallel else plan_replica(
                 llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count, mean_context_tokens=context,
-                constants=serving, tensor_parallel=tp)
+                constants=serving, tensor_parallel=tp, kv_precision=w.kv_precision)
             option = _option(PricedInstance(row, price, basis), replica, w.mean_input_tokens, w.mean_output_tokens,
                              tpot_budget_s)
             if option is not None:
@@ -191,19 +191,18 @@ def inference_options(
 
 def _option(priced: PricedInstance, replica: ReplicaModel, input_tokens: int, output_tokens: int,
             tpot_budget_s: float) -> InferenceOption | None:
-    """The replica at the largest batch whose step fits the per-token budget, or None if none does."""
-    context = input_tokens + output_tokens
-    prefill_per_seq = input_tokens / output_tokens
+    """The replica at the largest batch cap whose steady-state time per token fits the budget, or None."""
     batch = replica.max_concurrent_sequences
-    while batch > 1 and replica.step_s(batch, batch * prefill_per_seq, context) > tpot_budget_s:
+    estimate = replica.throughput(input_tokens, output_tokens, batch=batch)
+    while batch > 1 and ms_to_s(estimate.tpot_ms) > tpot_budget_s:
         batch = max(1, int(batch * BATCH_BACKOFF))
-    if replica.step_s(batch, batch * prefill_per_seq, context) > tpot_budget_s:
+        estimate = replica.throughput(input_tokens, output_tokens, batch=batch)
+    if ms_to_s(estimate.tpot_ms) > tpot_budget_s:
         return None
-    capacity = replica.throughput(input_tokens, output_tokens, batch=batch).requests_per_s
     row = priced.row
     return InferenceOption(instance=row, price_usd_h=priced.price_usd_h, replica=replica,
                            replicas_per_instance=row.gpu_count // replica.tensor_parallel, max_batch=batch,
-                           replica_requests_per_s=capacity, price_basis=priced.basis)
+                           replica_requests_per_s=estimate.requests_per_s, price_basis=priced.basis)
 
 
 def cpu_workers(rate: float, cpu_ms: float, assessment: Assessment, constants: dict[str, float]) -> int:
@@ -255,6 +254,18 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
     return tuple(units)
 
 
+def inference_station(replica: ReplicaModel, max_batch: int, input_tokens: float, output_tokens: float,
+                      replicas: int) -> InferenceStation:
+    """The simulated replicas running ``replica``'s step model at the workload's mean contexts."""
+    context = input_tokens + output_tokens / 2.0
+    prefill_context = replica.prefill_context(input_tokens)
+    return InferenceStation(
+        name=INFERENCE, replicas=replicas, max_batch=max_batch,
+        step_s=lambda decoding, prefill: replica.step_s(decoding, prefill, context, prefill_context),
+        token_budget=replica.token_budget, verify_tokens=replica.verify_tokens,
+        tokens_per_step=replica.tokens_per_step, cached_share=replica.cached_share)
+
+
 def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
                      workers: dict[str, int], constants: dict[str, float], seed: int,
                      n_requests: int = SIM_REQUESTS, warmup: int = SIM_WARMUP) -> SimulationInput:
@@ -269,13 +280,11 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
     rate = w.peak_requests_per_s * share
     hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
               extra_ms=mesh_extra_ms(topology.architecture, constants))
-    replica, context = option.replica, w.mean_input_tokens + w.mean_output_tokens
     stations: list[CpuStation | InferenceStation] = []
     for stage in topology.stages:
         if stage == INFERENCE:
-            stations.append(InferenceStation(
-                name=INFERENCE, replicas=sliced_replicas(replicas, w.peak_requests_per_s), max_batch=option.max_batch,
-                step_s=lambda batch, prefill: replica.step_s(batch, prefill, context)))
+            stations.append(inference_station(option.replica, option.max_batch, w.mean_input_tokens,
+                                              w.mean_output_tokens, sliced_replicas(replicas, w.peak_requests_per_s)))
         else:
             rule = cpu_workers(rate, cpu_ms[stage], assessment, constants) if share < 1.0 else 0
             servers = sliced_workers(workers[stage], share, rule)

@@ -24,10 +24,12 @@ from planner.estimate.pricing import priced_instances
 from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
+from planner.estimate.serving_constants import LEGACY_KEYS
 from planner.estimate.simulation import DeadlineExceeded, LatencyStats, check_deadline, time_limit
 from planner.estimate.slicing import slice_share
 from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import build_topology, hop_median_ms
+from planner.inputs.calibration import load_efficiencies
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
 from planner.inputs.overrides import override_errors
@@ -35,8 +37,10 @@ from planner.inputs.units import ms_to_s
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
 EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
-SERVING_AS_OF = "2025"  # date of the TensorRT-LLM runs the serving constants are calibrated against
-SERVING_SOURCE = "calibrated against TensorRT-LLM perf-overview (trtllm-bench), see tests/test_serving.py"
+SERVING_SOURCE = "engine default (vLLM, SGLang and TensorRT-LLM ship it)"
+SERVING_AS_OF = "2026-11"  # the engine versions the lever defaults describe
+CALIBRATION_SOURCE = ("fitted per vendor stack by bench/calibrate.py to data/serving_measurements.csv "
+                      "(data/serving_efficiency.csv)")
 
 
 def resolve_constants(assessment: Assessment) -> tuple[dict[str, float], ServingConstants]:
@@ -62,13 +66,24 @@ def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple
     rows = [AssumptionUsed(key=a.key, value=overrides.get(a.key, a.value), unit=a.unit, description=a.description,
                            source=a.source, as_of=a.as_of, overridden=a.key in overrides)
             for a in load_assumptions().values()]
-    defaults = ServingConstants()
+    efficiencies = load_efficiencies()
+    replaced = {OVERRIDE_PREFIX + field for key in overrides if key.startswith(OVERRIDE_PREFIX)
+                for field in LEGACY_KEYS.get(key.removeprefix(OVERRIDE_PREFIX), (key.removeprefix(OVERRIDE_PREFIX),))}
     for key, description in describe_constants().items():
         name = key.removeprefix(OVERRIDE_PREFIX)
+        own = getattr(serving, name)
+        if own is None:  # an efficiency left to the calibration: NVIDIA's figure, every vendor's in the source
+            per_vendor = ", ".join(f"{v.upper() if v == 'amd' else v.title()} {getattr(e, name):g}"
+                                   for v, e in efficiencies.items())
+            rows.append(AssumptionUsed(
+                key=key, value=serving.value(name), unit="", description=description,
+                source=f"{CALIBRATION_SOURCE}: {per_vendor}", as_of=max(e.as_of for e in efficiencies.values()),
+                overridden=False))
+            continue
         rows.append(AssumptionUsed(
-            key=key, value=float(getattr(serving, name)), unit="", description=description,
-            source=SERVING_SOURCE if getattr(serving, name) == getattr(defaults, name) else "your override",
-            as_of=SERVING_AS_OF, overridden=key in overrides))
+            key=key, value=float(own), unit="", description=description,
+            source="your override" if key in replaced else SERVING_SOURCE, as_of=SERVING_AS_OF,
+            overridden=key in replaced))
     return tuple(rows)
 
 

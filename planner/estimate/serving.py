@@ -1,181 +1,201 @@
-"""The performance of one LLM inference replica: a first-order roofline model.
+"""The performance of one LLM inference replica: an iteration-level roofline step model.
 
-A replica is a group of ``tensor_parallel`` GPUs of one type that together hold the model's weights
-and a paged KV cache, and run one continuous-batching engine. The model is the standard roofline of
-LLM serving (Databricks, "LLM Inference Performance Engineering: Best Practices"; Yuan et al., "LLM
-Inference Unveiled: Survey and Roofline Model Insights", arXiv 2402.16363):
+A replica is a group of ``tensor_parallel`` GPUs of one type that together hold the model's weights and a
+paged KV cache, and run one continuous-batching engine with chunked prefill (vLLM, SGLang, TensorRT-LLM).
+Each **iteration** gives every decoding sequence its next token(s) and prefills up to the rest of a token
+budget of waiting prompts, in chunks. Its time (``ReplicaModel.step_s``) is the larger of
 
-- prefill is compute-bound: 2 x active params FLOPs per prompt token;
-- a decode step reads every weight once plus the KV cache of each running sequence, and does
-  2 x active params FLOPs per running sequence; it takes the longer of its memory time and its
-  compute time, plus a fixed overhead (scheduler, kernel launches). Small batches are
-  bandwidth-bound, large ones compute-bound;
-- with continuous batching the prompts of newly admitted requests are prefilled in the same
-  iterations as the decoding, so a loaded replica's throughput counts their FLOPs too.
+- compute: 2 x active parameters FLOP per token processed, plus attention, 4 x layers x heads x head dim
+  FLOP per token per token of context it attends to, at ``compute_efficiency`` of the peak rate of the
+  weights' precision; and
+- memory: the weights once per iteration at ``weight_read_efficiency`` of peak bandwidth (for a
+  mixture-of-experts model, the shared weights plus the experts the iteration's tokens route to), and the
+  KV cache of every decoding sequence at ``kv_read_efficiency``,
 
-Mixture-of-experts models keep every expert resident (weights use total parameters) but spend FLOPs
-only on the active ones. For the memory traffic of a decode step we take the total weight bytes: at
-the batch sizes a loaded replica runs, nearly every expert is touched in every step, so this upper
-bound is also the realistic figure where throughput matters.
+plus a fixed ``step_overhead_ms`` (scheduler, kernel launches) and, with expert parallelism, the
+all-to-all of the MoE layers. This is the standard roofline of LLM serving (Databricks, "LLM Inference
+Performance Engineering: Best Practices"; Yuan et al., arXiv 2402.16363) scheduled the way Sarathi-Serve
+(Agrawal et al., OSDI 2024, arXiv 2403.02310) chunks prefills.
 
-The efficiency constants in ``ServingConstants`` are calibrated against TensorRT-LLM's published
-maximum-throughput runs (``trtllm-bench``, docs/source/performance/perf-overview.md, 2025): they
-describe an optimised engine (TensorRT-LLM or vLLM class). A generic deployment reaches less; users
-override the constants through the assessment's ``assumption_overrides`` (keys ``serving.<field>``).
+The closed form (``ReplicaModel.throughput``) is the steady state of exactly this step model, and the
+simulation (``planner.estimate.simulation``) schedules it iteration by iteration; a test holds the two to
+10 % of each other. The efficiencies are fitted per vendor stack to public measurements
+(``planner.inputs.calibration``, ``bench/calibrate.py``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import InfeasibleError
-from planner.inputs.models import GpuSpec, LlmSpec, Precision
+from planner.estimate.serving_constants import (
+    OVERRIDE_PREFIX,
+    ServingConstants,
+    describe_constants,
+)
+from planner.inputs.models import GpuSpec, KvPrecision, LlmSpec, Precision, kv_precision_for
 from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
+__all__ = [
+    "MAX_BATCH", "OVERRIDE_PREFIX", "ReplicaModel", "ServingConstants", "ThroughputEstimate", "describe_constants",
+    "kv_bytes_per_token", "plan_replica", "tp_scaling",
+]  # fmt: skip
+
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
-# Sequences one replica decodes together. Engines with a paged KV cache accept thousands (the
-# TensorRT-LLM reference runs do), but past a few hundred a step is compute-bound and throughput
-# stops growing, while every sequence's time per token keeps rising; 512 keeps the model there.
+ATTENTION_FLOP_PER_HEAD_DIM = 4.0  # per context token: q.k and the weighted sum of v, a multiply and an add each
+ACTIVATION_BYTES = 2.0  # bytes per value of the activations the MoE all-to-all moves (BF16)
+# Sequences one replica decodes together. Engines with a paged KV cache accept thousands, but past a few
+# hundred a step is compute-bound and throughput stops growing while every sequence's time per token keeps
+# rising; 512 keeps the model there (vLLM's default max_num_seqs is 256 to 1024 by GPU).
 MAX_BATCH = 512  # sequences
-OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
-Efficiency = Annotated[float, Field(gt=0.0, le=1.0)]  # a share of a peak figure that an engine reaches
-
-
-class ServingConstants(BaseModel):
-    """Efficiencies of an optimised serving engine; every field can be overridden by the user.
-
-    The defaults are calibrated against TensorRT-LLM's maximum-throughput runs of Llama 3.1 8B and
-    Llama 3.3 70B in FP8 on H100 and H200 (tests/test_serving.py holds the table and its tolerance),
-    so they describe a TensorRT-LLM or vLLM class engine at its best. ``bandwidth_efficiency`` is the
-    effective figure of a large batch, whose paged KV-cache reads stream less well than weights; at
-    batch 1 real engines reach more, so low-load time per token comes out somewhat pessimistic.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    prefill_efficiency: Efficiency = Field(0.45, description="Fraction of peak FLOP/s reached when prefilling prompts.")
-    compute_efficiency: Efficiency = Field(0.45, description="Fraction of peak FLOP/s reached by the decode compute.")
-    bandwidth_efficiency: Efficiency = Field(0.55, description="Fraction of peak memory bandwidth reached in decode.")
-    step_overhead_ms: float = Field(
-        2.0, ge=0.0, le=1000.0, description="Fixed time of each decode step (scheduler, kernel launches), ms."
-    )
-    min_free_memory_fraction: float = Field(
-        0.10, ge=0.0, lt=1.0,
-        description="Share of GPU memory that must stay free of weights (for KV cache and runtime).",
-    )
-    runtime_reserved_gb_per_gpu: float = Field(
-        3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB."
-    )
-    tp_efficiency: Efficiency = Field(
-        0.85, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs (communication)."
-    )
-
-    def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
-        """A copy with the ``serving.<field>`` entries of ``overrides`` applied; other keys are ignored."""
-        changes: dict[str, float] = {}
-        for key, value in overrides.items():
-            if not key.startswith(OVERRIDE_PREFIX):
-                continue
-            name = key.removeprefix(OVERRIDE_PREFIX)
-            if name not in type(self).model_fields:
-                known = ", ".join(OVERRIDE_PREFIX + n for n in type(self).model_fields)
-                raise ValueError(f"'{key}' is not a serving assumption; the known ones are: {known}")
-            changes[name] = value
-        try:
-            return type(self).model_validate({**self.model_dump(), **changes})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = OVERRIDE_PREFIX + str(first["loc"][0]) if first["loc"] else "serving assumption"
-            raise ValueError(f"{field} = {first.get('input')!r} is out of range: {first['msg']}") from None
-
-
-def describe_constants() -> dict[str, str]:
-    """Each overridable key (``serving.<field>``) with its one-line description."""
-    return {OVERRIDE_PREFIX + n: f.description or "" for n, f in ServingConstants.model_fields.items()}
 
 
 class ThroughputEstimate(BaseModel):
-    """Steady-state performance of one replica at a fixed number of running sequences."""
+    """Steady-state performance of one replica with its batch cap and token budget."""
 
     model_config = ConfigDict(frozen=True)
 
-    batch: int = Field(description="Sequences decoded together in each step.")
+    batch: int = Field(description="Sequences the replica holds at once (decoding and prefilling): the cap used.")
+    decoding: float = Field(description="Sequences decoding in each iteration, on average.")
     output_tokens_per_s: float
     requests_per_s: float
-    tpot_ms: float = Field(description="Time per output token: one continuous-batching step, ms.")
-    ttft_ms: float = Field(description="Time to first token without queueing: prefill plus one step, ms.")
+    tpot_ms: float = Field(description="Time per output token of a decoding sequence, ms.")
+    ttft_ms: float = Field(description="Time to first token on an idle replica: the prompt's prefill chunks, ms.")
 
 
 class ReplicaModel(BaseModel):
-    """One replica's memory plan and roofline timings; build it with ``plan_replica``."""
+    """One replica's memory plan and step model; build it with ``plan_replica``.
+
+    The rates are plain float fields with efficiencies and tensor-parallel scaling applied, so that
+    ``step_s``, which the simulation calls every engine iteration, is float arithmetic.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     llm: LlmSpec
     gpu: GpuSpec
     precision: Precision
-    constants: ServingConstants
+    kv_precision: KvPrecision
+    constants: ServingConstants = Field(description="The constants with the vendor's calibration filled in.")
     tensor_parallel: int = Field(ge=1, description="GPUs in the replica.")
     weights_gb: float
     kv_bytes_per_token: float
     kv_capacity_tokens: int = Field(ge=0)
     mean_context_tokens: float = Field(gt=0)
     max_concurrent_sequences: int = Field(ge=1, le=MAX_BATCH)
-    # Effective rates of the whole replica (efficiencies and tensor-parallel scaling applied), kept
-    # as plain fields so that step_s, which the simulation calls every engine iteration, is float math.
     flop_per_token: float = Field(gt=0, description="2 x active parameters, FLOP per token.")
-    prefill_flop_per_s: float = Field(gt=0, description="Effective FLOP/s when prefilling.")
-    decode_flop_per_s: float = Field(gt=0, description="Effective FLOP/s of the decode compute.")
-    memory_bytes_per_s: float = Field(gt=0, description="Effective memory bandwidth in decode, bytes/s.")
-    step_overhead_s: float = Field(ge=0, description="Fixed time of each step, s.")
+    attention_flop_per_context: float = Field(ge=0, description="Attention FLOP per token per context token.")
+    flop_per_s: float = Field(gt=0, description="Effective FLOP/s of the replica.")
+    shared_weight_bytes: float = Field(ge=0, description="Bytes of weights every token uses.")
+    expert_bytes: float = Field(ge=0, description="Bytes of all routed experts together (0: dense).")
+    expert_route_share: float = Field(ge=0, le=1, description="Share of the experts one token routes to.")
+    weight_bytes_per_s: float = Field(gt=0, description="Effective bandwidth reading weights, bytes/s.")
+    kv_bytes_per_s: float = Field(gt=0, description="Effective bandwidth reading the KV cache, bytes/s.")
+    all_to_all_s_per_token: float = Field(ge=0, description="Expert-parallel all-to-all per token, s.")
+    step_overhead_s: float = Field(ge=0, description="Fixed time of each iteration, s.")
+    token_budget: int = Field(ge=1, description="Tokens an iteration processes at most.")
+    tokens_per_step: float = Field(ge=1, description="Tokens a decoding sequence emits per iteration.")
+    verify_tokens: int = Field(ge=1, description="Tokens a decoding sequence puts through the model per iteration.")
+    draft_s: float = Field(ge=0, description="Time to draft the speculative tokens of an iteration, s.")
+    cached_share: float = Field(ge=0, lt=1, description="Share of each prompt already in the prefix cache.")
 
-    def prefill_s(self, input_tokens: float) -> float:
-        """Seconds to prefill one prompt of ``input_tokens`` on an otherwise idle replica."""
-        return self.flop_per_token * input_tokens / self.prefill_flop_per_s
+    def weight_bytes(self, tokens: float) -> float:
+        """Weight bytes an iteration of ``tokens`` reads: shared weights plus the experts its tokens route to.
+
+        Each token routes to ``expert_route_share`` of the experts; with tokens routed independently the
+        share touched at least once is 1 - (1 - share)^tokens.
+        """
+        if self.expert_bytes == 0.0 or tokens <= 0:
+            return self.shared_weight_bytes + (self.expert_bytes if tokens > 0 else 0.0)
+        return self.shared_weight_bytes + self.expert_bytes * (1.0 - (1.0 - self.expert_route_share) ** tokens)
+
+    def step_s(self, decoding: float, prefill_tokens: float, context_tokens: float,
+               prefill_context_tokens: float | None = None) -> float:
+        """Seconds of one iteration: ``decoding`` sequences at ``context_tokens`` of context each get their next
+        token(s), and ``prefill_tokens`` prompt tokens are prefilled (attending to ``prefill_context_tokens``
+        of context on average; default half of ``context_tokens``)."""
+        verify = decoding * self.verify_tokens
+        tokens = verify + prefill_tokens
+        prefill_context = context_tokens / 2.0 if prefill_context_tokens is None else prefill_context_tokens
+        attention = self.attention_flop_per_context * (verify * context_tokens + prefill_tokens * prefill_context)
+        compute = (self.flop_per_token * tokens + attention) / self.flop_per_s
+        memory = (self.weight_bytes(max(tokens, 1.0)) / self.weight_bytes_per_s
+                  + decoding * self.kv_bytes_per_token * context_tokens / self.kv_bytes_per_s)
+        draft = self.draft_s if decoding > 0 else 0.0
+        return max(compute, memory) + self.step_overhead_s + self.all_to_all_s_per_token * tokens + draft
 
     def decode_step_s(self, batch: float, mean_context_tokens: float) -> float:
-        """Seconds of one decode step giving each of ``batch`` sequences one token."""
+        """Seconds of one iteration that only decodes ``batch`` sequences."""
         return self.step_s(batch, 0.0, mean_context_tokens)
 
-    def step_s(self, batch: float, prefill_tokens: float, mean_context_tokens: float) -> float:
-        """Seconds of one continuous-batching iteration: decode ``batch`` sequences, prefill new prompts."""
-        bytes_read = self.weights_gb * GB + batch * self.kv_bytes_per_token * mean_context_tokens
-        memory = bytes_read / self.memory_bytes_per_s
-        compute = (
-            self.flop_per_token * batch / self.decode_flop_per_s
-            + self.flop_per_token * prefill_tokens / self.prefill_flop_per_s
-        )
-        return max(memory, compute) + self.step_overhead_s
+    def prefill_tokens(self, input_tokens: float) -> float:
+        """Tokens of a prompt the replica computes: those not found in the prefix cache (at least one)."""
+        return max(1.0, input_tokens * (1.0 - self.cached_share))
+
+    def prefill_context(self, input_tokens: float) -> float:
+        """Mean context a prefilled token attends to: the cached prefix plus half of the rest."""
+        computed = self.prefill_tokens(input_tokens)
+        return input_tokens - computed + computed / 2.0
+
+    def prefill_s(self, input_tokens: float) -> float:
+        """Seconds to prefill one prompt on an idle replica, in chunks of the token budget."""
+        remaining = self.prefill_tokens(input_tokens)
+        context = self.prefill_context(input_tokens)
+        total = 0.0
+        while remaining > 0:
+            chunk = min(remaining, float(self.token_budget))
+            total += self.step_s(0.0, chunk, input_tokens, context)
+            remaining -= chunk
+        return total
+
+    def decode_iterations(self, output_tokens: float) -> float:
+        """Iterations a request decodes for after its prefill, which emits its first token."""
+        return max(0.0, output_tokens - 1.0) / self.tokens_per_step
 
     def max_sequences(self, mean_context_tokens: float) -> int:
         """Sequences whose KV cache fits at a mean context, at least 1, at most ``MAX_BATCH``."""
         return max(1, min(MAX_BATCH, int(self.kv_capacity_tokens // mean_context_tokens)))
 
-    def throughput(self, input_tokens: float, output_tokens: float, batch: int | None = None) -> ThroughputEstimate:
-        """Steady-state throughput with ``batch`` running sequences (default: ``max_concurrent_sequences``).
+    def steady_state(self, input_tokens: float, output_tokens: float, batch: int) -> tuple[float, float, float]:
+        """(requests finishing per iteration, sequences decoding, mean iteration seconds) with ``batch`` slots full.
 
-        Each step decodes one token for each running sequence. To keep ``batch`` sequences running,
-        the replica admits ``batch / output_tokens`` new requests per step on average, whose prompts
-        are prefilled in the same steps; running sequences are halfway through their output, so
-        their mean context is ``input_tokens + output_tokens / 2``.
+        Per iteration r requests finish; each decodes ``decode_iterations`` times and spends at least one
+        iteration (more for prompts above the budget) prefilling, so the slots bound r; the prefill of r
+        prompts and the tokens of the decoding sequences share the token budget, which bounds r again.
+        A prompt is prefilled in chunks of what the decoding sequences leave of the budget, so a share
+        r x chunks of the iterations carry a chunk and the rest only decode, as the simulation schedules them;
+        when that share reaches 1, every iteration carries r prompts' worth of prefill.
         """
+        n_decode = self.decode_iterations(output_tokens)
+        prefill = self.prefill_tokens(input_tokens)
+        by_slots = batch / (n_decode + max(1.0, math.ceil(prefill / self.token_budget)))
+        by_budget = self.token_budget / (n_decode * self.verify_tokens + prefill)
+        r = min(by_slots, by_budget)
+        decoding = r * n_decode
+        chunks = max(1, math.ceil(prefill / max(1.0, self.token_budget - decoding * self.verify_tokens) - 1e-9))
+        context = input_tokens + output_tokens / 2.0
+        prefill_context = self.prefill_context(input_tokens)
+        share = r * chunks
+        if share >= 1.0:
+            return r, decoding, self.step_s(decoding, r * prefill, context, prefill_context)
+        with_chunk = self.step_s(decoding, prefill / chunks, context, prefill_context)
+        return r, decoding, share * with_chunk + (1.0 - share) * self.step_s(decoding, 0.0, context)
+
+    def throughput(self, input_tokens: float, output_tokens: float, batch: int | None = None) -> ThroughputEstimate:
+        """Steady-state throughput with ``batch`` sequence slots (default: ``max_concurrent_sequences``) full."""
         if input_tokens < 0 or output_tokens < 1:
             raise ValueError('"input_tokens" must be >= 0 and "output_tokens" >= 1.')
         b = self.max_concurrent_sequences if batch is None else batch
         if b < 1:
             raise ValueError('"batch" must be >= 1.')
-        context = input_tokens + output_tokens / 2.0
-        step = self.step_s(b, b * input_tokens / output_tokens, context)
-        tokens_per_s = b / step
+        r, decoding, step = self.steady_state(input_tokens, output_tokens, b)
+        requests_per_s = r / step
         return ThroughputEstimate(
-            batch=b,
-            output_tokens_per_s=tokens_per_s,
-            requests_per_s=tokens_per_s / output_tokens,
-            tpot_ms=s_to_ms(step),
-            ttft_ms=s_to_ms(self.prefill_s(input_tokens) + step),
+            batch=b, decoding=decoding, output_tokens_per_s=requests_per_s * output_tokens,
+            requests_per_s=requests_per_s, tpot_ms=s_to_ms(step / self.tokens_per_step),
+            ttft_ms=s_to_ms(self.prefill_s(input_tokens)),
         )
 
 
@@ -184,20 +204,41 @@ def tp_scaling(tensor_parallel: int, tp_efficiency: float) -> float:
     return float(tp_efficiency ** math.log2(tensor_parallel))
 
 
-def kv_bytes_per_token(llm: LlmSpec, precision: Precision, context_tokens: float | None = None) -> float:
-    """Bytes of KV cache per token, stored in the weights' precision.
+def kv_bytes_per_token(llm: LlmSpec, kv_precision: KvPrecision | Precision,
+                       context_tokens: float | None = None) -> float:
+    """Bytes of KV cache per token at a KV precision (a weight precision means its default KV precision).
 
     Grouped-query attention caches keys and values of every layer (2 x layers x KV heads x head dim values);
     multi-head latent attention (DeepSeek-V3/R1) one compressed latent per layer (``LlmSpec.kv_values_per_token``).
     With ``context_tokens``, the mean over a sequence of that length, where sliding-window or chunked layers
     (gpt-oss, Llama 4) hold at most their window (``LlmSpec.kv_values_for_sequence``).
     """
+    kv = kv_precision if isinstance(kv_precision, KvPrecision) else kv_precision_for(kv_precision)
     if context_tokens is None or context_tokens <= 0:
         values = float(llm.kv_values_per_token())
     else:
         tokens = max(1, round(context_tokens))
         values = llm.kv_values_for_sequence(tokens) / tokens
-    return values * precision.bytes_per_param
+    return values * kv.bytes_per_value
+
+
+def attention_flop_per_context(llm: LlmSpec) -> float:
+    """Attention FLOP per processed token per token of context: 4 x layers x query heads x head width.
+
+    Multi-head latent attention computes its scores and sums on the latent (rank + rotary width per head).
+    """
+    heads = llm.attention_heads or llm.kv_heads
+    width = (llm.kv_lora_rank or 0) + (llm.rope_head_dim or 0) if llm.attention == "mla" else llm.head_dim
+    return ATTENTION_FLOP_PER_HEAD_DIM * llm.layers * heads * (width or llm.head_dim)
+
+
+def _expert_split(llm: LlmSpec) -> tuple[float, float]:
+    """(shared, routed-expert) parameters of a model: per expert (total - active) / (experts - active experts)."""
+    if llm.experts <= llm.active_experts:
+        return llm.params_b * BILLION, 0.0
+    per_expert = (llm.params_b - llm.active_params_b) / (llm.experts - llm.active_experts)
+    experts = per_expert * llm.experts
+    return (llm.params_b - experts) * BILLION, experts * BILLION
 
 
 def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> list[int]:
@@ -209,22 +250,47 @@ def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> l
     raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
 
 
-def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, c: ServingConstants, tp: int, capacity: int,
-             mean_context_tokens: float) -> ReplicaModel:
+def _all_to_all_s_per_token(llm: LlmSpec, c: ServingConstants, tp: int) -> float:
+    """Expert parallelism: each token's activations go to its experts and back in every MoE layer; the share
+    (tp - 1) / tp leaves the GPU, over ``ep_link_gb_s`` per GPU (a labelled assumption)."""
+    if not c.expert_parallel or tp == 1 or llm.experts <= 1 or not llm.hidden_size:
+        return 0.0
+    moved = 2.0 * llm.layers * llm.active_experts * llm.hidden_size * ACTIVATION_BYTES * (tp - 1) / tp
+    return moved / (tp * c.ep_link_gb_s * GB)
+
+
+def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
+             capacity: int, mean_context_tokens: float) -> ReplicaModel:
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
+    c = c.for_vendor(gpu.vendor)
     scale = tp * tp_scaling(tp, c.tp_efficiency)
-    peak_flops = gpu.peak_flops(precision) * scale
+    # Expert parallelism keeps each expert whole on one GPU: the MoE layers scale without tensor-parallel loss.
+    moe_scale = tp if c.expert_parallel and llm.experts > 1 else scale
+    bandwidth = gpu.bandwidth_tb_s * TB
+    shared, experts = _expert_split(llm)
+    bytes_per_param = precision.bytes_per_param
+    weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
+    k = c.spec_draft_tokens
+    weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency")
+    batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
     return ReplicaModel(
-        llm=llm, gpu=gpu, precision=precision, constants=c, tensor_parallel=tp,
-        weights_gb=llm.params_b * precision.bytes_per_param,
-        kv_bytes_per_token=kv_bytes_per_token(llm, precision, mean_context_tokens),
+        llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,
+        weights_gb=llm.params_b * bytes_per_param,
+        kv_bytes_per_token=kv_bytes_per_token(llm, kv, mean_context_tokens),
         kv_capacity_tokens=capacity, mean_context_tokens=mean_context_tokens,
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
-        prefill_flop_per_s=peak_flops * c.prefill_efficiency,
-        decode_flop_per_s=peak_flops * c.compute_efficiency,
-        memory_bytes_per_s=gpu.bandwidth_tb_s * TB * scale * c.bandwidth_efficiency,
-        step_overhead_s=ms_to_s(c.step_overhead_ms),
+        attention_flop_per_context=attention_flop_per_context(llm),
+        flop_per_s=gpu.peak_flops(precision) * scale * c.value("compute_efficiency"),
+        shared_weight_bytes=shared * bytes_per_param, expert_bytes=experts * bytes_per_param,
+        expert_route_share=llm.active_experts / llm.experts,
+        weight_bytes_per_s=weight_bytes_per_s,
+        kv_bytes_per_s=bandwidth * scale * c.value("kv_read_efficiency"),
+        all_to_all_s_per_token=_all_to_all_s_per_token(llm, c, tp),
+        step_overhead_s=ms_to_s(c.value("step_overhead_ms")),
+        token_budget=c.prefill_token_budget, tokens_per_step=c.tokens_per_step, verify_tokens=k + 1,
+        draft_s=k * c.spec_draft_cost * batch1_s,
+        cached_share=c.prefix_cache_hit_rate,
     )
 
 
@@ -237,31 +303,34 @@ def plan_replica(
     mean_context_tokens: float,
     constants: ServingConstants | None = None,
     tensor_parallel: int | None = None,
+    kv_precision: KvPrecision | None = None,
 ) -> ReplicaModel:
     """Size one replica: the fewest GPUs (a power of two, at most ``max_gpus``) that hold the model.
 
-    The GPUs must hold the weights, keep ``min_free_memory_fraction`` of their memory free of
-    weights, and still have room for the runtime reserve and the KV cache of one sequence of
+    The GPUs must hold the weights (all experts of an MoE model), keep ``min_free_memory_fraction`` of their
+    memory free of weights, and still have room for the runtime reserve and the KV cache of one sequence of
     ``mean_context_tokens``. ``tensor_parallel`` fixes the degree instead (e.g. to cut latency).
+    ``kv_precision`` defaults to the weights' (``kv_precision_for``).
 
-    ``mean_context_tokens`` is the KV cache each admitted sequence holds a place for; an engine that
-    never evicts a running sequence reserves its full length, input plus output tokens, and the
-    calibration uses that. ``max_concurrent_sequences`` follows from it.
+    ``mean_context_tokens`` is the KV cache each admitted sequence holds a place for; an engine that never
+    evicts a running sequence reserves its full length, input plus output tokens. ``max_concurrent_sequences``
+    follows from it.
     """
     if max_gpus < 1:
         raise ValueError('"max_gpus" must be >= 1.')
     if mean_context_tokens <= 0:
         raise ValueError('"mean_context_tokens" must be > 0.')
     c = constants or ServingConstants()
+    kv = kv_precision_for(precision, kv_precision)
     weights_gb = llm.params_b * precision.bytes_per_param
-    kv_token = kv_bytes_per_token(llm, precision, mean_context_tokens)
+    kv_token = kv_bytes_per_token(llm, kv, mean_context_tokens)
     candidates = _tensor_parallel_candidates(max_gpus, tensor_parallel)
     for tp in candidates:
         memory_gb = tp * gpu.memory_gb
         kv_gb = memory_gb - weights_gb - tp * c.runtime_reserved_gb_per_gpu
         fits = weights_gb <= (1.0 - c.min_free_memory_fraction) * memory_gb
         if fits and kv_gb * GB >= kv_token * mean_context_tokens:
-            return _replica(llm, gpu, precision, c, tp, int(kv_gb * GB // kv_token), mean_context_tokens)
+            return _replica(llm, gpu, precision, kv, c, tp, int(kv_gb * GB // kv_token), mean_context_tokens)
 
     tp = candidates[-1]
     needed_gb = max(
@@ -271,5 +340,5 @@ def plan_replica(
     raise InfeasibleError(
         f"{llm.name} in {precision.name} needs about {needed_gb:.0f} GB ({weights_gb:.1f} GB of weights "
         f"plus room for the KV cache and runtime); {tp} x {gpu.gpu} ({gpu.memory_gb:g} GB) holds "
-        f"{tp * gpu.memory_gb:g} GB. Allow more GPUs per replica, pick a larger GPU or use FP8."
+        f"{tp * gpu.memory_gb:g} GB. Allow more GPUs per replica, pick a larger GPU or a smaller precision."
     )

@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from planner.inputs.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS
+from planner.inputs.precision import KvPrecision as KvPrecision
+from planner.inputs.precision import Precision as Precision
+from planner.inputs.precision import kv_precision_for as kv_precision_for
 from planner.inputs.text import MultilineText, SingleLineText
 
 InstanceTier = Literal["production", "community"]
@@ -81,17 +84,6 @@ class PricingOption(StrEnum):
     COMMITTED = auto()
 
 
-class Precision(StrEnum):
-    """Weight precision of the served model."""
-
-    BF16 = "bf16"
-    FP8 = "fp8"
-
-    @property
-    def bytes_per_param(self) -> float:
-        return {"bf16": 2.0, "fp8": 1.0}[self.value]
-
-
 Level = Annotated[int, Field(ge=0, le=4, strict=True)]
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -141,6 +133,8 @@ class WorkloadProfile(StrictModel):
     output_tokens_cv: float = Field(default=0.5, ge=0.0, le=3.0, description="Coefficient of variation.")
     model_id: str = Field(min_length=1, max_length=60, description="An id from data/llms.csv.")
     precision: Precision = Precision.BF16
+    kv_precision: KvPrecision | None = Field(
+        default=None, description="KV-cache precision; empty: FP8 beside FP8/FP4 weights, BF16 otherwise.")
     pipeline: list[Component] = Field(default_factory=default_pipeline, max_length=MAX_COMPONENTS)
     p95_ttft_ms: float = Field(gt=0.0, le=MAX_LATENCY_MS, description="Target p95 time to first token, ms.")
     p95_e2e_ms: float = Field(gt=0.0, le=MAX_LATENCY_MS, description="Target p95 end-to-end latency, ms.")
@@ -267,8 +261,17 @@ class GpuSpec(Sourced):
     int8_tops: TensorRate | None = None
 
     def peak_flops(self, precision: Precision) -> float:
-        """Dense FLOP/s at a precision; FP8 on a GPU without FP8 units runs at the BF16 rate."""
-        tflops = self.fp8_tflops if precision is Precision.FP8 and self.fp8_tflops else self.bf16_tflops
+        """Dense FLOP/s of the matrix products at a weight precision (``Precision`` says which rate each uses).
+
+        A GPU without the units runs at the next wider rate it has: FP4 falls back to FP8, then BF16; FP8 and
+        INT8 fall back to BF16.
+        """
+        rates = {
+            Precision.FP4: (self.fp4_tflops, self.fp8_tflops),
+            Precision.FP8: (self.fp8_tflops,),
+            Precision.INT8: (self.int8_tops,),
+        }.get(precision, ())
+        tflops = next((r for r in rates if r), self.bf16_tflops)
         return tflops * 1e12
 
 

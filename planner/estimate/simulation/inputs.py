@@ -59,19 +59,33 @@ class CpuStation(_Checked):
 
 
 class InferenceStation(_Checked):
-    """``replicas`` model replicas, each continuously batching up to ``max_batch`` sequences.
+    """``replicas`` model replicas, each continuously batching up to ``max_batch`` sequences with chunked prefill.
 
-    ``step_s(batch_size, prefill_tokens)`` is the duration in seconds of one iteration that decodes
-    one token for each of ``batch_size`` running sequences and prefills ``prefill_tokens`` prompt
-    tokens of the requests admitted in that iteration.
+    ``step_s(decoding, prefill_tokens)`` is the duration in seconds of one iteration that gives each of
+    ``decoding`` sequences its next token(s) and prefills ``prefill_tokens`` prompt tokens. An iteration
+    processes at most ``token_budget`` tokens, decoding sequences first (``verify_tokens`` each); the rest of
+    the budget goes to waiting prompts in arrival order, a long prompt over several iterations. None: no
+    budget, every admitted prompt is prefilled whole in one iteration. A prompt's first token comes at the
+    end of the iteration that finishes its prefill; then each iteration emits ``tokens_per_step`` tokens
+    (more than 1 with speculative decoding). ``cached_share`` of every prompt is in the prefix cache and is
+    not prefilled.
     """
 
     name: str
     replicas: int
     max_batch: int
     step_s: Callable[[int, int], float]
+    token_budget: int | None = None
+    verify_tokens: int = 1
+    tokens_per_step: float = 1.0
+    cached_share: float = 0.0
 
-    FIELD_RULES = (("replicas", _positive), ("max_batch", _positive))
+    FIELD_RULES = (("replicas", _positive), ("max_batch", _positive), ("token_budget", _positive),
+                   ("verify_tokens", _positive), ("tokens_per_step", _positive), ("cached_share", _non_negative))
+
+    def _check_relations(self) -> None:
+        if self.tokens_per_step < 1 or self.cached_share >= 1:
+            raise ValueError('"tokens_per_step" must be >= 1 and "cached_share" < 1.')
 
 
 class Hop(_Checked):

@@ -3,17 +3,18 @@
 As in simpy's examples, ``ServingPipeline`` owns the resources, ``request`` is the entity process and
 ``arrivals`` the setup process that spawns requests; ``outage`` takes capacity away for a while. Worker
 pools are ``WorkerPool``, a lean FIFO equivalent of ``simpy.Resource`` (same service order and times,
-fewer events).
+fewer events; ``planner.estimate.simulation.workers``).
 
-Continuous batching, and what it approximates: prefill is done whole in the admitting iteration (no
-chunked prefill); admission happens only at iteration boundaries; a replica holds at most
-``max_batch`` sequences whatever their length (KV-cache memory is folded into ``max_batch``); the
-iteration time is a deterministic function ``step_s(batch_size, prefill_tokens)``; routing is decided
-at arrival and never rebalanced. Within those assumptions the fast path is exact: between two
-completions nothing changes the batch unless a request arrives, so a replica advances all the
-iterations up to its next completion in one timeout, cut short at the next boundary when a request
-arrives that could be admitted. The per-iteration cost of a batch at zero prefill is cached per batch
-size, so ``step_s`` must be a pure function.
+Continuous batching with chunked prefill, as ``planner.estimate.serving`` models an iteration, and what
+it approximates: admission happens only at iteration boundaries; a replica holds at most ``max_batch``
+sequences whatever their length (KV-cache memory is folded into ``max_batch``); the iteration time is a
+deterministic function ``step_s(decoding, prefill_tokens)``; speculative decoding emits its expected
+tokens per iteration every iteration; routing is decided at arrival and never rebalanced. Within those
+assumptions the fast path is exact: between two completions nothing changes the batch unless a request
+arrives or a prefill is under way, so a replica with no prefill pending advances all the iterations up to
+its next completion in one timeout, cut short at the next boundary when a request arrives that could be
+admitted. The per-iteration cost of a batch at zero prefill is cached per batch size, so ``step_s`` must
+be a pure function.
 
 The code in ``_Replica``, ``WorkerPool`` and ``request`` runs once per event: it keeps to local names
 and plain tuples on purpose (bench/bench_simulation.py measures it).
@@ -29,10 +30,10 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import PENDING
 
 from planner.estimate.simulation.deadline import CHECK_EVERY_ARRIVALS, check_deadline
 from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput
+from planner.estimate.simulation.workers import WorkerPool
 from planner.inputs.units import MS_PER_S, ms_to_s
 
 EXTRA_DRAW_SHARE = 0.25  # arrivals drawn per extra chunk, as a share of warm-up + measured requests
@@ -94,11 +95,18 @@ class _Draws:
 
 
 class _Replica:
-    """One continuously batching model replica, driven by timeout callbacks (no process per iteration)."""
+    """One continuously batching model replica with chunked prefill, driven by timeout callbacks.
+
+    Sequences in ``prefilling`` (arrival order) share what the token budget leaves after the decoding ones;
+    while any is there the replica runs one iteration per timeout. With none, nothing changes the batch
+    before the next completion unless a request arrives, so it runs every iteration up to that completion in
+    one timeout (a stretch), cut short at the next boundary when a request arrives that could be admitted.
+    """
 
     __slots__ = (
-        "busy", "cap", "d", "env", "input_tokens", "iteration", "k", "load", "output_tokens",
-        "pending", "running", "seq", "step0", "step_s", "t_first_end", "waiting",
+        "budget", "busy", "cached", "cap", "d", "env", "finishing", "input_tokens", "iteration", "k", "load",
+        "output_tokens", "pending", "per_step", "prefilling", "running", "seq", "step0", "step_s", "t_first_end",
+        "verify", "waiting",
     )  # fmt: skip
 
     def __init__(
@@ -107,13 +115,19 @@ class _Replica:
         self.env = env
         self.cap = station.max_batch
         self.step_s = station.step_s
+        self.budget = station.token_budget if station.token_budget is not None else math.inf
+        self.verify = station.verify_tokens
+        self.per_step = station.tokens_per_step
+        self.cached = station.cached_share
         self.step0 = step0  # shared per station: step time at zero prefill, by batch size
         self.input_tokens = draws.input_tokens
         self.output_tokens = draws.output_tokens
-        # (last iteration index, admission order, event, admitted at, first token at)
+        # (last decode iteration, admission order, event, admitted at, first token at)
         self.running: list[tuple[int, int, simpy.Event, float, float]] = []
+        self.prefilling: deque[list[Any]] = deque()  # [request, prompt tokens left, event, admitted at]
+        self.finishing: list[list[Any]] = []  # prefills the current iteration completes
         self.waiting: deque[tuple[int, simpy.Event]] = deque()
-        self.load = 0  # outstanding requests: running + waiting
+        self.load = 0  # outstanding requests: running + prefilling + waiting
         self.iteration = 0  # iterations completed
         self.busy = False
         self.t_first_end = 0.0  # end of the first iteration of the current stretch
@@ -144,33 +158,45 @@ class _Replica:
             self._cut()
         return full
 
-    def _boundary(self) -> None:
-        """At an iteration boundary: admit waiting requests, then run until the next completion."""
-        env, running, waiting = self.env, self.running, self.waiting
-        now = env.now
-        admitted: list[tuple[int, simpy.Event]] = []
-        prefill = 0
-        free = self.cap - len(running)
+    def _admit(self, now: float) -> None:
+        waiting, prefilling = self.waiting, self.prefilling
+        free = self.cap - len(self.running) - len(prefilling)
+        keep = 1.0 - self.cached
         while waiting and free > 0:
-            entry = waiting.popleft()
-            admitted.append(entry)
-            prefill += self.input_tokens[entry[0]]
+            rid, event = waiting.popleft()
+            prefilling.append([rid, max(1, round(self.input_tokens[rid] * keep)), event, now])
             free -= 1
-        batch = len(running) + len(admitted)
-        if batch == 0:
+
+    def _boundary(self) -> None:
+        """At an iteration boundary: admit waiting requests, then run one iteration or a stretch."""
+        now = self.env.now
+        self._admit(now)
+        running, prefilling = self.running, self.prefilling
+        batch = len(running)
+        if not batch and not prefilling:
             self.busy = False
             return
         self.busy = True
-        d0 = self._step(batch, prefill)
-        t_first = now + d0
-        it = self.iteration
-        for rid, event in admitted:
-            self.seq += 1
-            heapq.heappush(running, (it + self.output_tokens[rid] - 1, self.seq, event, now, t_first))
-        k = running[0][0] - it + 1
-        d = self._step(batch, 0) if k > 1 else d0
-        self.t_first_end, self.d, self.k = t_first, d, k
-        timeout = env.timeout(d0 + (k - 1) * d)
+        if prefilling:
+            left = self.budget - batch * self.verify
+            prefill = 0
+            finishing = self.finishing
+            while prefilling and left > 0:
+                entry = prefilling[0]
+                take = entry[1] if entry[1] <= left else int(left)
+                entry[1] -= take
+                prefill += take
+                left -= take
+                if entry[1] > 0:
+                    break
+                finishing.append(prefilling.popleft())
+            d0 = self._step(batch, prefill)
+            k = 1
+        else:
+            d0 = self._step(batch, 0)
+            k = running[0][0] - self.iteration + 1
+        self.t_first_end, self.d, self.k = now + d0, d0, k
+        timeout = self.env.timeout(d0 * k)
         timeout.callbacks.append(self._stretch_end)
         self.pending = timeout
 
@@ -193,79 +219,23 @@ class _Replica:
         if timeout is not self.pending:
             return
         self.iteration += self.k
-        last, running = self.iteration - 1, self.running
-        while running and running[0][0] <= last:
+        it, running = self.iteration, self.running
+        while running and running[0][0] < it:
             _, _, event, t_admit, t_first = heapq.heappop(running)
             self.load -= 1
             event.succeed((t_admit, t_first))
+        if self.finishing:
+            now, per_step = self.env.now, self.per_step
+            for rid, _, event, t_admit in self.finishing:
+                n = math.ceil((self.output_tokens[rid] - 1) / per_step - 1e-9)
+                if n <= 0:
+                    self.load -= 1
+                    event.succeed((t_admit, now))
+                else:
+                    self.seq += 1
+                    heapq.heappush(running, (it + n - 1, self.seq, event, t_admit, now))
+            self.finishing = []
         self._boundary()
-
-
-class _Grant(simpy.Event):
-    """A request for a worker of a ``WorkerPool``; use as ``with pool.request() as req: yield req``."""
-
-    def __init__(self, pool: WorkerPool) -> None:
-        self.env = pool.env
-        self.pool = pool
-        if pool.free > 0:
-            # Granted on the spot: born processed, so the yielding process goes on without a round
-            # trip through the event queue (simpy resumes at once on an already processed event).
-            pool.free -= 1
-            self._ok = True
-            self._value = None
-            self.callbacks = None  # type: ignore[assignment]
-        else:
-            self.callbacks = []
-            self._value = PENDING
-            pool.queue.append(self)
-
-    def __enter__(self) -> _Grant:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._value is PENDING:  # left before being served (its process was interrupted)
-            self.pool.queue.remove(self)
-        else:
-            self.pool.release()
-
-
-class WorkerPool:
-    """``servers`` identical workers behind one FIFO queue: ``simpy.Resource`` without its overhead.
-
-    It serves requests in the same order at the same times as ``simpy.Resource`` (a test compares the
-    two request by request), but a request that finds a free worker is granted without an event, and
-    a release hands the worker straight to the next in line instead of scheduling a release event.
-    That is three events per visit down to one, and ~45 % off a realistic pipeline run.
-    """
-
-    __slots__ = ("env", "free", "queue")
-
-    def __init__(self, env: simpy.Environment, capacity: int) -> None:
-        self.env = env
-        self.free = capacity
-        self.queue: deque[_Grant] = deque()
-
-    def request(self) -> _Grant:
-        return _Grant(self)
-
-    def release(self) -> None:
-        if self.free < 0:  # workers are being taken out of service: this one leaves
-            self.free += 1
-        elif self.queue:
-            self.queue.popleft().succeed()
-        else:
-            self.free += 1
-
-    def take(self, workers: int) -> None:
-        """Take workers out of service: idle ones at once, busy ones when they finish their request."""
-        self.free -= workers
-
-    def give(self, workers: int) -> None:
-        """Return workers to service; each serves the next waiting request at once."""
-        self.free += workers
-        while self.free > 0 and self.queue:
-            self.free -= 1
-            self.queue.popleft().succeed()
 
 
 class ServingPipeline:

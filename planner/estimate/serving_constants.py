@@ -1,0 +1,129 @@
+"""The serving model's assumptions: engine levers and efficiencies, each overridable as ``serving.<field>``.
+
+Two kinds of field:
+
+- **Engine levers**, the settings of a current serving engine that decide a fleet: the token budget of an
+  iteration (chunked prefill), prefix caching, speculative decoding, expert parallelism. Their defaults are
+  what vLLM, SGLang and TensorRT-LLM ship (a token budget of 8,192; no speculation; no prefix reuse assumed).
+- **Efficiencies**, the share of a GPU's datasheet peaks an engine reaches. Left empty they come from the
+  calibration of the GPU's vendor stack (``data/serving_efficiency.csv``, fitted by ``bench/calibrate.py``);
+  a value given here replaces the calibrated one for every GPU.
+
+Files written before the step model may override ``serving.bandwidth_efficiency`` (now the weight- and
+KV-read efficiencies) or ``serving.prefill_efficiency`` (now ``compute_efficiency``); both still load.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from planner.inputs.calibration import VendorEfficiency, load_efficiencies
+
+OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
+DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
+CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms")
+LEGACY_KEYS = {  # keys of the first serving model, still accepted
+    "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
+    "prefill_efficiency": ("compute_efficiency",),
+}
+Efficiency = Annotated[float, Field(gt=0.0, le=1.0)]  # a share of a peak figure that an engine reaches
+
+
+class ServingConstants(BaseModel):
+    """Engine levers and efficiencies of the serving model; every field can be overridden by the user."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    compute_efficiency: Efficiency | None = Field(
+        None, description="Share of peak dense FLOP/s reached by matrix products; empty: calibrated per vendor.")
+    weight_read_efficiency: Efficiency | None = Field(
+        None, description="Share of peak memory bandwidth reached reading weights; empty: calibrated per vendor.")
+    kv_read_efficiency: Efficiency | None = Field(
+        None, description="Share of peak memory bandwidth reached reading the KV cache; empty: calibrated.")
+    step_overhead_ms: float | None = Field(
+        None, ge=0.0, le=1000.0,
+        description="Fixed time of each iteration (scheduler, kernel launches), ms; empty: calibrated per vendor.")
+    prefill_token_budget: int = Field(
+        8192, ge=64, le=1_048_576,
+        description="Tokens one iteration processes at most, decode and prefill chunks together (chunked "
+                    "prefill; 8,192 is the default of vLLM, SGLang and TensorRT-LLM).")
+    prefix_cache_hit_rate: float = Field(
+        0.0, ge=0.0, le=0.99,
+        description="Share of input tokens found in the prefix cache (a shared system prompt); they are not "
+                    "prefilled again but still attended to.")
+    spec_draft_tokens: int = Field(
+        0, ge=0, le=16, description="Speculative decoding: tokens drafted per step (0: off).")
+    spec_acceptance_rate: float = Field(
+        0.7, ge=0.0, le=1.0, description="Speculative decoding: chance that each drafted token is accepted.")
+    spec_draft_cost: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description="Speculative decoding: time to draft one token, as a share of a batch-1 target step "
+                    "(about 0.05 for a draft head such as EAGLE or MTP, 0.1-0.2 for a small draft model).")
+    expert_parallel: bool = Field(
+        False, description="MoE: spread the experts over the replica's GPUs (1) instead of splitting every "
+                           "expert (0); pays an all-to-all per MoE layer.")
+    ep_link_gb_s: float = Field(
+        450.0, gt=0.0, le=100_000.0,
+        description="MoE with expert parallelism: GPU-to-GPU bandwidth each way per GPU, GB/s (NVLink 4: 450).")
+    min_free_memory_fraction: float = Field(
+        0.10, ge=0.0, lt=1.0,
+        description="Share of GPU memory that must stay free of weights (for KV cache and runtime).")
+    runtime_reserved_gb_per_gpu: float = Field(
+        3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB.")
+    tp_efficiency: Efficiency = Field(
+        0.85, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs (communication).")
+
+    def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
+        """A copy with the ``serving.<field>`` entries of ``overrides`` applied; other keys are ignored."""
+        changes: dict[str, float] = {}
+        origin: dict[str, str] = {}  # field -> the key that set it, for the error message
+        fields = type(self).model_fields
+        for key, value in sorted(overrides.items(), key=lambda kv: kv[0].removeprefix(OVERRIDE_PREFIX) in fields):
+            if not key.startswith(OVERRIDE_PREFIX):
+                continue
+            name = key.removeprefix(OVERRIDE_PREFIX)
+            if name not in LEGACY_KEYS and name not in fields:
+                known = ", ".join(OVERRIDE_PREFIX + n for n in fields)
+                raise ValueError(f"'{key}' is not a serving assumption; the known ones are: {known}")
+            for field in LEGACY_KEYS.get(name, (name,)):
+                changes[field], origin[field] = value, key
+        try:
+            return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else ""
+            field = origin.get(name, OVERRIDE_PREFIX + name if name else "serving assumption")
+            raise ValueError(f"{field} = {first.get('input')!r} is out of range: {first['msg']}") from None
+
+    def for_vendor(self, vendor: str | None) -> ServingConstants:
+        """A copy whose empty efficiencies are the calibration of ``vendor``'s stack (NVIDIA's if unknown)."""
+        calibration = vendor_efficiency(vendor)
+        filled = {name: getattr(calibration, name) for name in CALIBRATED if getattr(self, name) is None}
+        return self.model_copy(update=filled) if filled else self
+
+    def value(self, name: str, vendor: str | None = None) -> float:
+        """A field's value as a number, an empty efficiency taken from ``vendor``'s calibration."""
+        own = getattr(self, name)
+        return float(own if own is not None else getattr(vendor_efficiency(vendor), name))
+
+    @property
+    def tokens_per_step(self) -> float:
+        """Tokens a decoding sequence emits per iteration: 1, or with speculation the expected accepted run
+        plus the target's own token, (1 - a^(k+1)) / (1 - a) (Leviathan et al. 2023, arXiv 2211.17192)."""
+        k, a = self.spec_draft_tokens, self.spec_acceptance_rate
+        if k == 0:
+            return 1.0
+        return float(k + 1) if a >= 1.0 else (1.0 - a ** (k + 1)) / (1.0 - a)
+
+
+def vendor_efficiency(vendor: str | None) -> VendorEfficiency:
+    """The calibration row of a vendor's stack (NVIDIA's for a GPU without a known vendor)."""
+    rows = load_efficiencies()
+    return rows.get(vendor or DEFAULT_VENDOR, rows[DEFAULT_VENDOR])
+
+
+def describe_constants() -> dict[str, str]:
+    """Each overridable key (``serving.<field>``) with its one-line description."""
+    return {OVERRIDE_PREFIX + n: f.description or "" for n, f in ServingConstants.model_fields.items()}
