@@ -23,7 +23,8 @@ from planner.inputs.models import GpuSpec, KvPrecision, LlmSpec, Precision, kv_p
 
 SOURCED = {"source": "REFERENCE_DATA.md / model card", "as_of": "2025-01"}
 
-H100 = GpuSpec(gpu="H100 SXM", memory_gb=80, bandwidth_tb_s=3.35, bf16_tflops=989, fp8_tflops=1979, **SOURCED)
+H100 = GpuSpec(gpu="H100 SXM", memory_gb=80, bandwidth_tb_s=3.35, bf16_tflops=989, fp8_tflops=1979, link_gb_s=450,
+               **SOURCED)
 H200 = GpuSpec(gpu="H200 SXM", memory_gb=141, bandwidth_tb_s=4.8, bf16_tflops=989.4, fp8_tflops=1978.9, **SOURCED)
 L4 = GpuSpec(gpu="L4", memory_gb=24, bandwidth_tb_s=0.3, bf16_tflops=121, fp8_tflops=242.5, **SOURCED)
 A10G = GpuSpec(gpu="A10G", memory_gb=24, bandwidth_tb_s=0.6, bf16_tflops=70, **SOURCED)
@@ -38,7 +39,8 @@ LLAMA_70B = LlmSpec(
 )  # fmt: skip
 MIXTRAL = LlmSpec(
     id="mixtral-8x7b", name="Mixtral 8x7B", params_b=46.7, active_params_b=12.9, hidden_size=4096,
-    attention_heads=32, experts=8, active_experts=2, layers=32, kv_heads=8, head_dim=128, context_tokens=32_768, **SOURCED,
+    attention_heads=32, experts=8, active_experts=2, layers=32, kv_heads=8, head_dim=128, context_tokens=32_768,
+    **SOURCED,
 )  # fmt: skip
 
 # Round efficiencies for the hand calculations, so they do not move when the defaults are recalibrated.
@@ -47,6 +49,7 @@ HAND = ServingConstants(
     weight_read_efficiency=0.5,
     kv_read_efficiency=0.5,
     step_overhead_ms=1.0,
+    sequence_overhead_us=0.0,
     runtime_reserved_gb_per_gpu=3.0,
     tp_efficiency=0.9,
 )
@@ -214,8 +217,21 @@ def test_tensor_parallel_scales_rates_with_a_loss_per_doubling():
     assert tp_scaling(1, 0.9) == 1.0
     assert tp_scaling(8, 0.9) == pytest.approx(0.9**3)
     r = plan_replica(LLAMA_70B, H100, Precision.BF16, max_gpus=8, mean_context_tokens=2000, constants=HAND)
-    # 141.2e9 B / (2 x 3.35e12 B/s x 0.9 x 0.5) = 46.83 ms, plus 1 ms
-    assert r.decode_step_s(1, 0) == pytest.approx(0.047834, rel=1e-4)
+    # 141.2e9 B / (2 x 3.35e12 B/s x 0.9 x 0.5) = 46.83 ms, plus 1 ms, plus 2 x 80 all-reduces of 10 us and, for
+    # the one token, 160 x 8,192 values x 2 bytes x 2 x 1/2 over 450 GB/s = 5.8 us
+    all_reduce = 160 * 10e-6 + 160 * 8192 * 2 * 2 * 0.5 / 450e9
+    assert r.all_reduce_s == pytest.approx(160 * 10e-6)
+    assert r.decode_step_s(1, 0) == pytest.approx(0.047834 + all_reduce, rel=1e-4)
+
+
+def test_tensor_parallel_over_pcie_pays_more_for_its_all_reduces():
+    pcie = H100.model_copy(update={"link_gb_s": None})  # no link given: PCIe Gen4, 32 GB/s each way
+    fast = plan_replica(LLAMA_70B, H100, Precision.FP8, max_gpus=4, tensor_parallel=4, mean_context_tokens=2000,
+                        constants=HAND)
+    slow = plan_replica(LLAMA_70B, pcie, Precision.FP8, max_gpus=4, tensor_parallel=4, mean_context_tokens=2000,
+                        constants=HAND)
+    assert slow.all_reduce_s_per_token == pytest.approx(fast.all_reduce_s_per_token * 450 / 32)
+    assert slow.throughput(1000, 1000).output_tokens_per_s < 0.8 * fast.throughput(1000, 1000).output_tokens_per_s
 
 
 def test_throughput_is_the_steady_state_of_the_step_model_by_hand():
@@ -283,7 +299,8 @@ def test_speculative_decoding_emits_more_tokens_per_step_at_low_load():
     plain = replica_8b_bf16_h100()
     assert r.throughput(1000, 200, batch=1).tpot_ms < 0.5 * plain.throughput(1000, 200, batch=1).tpot_ms
     # at a full batch the step is compute-bound: verifying 4 tokens per sequence costs more than it saves
-    assert r.throughput(100, 200, batch=512).output_tokens_per_s < plain.throughput(100, 200, batch=512).output_tokens_per_s
+    full, plain_full = r.throughput(100, 200, batch=512), plain.throughput(100, 200, batch=512)
+    assert full.output_tokens_per_s < plain_full.output_tokens_per_s
 
 
 # Monotonicity ------------------------------------------------------------------------------------
@@ -387,3 +404,28 @@ def test_every_calibration_point_names_a_catalog_model_and_gpu_and_a_source():
     assert {"nvidia", "amd"} <= {load_gpus()[p.gpu].vendor for p in points}
     assert all(p.source.strip() and p.gpus % p.tp == 0 for p in points)
     assert not any("mlperf" in (p.source + (p.notes or "")).lower() for p in points)  # kept for validation
+
+
+def test_the_fit_recovers_constants_that_generated_the_measurements():
+    from planner.estimate.fitting import calibration_set, fit, predict
+    from planner.inputs.calibration import load_measurements
+
+    truth = ServingConstants(compute_efficiency=0.4, weight_read_efficiency=0.8, kv_read_efficiency=0.5,
+                             step_overhead_ms=1.5, sequence_overhead_us=20.0)
+    points = calibration_set(load_measurements(), "nvidia")[:40]
+    synthetic = [p.model_copy(update={"value": predict(p, truth)}) for p in points]
+    found = fit(synthetic)
+    for name in ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms",
+                 "sequence_overhead_us"):
+        assert getattr(found, name) == pytest.approx(getattr(truth, name), rel=0.02), name
+
+
+def test_the_closed_form_leaves_out_points_it_does_not_describe():
+    from planner.estimate.fitting import predict
+    from planner.inputs.calibration import load_measurements
+
+    points = {p.id: p for p in load_measurements()}
+    fixed_rate = next(p for i, p in points.items() if "qps" in i)
+    assert predict(fixed_rate) is None
+    loaded_ttft = fixed_rate.model_copy(update={"id": "ttft-at-64", "metric": "ttft_ms", "concurrency": 64})
+    assert predict(loaded_ttft) is None

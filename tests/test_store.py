@@ -38,7 +38,7 @@ from planner.store import (
 )
 from planner.store.settings import database_url, normalize_database_url
 
-HEAD = "0006_price_list_mode"  # the newest migration
+HEAD = "0007_gpu_link"  # the newest migration
 
 
 def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
@@ -359,7 +359,8 @@ def test_the_migrations_form_one_line_from_the_first() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD]
     chain = [s.revision for s in scripts.walk_revisions("base", "head")]
-    assert chain == [HEAD, "0005_gpu_spec_rates", "0004_workshops", "0003_price_lists", "0002_history", "0001"]
+    assert chain == [HEAD, "0006_price_list_mode", "0005_gpu_spec_rates", "0004_workshops", "0003_price_lists",
+                     "0002_history", "0001"]
     assert all(not script.is_merge_point for script in scripts.walk_revisions("base", "head"))
 
 
@@ -594,7 +595,7 @@ def test_oversized_exports_and_gzip_bombs_are_refused(monkeypatch: pytest.Monkey
 
 X9: dict[str, Any] = {"gpu": "X9", "memory_gb": 96.0, "bandwidth_tb_s": 4.0, "bf16_tflops": 1200.0,
                       "fp8_tflops": 2400.0, "source": "test: a negotiated GPU type", "as_of": "2026-10"}
-X9_SAVED = {**X9, "fp4_tflops": None, "int8_tops": None, "vendor": None}  # the optional rates (0005), unknown
+X9_SAVED = {**X9, "fp4_tflops": None, "int8_tops": None, "vendor": None, "link_gb_s": None}  # optional (0005, 0007)
 
 
 def custom_snapshot() -> tuple[list[InstancePrice], list[GpuSpec]]:

@@ -45,11 +45,13 @@ __all__ = [
 
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
 ATTENTION_FLOP_PER_HEAD_DIM = 4.0  # per context token: q.k and the weighted sum of v, a multiply and an add each
-ACTIVATION_BYTES = 2.0  # bytes per value of the activations the MoE all-to-all moves (BF16)
+ACTIVATION_BYTES = 2.0  # bytes per value of the activations all-reduces and all-to-alls move (BF16)
+ALL_REDUCES_PER_LAYER = 2  # tensor parallelism: after attention and after the MLP (Megatron-LM)
+PCIE_LINK_GB_S = 32.0  # GB/s each way of PCIe Gen4 x16, for a GPU whose spec names no faster link
 # Sequences one replica decodes together. Engines with a paged KV cache accept thousands, but past a few
 # hundred a step is compute-bound and throughput stops growing while every sequence's time per token keeps
 # rising; 512 keeps the model there (vLLM's default max_num_seqs is 256 to 1024 by GPU).
-MAX_BATCH = 512  # sequences
+MAX_BATCH = 1024  # sequences
 
 
 class ThroughputEstimate(BaseModel):
@@ -94,7 +96,10 @@ class ReplicaModel(BaseModel):
     weight_bytes_per_s: float = Field(gt=0, description="Effective bandwidth reading weights, bytes/s.")
     kv_bytes_per_s: float = Field(gt=0, description="Effective bandwidth reading the KV cache, bytes/s.")
     all_to_all_s_per_token: float = Field(ge=0, description="Expert-parallel all-to-all per token, s.")
+    all_reduce_s_per_token: float = Field(ge=0, description="Tensor-parallel all-reduces per token, s.")
+    all_reduce_s: float = Field(ge=0, description="Fixed time of an iteration's tensor-parallel all-reduces, s.")
     step_overhead_s: float = Field(ge=0, description="Fixed time of each iteration, s.")
+    sequence_overhead_s: float = Field(ge=0, description="Time of each iteration per running sequence, s.")
     token_budget: int = Field(ge=1, description="Tokens an iteration processes at most.")
     tokens_per_step: float = Field(ge=1, description="Tokens a decoding sequence emits per iteration.")
     verify_tokens: int = Field(ge=1, description="Tokens a decoding sequence puts through the model per iteration.")
@@ -124,7 +129,9 @@ class ReplicaModel(BaseModel):
         memory = (self.weight_bytes(max(tokens, 1.0)) / self.weight_bytes_per_s
                   + decoding * self.kv_bytes_per_token * context_tokens / self.kv_bytes_per_s)
         draft = self.draft_s if decoding > 0 else 0.0
-        return max(compute, memory) + self.step_overhead_s + self.all_to_all_s_per_token * tokens + draft
+        communication = (self.all_to_all_s_per_token + self.all_reduce_s_per_token) * tokens + self.all_reduce_s
+        overhead = self.step_overhead_s + self.sequence_overhead_s * decoding
+        return max(compute, memory) + overhead + communication + draft
 
     def decode_step_s(self, batch: float, mean_context_tokens: float) -> float:
         """Seconds of one iteration that only decodes ``batch`` sequences."""
@@ -259,6 +266,21 @@ def _all_to_all_s_per_token(llm: LlmSpec, c: ServingConstants, tp: int) -> float
     return moved / (tp * c.ep_link_gb_s * GB)
 
 
+def _all_reduce(llm: LlmSpec, gpu: GpuSpec, c: ServingConstants, tp: int) -> tuple[float, float]:
+    """Tensor parallelism's all-reduces per iteration: (seconds per token, fixed seconds).
+
+    Two ring all-reduces per layer of ``hidden_size`` activations per token; a ring moves 2 (tp - 1) / tp of
+    the message over each GPU's link (``GpuSpec.link_gb_s``, PCIe Gen4 where none is given), and each all-reduce
+    has a fixed latency (``allreduce_latency_us``).
+    """
+    if tp == 1:
+        return 0.0, 0.0
+    count = ALL_REDUCES_PER_LAYER * llm.layers
+    hidden = llm.hidden_size or (llm.attention_heads or llm.kv_heads) * llm.head_dim
+    moved = count * hidden * ACTIVATION_BYTES * 2.0 * (tp - 1) / tp
+    return moved / ((gpu.link_gb_s or PCIE_LINK_GB_S) * GB), count * c.allreduce_latency_us * 1e-6
+
+
 def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
              capacity: int, mean_context_tokens: float) -> ReplicaModel:
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
@@ -271,6 +293,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     bytes_per_param = precision.bytes_per_param
     weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
     k = c.spec_draft_tokens
+    all_reduce = _all_reduce(llm, gpu, c, tp)
     weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency")
     batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
     return ReplicaModel(
@@ -287,7 +310,9 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
         weight_bytes_per_s=weight_bytes_per_s,
         kv_bytes_per_s=bandwidth * scale * c.value("kv_read_efficiency"),
         all_to_all_s_per_token=_all_to_all_s_per_token(llm, c, tp),
+        all_reduce_s_per_token=all_reduce[0], all_reduce_s=all_reduce[1],
         step_overhead_s=ms_to_s(c.value("step_overhead_ms")),
+        sequence_overhead_s=c.value("sequence_overhead_us") * 1e-6,
         token_budget=c.prefill_token_budget, tokens_per_step=c.tokens_per_step, verify_tokens=k + 1,
         draft_s=k * c.spec_draft_cost * batch1_s,
         cached_share=c.prefix_cache_hit_rate,

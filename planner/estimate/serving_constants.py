@@ -23,7 +23,8 @@ from planner.inputs.calibration import VendorEfficiency, load_efficiencies
 
 OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
 DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
-CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms")
+CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms",
+              "sequence_overhead_us")
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
     "prefill_efficiency": ("compute_efficiency",),
@@ -45,6 +46,10 @@ class ServingConstants(BaseModel):
     step_overhead_ms: float | None = Field(
         None, ge=0.0, le=1000.0,
         description="Fixed time of each iteration (scheduler, kernel launches), ms; empty: calibrated per vendor.")
+    sequence_overhead_us: float | None = Field(
+        None, ge=0.0, le=10_000.0,
+        description="Time each iteration spends per running sequence beside the model (scheduling, sampling, "
+                    "detokenising), microseconds; empty: calibrated per vendor.")
     prefill_token_budget: int = Field(
         8192, ge=64, le=1_048_576,
         description="Tokens one iteration processes at most, decode and prefill chunks together (chunked "
@@ -67,13 +72,18 @@ class ServingConstants(BaseModel):
     ep_link_gb_s: float = Field(
         450.0, gt=0.0, le=100_000.0,
         description="MoE with expert parallelism: GPU-to-GPU bandwidth each way per GPU, GB/s (NVLink 4: 450).")
+    allreduce_latency_us: float = Field(
+        10.0, ge=0.0, le=10_000.0,
+        description="Tensor parallelism: fixed time of one all-reduce (two per layer per iteration), microseconds "
+                    "(NCCL and engines' custom all-reduce reach 5-20 us on NVLink).")
     min_free_memory_fraction: float = Field(
         0.10, ge=0.0, lt=1.0,
         description="Share of GPU memory that must stay free of weights (for KV cache and runtime).")
     runtime_reserved_gb_per_gpu: float = Field(
         3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB.")
     tp_efficiency: Efficiency = Field(
-        0.85, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs (communication).")
+        1.0, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs beyond the "
+                         "all-reduces the model counts (smaller matrices per GPU run less efficiently); 1: none.")
 
     def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
         """A copy with the ``serving.<field>`` entries of ``overrides`` applied; other keys are ignored."""

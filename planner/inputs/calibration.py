@@ -35,6 +35,7 @@ class VendorEfficiency(Sourced):
     weight_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading weights.")
     kv_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading the KV cache.")
     step_overhead_ms: float = Field(ge=0.0, le=100.0, description="Fixed time of each iteration, ms.")
+    sequence_overhead_us: float = Field(ge=0.0, le=10_000.0, description="Time per running sequence, us.")
     points: int = Field(ge=0, description="Calibration points the fit used.")
     engine: str = Field(min_length=1, max_length=120, description="The engines the points were measured on.")
 

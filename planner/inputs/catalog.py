@@ -37,7 +37,7 @@ ASSUMPTIONS_FILE = "assumptions.yaml"
 
 # Optional in a user's GPU spec file (written before the columns existed) but required of every shipped row:
 # the serving model calibrates per vendor stack and sizes attention and MoE from these.
-SHIPPED_GPU_FIELDS = ("vendor",)
+SHIPPED_GPU_FIELDS = ("vendor", "link_gb_s")
 SHIPPED_LLM_FIELDS = ("hidden_size", "attention_heads")
 
 

@@ -259,6 +259,9 @@ class GpuSpec(Sourced):
     fp8_tflops: TensorRate | None = None
     fp4_tflops: TensorRate | None = None
     int8_tops: TensorRate | None = None
+    link_gb_s: float | None = Field(
+        default=None, gt=0, le=100_000,
+        description="GPU-to-GPU bandwidth each way per GPU, GB/s (NVLink, Infinity Fabric; PCIe if none).")
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense FLOP/s of the matrix products at a weight precision (``Precision`` says which rate each uses).

@@ -44,7 +44,8 @@ STALE_AFTER_DAYS = 183  # a price older than about six months is flagged: cloud 
 INSTANCE_COLUMNS = ("provider", "instance", "region", "gpu", "gpu_count", "vcpus", "on_demand_usd_h", "spot_usd_h",
                     "committed_usd_h", "tier", "source", "as_of")  # tier may be left out: "production"
 GPU_COLUMNS = ("gpu", "vendor", "memory_gb", "bandwidth_tb_s", "bf16_tflops", "fp8_tflops", "fp4_tflops", "int8_tops",
-               "source", "as_of")  # as data/gpus.csv; vendor and the rates after bf16_tflops may be left out
+               "link_gb_s", "source", "as_of")  # as data/gpus.csv; vendor and the figures after bf16_tflops may be
+# left out
 PRICE_COLUMNS = ("on_demand_usd_h", "spot_usd_h", "committed_usd_h")
 UNITS = {
     "on_demand_usd_h": "USD per hour", "spot_usd_h": "USD per hour", "committed_usd_h": "USD per hour",

@@ -180,6 +180,7 @@ class PriceListGpuRow(Row):
     fp4_tflops: Mapped[OptionalFigure]  # 0005
     int8_tops: Mapped[OptionalFigure]  # 0005
     vendor: Mapped[str | None] = mapped_column(String(10))  # 0005
+    link_gb_s: Mapped[OptionalFigure]  # 0007
     source: Mapped[FreeText]
     as_of: Mapped[AsOf]
 

@@ -1,0 +1,77 @@
+"""Fit the serving model's per-vendor efficiencies to the public measurements, and report leave-one-out errors.
+
+    python bench/calibrate.py            # print the fit and its errors
+    python bench/calibrate.py --write    # also write data/serving_efficiency.csv
+
+For each vendor stack (NVIDIA, AMD) the four calibrated constants (compute, weight-read and KV-read efficiency,
+step overhead) minimise the squared log ratios model/measured over that vendor's points in
+data/serving_measurements.csv measured since planner.estimate.fitting.CURRENT_SINCE (planner.estimate.fitting).
+Leave-one-out refits without each point and predicts it: the error to expect on a configuration the fit has not
+seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+from datetime import date
+from pathlib import Path
+
+from planner.estimate.fitting import CURRENT_SINCE, calibration_set, fit, leave_one_out, log_ratios
+from planner.estimate.serving_constants import CALIBRATED, ServingConstants
+from planner.inputs.calibration import EFFICIENCY_FILE, MEASUREMENTS_FILE, VendorEfficiency, load_measurements
+from planner.inputs.paths import data_dir
+
+VENDORS = ("nvidia", "amd")
+COLUMNS = ("vendor", *CALIBRATED, "points", "engine", "source", "as_of")
+
+
+def _spread(ratios: list[float]) -> str:
+    worst = max(ratios, key=lambda r: abs(math.log(r)))
+    inside = sum(0.8 <= r <= 1.25 for r in ratios)
+    geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    return f"geomean {geomean:.3f}, worst {worst:.2f}, {inside}/{len(ratios)} within 0.8-1.25"
+
+
+def calibrate(vendor: str) -> VendorEfficiency:
+    """Fit one vendor and print its figures; returns the row for data/serving_efficiency.csv."""
+    points = calibration_set(load_measurements(), vendor)
+    constants = fit(points, ServingConstants())
+    fitted = [math.exp(r) for r in log_ratios(points, constants)]
+    loo = leave_one_out(points, ServingConstants())
+    values = {name: round(float(getattr(constants, name)), 3) for name in CALIBRATED}
+    print(f"{vendor}: {len(points)} points; " + ", ".join(f"{k} {v:g}" for k, v in values.items()))
+    print(f"  fit:           {_spread(fitted)}")
+    print(f"  leave-one-out: {_spread(loo)}")
+    engines = sorted({p.engine.split(" (")[0] for p in points})
+    return VendorEfficiency(
+        vendor=vendor, **values, points=len(points), engine=", ".join(engines)[:120],
+        source=f"bench/calibrate.py: least squares in log space over the {len(points)} points of data/"
+               f"{MEASUREMENTS_FILE} on {vendor} GPUs measured since {CURRENT_SINCE}",
+        as_of=date.today().strftime("%Y-%m"))
+
+
+def _write(rows: list[VendorEfficiency]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([getattr(row, c) for c in COLUMNS])
+    path = data_dir() / EFFICIENCY_FILE
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write data/{EFFICIENCY_FILE}")
+    args = parser.parse_args()
+    rows = [calibrate(vendor) for vendor in VENDORS]
+    if args.write:
+        print(f"wrote {_write(rows).name}")
+
+
+if __name__ == "__main__":
+    main()
