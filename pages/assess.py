@@ -15,7 +15,8 @@ summary = st.container()
 slots: form.Slots = {}
 answers = state.answers()
 answers.update(form.render_about(slots))
-answers["workload"].update(form.render_workload(slots))
+workload, answers["assumption_overrides"] = form.render_workload(slots, answers["assumption_overrides"])
+answers["workload"].update(workload)
 answers["team"].update(form.render_team(slots))
 state.set_answers(answers)
 

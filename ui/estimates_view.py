@@ -20,6 +20,7 @@ from planner.estimate.results import Evaluation
 from planner.estimate.token_costs import token_costs
 from planner.history import today_utc
 from planner.inputs.catalog import load_gpus, load_llms
+from planner.inputs.levers import LEVERS
 from planner.inputs.models import Assessment, PricingOption
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
@@ -176,24 +177,29 @@ def _price_list_choice(current: str | None) -> str | None:
 
 
 def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dict[str, float]:
-    """An editable table of every assumption; returns the values that differ from the defaults."""
+    """An editable table of every assumption; returns the values that differ from the assessment's own.
+
+    The table starts from the assessment's values (its overrides included, engine levers among them), so
+    setting a value back to its documented default is a change like any other.
+    """
     try:
         rows = list_assumptions(assessment)
     except PlannerError:
         return current
-    defaults = {a.key: a.value for a in list_assumptions(assessment.model_copy(update={"assumption_overrides": {}}))}
+    own = {a.key: a.value for a in rows}
     frame = pd.DataFrame([{"key": a.key, "value": current.get(a.key, a.value), "unit": a.unit,
                            "description": a.description} for a in rows])
-    st.caption("Assumptions: edit a value to override it in this what-if (sources are listed under Estimates).")
+    st.caption("Assumptions: edit a value to override it in this what-if (sources are listed under Estimates). "
+               "The engine settings (" + ", ".join(lever.key for lever in LEVERS) + ") are answers of the Assess "
+               "page's Inference engine section; a change here applies to this what-if only.")
     edited = st.data_editor(frame, key="whatif.assumptions", hide_index=True, width="stretch",
                             disabled=["key", "unit", "description"],
                             column_config={"value": st.column_config.NumberColumn("value", format="%.4g")})
     out = {}
     for row in edited.itertuples():
-        if pd.notna(row.value) and float(row.value) != defaults.get(str(row.key)):
+        if pd.notna(row.value) and float(row.value) != own.get(str(row.key)):
             out[str(row.key)] = float(row.value)
     return out
-
 
 
 def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
@@ -204,8 +210,8 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     every = tables.estimates_table(evaluation)
     summary = every.select(*(c for c in every.columns if c != "Requests over a target"))
     st.table(summary.frame(), hide_index=True, border="horizontal")
-    st.caption(f"{evaluation.model_name}; targets: {tables.targets_text(assessment)}. Latencies are simulated "
-               f"(seed {evaluation.seed}) with 95 % confidence intervals.")
+    st.caption(f"{tables.model_text(assessment, evaluation)}; targets: {tables.targets_text(assessment)}. Latencies "
+               f"are simulated (seed {evaluation.seed}) with 95 % confidence intervals.")
     cost_col, latency_col = st.columns(2)
     with cost_col:
         st.markdown("**Monthly cost by category**")

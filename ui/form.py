@@ -1,6 +1,7 @@
 """The Assess page's form: widgets built from the question bank, their values read back into answers.
 
-Each widget has a key (``a.*`` about the assessment, ``w.*`` workload, ``t.*`` team and readiness) and
+Each widget has a key (``a.*`` about the assessment, ``w.*`` workload, ``e.*`` engine levers, which are
+assumption overrides (``ui.engine_form``), ``t.*`` team and readiness) and
 is seeded from the canonical answers (``ui.state``), so it needs no ``value=``. Below each widget sits an
 empty slot; after every run the answers are validated and each error sentence is written into the slot
 of its field, so a mistake shows beside the field that caused it.
@@ -9,7 +10,6 @@ of its field, so a mistake shows beside the field that caused it.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -23,7 +23,7 @@ from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES, NAME_MAX_CHARS, NOT
 from planner.inputs.models import Assessment, Component
 from planner.inputs.questions import FieldQuestion, ReadinessQuestion, load_question_bank
 from planner.inputs.validation import validate_assessment
-from ui import state
+from ui import engine_form, state
 from ui.text import literal
 
 Q = TypeVar("Q")
@@ -35,6 +35,9 @@ CHOICE_NAMES = {  # how enum values read on screen
     "spiky": "Spiky",
     "bf16": "BF16",
     "fp8": "FP8",
+    "int8": "INT8",
+    "int4": "INT4 (weight-only)",
+    "fp4": "FP4",
     "on_demand": "On-demand",
     "spot": "Spot",
     "committed": "Committed (1-year)",
@@ -43,7 +46,6 @@ CHOICE_NAMES = {  # how enum values read on screen
     "growth": "Growth",
     "enterprise": "Enterprise",
 }
-MAX_SHOWN_DECIMALS = 4
 PIPELINE_COLUMNS = ("name", "cpu_ms_per_request", "critical", "deploys_per_week", "after_inference", "mtbf_h",
                     "mttr_s")
 OPTIONAL_NUMBERS = ("mtbf_h", "mttr_s")  # blank cells take the assumption's default
@@ -53,11 +55,6 @@ COMMUNITY_HELP = ("Cheaper, with no availability guarantees: hosts are third par
                   "production-grade offers are chosen.")
 
 
-def _decimals(x: float) -> int:
-    exponent = Decimal(repr(float(x))).normalize().as_tuple().exponent
-    return min(MAX_SHOWN_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
-
-
 def _number(q: FieldQuestion, key: str) -> int | float | None:
     value = st.session_state[key]
     if q.kind == "int":
@@ -65,7 +62,7 @@ def _number(q: FieldQuestion, key: str) -> int | float | None:
         return st.number_input(q.label, min_value=min(low, int(value)), max_value=max(high, int(value)),
                                step=int(q.step or 1), help=q.help, key=key)
     low, high, step = float(q.min or 0.0), float(q.max or 1e12), float(q.step or 1.0)
-    decimals = max(_decimals(step), _decimals(float(value)))
+    decimals = max(engine_form.decimals(step), engine_form.decimals(float(value)))
     return st.number_input(q.label, min_value=min(low, float(value)), max_value=max(high, float(value)),
                            step=step, format=f"%.{decimals}f", help=q.help, key=key)
 
@@ -156,16 +153,36 @@ def render_about(slots: Slots) -> dict[str, str]:
     return {"project": project, "label": label, "notes": notes}
 
 
-def render_workload(slots: Slots) -> dict[str, Any]:
-    """The workload questions, section by section, then the pipeline editor."""
+def render_workload(slots: Slots, overrides: dict[str, float]) -> tuple[dict[str, Any], dict[str, float]]:
+    """The workload questions, section by section, then the pipeline editor; also returns the assumption
+    overrides with the engine levers (``ui.engine_form``) as the inference-engine section sets them."""
     values: dict[str, Any] = {}
     for section in load_question_bank().workload_sections:
         st.subheader(section.title)
         st.caption(section.help)
+        if any(q.key == "precision" for q in section.fields):
+            values.update(_engine(section.fields, slots))
+            model_id = values.get("model_id", st.session_state.get("w.model_id", ""))
+            overrides = engine_form.render_levers(slots, overrides, str(model_id))
+            continue
         values.update(_questions(section.fields, "w", "workload", slots))
         if any(q.key == "pricing" for q in section.fields):
             values["allow_community_instances"] = _community(slots)
     values["pipeline"] = _pipeline(slots)
+    return values, overrides
+
+
+def _engine(fields: tuple[FieldQuestion, ...], slots: Slots) -> dict[str, Any]:
+    # The weight precision with the KV cache's beside it, then any other question of the section.
+    precision = next(q for q in fields if q.key == "precision")
+    left, right = st.columns(2)
+    with left:
+        values = {"precision": _field(precision, "w.precision")}
+        slots["workload.precision"] = st.empty()
+    with right:
+        values["kv_precision"] = engine_form.render_kv_precision(str(values["precision"]))
+        slots["workload.kv_precision"] = st.empty()
+    values.update(_questions(tuple(q for q in fields if q is not precision), "w", "workload", slots))
     return values
 
 

@@ -17,6 +17,7 @@ from planner.decide.results import Recommendation
 from planner.estimate.results import Evaluation
 from planner.history.snapshots import stored_evaluation, stored_recommendation
 from planner.history.status import revisit_date
+from planner.inputs.levers import LEVERS
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.questions import load_question_bank
 from planner.store import StoredAssessment
@@ -148,7 +149,9 @@ def answer_changes(old: Assessment, new: Assessment) -> list[AnswerChange]:
     before = _flatten(old.model_dump(mode="json", exclude=set(IGNORED_ANSWERS)))
     after = _flatten(new.model_dump(mode="json", exclude=set(IGNORED_ANSWERS)))
     bank = load_question_bank().labels()
-    labels = {**{f"workload.{k}": v for k, v in bank.items()}, **{f"team.{k}": v for k, v in bank.items()}}
+    labels = {**{f"workload.{k}": v for k, v in bank.items()}, **{f"team.{k}": v for k, v in bank.items()},
+              "workload.kv_precision": "KV-cache precision",
+              **{f"assumption_overrides.{lever.key}": f"{lever.name} ({lever.key})" for lever in LEVERS}}
     keys = list(after) + [k for k in before if k not in after]
     out = []
     for key in keys:

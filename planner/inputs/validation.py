@@ -3,8 +3,9 @@
 Pydantic reports errors as codes and locations (``('workload', 'peak_requests_per_s')``); users need
 "Peak traffic (requests/s) must be at least the mean (5); you entered 3". ``validate_assessment`` is
 the one door into the engine: typed answers, imported files and presets all pass through it, and it
-also checks references into the catalogs (model id, GPU types, providers) and the bounds of assumption
-overrides (``planner.inputs.overrides``; the serving constants' own bounds are checked when evaluating).
+also checks references into the catalogs (model id, GPU types, providers), the bounds of assumption
+overrides (``planner.inputs.overrides``) and of the engine levers (``planner.inputs.levers``); the serving
+model's other constants (its efficiencies) are checked when evaluating.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import InputError
+from planner.inputs.levers import lever_errors
 from planner.inputs.models import Assessment
 from planner.inputs.overrides import override_errors
 from planner.inputs.questions import load_question_bank
@@ -126,7 +128,8 @@ def validate_assessment(data: Any) -> Assessment:
     except ValidationError as exc:
         errors = explain(exc)
         raise InputError(_summary(errors), errors) from exc
-    errors = {**_check_references(assessment), **override_errors(assessment.assumption_overrides)}
+    overrides = assessment.assumption_overrides
+    errors = {**_check_references(assessment), **override_errors(overrides), **lever_errors(overrides)}
     if errors:
         raise InputError(_summary(errors), errors)
     return assessment

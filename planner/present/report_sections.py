@@ -51,7 +51,7 @@ def title_block(pdf: ReportDocument, assessment: Assessment, *, author: str, app
     pdf.ln(2)
     facts = [("Date", when.isoformat()), ("Prepared by", author or "not stated"),
              ("App version", f"GenAI Architecture Planner {app_version}"),
-             ("Model", evaluation.model_name), ("Simulation seed", str(evaluation.seed))]
+             ("Model", tables.model_text(assessment, evaluation)), ("Simulation seed", str(evaluation.seed))]
     for name, value in facts:
         pdf.set_font(BODY_FONT, "B", BODY_PT)
         pdf.cell(32, LINE_MM + 0.6, name)
@@ -162,7 +162,8 @@ def latency(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation)
     pdf.grid(hops.grid(), widths=(22, 18, 18, 18, 24), align=("L", "R", "R", "R", "R"))
     notes = [f"{e.architecture.label}: {note}" for e in evaluation.estimates.values() for note in e.notes]
     pdf.paragraph(f"Simulated at {fmt.number(assessment.workload.peak_requests_per_s)} requests/s with "
-                  f"{evaluation.model_name} (seed {evaluation.seed}). " + " ".join(notes), size=SMALL_PT, color=MUTED)
+                  f"{tables.model_text(assessment, evaluation)} (seed {evaluation.seed}). " + " ".join(notes),
+                  size=SMALL_PT, color=MUTED)
 
 
 def gaps(pdf: ReportDocument, recommendation: Recommendation) -> None:
@@ -262,6 +263,8 @@ def answers(pdf: ReportDocument, assessment: Assessment) -> None:
         pdf.subheading(f"Workload: {section.title}")
         rows = [["Question", "Answer"]]
         rows += [[f.label, _answer(getattr(workload, f.key))] for f in section.fields]
+        if any(f.key == "precision" for f in section.fields):
+            rows += tables.engine_rows(assessment)
         pdf.grid(rows, widths=(60, 40))
     pdf.subheading("Workload: request pipeline (besides inference)")
     steps = [["Step", "CPU ms per request", "Failure fails the request", "Deploys per week", "Runs after inference"]]

@@ -17,7 +17,9 @@ from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.scoring import lead_time_text
 from planner.estimate.pricing import fallback_basis
 from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem, ResilienceEstimate
-from planner.inputs.models import Architecture, Assessment, PricingOption
+from planner.estimate.serving_constants import ServingConstants
+from planner.inputs.levers import LEVERS
+from planner.inputs.models import Architecture, Assessment, PricingOption, kv_precision_for
 from planner.inputs.readiness import ReadinessGap
 from planner.present import formats as fmt
 from planner.present.charts import driver_label
@@ -172,6 +174,28 @@ def latency_table(assessment: Assessment, evaluation: Evaluation) -> Table:
                          fmt.ms(target), fmt.yes_no(met)))
     return _table(("Architecture", "Metric", "p50 (ms)", "p95 (ms, 95 % CI)", "p99 (ms)", "p95 target (ms)", "Meets"),
                   rows)
+
+
+def model_text(assessment: Assessment, evaluation: Evaluation) -> str:
+    """The model with the precisions it is served at: 'Llama 3.1 8B, BF16 weights, BF16 KV cache (automatic)'."""
+    w = assessment.workload
+    kv = kv_precision_for(w.precision, w.kv_precision).value.upper()
+    chosen = "" if w.kv_precision is not None else " (automatic)"
+    return f"{evaluation.model_name}, {w.precision.value.upper()} weights, {kv} KV cache{chosen}"
+
+
+def engine_rows(assessment: Assessment) -> list[list[str]]:
+    """The KV-cache precision and every engine lever as (question, answer) rows, a default marked as such."""
+    w = assessment.workload
+    kv = kv_precision_for(w.precision, w.kv_precision).value.upper()
+    rows = [["KV-cache precision", kv if w.kv_precision is not None else f"automatic ({kv})"]]
+    defaults = ServingConstants()
+    for lever in LEVERS:
+        value = assessment.assumption_overrides.get(lever.key)
+        shown = lever.shown(value if value is not None else float(getattr(defaults, lever.field)))
+        text = fmt.yes_no(shown) if isinstance(shown, bool) else fmt.number(shown)
+        rows.append([lever.label, f"{text} ({'your override' if value is not None else 'default'})"])
+    return rows
 
 
 def targets_text(assessment: Assessment) -> str:
