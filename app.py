@@ -10,6 +10,7 @@ st.navigation([
     st.Page("pages/history.py", title="History", icon=":material/timeline:"),
     st.Page("pages/saved.py", title="Saved assessments", icon=":material/folder_open:"),
     st.Page("pages/pricing.py", title="Prices", icon=":material/payments:", url_path="prices"),
+    st.Page("pages/serving.py", title="Serving calculator", icon=":material/speed:", url_path="serving"),
     st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop"),
     st.Page("pages/join.py", title="Join a workshop", icon=":material/login:", url_path="join"),
 ]).run()

@@ -2,7 +2,8 @@
 
 Commands: ``assess FILE [--json OUT] [--pdf OUT] [--save --project NAME]``, ``report ASSESSMENT_ID --pdf OUT``,
 ``history PROJECT [--json]``,
-``export PROJECT --out FILE``, ``import FILE``, ``projects``. The database is the app's (DATABASE_URL,
+``export PROJECT --out FILE``, ``import FILE``, ``projects``; ``serving`` (planner/cli/serving.py) needs no
+database. The database is the app's (DATABASE_URL,
 default var/planner.db under the working directory).
 
 Exit codes: 0 success, 1 invalid input (the message names the field), 2 usage errors (typer's own).
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 import planner
 from planner import history, store
 from planner.cli import prices as cli_prices
+from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
 from planner.errors import InputError, PlannerError
@@ -320,4 +322,5 @@ def import_command(
     typer.echo(f"Imported {len(report.imported_ids)} assessment(s) into “{report.project}” ({created}){skipped}.")
 
 
+app.command("serving")(cli_serving.serving)
 app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli/prices.py).")

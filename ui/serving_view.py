@@ -1,0 +1,202 @@
+"""The Serving calculator page's sections: the inputs, the figures, the concurrency chart and the assumptions.
+
+Every figure comes from ``planner.estimate.calculator`` and reads as ``planner serving`` prints it
+(``planner.present.calculator``); this module reads widgets, caches the runs and renders. Widget keys start
+with ``sc.``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from planner.errors import InputError, PlannerError
+from planner.estimate.calculator import (
+    MAX_CONCURRENCY,
+    MAX_GPUS,
+    MAX_TOKENS,
+    ServingPoint,
+    concurrency_sweep,
+    serving_point,
+)
+from planner.estimate.serving_constants import ServingConstants, vendor_efficiency
+from planner.inputs.catalog import load_gpus, load_llms
+from planner.inputs.models import KvPrecision, Precision, kv_precision_for
+from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
+from ui.text import literal
+
+DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
+DEFAULT_TOKENS = 1000  # input and output tokens per request
+TP_CHOICES: tuple[int | None, ...] = (None, 1, 2, 4, 8, 16, 32, 64)  # None: the fewest GPUs that hold the model
+SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
+LEVERS = ServingConstants.model_fields  # their bounds and descriptions
+FIELD_LABELS = {"model": "Model", "gpu": "GPU", "gpus": "GPUs", "tp": "GPUs per replica", "input": "Input tokens",
+                "output": "Output tokens", "concurrency": "Concurrency"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the user asked: the arguments of ``serving_point`` as plain, hashable values."""
+
+    model_id: str
+    gpu: str
+    gpus: int
+    tp: int | None
+    precision: Precision
+    kv_precision: KvPrecision | None
+    input_tokens: int
+    output_tokens: int
+    concurrency: int | None
+    constants_json: str  # ServingConstants as JSON, so the cache can hash it
+
+    @property
+    def constants(self) -> ServingConstants:
+        return ServingConstants.model_validate_json(self.constants_json)
+
+    def command(self) -> str:
+        """The ``planner serving`` command that prints the same figures (it takes the default engine levers)."""
+        words = ["planner serving", f"--model {self.model_id}", f"--gpu {self.gpu}", f"--gpus {self.gpus}",
+                 f"--tp {self.tp}" if self.tp is not None else "", f"--precision {self.precision.value}",
+                 f"--kv-precision {self.kv_precision.value}" if self.kv_precision is not None else "",
+                 f"--input {self.input_tokens}", f"--output {self.output_tokens}",
+                 f"--concurrency {self.concurrency}" if self.concurrency is not None else ""]
+        return " ".join(w for w in words if w)
+
+
+def _bounds(name: str) -> tuple[float, float]:
+    """A lever's (lowest, highest) allowed value, from the field's own constraints."""
+    low = high = None
+    for rule in LEVERS[name].metadata:
+        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    return float(low if low is not None else 0), float(high if high is not None else 1)
+
+
+def read_levers() -> ServingConstants:
+    """The engine levers in an expander, their defaults the engines' own; efficiencies stay calibrated."""
+    default = ServingConstants()
+    with st.expander("Engine levers: token budget, prefix cache, speculative decoding"):
+        c1, c2, c3, c4 = st.columns(4)
+        low, high = _bounds("prefill_token_budget")
+        budget = c1.number_input("Token budget per iteration", int(low), int(high), default.prefill_token_budget,
+                                 1024, key="sc.budget", help=LEVERS["prefill_token_budget"].description)
+        low, high = _bounds("prefix_cache_hit_rate")
+        hit = c2.slider("Prefix-cache hit rate", low, high, default.prefix_cache_hit_rate, 0.05, key="sc.prefix",
+                        help=LEVERS["prefix_cache_hit_rate"].description)
+        low, high = _bounds("spec_draft_tokens")
+        draft = c3.number_input("Speculative draft tokens", int(low), int(high), default.spec_draft_tokens, 1,
+                                key="sc.draft", help=LEVERS["spec_draft_tokens"].description)
+        accept = c4.slider("Draft acceptance rate", 0.0, 1.0, default.spec_acceptance_rate, 0.05, key="sc.accept",
+                           help=LEVERS["spec_acceptance_rate"].description, disabled=not draft)
+        expert = st.checkbox("Expert parallelism (mixture-of-experts models)", default.expert_parallel, key="sc.ep",
+                             help=LEVERS["expert_parallel"].description)
+    return ServingConstants(prefill_token_budget=int(budget), prefix_cache_hit_rate=hit,
+                            spec_draft_tokens=int(draft), spec_acceptance_rate=accept, expert_parallel=expert)
+
+
+def read_config() -> Config:
+    """The model, hardware and workload widgets, then the levers."""
+    llms, gpus = load_llms(), load_gpus()
+    c1, c2, c3, c4 = st.columns(4)
+    model = c1.selectbox("Model", list(llms), index=list(llms).index(DEFAULT_MODEL), key="sc.model",
+                         format_func=lambda k: llms[k].name)
+    gpu = c2.selectbox("GPU", list(gpus), index=list(gpus).index(DEFAULT_GPU), key="sc.gpu")
+    n = c3.number_input("GPUs", 1, MAX_GPUS, 1, 1, key="sc.gpus", help="Split into replicas as the planner does.")
+    tp = c4.selectbox("GPUs per replica", TP_CHOICES, key="sc.tp",
+                      format_func=lambda t: "Auto" if t is None else str(t),
+                      help="Auto: the fewest GPUs (a power of two) that hold the model, as the planner picks.")
+    c5, c6, c7, c8 = st.columns(4)
+    precision = c5.selectbox("Precision", list(Precision), index=list(Precision).index(DEFAULT_PRECISION),
+                             key="sc.precision", format_func=lambda p: p.value.upper())
+    kv = c6.selectbox("KV-cache precision", [None, *KvPrecision], key="sc.kv",
+                      format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k is None
+                      else k.value.upper())
+    tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, DEFAULT_TOKENS, 100, key="sc.input")
+    tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, DEFAULT_TOKENS, 100, key="sc.output")
+    concurrency = st.number_input(
+        "Concurrency (clients)", 1, MAX_CONCURRENCY, None, 1, key="sc.concurrency", placeholder="Full load",
+        help="Empty: every replica at its batch cap (closed form). A number: that many clients, each sending its "
+             "next request when the last one is answered (closed-loop simulation).")
+    constants = read_levers()
+    return Config(model, gpu, int(n), tp, precision, kv, int(tokens_in), int(tokens_out),
+                  None if concurrency is None else int(concurrency), constants.model_dump_json())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def compute_point(config: Config) -> ServingPoint:
+    """The figures of one configuration (cached: a rerun with the same inputs does not simulate again)."""
+    return serving_point(config.model_id, config.gpu, config.gpus, config.tp, config.precision, config.kv_precision,
+                         config.input_tokens, config.output_tokens, config.concurrency, config.constants)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compute_sweep(config: Config) -> list[ServingPoint]:
+    """The closed-loop runs of the chart, one per concurrency of ``SWEEP``."""
+    return concurrency_sweep(config.model_id, config.gpu, config.gpus, config.tp, config.precision,
+                             config.kv_precision, config.input_tokens, config.output_tokens, SWEEP, config.constants)
+
+
+def show_errors(exc: PlannerError) -> None:
+    """Each invalid input under its widget's label, in plain words."""
+    fields = exc.field_errors if isinstance(exc, InputError) else {}
+    for field, sentence in fields.items() or [("", str(exc))]:
+        label = FIELD_LABELS.get(field, field)
+        st.error(f"**{label}**: {literal(sentence)}" if label else literal(sentence))
+
+
+def render_point(config: Config, point: ServingPoint) -> None:
+    """The headline figures as metrics, then every figure with how it was obtained (as the CLI prints them)."""
+    latency = "Time per output token" if point.concurrency is None else "Inter-token latency (mean)"
+    first = "Time to first token" if point.concurrency is None else "Time to first token (mean)"
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Output tokens/s (all replicas)", point_value(point, "Output tokens/s (all replicas)"))
+    c2.metric(first, point_value(point, first))
+    c3.metric(latency, point_value(point, latency))
+    c4.metric("Replicas × GPUs each", f"{point.replicas:,} × {point.tp}")
+    how = ("every replica at its batch cap (closed form)" if point.concurrency is None
+           else f"{point.concurrency:,} closed-loop clients (simulation, means after a warm-up)")
+    levers = ("" if config.constants == ServingConstants()
+              else " with the default engine levers (the command line does not change them)")
+    st.caption(f"Modelled, not measured: {how}. The command line prints the same figures{levers}: "
+               f"`{config.command()}`")
+    st.dataframe(point_table(point).frame(), hide_index=True, width="stretch", key="sc.table")
+
+
+def render_sweep(config: Config) -> None:
+    """Throughput and time per output token against concurrency, from closed-loop simulations."""
+    sweep_config = Config(**{**config.__dict__, "concurrency": None})
+    with st.spinner("Simulating concurrency 1 to 256…"):
+        points = compute_sweep(sweep_config)
+    left, right = st.columns(2)
+    left.markdown("**Throughput** (dashed: the closed-form maximum)")
+    right.markdown("**Time per output token** (mean time between tokens)")
+    left.altair_chart(throughput_chart(points), width="stretch")
+    right.altair_chart(time_per_token_chart(points), width="stretch")
+    st.caption("Each point is a closed-loop simulation of that many clients on these replicas; the dashed line is "
+               "the closed-form maximum (every replica at its batch cap). Modelled figures.")
+
+
+def render_assumptions(config: Config) -> None:
+    """The calibrated efficiencies of the GPU's vendor stack and the levers in force, each with its source."""
+    gpu = load_gpus()[config.gpu]
+    calibration = vendor_efficiency(gpu.vendor)
+    with st.expander("Assumptions behind these figures"):
+        fitted = (f"fitted to {calibration.points} public measurements" if calibration.points
+                  else "initial values, not yet fitted to measurements")
+        st.markdown(
+            f"The step model's efficiencies are **calibrated per GPU vendor**: {literal(config.gpu)} uses the "
+            f"**{literal(calibration.vendor)}** stack's ({literal(calibration.engine)}; {fitted}; "
+            "`data/serving_efficiency.csv`, `data/serving_measurements.csv`). On the Results page, "
+            "*What if… → assumptions* overrides any of them (`serving.<name>`) for an assessment.")
+        rows = [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(calibration, name):g}",
+                 "Source": f"{calibration.source} ({calibration.as_of})"}
+                for name in ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms")]
+        constants = config.constants
+        rows += [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(constants, name):g}",
+                  "Source": LEVERS[name].description or ""}
+                 for name in ("prefill_token_budget", "prefix_cache_hit_rate", "spec_draft_tokens",
+                              "spec_acceptance_rate", "spec_draft_cost", "tp_efficiency", "min_free_memory_fraction",
+                              "runtime_reserved_gb_per_gpu")]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sc.assumptions")
