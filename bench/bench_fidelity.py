@@ -4,8 +4,8 @@
 
 For every point of data/serving_measurements.csv the closed form describes, prints the ratio model/measured
 with the shipped calibration (data/serving_efficiency.csv) and, for the points a vendor is fitted to, the
-leave-one-out ratio (fitted without that point). Points on engines older than the calibration window are
-shown but not fitted. Then the summary figures:
+leave-one-out ratio (fitted without that point). Points on engines older than the calibration window, or on a
+deliberately untuned engine, are shown but not fitted. Then the summary figures:
 
     fidelity_worst_ratio       the shipped model's ratio farthest from 1 (fitted points)
     fidelity_geomean_ratio     geometric mean of the shipped model's ratios (fitted points)
@@ -17,7 +17,15 @@ from __future__ import annotations
 
 import math
 
-from planner.estimate.fitting import CURRENT_SINCE, calibration_set, leave_one_out, predict, usable, vendor_of
+from planner.estimate.fitting import (
+    CURRENT_SINCE,
+    calibration_set,
+    leave_one_out,
+    predict,
+    untuned,
+    usable,
+    vendor_of,
+)
 from planner.estimate.serving_constants import ServingConstants
 from planner.inputs.calibration import load_measurements
 
@@ -43,11 +51,13 @@ def main() -> None:
         ratio = model / p.value
         if p.id in loo:
             shipped[p.id] = ratio
-        mark = f"{loo[p.id]:6.2f}" if p.id in loo else f"{'old' if p.as_of < CURRENT_SINCE else '-':>6}"
+        why = "old" if p.as_of < CURRENT_SINCE else "untuned" if untuned(p) else "-"
+        mark = f"{loo[p.id]:6.2f}" if p.id in loo else f"{why:>6}"
         print(f"{p.id[:64]:<64} {p.metric:<20} {p.value:10.1f} {model:10.1f} {ratio:6.2f} {mark}  ({vendor_of(p)})")
     skipped = len(points) - len(usable(points))
     print(f"\n{len(shipped)} fitted points; {skipped} not described by the closed form (fixed request rate, TTFT "
-          f"under load, or the model does not fit the GPUs); points before {CURRENT_SINCE} are not fitted")
+          f"under load, or the model does not fit the GPUs); points before {CURRENT_SINCE} and on untuned engines "
+          "are not fitted")
     ratios, loo_ratios = list(shipped.values()), list(loo.values())
     print(f"fidelity_worst_ratio {_farthest(ratios):.3f}")
     print(f"fidelity_geomean_ratio {math.exp(sum(map(math.log, ratios)) / len(ratios)):.3f}")

@@ -9,7 +9,8 @@
 - time to first token at concurrency 1 (or of an idle engine): the prompt's prefill chunks.
 
 Points measured at a fixed request rate, or time to first token under load, depend on queueing the closed
-form does not describe; ``predict`` returns None for them and they are left out of fit and report.
+form does not describe; ``predict`` returns None for them and they are left out of fit and report. Points on
+engines older than ``CURRENT_SINCE`` or deliberately untuned (``UNTUNED_MARKS``) are reported, not fitted.
 
 ``fit`` chooses a vendor's four calibrated constants (compute, weight-read and KV-read efficiency, step
 overhead) to minimise the sum of squared log ratios model/measured (Levenberg-Marquardt with a numerical
@@ -34,6 +35,9 @@ from planner.inputs.catalog import load_gpus, load_llms
 CURRENT_SINCE = "2024-06"  # points measured earlier are reported but not fitted: engines a year apart differ by
 # 12-28 % on the same hardware, and the calibration describes the engines of the last two years
 FIXED_RATE_MARK = "qps"  # ids of points measured at a fixed request rate carry this
+# ids of points measured on a deliberately untuned engine (a tuning guide's baseline, CUDA graphs off): the model
+# describes an engine at its best, so they are reported but not fitted
+UNTUNED_MARKS = ("-baseline-", "-eager")
 MAX_ITERATIONS = 60  # Levenberg-Marquardt steps
 STEP_TOLERANCE = 1e-7  # stop when the parameters move less than this (log space)
 JACOBIAN_STEP = 1e-4  # finite-difference step in parameter space
@@ -157,4 +161,9 @@ def vendor_of(point: Measurement) -> str:
 
 def calibration_set(points: Sequence[Measurement], vendor: str) -> list[Measurement]:
     """The points a vendor's constants are fitted to: usable, on that vendor's GPUs, measured since CURRENT_SINCE."""
-    return [p for p in usable(points) if vendor_of(p) == vendor and p.as_of >= CURRENT_SINCE]
+    return [p for p in usable(points) if vendor_of(p) == vendor and p.as_of >= CURRENT_SINCE and not untuned(p)]
+
+
+def untuned(point: Measurement) -> bool:
+    """Whether a point was measured on a deliberately untuned engine (``UNTUNED_MARKS``)."""
+    return any(mark in point.id for mark in UNTUNED_MARKS)
