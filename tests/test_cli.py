@@ -45,6 +45,8 @@ def test_assess_prints_the_recommendation_and_writes_json(database: str, tmp_pat
     preset = load_presets()["content_startup"]
     expected = recommend(preset, evaluate(preset))
     assert f"Recommended: {expected.top.label}" in result.stdout
+    budget = preset.team.monthly_budget_usd
+    assert f"Infrastructure against the monthly budget of ${budget:,.0f}" in result.stdout
     document = json.loads(out.read_text())
     assert document["saved_id"] is None
     assert document["assessment"] == preset.model_dump(mode="json")

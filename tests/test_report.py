@@ -121,9 +121,10 @@ def test_cost_table_sums_the_categories(evaluated: tuple[Assessment, Evaluation,
     for e in evaluation.estimates.values():
         c = e.cost
         total = c.gpu_usd + c.cpu_usd + c.platform_usd + c.people_usd
-        share = f"{total / assessment.team.monthly_budget_usd:.0%}"
+        share = f"{(total - c.people_usd) / assessment.team.monthly_budget_usd:.0%}"  # infrastructure of budget
         cells = [_money(v) for v in (c.gpu_usd, c.cpu_usd, c.platform_usd, c.people_usd, total)]
         assert f"{e.architecture.label} {' '.join(cells)} {share}" in text
+        assert f"{e.architecture.label.lower()} {_money(total - c.people_usd)} ({share})" in " ".join(text.split())
         assert abs(sum(line.monthly_usd for line in e.cost_lines) - total) < 1.0  # every dollar has a line
 
 

@@ -19,6 +19,7 @@ from planner.inputs.models import Assessment
 from planner.inputs.price_files import as_of_date
 from planner.present import tables
 from planner.present.warnings import (
+    budget_warnings,
     headroom_warnings,
     instance_choice_warnings,
     result_warnings,
@@ -160,3 +161,35 @@ def test_results_show_the_warnings_of_their_evaluation(app: AppTest) -> None:
 
 def test_results_without_a_reason_show_no_warning(app: AppTest) -> None:
     assert not any("headroom" in w or "instance type" in w for w in _results_warnings(app, "content_startup"))
+
+
+def test_infrastructure_over_the_budget_is_warned_of_with_one_definition(
+        startup: tuple[Assessment, Evaluation]) -> None:
+    assessment, evaluation = startup
+    infrastructure = {a: e.cost.gpu_usd + e.cost.cpu_usd + e.cost.platform_usd for a, e in evaluation.estimates.items()}
+    assert all(e.cost.infrastructure_usd == pytest.approx(infrastructure[a]) for a, e in evaluation.estimates.items())
+    cheapest = min(infrastructure.values())
+    tight = assessment.model_copy(update={"team": assessment.team.model_copy(
+        update={"monthly_budget_usd": cheapest * 0.9})})
+    [warning] = budget_warnings(tight, evaluation)
+    assert warning.startswith("Over budget: the infrastructure (GPU, CPU and platform; people not included)")
+    assert all(a.label.lower() in warning for a in evaluation.estimates)
+    assert warning in result_warnings(tight, evaluation, TODAY)
+    roomy = assessment.model_copy(update={"team": assessment.team.model_copy(
+        update={"monthly_budget_usd": max(infrastructure.values()) * 1.01})})
+    assert budget_warnings(roomy, evaluation) == []  # people's cost is not part of the budget
+    assert max(e.cost.total_usd for e in evaluation.estimates.values()) > roomy.team.monthly_budget_usd
+    share = tables.cost_table(tight, evaluation).column("Infrastructure of budget")
+    assert share == [f"{infrastructure[a] / tight.team.monthly_budget_usd:.0%}" for a in evaluation.estimates]
+    text = tables.budget_text(tight, evaluation)
+    assert all(s in text for s in share)
+
+
+def test_results_show_the_infrastructure_against_the_budget_and_warn_when_over(app: AppTest) -> None:
+    app.selectbox(key="a.preset").select("content_startup").run()
+    app.button(key="a.load_preset").click().run()
+    app.number_input(key="t.monthly_budget_usd").set_value(500.0).run()
+    app.button(key="a.submit").click().run()
+    assert not app.exception, app.exception
+    assert any(w.value.startswith("Over budget: the infrastructure") for w in app.warning)
+    assert any("Infrastructure against the monthly budget of $500" in c.value for c in app.caption)

@@ -216,6 +216,7 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     with cost_col:
         st.markdown("**Monthly cost by category**")
         st.altair_chart(cost_chart(evaluation), width="stretch")
+        st.caption(tables.budget_text(assessment, evaluation))
     with latency_col:
         st.markdown("**Latency at peak (p50 / p95 / p99, 95 % CI)**")
         st.altair_chart(latency_chart(evaluation, assessment), width="stretch")

@@ -40,7 +40,8 @@ from planner.inputs.units import size_text
 from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present.report import build_report, build_saved_report
-from planner.present.tables import ranking_table, text_lines
+from planner.present.tables import budget_text, ranking_table, text_lines
+from planner.present.warnings import budget_warnings
 
 EXIT_INVALID = 1  # invalid input, or a database that refused: the message says what to change
 STDOUT = "-"  # as an output file name: write to standard output
@@ -139,7 +140,8 @@ def summary_lines(outcome: AssessOutcome) -> list[str]:
     rec, evaluation = outcome.recommendation, outcome.evaluation
     lines = [f"{outcome.assessment.project}" + (f" · {outcome.assessment.label}" if outcome.assessment.label else ""),
              f"Recommended: {rec.top.label} ({rec.confidence} confidence, lead {rec.margin:g} points)",
-             rec.summary, "", *text_lines(ranking_table(rec, evaluation))]
+             rec.summary, "", *text_lines(ranking_table(rec, evaluation)), "",
+             budget_text(outcome.assessment, evaluation), *budget_warnings(outcome.assessment, evaluation)]
     lines += ["", "Re-assess when:"] + [f"- {t.text}" for t in rec.triggers]
     return lines
 

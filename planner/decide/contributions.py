@@ -188,7 +188,7 @@ def _estimate_contributions(architecture: Architecture, assessment: Assessment, 
                "p95_ttft": estimate.ttft.p95_ms, "p95_e2e": estimate.e2e.p95_ms}
     add("cost", _clamp(excess / COST_EXCESS_FULL), numbers)
     budget = assessment.team.monthly_budget_usd
-    infrastructure = estimate.cost.gpu_usd + estimate.cost.cpu_usd + estimate.cost.platform_usd
+    infrastructure = estimate.cost.infrastructure_usd
     add("budget", _clamp((infrastructure - budget) / budget), {**numbers, "infrastructure": infrastructure})
     add("slo", 0.0 if estimate.meets_targets else 1.0, numbers)
     _resilience_contributions(architecture, assessment, evaluation, add)

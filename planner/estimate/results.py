@@ -63,6 +63,14 @@ class CostBreakdown(Record):
     def total_usd(self) -> float:
         return self.gpu_usd + self.cpu_usd + self.platform_usd + self.people_usd
 
+    @property
+    def infrastructure_usd(self) -> float:
+        """What the team's monthly infrastructure budget covers: GPU, CPU and platform, not people.
+
+        The one definition of spend against the budget, used by the scoring, the Results page, the PDF and the CLI.
+        """
+        return self.gpu_usd + self.cpu_usd + self.platform_usd
+
     def as_dict(self) -> dict[str, float]:
         """Categories with human names, for charts and tables."""
         return {"GPU": self.gpu_usd, "CPU": self.cpu_usd, "Platform": self.platform_usd,

@@ -140,6 +140,7 @@ def costs(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -
     pdf.figure(chart_png(cost_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8)
     pdf.grid(tables.cost_table(assessment, evaluation).grid(), widths=(22, 14, 14, 14, 14, 14, 14),
              align=("L", "R", "R", "R", "R", "R", "R"))
+    pdf.paragraph(tables.budget_text(assessment, evaluation), size=SMALL_PT, color=MUTED)
     pdf.subheading("Fleet")
     pdf.grid(tables.fleet_table(evaluation).grid(), widths=(13, 11, 16, 16, 12, 6, 7, 6, 8, 13, 10),
              align=("L", "L", "L", "L", "L", "R", "R", "R", "R", "L", "R"), size=SMALL_PT)

@@ -99,12 +99,21 @@ def ranking_table(recommendation: Recommendation, evaluation: Evaluation) -> Tab
 
 
 def cost_table(assessment: Assessment, evaluation: Evaluation) -> Table:
-    """Monthly cost by category and its share of the team's budget."""
+    """Monthly cost by category, and the infrastructure (GPU, CPU, platform) as a share of the team's budget."""
     budget = assessment.team.monthly_budget_usd
-    return _table(("Architecture", "GPU", "CPU", "Platform", "People", "Total", "Share of budget"),
+    return _table(("Architecture", "GPU", "CPU", "Platform", "People", "Total", "Infrastructure of budget"),
                   [(e.architecture.label, *(fmt.money(v) for v in (e.cost.gpu_usd, e.cost.cpu_usd, e.cost.platform_usd,
                                                                     e.cost.people_usd, e.cost.total_usd)),
-                    fmt.percent(e.cost.total_usd / budget)) for e in evaluation.estimates.values()])
+                    fmt.percent(e.cost.infrastructure_usd / budget)) for e in evaluation.estimates.values()])
+
+
+def budget_text(assessment: Assessment, evaluation: Evaluation) -> str:
+    """Each architecture's infrastructure against the team's monthly infrastructure budget, in one sentence."""
+    budget = assessment.team.monthly_budget_usd
+    parts = [f"{e.architecture.label.lower()} {fmt.money(e.cost.infrastructure_usd)} "
+             f"({fmt.percent(e.cost.infrastructure_usd / budget)})" for e in evaluation.estimates.values()]
+    return (f"Infrastructure against the monthly budget of {fmt.money(budget)} (GPU, CPU and platform; people are "
+            f"costed but not part of it): {', '.join(parts)}.")
 
 
 def instance_name(f: FleetItem) -> str:

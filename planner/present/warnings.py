@@ -1,9 +1,9 @@
 """What a tech lead should read before trusting an evaluation, written once for the Results page and the PDF report.
 
-Three kinds of warning (issue 15): instance prices the estimate used that are older than
-``planner.inputs.price_files.STALE_AFTER_DAYS``; latency with little or no headroom (a p95 within
-``HEADROOM_SHARE`` of its target, or a p99 past it), with the headroom in milliseconds; and a choice of
-fleet made among very few instance types (``FEW_INSTANCES`` or fewer allowed).
+Four kinds of warning (issue 15): infrastructure over the team's monthly budget; instance prices the
+estimate used that are older than ``planner.inputs.price_files.STALE_AFTER_DAYS``; latency with little or
+no headroom (a p95 within ``HEADROOM_SHARE`` of its target, or a p99 past it), with the headroom in
+milliseconds; and a choice of fleet made among very few instance types (``FEW_INSTANCES`` or fewer allowed).
 """
 
 from __future__ import annotations
@@ -20,9 +20,21 @@ FEW_INSTANCES = 3  # instance types allowed at or below which the cheapest fleet
 
 
 def result_warnings(assessment: Assessment, evaluation: Evaluation, today: date) -> list[str]:
-    """Every warning of an evaluation, in the order a reader should see them: prices, latency, choice."""
-    return [*stale_price_warnings(evaluation, today), *headroom_warnings(assessment, evaluation),
-            *instance_choice_warnings(evaluation)]
+    """Every warning of an evaluation, in the order a reader should see them: budget, prices, latency, choice."""
+    return [*budget_warnings(assessment, evaluation), *stale_price_warnings(evaluation, today),
+            *headroom_warnings(assessment, evaluation), *instance_choice_warnings(evaluation)]
+
+
+def budget_warnings(assessment: Assessment, evaluation: Evaluation) -> list[str]:
+    """One warning naming every architecture whose infrastructure (``CostBreakdown.infrastructure_usd``: GPU, CPU
+    and platform, people excluded) costs more a month than the team's infrastructure budget."""
+    budget = assessment.team.monthly_budget_usd
+    over = [f"{e.architecture.label.lower()} {fmt.money(e.cost.infrastructure_usd)} ({fmt.percent(share)})"
+            for e in evaluation.estimates.values() if (share := e.cost.infrastructure_usd / budget) > 1.0]
+    if not over:
+        return []
+    return [f"Over budget: the infrastructure (GPU, CPU and platform; people not included) of "
+            f"{', '.join(over)} costs more a month than the budget of {fmt.money(budget)}."]
 
 
 def _priced_rows(evaluation: Evaluation) -> list[FleetItem]:
