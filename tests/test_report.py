@@ -29,6 +29,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.files import dump_assessment, load_presets
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.questions import load_question_bank
+from planner.present import tables
 from planner.present.pdf_layout import FALLBACK_FILE, FONT_DIR, PLACEHOLDER, printable
 from planner.present.report import WhatChanged, build_report, report_filename, what_changed
 from planner.store import StoredAssessment
@@ -486,3 +487,13 @@ def test_the_summary_warns_of_stale_prices_and_headroom_and_the_fleet_says_which
     summary += " ".join(pypdf.PdfReader(io.BytesIO(report)).pages[1].extract_text().split())
     assert "Stale price:" in summary and "as of 2020-01-01" in summary
     assert "Warnings" in summary and "Little latency headroom for monolith" in summary
+
+
+def test_change_rates_name_each_figure_in_its_own_unit(evaluated: tuple[Assessment, Evaluation, Recommendation],
+                                                       text: str) -> None:
+    assessment = evaluated[0].model_copy(update={"workload": evaluated[0].workload.model_copy(
+        update={"model_updates_per_month": 0.3})})
+    sentence = tables.change_rates_text(assessment)
+    assert sentence.startswith("Model updates: 0.3 a month; code deploys: ")
+    assert sentence.endswith(f"{assessment.workload.deploys_per_week:g} a week across the pipeline")
+    assert tables.change_rates_text(evaluated[0]) in " ".join(text.split())

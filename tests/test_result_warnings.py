@@ -193,3 +193,5 @@ def test_results_show_the_infrastructure_against_the_budget_and_warn_when_over(a
     assert not app.exception, app.exception
     assert any(w.value.startswith("Over budget: the infrastructure") for w in app.warning)
     assert any("Infrastructure against the monthly budget of $500" in c.value for c in app.caption)
+    # issue 15 item 8: each change rate in its own unit on the resilience caption
+    assert any("Model updates: 0.3 a month; code deploys: " in c.value for c in app.caption)

@@ -25,14 +25,14 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
     st.table(tables.resilience_table(evaluation).frame(), hide_index=True, border="horizontal")
     w = assessment.workload
     st.caption(f"Availability target {w.availability_target_pct:g} %: the share of requests that succeed within the "
-               f"latency targets, with its 95 % confidence interval over simulated months. Slowed: pushed over a "
-               f"latency target by a crash, a restart or a retry. Degraded: answered without a non-critical step. "
-               f"{w.model_updates_per_month:g} model updates and {w.deploys_per_week:g} code deploys a week as "
-               f"rolling restarts. Model update lead time: from a new model being ready to every replica serving "
-               f"it. A monolith carries the model in its one deployable, so the model waits for the next release "
-               f"(on average half the time between releases, one per code deploy and at least one a month, plus the "
-               f"release overhead; both are assumptions in What if); the hybrid and microservices deploy inference "
-               f"on its own, so only its rolling restart counts.")
+               "latency targets, with its 95 % confidence interval over simulated months. Slowed: pushed over a "
+               "latency target by a crash, a restart or a retry. Degraded: answered without a non-critical step. "
+               f"{tables.change_rates_text(assessment)}, each as rolling restarts. Model update lead time: from a "
+               "new model being ready to every replica serving it. A monolith carries the model in its one "
+               "deployable, so the model waits for the next release (on average half the time between releases, "
+               "one per code deploy and at least one a month, plus the release overhead; both are assumptions in "
+               "What if); the hybrid and microservices deploy inference on its own, so only its rolling restart "
+               "counts.")
     st.markdown("**Capacity in service through a crash, a code deploy and a model update**")
     st.altair_chart(resilience_chart(evaluation), width="stretch")
     st.caption("The smallest share of any critical unit's replicas in service. A monolith restarts whole replicas, "

@@ -212,9 +212,8 @@ def resilience(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluati
     rows = [[label, f"{pct} ({ci})", *rest[:6]] for label, pct, ci, *rest in figures]  # the interval beside its value
     rows[0][1] = "Availability (95 % CI)"
     pdf.grid(rows, widths=(14, 25, 8, 10, 10, 10, 12, 11), align=("L", "R", "C", "R", "R", "R", "R", "R"))
-    pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. Model updates: "
-                  f"{assessment.workload.model_updates_per_month:g} a month; code deploys: "
-                  f"{assessment.workload.deploys_per_week:g} a week across the pipeline.", size=SMALL_PT, color=MUTED)
+    pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. "
+                  f"{tables.change_rates_text(assessment)}.", size=SMALL_PT, color=MUTED)
     pdf.subheading("Capacity in service through a crash, a code deploy and a model update")
     pdf.figure(chart_png(resilience_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8,
                caption="The smallest share of any critical unit's replicas in service. A monolith restarts whole "

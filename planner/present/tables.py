@@ -107,6 +107,13 @@ def cost_table(assessment: Assessment, evaluation: Evaluation) -> Table:
                     fmt.percent(e.cost.infrastructure_usd / budget)) for e in evaluation.estimates.values()])
 
 
+def change_rates_text(assessment: Assessment) -> str:
+    """How often the platform changes, each figure in its own unit: model updates a month, code deploys a week."""
+    w = assessment.workload
+    return (f"Model updates: {fmt.number(w.model_updates_per_month)} a month; code deploys: "
+            f"{fmt.number(w.deploys_per_week)} a week across the pipeline")
+
+
 def budget_text(assessment: Assessment, evaluation: Evaluation) -> str:
     """Each architecture's infrastructure against the team's monthly infrastructure budget, in one sentence."""
     budget = assessment.team.monthly_budget_usd
