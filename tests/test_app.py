@@ -16,7 +16,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from planner import store
-from planner.decide.scoring import recommend
+from planner.decide.scoring import recommend, scale_text
 from planner.estimate.engine import evaluate
 from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.present.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
@@ -92,6 +92,8 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
     get_recommendation(app)
     assert [t.value for t in app.title] == ["Recommendation"]
     assert app.metric[0].value == top
+    assert app.metric[1].proto.help == scale_text()  # the lead's points, out of what (issue 15 item 9)
+    assert scale_text() in [c.value for c in app.caption]
     assert recommend(load_presets()[preset]).top.label == top
     assert app.subheader.values[:4] == ["Estimates at peak and per month", "Resilience and change", "Ranking",
                                         "Why: what pushes each architecture up or down"]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from planner import store
 from planner.cli import app
 from planner.cli import commands as cli
-from planner.decide.scoring import recommend
+from planner.decide.scoring import recommend, scale_text
 from planner.estimate.engine import evaluate
 from planner.inputs.catalog import load_instances
 from planner.inputs.files import PRESETS_DIR, load_presets
@@ -47,6 +47,7 @@ def test_assess_prints_the_recommendation_and_writes_json(database: str, tmp_pat
     assert f"Recommended: {expected.top.label}" in result.stdout
     budget = preset.team.monthly_budget_usd
     assert f"Infrastructure against the monthly budget of ${budget:,.0f}" in result.stdout
+    assert scale_text() in result.stdout
     document = json.loads(out.read_text())
     assert document["saved_id"] is None
     assert document["assessment"] == preset.model_dump(mode="json")

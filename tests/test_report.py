@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from planner import cli, history, store
 from planner.decide.results import Recommendation
-from planner.decide.scoring import lead_time_text, recommend
+from planner.decide.scoring import lead_time_text, recommend, scale_text
 from planner.errors import InputError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
@@ -106,6 +106,7 @@ def test_summary_quotes_recommendation_cost_and_p95_of_every_architecture(
     first = reader.pages[0].extract_text()
     assert f"Recommended: {recommendation.top.label}" in first
     assert f"Confidence: {recommendation.confidence}" in first
+    assert scale_text() in " ".join(first.split())  # what the points of the lead are out of
     for rank, score in enumerate(recommendation.ranked, start=1):
         e = evaluation.estimate(score.architecture)
         total = e.cost.gpu_usd + e.cost.cpu_usd + e.cost.platform_usd + e.cost.people_usd

@@ -281,3 +281,19 @@ def test_low_readiness_gives_microservices_a_small_credit_not_a_claim_of_skill()
     assert "already has" not in fit.reason
     skilled = recommend(preset("content_startup", **{f"team__{k}": 4 for k in levels}))
     assert "has much of the skills distributed services need" in contribution(skilled, MICRO, "readiness_fit").reason
+
+
+def test_the_scale_names_each_architectures_reachable_range_and_the_confidence_thresholds():
+    from planner.decide.scoring import scale_text, score_range
+    from planner.estimate.engine import evaluate
+
+    text = scale_text()
+    assert text.startswith("Scores start at 50 points")
+    for architecture in Architecture:
+        low, high = score_range(architecture)
+        assert low < 50 < high
+        assert f"{architecture.label.lower()} {low:g} to {high:g}" in text
+    assessment = load_presets()["content_startup"]
+    for s in recommend(assessment, evaluate(assessment)).ranked:
+        low, high = score_range(s.architecture)
+        assert low <= s.score <= high

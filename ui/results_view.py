@@ -13,7 +13,7 @@ import streamlit as st
 
 from planner import history
 from planner.decide.results import Recommendation
-from planner.decide.scoring import recommend
+from planner.decide.scoring import recommend, scale_text
 from planner.errors import InputError, StoreError
 from planner.estimate.results import Evaluation
 from planner.inputs.limits import NAME_MAX_CHARS
@@ -48,9 +48,10 @@ def render_headline(assessment: Assessment, recommendation: Recommendation) -> N
     st.caption(literal(assessment.project + (f" · {assessment.label}" if assessment.label else "")))
     top, margin, confidence = st.columns(3)
     top.metric("Recommended", recommendation.top.label, border=True)
-    margin.metric("Lead over the runner-up", f"{recommendation.margin:g} points", border=True)
+    margin.metric("Lead over the runner-up", f"{recommendation.margin:g} points", border=True, help=scale_text())
     confidence.metric("Confidence", recommendation.confidence.capitalize(), border=True,
                       help=CONFIDENCE_WORDS[recommendation.confidence])
+    st.caption(scale_text())
     st.info(recommendation.summary)
 
 

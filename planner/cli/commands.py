@@ -30,7 +30,7 @@ from planner import history, store
 from planner.cli import prices as cli_prices
 from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
-from planner.decide.scoring import recommend
+from planner.decide.scoring import recommend, scale_text
 from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
@@ -140,7 +140,7 @@ def summary_lines(outcome: AssessOutcome) -> list[str]:
     rec, evaluation = outcome.recommendation, outcome.evaluation
     lines = [f"{outcome.assessment.project}" + (f" · {outcome.assessment.label}" if outcome.assessment.label else ""),
              f"Recommended: {rec.top.label} ({rec.confidence} confidence, lead {rec.margin:g} points)",
-             rec.summary, "", *text_lines(ranking_table(rec, evaluation)), "",
+             rec.summary, scale_text(), "", *text_lines(ranking_table(rec, evaluation)), "",
              budget_text(outcome.assessment, evaluation), *budget_warnings(outcome.assessment, evaluation)]
     lines += ["", "Re-assess when:"] + [f"- {t.text}" for t in rec.triggers]
     return lines

@@ -17,7 +17,7 @@ from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import readiness_gaps
 from planner.inputs.weights import load_weights
 
-__all__ = ["confidence", "lead_time_text", "load_weights", "recommend", "score"]
+__all__ = ["confidence", "lead_time_text", "load_weights", "recommend", "scale_text", "score", "score_range"]
 
 REASONS_IN_SUMMARY = 2  # the leader's strongest positive reasons quoted in the summary
 
@@ -27,6 +27,26 @@ def confidence(margin: float) -> str:
     thresholds = load_weights()["confidence"]
     return ("high" if margin >= thresholds["high_margin"]
             else "medium" if margin >= thresholds["medium_margin"] else "low")
+
+
+def score_range(architecture: Architecture) -> tuple[float, float]:
+    """The lowest and highest score an architecture can reach: the base plus every driver's weight at a signal of
+    0 or 1 (each driver's signal lies between them, planner/decide/contributions.py)."""
+    weights = load_weights()
+    signed = [float(d["weights"][architecture.value]) for d in weights["drivers"].values()]
+    base = float(weights["base_score"])
+    return base + sum(w for w in signed if w < 0), base + sum(w for w in signed if w > 0)
+
+
+def scale_text() -> str:
+    """What a score and a lead mean: the base, each architecture's reachable range and the confidence thresholds."""
+    weights = load_weights()
+    thresholds = weights["confidence"]
+    ranges = ", ".join(f"{a.label.lower()} {low:g} to {high:g}" for a in Architecture
+                       for low, high in [score_range(a)])
+    return (f"Scores start at {weights['base_score']:g} points; each driver adds or takes away up to its weight, so "
+            f"they can range: {ranges}. A lead of {thresholds['high_margin']:g} points or more is high confidence, "
+            f"{thresholds['medium_margin']:g} or more medium, less is low.")
 
 
 def _summary(first: ArchitectureScore, second: ArchitectureScore, margin: float, level: str) -> str:

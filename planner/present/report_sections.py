@@ -11,7 +11,7 @@ from typing import Any
 
 from planner import history
 from planner.decide.results import Recommendation
-from planner.decide.scoring import load_weights
+from planner.decide.scoring import load_weights, scale_text
 from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.inputs.questions import load_question_bank
@@ -88,6 +88,7 @@ def summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
     pdf.set_text_color(*INK)
     pdf.paragraph(f"Confidence: {recommendation.confidence} (lead of {recommendation.margin:g} points over "
                   f"{recommendation.ranked[1].architecture.label}).", bold=True)
+    pdf.paragraph(scale_text(), size=SMALL_PT, color=MUTED)
     pdf.paragraph(recommendation.summary)
     reasons = _top_reasons(recommendation)
     if reasons:
