@@ -149,8 +149,9 @@ def test_the_results_page_lists_a_lever_as_your_override(app: AppTest) -> None:
     ok(app.number_input(key="e.prefix_cache_hit_rate").set_value(40.0).run())
     ok(app.button(key="a.submit").click().run())
     ok(app.switch_page(RESULTS).run())
-    frames = [d.value for d in app.dataframe if "Key" in d.value.columns]
+    frames = [t.value for t in app.table if "Assumption" in t.value.columns]
     assert frames, "no assumptions table"
-    row = frames[0].set_index("Key").loc["serving.prefix_cache_hit_rate"]
-    assert row["Value"] == "0.4" and row["Source"] == "your override" and row["Overridden"] == "yes"
+    frame = frames[0]
+    [row] = [r for _, r in frame.iterrows() if r["Assumption"].startswith("serving.prefix_cache_hit_rate: ")]
+    assert row["Value"] == "0.4 (overridden)" and row["Source (as of)"].startswith("your override (")
     assert any("BF16 weights, BF16 KV cache (automatic)" in c.value for c in app.caption)

@@ -155,8 +155,8 @@ def test_results_show_the_warnings_of_their_evaluation(app: AppTest) -> None:
     assert any("instance type was" in w for w in expected)
     for warning in expected:
         assert warning in shown
-    fleet = next(d.value for d in app.dataframe if "Price used" in d.value.columns)
-    assert "on-demand" in set(fleet["Price used"])
+    fleet = next(t.value for t in app.table if "$/h each (price used)" in t.value.columns)
+    assert any(cell.endswith("(on-demand)") for cell in fleet["$/h each (price used)"])
 
 
 def test_results_without_a_reason_show_no_warning(app: AppTest) -> None:
@@ -195,3 +195,29 @@ def test_results_show_the_infrastructure_against_the_budget_and_warn_when_over(a
     assert any("Infrastructure against the monthly budget of $500" in c.value for c in app.caption)
     # issue 15 item 8: each change rate in its own unit on the resilience caption
     assert any("Model updates: 0.3 a month; code deploys: " in c.value for c in app.caption)
+
+
+def test_tables_keep_numbers_as_numbers_for_the_page_and_text_for_the_report(
+        startup: tuple[Assessment, Evaluation]) -> None:
+    _, evaluation = startup
+    fleet = tables.fleet_table(evaluation)
+    lines = [f for e in evaluation.estimates.values() for f in e.fleet]
+    frame = fleet.numeric_frame()
+    assert list(frame["Monthly"]) == [f.monthly_usd for f in lines]
+    assert list(frame["$/h each"]) == [f.usd_per_replica_hour for f in lines]
+    assert fleet.number_formats() == {"Day mean": "%,.1f", "$/h each": "%,.3f", "Monthly": "$%,.0f"}
+    assert fleet.column("Monthly") == [f"${f.monthly_usd:,.0f}" for f in lines]  # the text the PDF and CLI print
+    shares = tables.Table(("Step", "Utilisation"), (("a", tables.percent(1.0)), ("b", tables.percent(0.2))))
+    assert list(shares.numeric_frame().sort_values("Utilisation")["Step"]) == ["b", "a"]  # 20 % before 100 %
+    assert sorted(shares.column("Utilisation")) == ["100%", "20%"]  # as text they would sort the wrong way
+
+
+def test_results_show_shares_as_sortable_numbers_and_wrap_long_text(app: AppTest) -> None:
+    _results_warnings(app, "content_startup")
+    stations = next(d.value for d in app.dataframe if "Utilisation" in d.value.columns)
+    assert stations["Utilisation"].dtype.kind == "f"  # sorts 20 % before 100 %
+    # Tables with free text wrap instead of cutting columns at 1280 px (issue 15 item 17)
+    wrapped = [t.value.columns for t in app.table]
+    for column in ("Runs", "Formula", "Source", "Affected", "Assumption"):
+        assert any(column in columns for columns in wrapped), column
+    assert not any(column in d.value.columns for d in app.dataframe for column in ("Runs", "Formula", "Source"))

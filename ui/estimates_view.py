@@ -32,6 +32,7 @@ from planner.store.price_lists import PriceList
 from ui import db
 from ui.evaluation import evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
+from ui.tables import show_dataframe, show_wrapped
 from ui.text import literal
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
@@ -176,6 +177,16 @@ def _price_list_choice(current: str | None) -> str | None:
     return chosen
 
 
+# Widths (px) that fit the what-if's assumption editor in the page at 1280 px; a long description ends in an
+# ellipsis inside its column (the full text is in the Estimates' assumptions table) instead of widening the grid.
+EDITOR_COLUMNS = {
+    "key": st.column_config.TextColumn("key", width=230),
+    "value": st.column_config.NumberColumn("value", format="%.4g", width=80),
+    "unit": st.column_config.TextColumn("unit", width=120),
+    "description": st.column_config.TextColumn("description", width=340),
+}
+
+
 def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dict[str, float]:
     """An editable table of every assumption; returns the values that differ from the assessment's own.
 
@@ -194,7 +205,7 @@ def _assumption_editor(assessment: Assessment, current: dict[str, float]) -> dic
                "page's Inference engine section; a change here applies to this what-if only.")
     edited = st.data_editor(frame, key="whatif.assumptions", hide_index=True, width="stretch",
                             disabled=["key", "unit", "description"],
-                            column_config={"value": st.column_config.NumberColumn("value", format="%.4g")})
+                            column_config=EDITOR_COLUMNS)
     out = {}
     for row in edited.itertuples():
         if pd.notna(row.value) and float(row.value) != own.get(str(row.key)):
@@ -224,18 +235,18 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         for note in estimate.notes:
             st.warning(literal(f"{estimate.architecture.label}: {note}"))
     with st.expander("Fleet per architecture"):
-        st.dataframe(tables.fleet_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_wrapped(tables.fleet_summary_table(evaluation))
         st.caption(tables.FLEET_NOTE)
         fallbacks = tables.fallback_price_notes(evaluation)
         if fallbacks:
             st.caption("Priced on-demand for want of the chosen option's price: "
                        + " ".join(literal(note) for note in fallbacks))
     with st.expander("Utilisation and queueing per component at peak (simulated)"):
-        st.dataframe(tables.stations_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_dataframe(tables.stations_table(evaluation))
         st.caption("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait "
                    "runs from arrival to admission into a batch.")
     with st.expander("Cost lines: every dollar with its formula"):
-        st.dataframe(tables.cost_lines_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_wrapped(tables.cost_lines_table(evaluation))
     _render_token_costs(assessment)
     _render_assumptions(assessment, evaluation)
 
@@ -243,14 +254,11 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
 def _render_assumptions(assessment: Assessment, evaluation: Evaluation) -> None:
     """Every assumption with its source and date, and the instance prices used."""
     with st.expander("Assumptions, with sources and dates"):
-        table = [{"Key": a.key, "Value": fmt.quantity(a.value), "Unit": a.unit, "What it is": a.description,
-                  "Source": a.source, "As of": a.as_of, "Overridden": "yes" if a.overridden else ""}
-                 for a in evaluation.assumptions]
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        show_wrapped(tables.assumptions_table(evaluation))
         source = ("the built-in catalog (data/instances.csv)" if assessment.price_list is None
                   else f"the saved price list “{literal(assessment.price_list)}”")
         st.caption(f"Instance prices from {source}:")
-        st.dataframe(tables.instance_prices_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_wrapped(tables.instance_prices_table(evaluation))
 
 
 def _render_token_costs(assessment: Assessment) -> None:

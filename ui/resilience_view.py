@@ -13,6 +13,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.present import tables
 from planner.present.charts import resilience_chart
+from ui.tables import show_dataframe, show_wrapped
 
 
 def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
@@ -39,10 +40,10 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
                "model reload included; split architectures restart only the unit that changed, and a crash of a "
                "non-critical step degrades requests instead of taking capacity away.")
     with st.expander("Blast radius: what one replica crash of each step takes down"):
-        st.dataframe(tables.blast_radius_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_wrapped(tables.blast_radius_table(evaluation))
     with st.expander("Where requests are lost, by cause (per month)"):
-        st.dataframe(tables.loss_causes_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_dataframe(tables.loss_causes_table(evaluation))
     with st.expander("Units: crash rates, restart times and rolling deploys"):
-        st.dataframe(tables.resilience_units_table(evaluation).frame(), hide_index=True, width="stretch")
+        show_wrapped(tables.resilience_units_table(evaluation))
         st.caption("Set per-step MTBF and restart time in the Assess page's pipeline editor; the model's load time, "
                    "rollout batch, hop timeout, retries and error rate are assumptions you can change in What if.")

@@ -129,7 +129,8 @@ def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetCh
         y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
         yOffset=alt.YOffset("percentile:N", sort=list(PERCENTILE_ORDER)),
         color=alt.Color("percentile:N", title="Percentile", sort=list(PERCENTILE_ORDER),
-                        scale=alt.Scale(domain=list(PERCENTILE_ORDER), range=list(PERCENTILE_COLORS))),
+                        scale=alt.Scale(domain=list(PERCENTILE_ORDER), range=list(PERCENTILE_COLORS)),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),  # a side legend is cut at 1280 px
     )
     points = base.mark_point(filled=True, size=60).encode(
         x=alt.X("ms:Q", title="ms"),

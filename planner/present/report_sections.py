@@ -229,11 +229,7 @@ def assumptions(pdf: ReportDocument, evaluation: Evaluation, assessment: Assessm
     pdf.heading("Assumptions, sources and price dates")
     pdf.paragraph("Every estimate rests on these constants. A value marked 'overridden' was replaced in this "
                   "assessment; a source starting 'assumption:' marks a figure without a public source.")
-    rows = [["Assumption", "Value", "Source", "As of"]]
-    rows += [[f"{a.key}\n{a.description}",
-              f"{fmt.quantity(a.value)} {a.unit}".strip() + (" overridden" if a.overridden else ""), a.source, a.as_of]
-             for a in evaluation.assumptions]
-    pdf.grid(rows, widths=(39, 13, 37, 11), align=("L", "R", "L", "L"), size=SMALL_PT)
+    pdf.grid(tables.assumptions_table(evaluation).grid(), widths=(39, 13, 48), align=("L", "R", "L"), size=SMALL_PT)
     pdf.subheading("Instance prices used")
     pdf.grid(tables.instance_prices_table(evaluation).grid(), widths=(24, 14, 9, 43, 10),
              align=("L", "L", "R", "L", "L"), size=SMALL_PT)

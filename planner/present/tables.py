@@ -1,9 +1,11 @@
 """The tables of an evaluation and a recommendation, built once for the Results page, the PDF report and the CLI.
 
 Each builder returns a ``Table``: column names and rows whose cells are already text in the units and
-rounding of ``planner.present.formats`` (whole numbers such as replica counts stay numbers, so a page
-can sort them). The page shows ``table.frame()``, the report prints ``table.grid()``,
-the CLI ``text_lines(table)``; a view that shows fewer columns picks them with ``table.select(...)``.
+rounding of ``planner.present.formats`` (whole numbers such as replica counts stay numbers; money, prices,
+shares and times are ``Figure``: their text carrying their number). A page shows ``table.frame()`` (text)
+or ``table.numeric_frame()`` with ``table.number_formats()`` (numbers that sort as numbers), the report
+prints ``table.grid()``, the CLI ``text_lines(table)``; a view that shows fewer columns picks them with
+``table.select(...)``.
 """
 
 from __future__ import annotations
@@ -24,15 +26,73 @@ from planner.inputs.readiness import ReadinessGap
 from planner.present import formats as fmt
 from planner.present.charts import driver_label
 
+
+class Figure(str):
+    """A number's text in its table's units, carrying the number, so a page can sort it and format it itself.
+
+    It is the text wherever text is wanted (the PDF, the CLI, comparisons); ``Table.numeric_frame`` takes
+    ``value`` and ``Table.number_formats`` the printf format of its ``kind`` (``NUMBER_FORMATS``).
+    """
+
+    value: float
+    kind: str
+
+    def __new__(cls, text: str, value: float, kind: str) -> Figure:
+        figure = super().__new__(cls, text)
+        figure.value, figure.kind = value, kind
+        return figure
+
+
+# printf formats (Streamlit's NumberColumn, sprintf-js) of each kind of Figure, as planner.present.formats writes them
+NUMBER_FORMATS = {"money": "$%,.0f", "price": "%,.3f", "percent": "%.0f%%", "ms": "%,.0f", "ms2": "%,.2f",
+                  "rate": "%,.1f"}
+
+
+def money(usd: float) -> Figure:
+    return Figure(fmt.money(usd), usd, "money")
+
+
+def hourly(usd_per_hour: float) -> Figure:
+    return Figure(fmt.hourly_price(usd_per_hour), usd_per_hour, "price")
+
+
+def percent(share: float) -> Figure:
+    return Figure(fmt.percent(share), share * 100.0, "percent")
+
+
+def millis(value: float, digits: int = 0) -> Figure:
+    return Figure(fmt.ms(value, digits=digits), value, "ms2" if digits == 2 else "ms")
+
+
+def rate(value: float) -> Figure:
+    return Figure(fmt.rate(value), value, "rate")
+
 Cell = str | int
 
 
 @dataclass(frozen=True)
 class Table:
-    """Column names and rows of cells (text, or whole numbers)."""
+    """Column names and rows of cells (text, ``Figure`` numbers with their text, or whole numbers)."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+
+    def numeric_frame(self) -> pd.DataFrame:
+        """The rows as a data frame with each ``Figure`` as its number and a dash as empty (what a page sorts)."""
+        def value(cell: Cell) -> Cell | float | None:
+            if isinstance(cell, Figure):
+                return cell.value
+            return None if cell == fmt.DASH else cell
+        return pd.DataFrame([[value(c) for c in row] for row in self.rows], columns=list(self.columns))
+
+    def number_formats(self) -> dict[str, str]:
+        """The printf format of every column whose cells are all ``Figure`` of one kind (dashes aside)."""
+        formats = {}
+        for name in self.columns:
+            kinds = {c.kind if isinstance(c, Figure) else None for c in self.column(name) if c != fmt.DASH}
+            if len(kinds) == 1 and (kind := kinds.pop()) is not None:
+                formats[name] = NUMBER_FORMATS[kind]
+        return formats
 
     def records(self) -> list[dict[str, Cell]]:
         """One dict per row, column name to cell (what ``pd.DataFrame`` takes)."""
@@ -138,9 +198,28 @@ def fleet_table(evaluation: Evaluation) -> Table:
                    "Price used", "Monthly"),
                   [(e.architecture.label, f.unit, ", ".join(f.components), instance_name(f),
                     f"{f.gpus_per_replica} x {f.gpu}" if f.gpu else "", f.replicas_peak, f.replicas_min,
-                    fmt.rate(f.replicas_mean), fmt.hourly_price(f.usd_per_replica_hour), f.price_basis or fmt.DASH,
-                    fmt.money(f.monthly_usd))
+                    rate(f.replicas_mean), hourly(f.usd_per_replica_hour), f.price_basis or fmt.DASH,
+                    money(f.monthly_usd))
                    for e in evaluation.estimates.values() for f in e.fleet])
+
+
+def fleet_summary_table(evaluation: Evaluation) -> Table:
+    """The fleet in the eight columns that fit a page at 1280 px: replicas and price each in one column."""
+    return _table(("Architecture", "Unit", "Runs", "Instance", "Replicas (peak / min / day mean)",
+                   "$/h each (price used)", "Monthly"),
+                  [(e.architecture.label, f.unit, ", ".join(f.components),
+                    instance_name(f) + (f" ({f.gpus_per_replica} x {f.gpu})" if f.gpu else ""),
+                    f"{f.replicas_peak} / {f.replicas_min} / {fmt.rate(f.replicas_mean)}",
+                    f"{fmt.hourly_price(f.usd_per_replica_hour)} ({f.price_basis or fmt.DASH})", money(f.monthly_usd))
+                   for e in evaluation.estimates.values() for f in e.fleet])
+
+
+def assumptions_table(evaluation: Evaluation) -> Table:
+    """Every assumption behind the estimates: what it is, its value in its unit, its source and date."""
+    return _table(("Assumption", "Value", "Source (as of)"),
+                  [(f"{a.key}: {a.description}",
+                    f"{fmt.quantity(a.value)} {a.unit}".strip() + (" (overridden)" if a.overridden else ""),
+                    f"{a.source} ({a.as_of})") for a in evaluation.assumptions])
 
 
 FALLBACK_BASES = frozenset(fallback_basis(option) for option in PricingOption)  # on-demand for want of a price
@@ -160,22 +239,22 @@ def instance_prices_table(evaluation: Evaluation) -> Table:
         for f in e.fleet:
             seen.setdefault((f.provider, f.instance, f.region), f)
     return _table(("Instance", "Region", "$/h", "Source", "As of"),
-                  [(instance_name(f), f.region, fmt.hourly_price(f.usd_per_replica_hour), f.price_source or fmt.DASH,
+                  [(instance_name(f), f.region, hourly(f.usd_per_replica_hour), f.price_source or fmt.DASH,
                     f.price_as_of or fmt.DASH) for f in seen.values()])
 
 
 def cost_lines_table(evaluation: Evaluation) -> Table:
     """Every cost line with the formula that gives it."""
     return _table(("Architecture", "Category", "Item", "Formula", "Monthly"),
-                  [(e.architecture.label, c.category, c.item, c.formula, fmt.money(c.monthly_usd))
+                  [(e.architecture.label, c.category, c.item, c.formula, money(c.monthly_usd))
                    for e in evaluation.estimates.values() for c in e.cost_lines])
 
 
 def stations_table(evaluation: Evaluation) -> Table:
     """Utilisation and queueing of each component at peak (simulated)."""
     return _table(("Architecture", "Component", "Utilisation", "Mean wait (ms)", "p95 wait (ms)"),
-                  [(e.architecture.label, s.station, fmt.percent(s.utilisation), fmt.ms(s.mean_wait_ms, digits=2),
-                    fmt.ms(s.p95_wait_ms, digits=2)) for e in evaluation.estimates.values() for s in e.stations])
+                  [(e.architecture.label, s.station, percent(s.utilisation), millis(s.mean_wait_ms, digits=2),
+                    millis(s.p95_wait_ms, digits=2)) for e in evaluation.estimates.values() for s in e.stations])
 
 
 def latency_table(assessment: Assessment, evaluation: Evaluation) -> Table:
@@ -265,12 +344,12 @@ def loss_causes_table(evaluation: Evaluation) -> Table:
 
 
 def resilience_units_table(evaluation: Evaluation) -> Table:
-    """Each unit's crash rate, restart time and rolling deploys."""
-    return _table(("Architecture", "Unit", "Runs", "Critical", "Replicas", "MTBF per replica (h)", "Restart (s)",
-                   "Restarts / month", "Batch", "Rollout (min)", "Crashes / month", "Capacity-min lost / month"),
-                  [(label, u.unit, ", ".join(u.components), fmt.yes_no(u.critical), u.replicas, fmt.rate(u.mtbf_h),
-                    fmt.rate(u.mttr_s), fmt.rate(u.deploys_per_month), u.rollout_batch, fmt.rate(u.rollout_min),
-                    fmt.rate(u.crashes_per_month), fmt.rate(u.deploy_capacity_minutes_per_month))
+    """Each unit's crash rate, restart time and rolling deploys (a unit that is not critical says so)."""
+    return _table(("Architecture", "Unit", "Replicas", "MTBF per replica (h)", "Restart (s)", "Restarts / month",
+                   "Batch", "Rollout (min)", "Crashes / month", "Capacity-min lost / month"),
+                  [(label, u.unit + ("" if u.critical else " (not critical)"), u.replicas, rate(u.mtbf_h),
+                    rate(u.mttr_s), rate(u.deploys_per_month), u.rollout_batch, rate(u.rollout_min),
+                    rate(u.crashes_per_month), rate(u.deploy_capacity_minutes_per_month))
                    for label, r in _resilience(evaluation) for u in r.units])
 
 
