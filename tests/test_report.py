@@ -498,3 +498,19 @@ def test_change_rates_name_each_figure_in_its_own_unit(evaluated: tuple[Assessme
     assert sentence.startswith("Model updates: 0.3 a month; code deploys: ")
     assert sentence.endswith(f"{assessment.workload.deploys_per_week:g} a week across the pipeline")
     assert tables.change_rates_text(evaluated[0]) in " ".join(text.split())
+
+
+def test_table_headings_never_split_inside_a_word() -> None:
+    from planner.present.pdf_layout import ReportDocument
+
+    rows = [["Architecture", "Capacity-minutes lost a month", "Mean", "Deployables"],
+            ["Microservices", "12", "3.5", "5"]]
+    pdf = ReportDocument("Test", "test")
+    pdf.add_page()
+    widths, size = pdf.fit_words(rows, (70, 10, 10, 10), 8.0)
+    needs = pdf._word_widths(rows, size)
+    assert all(w / sum(widths) * pdf.epw >= n - 1e-6 for w, n in zip(widths, needs, strict=True))
+    pdf.grid(rows, widths=(70, 10, 10, 10), size=8.0)
+    words = " ".join(pypdf.PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text().split())
+    for word in ("Capacity-minutes", "Mean", "Deployables", "Microservices"):
+        assert word in words

@@ -50,6 +50,9 @@ HEADER_FILL = (225, 233, 242)
 STRIPE_FILL = (246, 248, 250)
 
 CHART_SCALE = 2.0  # PNG pixels per chart pixel: sharp when printed
+CELL_PADDING_MM = (0.8, 1.2)  # table cells: top/bottom, left/right
+MIN_TABLE_PT = 5.5  # a table's font shrinks to this at most so that every heading word fits its column
+BODY_WORD_SHARE = 0.3  # a body word wider than this share of the page (a URL) may break; heading words never
 
 
 # Text: what the bundled fonts can draw ------------------------------------------------------------
@@ -242,17 +245,53 @@ class ReportDocument(FPDF):
             return
         # A short table stays on one page; a long one starts with its heading and a few rows at least.
         self.keep(min(len(rows), KEEP_TABLE_ROWS) * (size * 0.5 + 1.6))  # a one-line row: line height + padding
+        widths, size = self.fit_words(rows, widths, size)
         self.set_font(BODY_FONT, "", size)
         self.set_draw_color(200, 206, 212)
         heading = FontFace(emphasis="BOLD", fill_color=HEADER_FILL, color=INK)
         with self.table(col_widths=tuple(widths), text_align=tuple(align or ["LEFT"] * len(widths)),
                            headings_style=heading, borders_layout="HORIZONTAL_LINES",
                            cell_fill_color=STRIPE_FILL, cell_fill_mode="ROWS", line_height=size * 0.5,
-                           padding=(0.8, 1.2), width=self.epw, repeat_headings=1) as table:
+                           padding=CELL_PADDING_MM, width=self.epw, repeat_headings=1) as table:
             for row in rows:
                 table.row([str(cell) for cell in row])
         self.set_font(BODY_FONT, "", BODY_PT)
         self.ln(2)
+
+    def _word_widths(self, rows: Sequence[Sequence[str]], size: float) -> list[float]:
+        """Per column, the widest word of its heading (bold) and of its body cells (up to BODY_WORD_SHARE), in mm,
+        with the cell's left and right padding."""
+        needs = [0.0] * len(rows[0])
+        for r, row in enumerate(rows):
+            self.set_font(BODY_FONT, "B" if r == 0 else "", size)
+            for c, cell in enumerate(row):
+                widest = max((self.get_string_width(word) for word in str(cell).split()), default=0.0)
+                if r:
+                    widest = min(widest, BODY_WORD_SHARE * self.epw)
+                needs[c] = max(needs[c], widest + 2 * CELL_PADDING_MM[1] + 0.2)
+        return needs
+
+    def fit_words(self, rows: Sequence[Sequence[str]], widths: Sequence[float],
+                  size: float) -> tuple[list[float], float]:
+        """Column widths (relative, as given) and a font size at which no heading word is split across lines.
+
+        Columns narrower than their widest word take width from columns with room to spare; if the words do not
+        fit the page at ``size``, the font shrinks by half points down to ``MIN_TABLE_PT``. fpdf2 breaks a word
+        inside only when it is wider than its cell, so words that fit are never split.
+        """
+        total = sum(widths)
+        while True:
+            mm = [w / total * self.epw for w in widths]
+            needs = self._word_widths(rows, size)
+            if sum(needs) <= self.epw or size <= MIN_TABLE_PT:
+                break
+            size -= 0.5
+        short = sum(max(0.0, n - m) for n, m in zip(needs, mm, strict=True))
+        spare = sum(max(0.0, m - n) for n, m in zip(needs, mm, strict=True))
+        if short > 0 and spare > 0:
+            take = min(1.0, short / spare)
+            mm = [n if n > m else m - (m - n) * take for n, m in zip(needs, mm, strict=True)]
+        return [m / self.epw * total for m in mm], size
 
     def page_room_mm(self) -> float:
         """Height a figure can take on a fresh page, below the running header."""
