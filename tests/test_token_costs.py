@@ -98,10 +98,19 @@ def test_rows_are_cheapest_first_and_one_per_gpu_type_is_the_cheapest() -> None:
             r.usd_per_million_output_tokens for r in costs.rows if r.gpu == row.gpu)
 
 
-def test_instances_that_cannot_serve_say_why() -> None:
+def test_rows_are_priced_as_the_fleet_prices_them() -> None:
+    # Under spot, a row without a spot price is priced on-demand and says so, as the fleet does (issue 15 item 1).
     costs = token_costs(assessment(pricing=PricingOption.SPOT), [instance(), instance("t1.spot", spot=1.0)], GPUS)
-    assert [r.instance for r in costs.rows] == ["t1.spot"]
-    assert costs.unservable == ("testcloud t1.small: no spot price",)
+    assert {(r.instance, r.price_usd_h, r.price_basis) for r in costs.rows} == {
+        ("t1.spot", 1.0, "spot"), ("t1.small", 2.0, "on-demand (no spot price)")}
+    assert costs.unservable == ()
+    community = instance("t1.community").model_copy(update={"tier": "community"})
+    assert [r.instance for r in token_costs(assessment(), [community], GPUS).rows] == []
+    allowed = token_costs(assessment(allow_community_instances=True), [community], GPUS)
+    assert [r.instance for r in allowed.rows] == ["t1.community"]
+
+
+def test_instances_that_cannot_serve_say_why() -> None:
     too_big = token_costs(assessment(model_id="llama-3.1-405b"), [instance()], GPUS)
     assert too_big.rows == ()
     assert "needs about" in too_big.unservable[0]

@@ -274,6 +274,7 @@ def _render_token_costs(assessment: Assessment) -> None:
     with st.expander("Cost per million output tokens by GPU type (GPU instance only)"):
         st.dataframe(pd.DataFrame([{"GPU": r.gpu, "Cheapest at": f"{r.provider} {r.instance}",
                                     "$ per M output tokens": round(r.usd_per_million_output_tokens, 4),
+                                    "Price used": r.price_basis,
                                     "Batch": r.batch, "GPUs per replica": r.tensor_parallel}
                                    for r in costs.cheapest_per_gpu()]), hide_index=True, width="stretch")
         st.caption(f"Every GPU type in the price list, whatever the allowed GPU types, at the largest batch that "

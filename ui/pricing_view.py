@@ -194,7 +194,8 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
     st.altair_chart(token_cost_chart(costs), width="content")
     st.dataframe(pd.DataFrame([{
         "GPU": r.gpu, "Provider": r.provider, "Instance": r.instance, "$ per M output tokens":
-        r.usd_per_million_output_tokens, "$/h": r.price_usd_h, "GPUs per replica": r.tensor_parallel,
+        r.usd_per_million_output_tokens, "$/h": r.price_usd_h, "Price used": r.price_basis,
+        "GPUs per replica": r.tensor_parallel,
         "Replicas per instance": r.replicas_per_instance, "Batch": r.batch,
         "Tokens/s per replica": round(r.replica_output_tokens_per_s), "TTFT (ms)": round(r.ttft_ms),
         "Meets TTFT target": "yes" if r.meets_ttft_target else "no", "Price as of": r.price_as_of}

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.estimate.capacity import INFERENCE_TARGET_UTILISATION, inference_options
 from planner.estimate.engine import resolve_constants
+from planner.estimate.pricing import PricedInstance, allowed, price_under
 from planner.estimate.serving import ReplicaModel
 from planner.inputs.catalog import load_llms
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
@@ -40,6 +41,8 @@ class TokenCost(BaseModel):
     gpu: str
     gpu_count: int
     price_usd_h: float = Field(description="Instance price under the chosen pricing option, USD per hour.")
+    price_basis: str = Field(default="on-demand", description="Which of the row's prices that is "
+                             "(planner.estimate.pricing: the option's, else on-demand for want of it).")
     tensor_parallel: int = Field(description="GPUs per replica.")
     replicas_per_instance: int
     batch: int = Field(description="Sequences decoded together in each step.")
@@ -90,30 +93,35 @@ def token_costs(assessment: Assessment, instances: Sequence[InstancePrice], gpus
                 utilisation: float = INFERENCE_TARGET_UTILISATION) -> TokenCosts:
     """USD per million output tokens of each instance for the assessment's model, precision, tokens and targets.
 
-    Uses the assessment's pricing option (instances without that price are left out) and its serving
-    assumption overrides; its allowed GPU types and providers are not applied (the page filters).
+    Prices each row as the fleet does (the option's price, else on-demand, marked in ``price_basis``) and leaves
+    community offers out unless the workload allows them; its allowed GPU types and providers are not applied
+    (the page filters). Uses the assessment's serving assumption overrides.
     For each instance the tensor-parallel degree with the lowest cost per token is kept.
     """
     if not 0.0 < utilisation <= 1.0:
         raise ValueError('"utilisation" must be > 0 and <= 1.')
     _, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
-    option_name = assessment.workload.pricing
-    priced: list[tuple[InstancePrice, float]] = []
+    w = assessment.workload
+    # The fleet's pricing rule (planner.estimate.pricing): the option's price where a row has one, else its
+    # on-demand price; community offers only when the workload allows them. GPU types and providers are not
+    # applied here: the table compares every GPU type.
+    everything = w.model_copy(update={"gpu_types": [], "providers": []})
+    priced: list[PricedInstance] = []
     unservable: list[str] = []
     for row in instances:
-        price = row.price_usd_h(option_name)
-        if price is None:
-            unservable.append(f"{row.provider} {row.instance}: no {option_name.value.replace('_', '-')} price")
-        elif row.gpu not in gpus:
+        if not allowed(row, everything):
+            continue
+        if row.gpu not in gpus:
             unservable.append(f"{row.provider} {row.instance}: no spec for GPU type {row.gpu}")
         else:
-            priced.append((row, price))
+            priced.append(price_under(row, w.pricing))
     options, problems = inference_options(assessment, llm, priced, dict(gpus), serving)
     best: dict[tuple[str, str, str], TokenCost] = {}
     for option in options:
         cost = _row(option.instance, option.price_usd_h, option.replica, option.max_batch,
-                    option.replicas_per_instance, assessment, utilisation)
+                    option.replicas_per_instance, assessment, utilisation).model_copy(
+                        update={"price_basis": option.price_basis})
         key = (cost.provider, cost.instance, cost.region)
         if key not in best or cost.usd_per_million_output_tokens < best[key].usd_per_million_output_tokens:
             best[key] = cost
