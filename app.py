@@ -9,6 +9,8 @@ st.navigation([
     st.Page("pages/results.py", title="Results", icon=":material/insights:"),
     st.Page("pages/history.py", title="History", icon=":material/timeline:"),
     st.Page("pages/saved.py", title="Saved assessments", icon=":material/folder_open:"),
+    st.Page("pages/saved_result.py", title="Saved assessment", icon=":material/inventory_2:", url_path="saved-result",
+            visibility="hidden"),  # opened from Saved assessments and History
     st.Page("pages/pricing.py", title="Prices", icon=":material/payments:", url_path="prices"),
     st.Page("pages/serving.py", title="Serving calculator", icon=":material/speed:", url_path="serving"),
     st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop"),

@@ -25,6 +25,7 @@ due = home_view.render_attention(rows)
 if due is not None:
     home_view.start_from_last(due)
     st.switch_page("pages/assess.py")
+home_view.render_acknowledged(rows)
 
 st.subheader("Projects")
 if not rows:

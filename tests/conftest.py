@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -147,10 +148,9 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by `streamlit run` on a free port with its own database; killed after the module."""
-    database = tmp_path_factory.mktemp("browser-db") / "planner.db"
+@contextmanager
+def serve_app(database: Path) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port on the SQLite file ``database``; killed on exit."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -169,6 +169,13 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port with its own database; killed after the module."""
+    with serve_app(tmp_path_factory.mktemp("browser-db") / "planner.db") as url:
+        yield url
 
 
 def settle(page: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,12 +10,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner import history, store
+from planner.decide.results import RevisitTrigger
 from planner.decide.scoring import recommend
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.catalog import load_instances
 from planner.inputs.files import load_presets
-from planner.inputs.models import Assessment, InstancePrice
+from planner.inputs.models import Architecture, Assessment, InstancePrice
 from tests.conftest import APP_TIMEOUT_S, ROOT
 
 HOME, HISTORY, ASSESS = "pages/home.py", "pages/history.py", "pages/assess.py"
@@ -65,13 +67,19 @@ def test_home_is_the_default_page_and_guides_a_new_user(temp_database: str) -> N
 
 def test_due_and_fired_projects_are_listed_and_reassessed_from_their_last_answers(temp_database: str) -> None:
     seed(temp_database, blank("Due soon"), revisit_in_days=0)
-    seed(temp_database, blank("Growing"))
+    first = blank("Growing")
+    recommendation = recommend(first)
+    mean = RevisitTrigger(key="workload.mean_requests_per_s", op=">=", threshold=8, text="Mean traffic ≥ 8 requests/s")
+    store.save_assessment(store.get_engine(temp_database), assessment=first, recommended=recommendation.top.value,
+                          results=history.results_document(recommendation, None), app_version="0.1.0",
+                          triggers=[*recommendation.triggers, mean])  # no later roadmap sets a mean-traffic trigger
     last = blank("Growing", mean_requests_per_s=10.0, peak_requests_per_s=40.0).model_copy(update={"label": "Q2"})
-    seed(temp_database, last)  # peak 40 >= 30: the first assessment's doubling trigger fired
+    seed(temp_database, last)  # mean 10 >= 8 fires; peak 40 >= 30 does not: Q2 set its own peak trigger
     at = start(temp_database)
     shown = texts(at)
     assert "Due soon** is due" in shown and "(today)" in shown
-    assert "Growing**: a re-assessment trigger fired" in shown and "Peak traffic ≥ 30 requests/s" in shown
+    assert "Growing**: a re-assessment trigger fired" in shown and "Mean traffic ≥ 8 requests/s; now 10" in shown
+    assert "Peak traffic ≥ 30" not in shown
     at.button(key="home.fired.0").click().run()
     assert not at.exception
     answers = at.session_state["answers"]
@@ -131,7 +139,17 @@ def test_history_shows_the_timeline_comparison_and_attribution(temp_database: st
     assert "The prices differ between the two" in shown
     at.button(key="h.attribute").click().run()
     assert not at.exception, at.exception
-    assert len(at.get("vega_lite_chart")) == 5
+    assert len(at.get("vega_lite_chart")) == 4 + len(Architecture)  # the timeline, then a waterfall each
+    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")[4:]]
+    assert [t.split(":")[0] for t in titles] == [a.label for a in Architecture]
+    # Progress: one line per distinct re-evaluation; only prices changed, so two (older and newer prices).
+    [status] = at.get("status")
+    assert status.label.startswith("Explained the change in") and status.proto.state == type(status.proto).COMPLETE
+    lines = [c.value for c in status.children.values() if c.type == "markdown"]
+    assert [line.split(":")[2].strip().split(" ")[0] for line in lines] == ["1", "2"]
+    assert all(" of 2: " in line for line in lines) and "The older assessment" in " ".join(lines)
+    at.run()  # a rerun shows the kept attribution without re-evaluating
+    assert not at.exception and not at.get("status") and len(at.get("vega_lite_chart")) == 7
     table = at.table[-1].value
     assert "Prices" in set(table["Cause"])
     monolith = table.iloc[: len(history.FACTORS) + 2]

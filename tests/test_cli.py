@@ -13,9 +13,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner import store
+from planner import history, store
 from planner.cli import app
 from planner.cli import commands as cli
+from planner.decide.results import RevisitTrigger
 from planner.decide.scoring import recommend, scale_text
 from planner.estimate.engine import evaluate
 from planner.inputs.catalog import load_instances
@@ -112,21 +113,46 @@ def test_history_lists_assessments_and_fired_triggers(database: str, tmp_path: P
     assert invoke("history", "Nobody").exit_code == 1
     assert invoke("assess", str(PRESET), "--save", "--project", "P").exit_code == 0
     data = yaml.safe_load(PRESET.read_text())
-    data["workload"]["peak_requests_per_s"] = data["workload"]["peak_requests_per_s"] * 2  # the doubling trigger
+    data["workload"]["peak_requests_per_s"] = data["workload"]["peak_requests_per_s"] * 2  # past #1's peak trigger
     grown = tmp_path / "grown.yaml"
     grown.write_text(yaml.safe_dump(data))
     assert invoke("assess", str(grown), "--save", "--project", "P").exit_code == 0
     text_result = invoke("history", "P")
     assert text_result.exit_code == 0
-    assert "P: 2 assessment(s)" in text_result.stdout and "Trigger fired: Peak traffic" in text_result.stdout
+    # #2 re-assessed at the new peak and set its own peak trigger: #1's is answered, not fired (issue 15 item 12).
+    assert "P: 2 assessment(s)" in text_result.stdout and "Trigger fired" not in text_result.stdout
     document = json.loads(invoke("history", "P", "--json").stdout)
     assert [a["id"] for a in document["assessments"]] == [1, 2]
-    assert document["due"] is False
-    [fired] = document["fired_triggers"]
-    assert (fired["trigger"]["key"], fired["value"], fired["set_by"]) == (
-        "workload.peak_requests_per_s", data["workload"]["peak_requests_per_s"], 1)
+    assert document["due"] is False and document["fired_triggers"] == []
     projects = invoke("projects")
     assert projects.exit_code == 0 and projects.stdout.startswith("P\t2 assessment(s)")
+
+
+def test_history_shows_a_fired_trigger_then_its_acknowledgement(database: str) -> None:
+    engine = store.get_engine(database)
+    base = load_presets()["content_startup"].model_copy(update={"project": "P"})
+    updates = base.workload.model_updates_per_month
+    monthly = RevisitTrigger(key="workload.model_updates_per_month", op=">=", threshold=updates + 1,
+                             text="Model updates a month ≥ one more")
+    results = history.results_document(recommend(base), None)
+    # A crafted trigger that no roadmap of these answers sets again, so it stays in force.
+    set_by = store.save_assessment(engine, assessment=base, results=results, app_version="0.1.0",
+                                   recommended=recommend(base).top.value, triggers=[monthly])
+    busier = base.model_copy(update={"label": "busier", "workload": base.workload.model_copy(
+        update={"model_updates_per_month": updates + 2})})
+    history.save_evaluated(engine, busier, recommend(busier), None)
+    assert "Trigger fired: Model updates a month ≥ one more" in invoke("history", "P").stdout
+    store.acknowledge_trigger(engine, assessment_id=set_by, trigger=monthly, value=updates + 2,
+                              note="Known: a launch.", by="Ana")
+    shown = invoke("history", "P").stdout
+    assert "Trigger fired" not in shown and "Trigger acknowledged by Ana on " in shown and "Known: a launch." in shown
+
+
+def test_assess_save_twice_keeps_one_assessment(database: str) -> None:
+    first = invoke("assess", str(PRESET), "--save", "--project", "P")
+    again = invoke("assess", str(PRESET), "--save", "--project", "P")
+    assert "Saved as assessment #1" in first.stdout and "Already saved as assessment #1" in again.stdout
+    assert len(store.list_assessments(store.get_engine(database))) == 1
 
 
 def test_export_and_import_round_trip_and_refuse_bad_files(database: str, tmp_path: Path,

@@ -116,7 +116,7 @@ def test_fired_triggers_meet_their_threshold_in_either_direction() -> None:
     assert fired[0].description == "Peak ≥ 30: re-size; now 30 (set by #7)"
 
 
-def test_home_status_due_and_fired_from_the_previous_assessment(engine: Engine) -> None:
+def test_home_status_due_and_triggers_in_force_after_a_re_assessment(engine: Engine) -> None:
     today = datetime.now(UTC).date()
     first = blank()
     first_id = save(engine, first, revisit_by=today + timedelta(days=30), estimate=False)
@@ -126,11 +126,15 @@ def test_home_status_due_and_fired_from_the_previous_assessment(engine: Engine) 
     peak_trigger = next(t for t in store.load_assessment(engine, assessment_id=first_id).triggers
                         if t.key == "workload.peak_requests_per_s")
     assert (peak_trigger.op, peak_trigger.threshold) == (">=", 30.0)
-    save(engine, blank(mean_requests_per_s=10.0, peak_requests_per_s=31.0), revisit_by=today, estimate=False)
+    second_id = save(engine, blank(mean_requests_per_s=10.0, peak_requests_per_s=31.0), revisit_by=today,
+                     estimate=False)
     [status] = history.project_statuses(engine, today)
     assert status.due  # the revisit date is today
-    assert [(f.trigger.key, f.value, f.set_by) for f in status.fired] == [
-        ("workload.peak_requests_per_s", 31.0, first_id)]
+    # The re-assessment at 31 requests/s set the peak trigger anew (31 -> 62): the first one's is answered.
+    assert status.fired == ()
+    in_force = history.triggers_in_force(store.project_triggers(engine, project="Bot"))
+    assert [(t.threshold, set_by) for t, set_by in in_force if t.key == "workload.peak_requests_per_s"] == [
+        (62.0, second_id)]
     store.set_project_archived(engine, name="Bot", archived=True)
     assert history.project_statuses(engine, today) == []
 

@@ -38,7 +38,7 @@ from planner.store import (
 )
 from planner.store.settings import database_url, normalize_database_url
 
-HEAD = "0007_gpu_link"  # the newest migration
+HEAD = "0008_archive_and_acks"  # the newest migration
 
 
 def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
@@ -117,7 +117,7 @@ def test_save_list_load_round_trip(engine: Engine) -> None:
 
 
 def test_list_is_newest_first_and_filters_by_project(engine: Engine) -> None:
-    ids = [save(engine, make_assessment(project=p)) for p in ("A", "B", "A")]
+    ids = [save(engine, make_assessment(project=p, label=str(i))) for i, p in enumerate(("A", "B", "A"))]
     assert [s.id for s in list_assessments(engine)] == ids[::-1]
     assert [s.id for s in list_assessments(engine, project="A")] == [ids[2], ids[0]]
     assert [s.id for s in list_assessments(engine, limit=1)] == [ids[2]]
@@ -133,7 +133,7 @@ def test_list_rejects_a_silly_limit(engine: Engine, limit: int) -> None:
 def test_two_projects_are_listed_with_counts(engine: Engine) -> None:
     save(engine, make_assessment(project="Beta"))
     save(engine, make_assessment(project="Alpha"))
-    save(engine, make_assessment(project="Beta"))
+    save(engine, make_assessment(project="Beta", label="again"))
     latest = list_assessments(engine, project="Beta")[0].created_at
 
     projects = list_projects(engine)
@@ -152,7 +152,7 @@ def test_a_project_left_without_assessments_is_still_listed(engine: Engine) -> N
 
 
 def test_delete_removes_one_assessment(engine: Engine) -> None:
-    keep, drop = save(engine, make_assessment()), save(engine, make_assessment())
+    keep, drop = save(engine, make_assessment()), save(engine, make_assessment(label="second"))
     delete_assessment(engine, assessment_id=drop)
     assert [s.id for s in list_assessments(engine)] == [keep]
     with pytest.raises(StoreError, match="No saved assessment with id"):
@@ -336,6 +336,7 @@ def test_alembic_upgrade_on_an_empty_database_creates_the_tables(store_url: str)
         assert {ix["name"] for ix in inspector.get_indexes("assessments")} == {
             "ix_assessments_created_at",
             "ix_assessments_project_id_created_at",
+            "ix_assessments_project_id_content_hash",
         }
         [fk] = inspector.get_foreign_keys("assessments")
         assert (fk["referred_table"], fk["options"].get("ondelete")) == ("projects", "RESTRICT")
@@ -359,8 +360,8 @@ def test_the_migrations_form_one_line_from_the_first() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD]
     chain = [s.revision for s in scripts.walk_revisions("base", "head")]
-    assert chain == [HEAD, "0006_price_list_mode", "0005_gpu_spec_rates", "0004_workshops", "0003_price_lists",
-                     "0002_history", "0001"]
+    assert chain == [HEAD, "0007_gpu_link", "0006_price_list_mode", "0005_gpu_spec_rates", "0004_workshops",
+                     "0003_price_lists", "0002_history", "0001"]
     assert all(not script.is_merge_point for script in scripts.walk_revisions("base", "head"))
 
 
@@ -452,7 +453,8 @@ def test_create_rename_and_archive_a_project(engine: Engine) -> None:
         save(engine, make_assessment(project="Chat v2"))
     assert len(list_assessments(engine, project="Chat v2")) == 1
     set_project_archived(engine, name="Chat v2", archived=False)
-    save(engine, make_assessment(project="Chat v2"))
+    assert save(engine, make_assessment(project="Chat v2")) == new_id  # the same assessment, saved before the rename
+    save(engine, make_assessment(project="Chat v2", label="after the rename"))
     assert len(list_assessments(engine, project="Chat v2")) == 2
 
 

@@ -2,12 +2,13 @@
 
 Every number comes from ``planner.history`` (timeline, compare, attribute) over saved assessments;
 this module only lays them out. Attribution re-evaluates up to eight mixtures of old and new inputs,
-so it runs on a button press and is cached by the two assessment ids and the database.
+so it runs on a button press, shows a line per re-evaluation, and is kept per server process by the
+two assessment ids and the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 
 import altair as alt
 import pandas as pd
@@ -16,7 +17,9 @@ import streamlit as st
 from planner import history, store
 from planner.errors import PlannerError
 from planner.history import Attribution, Comparison, TimelinePoint
+from planner.history.attribution import Progress
 from planner.inputs.models import Architecture
+from planner.present import history_charts
 from planner.store import StoredAssessment
 from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
@@ -29,9 +32,8 @@ EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair wh
 ARCH_ORDER = [a.label for a in Architecture]
 ARCH_COLORS = ["#1565c0", "#ef6c00", "#6a1b9a"]  # monolith, hybrid, microservices
 CHART_HEIGHT_PX = 220
-CAUSE_COLORS = ["#1565c0", "#ef6c00", "#2e7d32", "#9e9e9e"]  # prices, workload, team, other
-LEGEND_LABEL_LIMIT_PX = 320
 READINESS_COLOR = "#2e7d32"
+ATTRIBUTIONS_KEPT = 16  # finished attributions kept per server process
 TIME_AXIS = alt.Axis(format="%b %d, %H:%M", labelAngle=0, labelOverlap="greedy")
 
 
@@ -194,49 +196,64 @@ def render_comparison(comparison: Comparison) -> None:
     } for d in comparison.estimates]), hide_index=True, border="horizontal")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _attribution(url: str, old_id: int, new_id: int, _progress: Callable[[int, int], None]) -> Attribution:
+ExplainedKey = tuple[str, int, int]  # database URL, older id, newer id
+
+
+@st.cache_resource(show_spinner=False)
+def _explained() -> dict[ExplainedKey, Attribution]:
+    """Finished attributions shared by every session of this server process (oldest dropped first).
+
+    Not ``st.cache_data``: the progress lines are written while the attribution runs, into a block made
+    outside it, which cached functions cannot replay.
+    """
+    return {}
+
+
+def _attribute(old_id: int, new_id: int, progress: Progress) -> Attribution:
     engine = db.engine()
     old = store.load_assessment(engine, assessment_id=old_id)
     new = store.load_assessment(engine, assessment_id=new_id)
     # Each side priced by the one rule of history.reevaluate: its own price snapshot. The mixtures are
-    # evaluated in the server's evaluation pool (ui.evaluation), off this page's thread.
-    return history.attribute(old, new, engine=engine, prices="saved", evaluator=evaluate_shared, progress=_progress)
+    # evaluated in the server's evaluation pool (ui.evaluation), off this page's thread, each distinct one once.
+    return history.attribute(old, new, engine=engine, prices="saved", evaluator=evaluate_shared, progress=progress)
 
 
 def attribution_for(old_id: int, new_id: int) -> Attribution:
-    """The attribution of the change between two saved assessments (cached), with a progress bar."""
-    bar = st.progress(0.0, text="Re-evaluating the mixtures of old and new inputs…")
+    """The attribution of the change between two saved assessments (kept), with a line per re-evaluation."""
+    kept, key = _explained(), (database_url(), old_id, new_id)
+    if key in kept:
+        return kept[key]
+    status = st.status("Re-evaluating the mixtures of older and newer inputs…", expanded=True)
+    bar = status.progress(0.0)
+    started = last = time.monotonic()
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Re-evaluated {done} of {total} mixtures of old and new inputs…")
+    def progress(done: int, total: int, mixture: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        status.write(f":material/check: {done} of {total}: {literal(mixture)} ({now - last:.1f} s)")
+        bar.progress(done / total, text=f"Re-evaluated {done} of {total} mixtures of older and newer inputs")
+        last = now
 
     try:
-        return _attribution(database_url(), old_id, new_id, progress)
-    finally:
-        bar.empty()
-
-
-def attribution_frame(attribution: Attribution) -> pd.DataFrame:
-    """Long-form rows: one per (architecture, factor) with the cost, latency and score shares."""
-    return pd.DataFrame([{"architecture": a.architecture.label, "factor": s.label, "cost": s.cost_usd,
-                          "p95": s.p95_e2e_ms, "score": s.score}
-                         for a in attribution.architectures for s in a.shares])
+        explained = _attribute(old_id, new_id, progress)
+    except PlannerError:
+        status.update(label="The change could not be explained", state="error")
+        raise
+    bar.empty()
+    status.update(label=f"Explained the change in {time.monotonic() - started:.1f} s", state="complete",
+                  expanded=False)
+    kept[key] = explained
+    while len(kept) > ATTRIBUTIONS_KEPT:
+        kept.pop(next(iter(kept)), None)
+    return explained
 
 
 def render_attribution(attribution: Attribution) -> None:
-    """A chart of the monthly cost change by factor per architecture, and every share in a table."""
-    frame = attribution_frame(attribution)
-    chart = alt.Chart(frame, title="Monthly cost change by cause (USD)", height=60 * len(ARCH_ORDER)).mark_bar().encode(
-        x=alt.X("cost:Q", title="USD per month (new minus old)", axis=alt.Axis(format="$,.0f")),
-        y=alt.Y("architecture:N", title=None, sort=ARCH_ORDER),
-        color=alt.Color("factor:N", title="Cause", legend=alt.Legend(labelLimit=LEGEND_LABEL_LIMIT_PX, orient="bottom",
-                                                                     columns=2),
-                        scale=alt.Scale(domain=list(history.FACTOR_LABELS.values()), range=CAUSE_COLORS)),
-        tooltip=["architecture:N", "factor:N", alt.Tooltip("cost:Q", format="$,.0f"),
-                 alt.Tooltip("p95:Q", format=",.0f", title="p95 e2e ms"), alt.Tooltip("score:Q", format=".2f")],
-    )
-    st.altair_chart(chart, width="stretch")
+    """A waterfall of the monthly cost per architecture, from the older to the newer, and every share in a table."""
+    st.markdown("**Monthly cost from the older to the newer assessment, by cause**")
+    st.caption("Red steps raise the monthly cost, green steps lower it; grey bars are the two assessments' totals.")
+    for chart in history_charts.waterfall_charts(attribution):
+        st.altair_chart(chart, width="stretch")
     rows = []
     for a in attribution.architectures:
         rows.append({"Architecture": a.architecture.label, "Cause": "Total change",

@@ -11,8 +11,9 @@ import streamlit as st
 import planner
 from planner import history, store
 from planner.errors import PlannerError, StoreError
-from planner.history import ProjectStatus
+from planner.history import FiredTrigger, ProjectStatus
 from planner.inputs.files import load_presets
+from planner.inputs.limits import ACKNOWLEDGEMENT_NOTE_MAX_CHARS, NAME_MAX_CHARS
 from planner.store import ProjectSummary
 from ui import db, history_view, state
 from ui.text import literal
@@ -112,7 +113,7 @@ def import_file(content: bytes, filename: str) -> state.Notice:
 def render_attention(rows: list[ProjectStatus]) -> str | None:
     """Projects past their revisit date and projects whose triggers fired; returns a project to re-assess."""
     due = [r for r in rows if r.due]
-    fired = [r for r in rows if r.fired]
+    fired = [r for r in rows if r.alarms]
     if not due and not fired:
         st.success("Nothing needs attention: no project is past its revisit date and no trigger fired.")
         return None
@@ -131,19 +132,61 @@ def render_attention(rows: list[ProjectStatus]) -> str | None:
     for i, row in enumerate(fired):
         with st.container(border=True):
             text, action = st.columns([4, 1])
-            lines = "\n".join(f"- {literal(f.description)}" for f in row.fired)
+            lines = "\n".join(f"- {literal(f.description)}" for f in row.alarms)
             text.markdown(f"**{literal(row.project.name)}**: a re-assessment trigger fired on its latest "
                           f"inputs\n{lines}")
             if action.button("Re-assess", key=f"home.fired.{i}", icon=":material/refresh:"):
                 picked = row.project.name
+            _acknowledge_form(row.alarms, i)
     return picked
+
+
+def _acknowledge_form(alarms: tuple[FiredTrigger, ...], index: int) -> None:
+    """Acknowledge one fired trigger with a note and, optionally, a name; it then shows as acknowledged."""
+    with st.expander("Acknowledge with a note"), st.form(f"home.ack_form.{index}", border=False):
+        choice = st.selectbox("Trigger", range(len(alarms)), key=f"home.ack_pick.{index}",
+                              format_func=lambda k: alarms[k].description)
+        note = st.text_area("Note", key=f"home.ack_note.{index}", max_chars=ACKNOWLEDGEMENT_NOTE_MAX_CHARS,
+                            placeholder="What was decided, e.g. the fleet was re-sized in #12")
+        by = st.text_input("Your name (optional)", key=f"home.ack_by.{index}", max_chars=NAME_MAX_CHARS)
+        if st.form_submit_button("Acknowledge", key=f"home.ack.{index}", icon=":material/task_alt:"):
+            set_notice(acknowledge(alarms[choice], note, by))
+            st.rerun()
+
+
+def acknowledge(fired: FiredTrigger, note: str, by: str) -> state.Notice:
+    """Record that a fired trigger was seen, at its current value, with the note and name given."""
+    try:
+        store.acknowledge_trigger(db.engine(), assessment_id=fired.set_by, trigger=fired.trigger, value=fired.value,
+                                  note=note, by=by)
+    except PlannerError as exc:
+        return state.Notice.from_error(exc)
+    return state.Notice("success", f"Acknowledged “{fired.description}”. It shows as acknowledged until a newer "
+                                   "assessment changes its value.")
+
+
+def render_acknowledged(rows: list[ProjectStatus]) -> None:
+    """Fired triggers someone acknowledged at their current value: each with its note, who and when."""
+    done = [(r.project.name, f) for r in rows for f in r.acknowledged]
+    if not done:
+        return
+    with st.expander(f"Acknowledged triggers ({len(done)})", icon=":material/task_alt:"):
+        for project, fired in done:
+            ack = fired.acknowledgement
+            if ack is None:
+                continue
+            who = f" by {ack.by}" if ack.by else ""
+            st.markdown(f"**{literal(project)}**: {literal(fired.description)}  \n"
+                        f"Acknowledged {ack.at:%Y-%m-%d %H:%M} UTC{literal(who)}:")
+            st.markdown(literal(ack.note).replace("\n", "  \n"))  # keep the note's line breaks
 
 
 def render_projects(rows: list[ProjectStatus]) -> None:
     """One line per active project: assessments, last recommendation, revisit date and status."""
     table = []
     for r in rows:
-        status = "Due" if r.due else "Trigger fired" if r.fired else "No assessment yet" if r.latest is None else "OK"
+        status = ("Due" if r.due else "Trigger fired" if r.alarms else "Trigger acknowledged" if r.acknowledged
+                  else "No assessment yet" if r.latest is None else "OK")
         table.append({"Project": r.project.name, "Assessments": r.project.assessment_count,
                       "Last assessed": f"{r.latest.created_at:%Y-%m-%d}" if r.latest else "—",
                       "Recommended": r.latest.recommended.capitalize() if r.latest else "—",

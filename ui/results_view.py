@@ -134,7 +134,8 @@ def results_document(recommendation: Recommendation, evaluation: Evaluation | No
 
 def save(assessment: Assessment, recommendation: Recommendation, evaluation: Evaluation | None = None, *,
          project: str, label: str, revisit_by: date | None = None) -> None:
-    """Validate the name and label, save with the price snapshot, revisit date and triggers, report the id."""
+    """Validate the name and label, save with the price snapshot, revisit date and triggers, report the id
+    (or the id saved before, when these answers and results were saved already)."""
     try:
         named = validate_assessment({**assessment.model_dump(mode="json"), "project": project, "label": label})
         assessment_id = history.save_evaluated(db.engine(), named, recommendation, evaluation, revisit_by=revisit_by)
@@ -143,5 +144,9 @@ def save(assessment: Assessment, recommendation: Recommendation, evaluation: Eva
         return
     if (named.project, named.label) != (assessment.project, assessment.label):
         state.rename(named)
+    if not assessment_id.created:
+        st.info(f"Already saved as #{assessment_id} of “{literal(named.project)}”: the same answers, label and "
+                "results; nothing new was saved.")
+        return
     st.success(f"Saved as assessment #{assessment_id} of “{literal(named.project)}”. See it on the History page; "
                "reopen it from Saved assessments.")

@@ -1,4 +1,8 @@
-"""The list of saved assessments, where each came from, and reopening one into the Assess page's answers."""
+"""The list of saved assessments, where each came from, reopening one, and deleting one (an undoable archive).
+
+Deleting archives (``store.archive_assessment``): the assessment leaves the lists, its project's history and
+comparisons, and can be brought back with Undo right after, or later from the Archived list.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from planner import store
+from planner.errors import StoreError
 from planner.store import AssessmentSummary
 from planner.store.workshops import WorkshopLink
 from ui import db, state, workshop_provenance
+from ui.text import literal
+
+CONFIRM_KEY = "saved.confirm"  # session key: the id whose deletion waits for a confirmation
+UNDO_KEY = "saved.undo"  # session key: the id deleted last, offered for Undo
+NOTICE_KEY = "saved.notice"  # session key: one message for the next run of the Saved page
+SELECT_KEY = "saved.select"  # session key: the id the picker shows on the next run (a restored assessment)
+PICK_KEY = "s.pick"
 
 
 def summaries() -> list[AssessmentSummary]:
@@ -33,6 +45,16 @@ def title(row: AssessmentSummary) -> str:
     return f"#{row.id} {row.project}{label} ({row.created_at:%Y-%m-%d %H:%M})"
 
 
+def pick(rows: list[AssessmentSummary]) -> AssessmentSummary:
+    """The picker of saved assessments; after a restore it shows the restored one."""
+    by_id = {r.id: r for r in rows}
+    wanted = st.session_state.pop(SELECT_KEY, None)
+    if wanted in by_id:
+        st.session_state[PICK_KEY] = wanted
+    picked = st.selectbox("Assessment", list(by_id), format_func=lambda i: title(by_id[i]), key=PICK_KEY)
+    return by_id[picked]
+
+
 def reopen(assessment_id: int) -> None:
     """Load a saved assessment's answers into the session, to be shown by the Assess page."""
     stored = store.load_assessment(db.engine(), assessment_id=assessment_id)
@@ -48,3 +70,77 @@ def render_provenance(assessment_id: int, links: dict[int, WorkshopLink]) -> Non
     record = workshop_provenance.records([assessment_id]).get(assessment_id)
     if record is not None:
         workshop_provenance.render(assessment_id, record, key=f"s.workshop.{assessment_id}")
+
+
+def archived() -> list[AssessmentSummary]:
+    """Archived assessments, most recently archived first."""
+    return store.list_assessments(db.engine(), archived=True)
+
+
+def show_notice() -> None:
+    """Show (once) the message of the last action."""
+    notice: state.Notice | None = st.session_state.pop(NOTICE_KEY, None)
+    if notice is not None:
+        (st.success if notice.kind == "success" else st.error)(literal(notice.text))
+
+
+def render_delete(row: AssessmentSummary) -> None:
+    """The Delete button, then a confirmation naming the assessment; confirmed, it is archived (with Undo)."""
+    if st.session_state.get(CONFIRM_KEY) != row.id:
+        if st.button("Delete…", key="s.delete", icon=":material/delete:"):
+            st.session_state[CONFIRM_KEY] = row.id
+            st.rerun()
+        return
+    with st.container(border=True):
+        st.warning(f"Delete {literal(title(row))}? It leaves the lists, its project's history and comparisons. "
+                   "You can undo it right after, or restore it later from Archived assessments.")
+        yes, no = st.columns(2)
+        if yes.button("Delete", key="s.delete_confirm", type="primary", icon=":material/delete:"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            _act(row.id, archive=True)
+        if no.button("Cancel", key="s.delete_cancel"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            st.rerun()
+
+
+def render_undo() -> None:
+    """After a deletion: what was deleted, with Undo."""
+    deleted = st.session_state.get(UNDO_KEY)
+    if deleted is None:
+        return
+    text, action = st.columns([4, 1], vertical_alignment="center")
+    text.info(f"Deleted assessment #{deleted}. It is kept under Archived assessments.", icon=":material/delete:")
+    if action.button("Undo", key="s.undo", icon=":material/undo:"):
+        _act(deleted, archive=False)
+
+
+def render_archived(rows: list[AssessmentSummary]) -> None:
+    """The archived assessments, to restore one."""
+    with st.expander(f"Archived assessments ({len(rows)})"):
+        if not rows:
+            st.write("None.")
+            return
+        by_id = {r.id: r for r in rows}
+        picked = st.selectbox("Archived assessment", list(by_id), key="s.archived_pick",
+                              format_func=lambda i: f"{title(by_id[i])}, archived {by_id[i].archived_at:%Y-%m-%d}")
+        if st.button("Restore", key="s.restore", icon=":material/unarchive:"):
+            _act(picked, archive=False)
+
+
+def _act(assessment_id: int, *, archive: bool) -> None:
+    """Archive or restore, leave the message for the next run, and run the page again."""
+    try:
+        if archive:
+            store.archive_assessment(db.engine(), assessment_id=assessment_id)
+            st.session_state[UNDO_KEY] = assessment_id
+            notice = None
+        else:
+            store.restore_assessment(db.engine(), assessment_id=assessment_id)
+            st.session_state.pop(UNDO_KEY, None)
+            st.session_state[SELECT_KEY] = assessment_id
+            notice = state.Notice("success", f"Restored assessment #{assessment_id}.")
+    except StoreError as exc:
+        notice = state.Notice("error", str(exc))
+    if notice is not None:
+        st.session_state[NOTICE_KEY] = notice
+    st.rerun()

@@ -162,7 +162,7 @@ def _make(view: FacilitatorView, token_: str, base: Assessment, label: str) -> N
     except PlannerError as exc:
         st.error(literal(str(exc)))
         return
-    st.session_state[CREATED] = assessment_id
+    st.session_state[CREATED] = int(assessment_id)
     state.replace_answers(assessment)
     state.submit(assessment)
     st.rerun()

@@ -129,8 +129,9 @@ def run_assessment(file: Path, *, project: str | None = None, label: str | None 
     return AssessOutcome(assessment, prices.instances, evaluation, recommend(assessment, evaluation))
 
 
-def save_outcome(engine: Engine, outcome: AssessOutcome, *, today: date) -> int:
-    """Save an assessed file with its price snapshot, stage-default revisit date and triggers."""
+def save_outcome(engine: Engine, outcome: AssessOutcome, *, today: date) -> store.SavedId:
+    """Save an assessed file with its price snapshot, stage-default revisit date and triggers (once: the same
+    file assessed and saved again with the same results returns the id saved before)."""
     return history.save_evaluated(engine, outcome.assessment, outcome.recommendation, outcome.evaluation,
                                   prices=outcome.prices, today=today)
 
@@ -188,7 +189,8 @@ def assess(
     if STDOUT not in (str(json_out), str(pdf_out)):
         typer.echo("\n".join(summary_lines(outcome)))
         if saved_id is not None:
-            typer.echo(f"\nSaved as assessment #{saved_id} of “{outcome.assessment.project}”.")
+            saved = "Saved as" if saved_id.created else "Already saved as"
+            typer.echo(f"\n{saved} assessment #{saved_id} of “{outcome.assessment.project}”.")
         if pdf_out is not None:
             typer.echo(f"PDF report written to {pdf_out}.")
 
@@ -269,7 +271,12 @@ def history_command(
     if status.due and status.revisit_by is not None:
         typer.echo(f"\nDue: the revisit date {status.revisit_by.isoformat()} has passed; re-assess.")
     for fired in status.fired:
-        typer.echo(f"Trigger fired: {fired.description}.")
+        ack = fired.acknowledgement
+        if ack is None:
+            typer.echo(f"Trigger fired: {fired.description}.")
+        else:
+            who = f" by {ack.by}" if ack.by else ""
+            typer.echo(f"Trigger acknowledged{who} on {ack.at:%Y-%m-%d}: {fired.description}. Note: {ack.note}")
 
 
 @app.command()

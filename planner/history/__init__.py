@@ -4,7 +4,8 @@
   snapshot, revisit-by date, triggers; also a workshop's consensus) and the one rule for re-evaluating a
   saved one (``reevaluate``: the price snapshot and GPU specs saved with it, unless the caller asks for
   today's prices, which are its price list as it is today, or the built-in catalog when it names none).
-* ``status``: revisit-by dates by stage, revisit triggers that fired, which projects are due.
+* ``status``: revisit-by dates by stage, revisit triggers in force and those that fired (acknowledged or
+  not), which projects are due.
 * ``compare``: a project's timeline; answers, recommendation and estimates of two saved assessments.
 * ``attribution``: a change split into prices, workload, team readiness and other (Shapley values).
 
@@ -56,7 +57,6 @@ from planner.history.snapshots import (
 )
 from planner.history.status import (
     REVISIT_FILE,
-    STATUS_PROJECT_LIMIT,
     FiredTrigger,
     ProjectStatus,
     RevisitDefault,
@@ -67,6 +67,7 @@ from planner.history.status import (
     project_statuses,
     revisit_date,
     today_utc,
+    triggers_in_force,
     value_at,
 )
 
@@ -76,7 +77,6 @@ __all__ = [
     "IGNORED_ANSWERS",
     "PRICE_SOURCES",
     "REVISIT_FILE",
-    "STATUS_PROJECT_LIMIT",
     "TEAM_FIELDS",
     "WORKLOAD_FIELDS",
     "AnswerChange",
@@ -120,5 +120,6 @@ __all__ = [
     "timeline",
     "today_utc",
     "todays_pricing",
+    "triggers_in_force",
     "value_at",
 ]

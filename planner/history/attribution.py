@@ -39,6 +39,9 @@ FACTOR_LABELS = {
 WORKLOAD_FIELDS = ("workload", "assumption_overrides", "price_list")
 TEAM_FIELDS = ("team",)
 MEASURES = ("cost", "e2e", "score")  # monthly cost (USD), p95 end-to-end latency (ms), score (points)
+# How a mixture's parts are named in progress messages.
+MIXTURE_PARTS = {"prices": "prices", "workload": "traffic, model and assumptions", "team": "team"}
+Progress = Callable[[int, int, str], None]  # (evaluations done, evaluations needed, the mixture just evaluated)
 
 
 class FactorShare(BaseModel):
@@ -107,6 +110,16 @@ def mixture(old: Assessment, new: Assessment, take_new: frozenset[str]) -> Asses
     return Assessment.model_validate(data)
 
 
+def describe_mixture(take_new: frozenset[str]) -> str:
+    """A mixture in words, e.g. "Newer prices; older traffic, model and assumptions; older team"."""
+    if not take_new:
+        return "The older assessment (its inputs and prices)"
+    if take_new == frozenset(FACTORS):
+        return "The newer assessment (its inputs and prices)"
+    parts = [f"{'newer' if f in take_new else 'older'} {MIXTURE_PARTS[f]}" for f in FACTORS]
+    return "; ".join(parts).capitalize()
+
+
 def shapley(value: Callable[[frozenset[str]], float], players: Sequence[str]) -> dict[str, float]:
     """Each player's Shapley value of ``value`` (a function of the set of players switched to new)."""
     n = len(players)
@@ -127,7 +140,7 @@ class _Mixtures:
     """The mixtures of two assessments, each distinct one evaluated once (with its side's prices) and scored."""
 
     def __init__(self, old: Assessment, new: Assessment, pricing: Mapping[bool, Pricing], evaluator: Evaluator,
-                 progress: Callable[[int, int], None] | None) -> None:
+                 progress: Progress | None) -> None:
         self.old, self.new, self.pricing, self.evaluator, self.progress = old, new, pricing, evaluator, progress
         self.evaluations: dict[tuple[str, bool], Evaluation] = {}
         self.scores: dict[frozenset[str], dict[Architecture, float]] = {}
@@ -151,7 +164,7 @@ class _Mixtures:
                 which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
                 raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc
             if self.progress is not None:
-                self.progress(len(self.evaluations), self.total)
+                self.progress(len(self.evaluations), self.total, describe_mixture(take_new))
         return assessment, self.evaluations[key]
 
     def metric(self, architecture: Architecture, what: str) -> Callable[[frozenset[str]], float]:
@@ -182,13 +195,14 @@ def _pricing_notes(old: StoredAssessment, new: StoredAssessment, prices: PriceSo
 
 def attribute(old: StoredAssessment, new: StoredAssessment, *, engine: Engine | None = None,
               prices: PriceSource = "saved", evaluator: Evaluator = _default_evaluator,
-              progress: Callable[[int, int], None] | None = None) -> Attribution:
+              progress: Progress | None = None) -> Attribution:
     """Split the change from ``old`` to ``new`` into prices, workload, team readiness and other.
 
     Each distinct mixture of old and new inputs and old and new prices is evaluated once;
-    ``progress(done, total)`` is called after each evaluation. Each side is priced as ``reevaluate``
-    prices it (``saved_pricing`` with ``engine`` and ``prices``): its price snapshot and kept GPU
-    specs, or today's prices when asked or when it was saved without a snapshot; the notes say so.
+    ``progress(done, total, mixture)`` is called after each evaluation, with the mixture in words. Each
+    side is priced as ``reevaluate`` prices it (``saved_pricing`` with ``engine`` and ``prices``): its
+    price snapshot and kept GPU specs, or today's prices when asked or when it was saved without a
+    snapshot; the notes say so.
     """
     old, new = older_first(old, new)
     pricing = {False: saved_pricing(old, engine=engine, prices=prices),

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, NamedTuple
@@ -34,7 +34,7 @@ from planner.estimate.results import Evaluation
 from planner.history.status import default_revisit_by, today_utc
 from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
-from planner.store import StoredAssessment, price_lists
+from planner.store import SavedId, StoredAssessment, price_lists
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView
 
@@ -104,8 +104,12 @@ class FromWorkshop:
 def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recommendation,
                    evaluation: Evaluation | None, *, prices: Sequence[InstancePrice] | None = None,
                    gpus: Mapping[str, GpuSpec] | None = None, revisit_by: date | None = None,
-                   today: date | None = None, workshop: FromWorkshop | None = None) -> int:
+                   today: date | None = None, workshop: FromWorkshop | None = None) -> SavedId:
     """Save an assessment with its results, price snapshot, revisit-by date and triggers; return its id.
+
+    Saving is idempotent: the same inputs, project, label, results and price snapshot saved again return the
+    id of the assessment saved before, with ``created`` False (``store.save_assessment``), so a second click,
+    a repeated ``planner assess --save`` and a consensus saved twice keep one assessment.
 
     ``prices`` are the rows the evaluation used (default: ``price_rows``; none without an evaluation)
     and ``gpus`` its GPU specs (default: the price list's, ``price_lists.gpus_for``); the snapshot keeps
@@ -211,8 +215,13 @@ def saved_pricing(stored: StoredAssessment, *, engine: Engine | None = None,
     return Pricing(instances, gpus)
 
 
-def reevaluate(stored: StoredAssessment, *, engine: Engine | None = None,
-               prices: PriceSource = "saved") -> Reevaluation:
+def _evaluate(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec]) -> Evaluation:
+    return evaluate(assessment, instances=instances, gpus=gpus)
+
+
+def reevaluate(stored: StoredAssessment, *, engine: Engine | None = None, prices: PriceSource = "saved",
+               evaluator: Callable[[Assessment, Sequence[InstancePrice], Mapping[str, GpuSpec]], Evaluation]
+               = _evaluate) -> Reevaluation:
     """Make a saved assessment's estimates and recommendation again with today's engine.
 
     The rule for its prices and GPU specs (``saved_pricing``): with ``prices="saved"`` (the default),
@@ -221,8 +230,9 @@ def reevaluate(stored: StoredAssessment, *, engine: Engine | None = None,
     built-in catalog when it names none. An assessment saved before price snapshots were kept is priced
     with today's prices either way, and one whose snapshot kept no GPU specs uses its price list's specs
     today (the catalog's once the list is deleted). ``engine`` is the database its price list is read
-    from when today's prices are needed. PlannerError when it cannot be evaluated.
+    from when today's prices are needed. ``evaluator(assessment, instances, gpus)`` makes the estimates
+    (default: ``evaluate`` here; the app passes its evaluation pool). PlannerError when it cannot be evaluated.
     """
     pricing = saved_pricing(stored, engine=engine, prices=prices)
-    evaluation = evaluate(stored.assessment, instances=pricing.instances, gpus=pricing.gpus)
+    evaluation = evaluator(stored.assessment, pricing.instances, pricing.gpus)
     return Reevaluation(evaluation, recommend(stored.assessment, evaluation))

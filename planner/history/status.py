@@ -2,9 +2,13 @@
 
 * ``default_revisit_by``: the date to re-assess by, from the team's stage (data/revisit.yaml).
 * ``project_statuses``: for the Home page, which projects are due (revisit date passed) and which
-  have triggers that fired. A trigger is stored with the assessment whose roadmap set it, and is
-  checked on the inputs saved after it: the triggers of a project's previous assessment that its
-  latest inputs meet have fired.
+  have triggers that fired. A trigger is stored with the assessment whose roadmap set it. On each input
+  and in each direction (``>=``, ``<=``) the triggers in force are those of the newest assessment that
+  set one there: re-assessing answers a trigger by setting it anew from the new values (after #1 at 6
+  requests/s set "peak >= 8" and #2 was assessed at 12, #2's "peak >= 16" is in force, not #1's). A
+  trigger in force fires when the project's latest assessment's value of its input meets it. A person
+  may acknowledge a fired trigger with a note (``store.acknowledge_trigger``); it is then shown as
+  acknowledged, not as an alarm, while the latest value stays the one acknowledged.
 """
 
 from __future__ import annotations
@@ -25,10 +29,9 @@ from planner.decide.results import RevisitTrigger
 from planner.errors import CatalogError
 from planner.inputs.models import Assessment, Sourced, Stage
 from planner.inputs.paths import data_dir
-from planner.store import ProjectSummary, StoredAssessment
+from planner.store import ProjectSummary, StoredAssessment, TriggerAcknowledgement
 
 REVISIT_FILE = "revisit.yaml"
-STATUS_PROJECT_LIMIT = 2  # assessments read per project for the Home page: the latest and the one before
 
 
 class RevisitDefault(Sourced):
@@ -76,6 +79,8 @@ class FiredTrigger(BaseModel):
     trigger: RevisitTrigger
     value: float
     set_by: int = Field(description="Id of the assessment whose roadmap set the trigger.")
+    acknowledgement: TriggerAcknowledgement | None = Field(
+        default=None, description="The newest acknowledgement of this trigger at this value, if any.")
 
     @property
     def description(self) -> str:
@@ -93,6 +98,16 @@ class ProjectStatus(BaseModel):
     revisit_by: date | None
     due: bool
     fired: tuple[FiredTrigger, ...]
+
+    @property
+    def alarms(self) -> tuple[FiredTrigger, ...]:
+        """The fired triggers nobody acknowledged at their current value."""
+        return tuple(f for f in self.fired if f.acknowledgement is None)
+
+    @property
+    def acknowledged(self) -> tuple[FiredTrigger, ...]:
+        """The fired triggers acknowledged at their current value."""
+        return tuple(f for f in self.fired if f.acknowledgement is not None)
 
 
 def value_at(assessment: Assessment, key: str) -> float:
@@ -120,16 +135,32 @@ def fired_triggers(triggers: Sequence[RevisitTrigger], assessment: Assessment, *
     return out
 
 
+def triggers_in_force(
+    set_by: Sequence[tuple[int, Sequence[RevisitTrigger]]],
+) -> list[tuple[RevisitTrigger, int]]:
+    """The triggers in force after a project's assessments, given as (id, triggers) oldest first; each with its id.
+
+    On each input and direction, the triggers of the newest assessment that set one there.
+    """
+    newest: dict[tuple[str, str], int] = {}
+    for assessment_id, triggers in set_by:
+        newest.update({(t.key, t.op): assessment_id for t in triggers})
+    return [(t, assessment_id) for assessment_id, triggers in set_by for t in triggers
+            if newest[(t.key, t.op)] == assessment_id]
+
+
 def project_status(engine: Engine, project: ProjectSummary, today: date) -> ProjectStatus:
-    """Whether one project is due for a re-assessment and which of its triggers fired."""
-    recent = store.project_assessments(engine, project=project.name, limit=STATUS_PROJECT_LIMIT)
-    if not recent:
+    """Whether one project is due for a re-assessment, and which triggers in force its latest inputs meet."""
+    latest = store.latest_assessment(engine, project=project.name)
+    if latest is None:
         return ProjectStatus(project=project, latest=None, revisit_by=None, due=False, fired=())
-    latest = recent[-1]
     revisit_by = revisit_date(latest)
-    fired: list[FiredTrigger] = []
-    if len(recent) > 1:
-        fired = fired_triggers(recent[0].triggers, latest.assessment, set_by=recent[0].id)
+    fired = [f for trigger, set_by in triggers_in_force(store.project_triggers(engine, project=project.name))
+             for f in fired_triggers([trigger], latest.assessment, set_by=set_by)]
+    if fired:
+        known = store.acknowledgements(engine, assessment_ids={f.set_by for f in fired})
+        fired = [f.model_copy(update={"acknowledgement": next(
+            (a for a in known if a.covers(f.trigger, f.value, f.set_by)), None)}) for f in fired]
     return ProjectStatus(project=project, latest=latest, revisit_by=revisit_by, due=revisit_by <= today,
                          fired=tuple(fired))
 

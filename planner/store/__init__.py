@@ -3,16 +3,21 @@
 Pages take an Engine from ``get_engine()`` and call the repository functions. Each opens one short
 session and returns small pydantic records; ORM rows never leave the package. The modules:
 ``database`` (engines, migrations, the read and write helpers), ``tables`` (every ORM row),
-``projects``, ``assessments``, ``exchange`` (project export files), ``price_lists`` (saved price
-lists), ``workshops`` (workshop repository) and ``settings`` (DATABASE_URL). The names below are the
+``projects``, ``assessments``, ``archive`` (archiving and restoring assessments), ``triggers``
+(each assessment's revisit triggers, acknowledgements of fired ones), ``exchange`` (project export
+files), ``price_lists`` (saved price lists), ``workshops`` (workshop repository) and ``settings``
+(DATABASE_URL). The names below are the
 package's public surface, so ``from planner import store; store.save_assessment(...)`` works.
 """
 
+from planner.store.archive import archive_assessment, restore_assessment
 from planner.store.assessments import (
     MAX_LIST_LIMIT,
     MAX_SNAPSHOT_ROWS,
     AssessmentSummary,
+    SavedId,
     StoredAssessment,
+    content_hash,
     delete_assessment,
     latest_assessment,
     list_assessments,
@@ -53,6 +58,7 @@ from planner.store.projects import (
     set_project_archived,
 )
 from planner.store.tables import Base, UtcDateTime
+from planner.store.triggers import TriggerAcknowledgement, acknowledge_trigger, acknowledgements, project_triggers
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -68,9 +74,15 @@ __all__ = [
     "ImportReport",
     "ProjectExport",
     "ProjectSummary",
+    "SavedId",
     "StoredAssessment",
+    "TriggerAcknowledgement",
     "UtcDateTime",
+    "acknowledge_trigger",
+    "acknowledgements",
     "alembic_config",
+    "archive_assessment",
+    "content_hash",
     "create_project",
     "create_store_engine",
     "delete_assessment",
@@ -88,8 +100,10 @@ __all__ = [
     "parse_project_export",
     "project_assessments",
     "project_name",
+    "project_triggers",
     "read_session",
     "rename_project",
+    "restore_assessment",
     "save_assessment",
     "set_project_archived",
     "write_transaction",

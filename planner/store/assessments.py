@@ -10,10 +10,17 @@ The price snapshot column holds either a JSON list of instance price rows (as wr
 were kept) or an object ``{"instances": [...], "gpus": [...]}`` with the GPU spec rows the evaluation
 used for the GPU types of those instances, so an assessment priced with a saved price list that brings
 its own GPU types can be re-evaluated after the list changes or is deleted. Both forms load.
+
+Saving is idempotent (revision 0008): a row keeps the SHA-256 of its content (``content_hash``: the inputs
+but the project's name, the results and the price snapshot), and a save whose content matches an assessment
+of the same project that is not archived returns that one's id instead of adding a row. An archived
+assessment (``archived_at`` set, ``planner.store.archive``) is left out of every list here; it still loads
+by id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -48,6 +55,21 @@ class AssessmentSummary(BaseModel):
     recommended: str
     created_at: datetime
     app_version: str
+    archived_at: datetime | None = None
+
+
+class SavedId(int):
+    """A saved assessment's id, and whether this save added it (False: the same assessment was saved before)."""
+
+    created: bool
+
+    def __new__(cls, value: int, *, created: bool) -> SavedId:
+        saved = super().__new__(cls, value)
+        saved.created = created
+        return saved
+
+    def __getnewargs_ex__(self) -> tuple[tuple[int], dict[str, bool]]:  # copies and pickles keep ``created``
+        return (int(self),), {"created": self.created}
 
 
 class StoredAssessment(AssessmentSummary):
@@ -78,8 +100,12 @@ def save_assessment(
     gpu_snapshot: list[GpuSpec] | tuple[GpuSpec, ...] | None = None,
     revisit_by: date | None = None,
     triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
-) -> int:
-    """Save an assessment and its results under its project (created if new); return the new id.
+) -> SavedId:
+    """Save an assessment and its results under its project (created if new); return its id.
+
+    Saving the same again (same inputs, project, label, results and price snapshot) adds nothing: the id
+    is that of the project's assessment already saved (``SavedId.created`` is False), unless that one
+    is archived.
 
     The assessment and its results are admitted first (``planner.store.admission``): InputError naming
     the field at fault when ``assess`` would refuse the assessment or the results are not a
@@ -98,13 +124,20 @@ def save_assessment(
 
     project = columns.pop("project")
 
-    def write(session: Session) -> int:
+    def write(session: Session) -> SavedId:
         now = datetime.now(UTC)
         project_id = ensure_project(session, name=project, now=now, for_saving=True)
+        existing = session.scalar(
+            select(AssessmentRow.id).where(AssessmentRow.project_id == project_id,
+                                           AssessmentRow.content_hash == columns["content_hash"],
+                                           AssessmentRow.archived_at.is_(None))
+            .order_by(AssessmentRow.id).limit(1))
+        if existing is not None:
+            return SavedId(existing, created=False)
         row = AssessmentRow(project_id=project_id, created_at=now, **columns)
         session.add(row)
         session.flush()
-        return row.id
+        return SavedId(row.id, created=True)
 
     return write_transaction(engine, write, failure="The assessment could not be saved, nothing was written")
 
@@ -122,15 +155,18 @@ def assessment_columns(
     """
     inputs = admit(inputs)
     architecture = _short_text("recommended architecture", recommended)
+    inputs_json = json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False)
+    results_json, snapshot_json = _results_json(results), _snapshot_json(price_snapshot, gpu_snapshot)
     columns = {
         "project": inputs.project,
         "label": inputs.label,
-        "inputs_json": json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False),
+        "inputs_json": inputs_json,
         "recommended": architecture,
-        "results_json": _results_json(results),
+        "results_json": results_json,
         "app_version": _short_text("app version", app_version),
-        "price_snapshot_json": _snapshot_json(price_snapshot, gpu_snapshot),
+        "price_snapshot_json": snapshot_json,
         "triggers_json": _triggers_json(triggers),
+        "content_hash": content_hash(inputs_json, results_json, snapshot_json),
     }
     admit_results(results, recommended=architecture)
     if revisit_by is not None and (not isinstance(revisit_by, date) or isinstance(revisit_by, datetime)):
@@ -138,9 +174,30 @@ def assessment_columns(
     return {**columns, "revisit_by": revisit_by}
 
 
-def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200) -> list[AssessmentSummary]:
-    """Saved assessments, newest first, optionally of one project only."""
-    stmt = _newest_first(limit)
+def content_hash(inputs_json: str, results_json: str, snapshot_json: str | None) -> str:
+    """SHA-256 (hex) of what makes two saves of a project the same assessment, from the row's JSON columns.
+
+    The inputs count without the project's name (the row belongs to its project by id, and a project may be
+    renamed), the label included; the results and the price snapshot count in full. The JSON is read and
+    written again with sorted keys, so the order of keys does not matter. Migration 0008 hashes the rows
+    saved before it the same way.
+    """
+    inputs = json.loads(inputs_json)
+    if isinstance(inputs, dict):
+        inputs.pop("project", None)
+    document = {"inputs": inputs, "results": json.loads(results_json),
+                "prices": None if snapshot_json is None else json.loads(snapshot_json)}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200,
+                     archived: bool = False) -> list[AssessmentSummary]:
+    """Saved assessments that are not archived, newest first, optionally of one project only.
+
+    With ``archived``: the archived ones instead, most recently archived first.
+    """
+    stmt = _newest_first(limit, archived=archived)
     if project is not None:
         stmt = stmt.where(ProjectRow.name == project)
     rows = read_session(engine, lambda s: s.execute(stmt).all(), failure="The saved assessments could not be read")
@@ -167,7 +224,7 @@ def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
 
 
 def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> list[StoredAssessment]:
-    """A project's saved assessments in full, oldest first (the newest ``limit`` of them)."""
+    """A project's saved assessments that are not archived, in full, oldest first (the newest ``limit`` of them)."""
     stmt = _newest_first(limit, full=True).where(ProjectRow.name == project)
 
     def read(session: Session) -> Sequence[Any]:
@@ -180,13 +237,16 @@ def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> li
 
 
 def latest_assessment(engine: Engine, *, project: str) -> StoredAssessment | None:
-    """The project's newest saved assessment, or None when it has none; unknown project -> StoreError."""
+    """The project's newest saved assessment not archived, or None when it has none; unknown project -> StoreError."""
     found = project_assessments(engine, project=project, limit=1)
     return found[0] if found else None
 
 
 def delete_assessment(engine: Engine, *, assessment_id: int) -> None:
-    """Delete one saved assessment; its project stays. Unknown id -> StoreError."""
+    """Delete one saved assessment for good; its project stays. Unknown id -> StoreError.
+
+    The pages archive instead (``planner.store.archive``), which can be undone.
+    """
 
     def write(session: Session) -> None:
         deleted = session.execute(
@@ -233,13 +293,20 @@ def _stored(fields: dict[str, Any]) -> StoredAssessment:
     )
 
 
-def _newest_first(limit: int, *, full: bool = False) -> Any:
-    """Assessment summaries (with ``full``, every stored column too), newest first, at most ``limit``."""
+def _newest_first(limit: int, *, full: bool = False, archived: bool = False) -> Any:
+    """Assessment summaries (with ``full``, every stored column too), newest first, at most ``limit``.
+
+    Only those not archived, or with ``archived`` only the archived ones, most recently archived first.
+    """
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValueError(f'"limit" must be between 1 and {MAX_LIST_LIMIT}.')
     stmt = _joined(select(*_summary_columns()))
     if full:
         stmt = stmt.add_columns(*_FULL_COLUMNS)
+    if archived:
+        return stmt.where(AssessmentRow.archived_at.is_not(None)).order_by(
+            AssessmentRow.archived_at.desc(), AssessmentRow.id.desc()).limit(limit)
+    stmt = stmt.where(AssessmentRow.archived_at.is_(None))
     return stmt.order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc()).limit(limit)
 
 
@@ -252,6 +319,7 @@ def _summary_columns() -> tuple[Any, ...]:
         AssessmentRow.recommended.label("recommended"),
         AssessmentRow.created_at.label("created_at"),
         AssessmentRow.app_version.label("app_version"),
+        AssessmentRow.archived_at.label("archived_at"),
     )
 
 

@@ -33,7 +33,7 @@ class ProjectSummary(BaseModel):
 
 
 def list_projects(engine: Engine) -> list[ProjectSummary]:
-    """Every project by name, with its number of assessments and the time of the latest one."""
+    """Every project by name, with its number of assessments (archived ones aside) and the time of the latest one."""
     stmt = (
         select(
             ProjectRow.name.label("name"),
@@ -41,7 +41,7 @@ def list_projects(engine: Engine) -> list[ProjectSummary]:
             func.count(AssessmentRow.id).label("assessment_count"),
             func.max(AssessmentRow.created_at).label("last_assessed_at"),
         )
-        .outerjoin(AssessmentRow, AssessmentRow.project_id == ProjectRow.id)
+        .outerjoin(AssessmentRow, (AssessmentRow.project_id == ProjectRow.id) & AssessmentRow.archived_at.is_(None))
         .group_by(ProjectRow.id, ProjectRow.name, ProjectRow.archived)
         .order_by(ProjectRow.name)
     )

@@ -1,6 +1,7 @@
 """Every table of the planner's database, as SQLAlchemy ORM rows on one declarative ``Base``.
 
-Projects and assessments (revisions 0001 and 0002), saved price lists (0003, 0005, 0006) and workshops (0004).
+Projects and assessments (revisions 0001, 0002 and 0008), saved price lists (0003, 0005, 0006, 0007), workshops
+(0004) and acknowledgements of fired revisit triggers (0008).
 The Alembic migrations create these tables; ``tests/test_store.py`` checks that the two agree. The
 rows are for the repository modules of this package only: they return pydantic records, never rows.
 """
@@ -112,6 +113,7 @@ class AssessmentRow(Row):
     __table_args__ = (
         Index("ix_assessments_created_at", "created_at"),
         Index("ix_assessments_project_id_created_at", "project_id", "created_at"),
+        Index("ix_assessments_project_id_content_hash", "project_id", "content_hash"),
     )
 
     project_id: Mapped[int] = parent("projects", ondelete="RESTRICT")
@@ -125,6 +127,26 @@ class AssessmentRow(Row):
     price_snapshot_json: Mapped[str | None] = mapped_column(Text, default=None)
     revisit_by: Mapped[date | None] = mapped_column(Date, default=None)
     triggers_json: Mapped[str | None] = mapped_column(Text, default=None)
+    # Revision 0008_archive_and_acknowledgements: SHA-256 of what makes two saves the same assessment
+    # (``assessments.content_hash``), and when it was archived (hidden from lists, history and comparisons).
+    content_hash: Mapped[str | None] = mapped_column(String(HASH_CHARS), default=None)
+    archived_at: Mapped[LaterMoment] = mapped_column(default=None)
+
+
+class TriggerAcknowledgementRow(Row):
+    """A person's note that a fired revisit trigger was seen, for the value it had then (0008)."""
+
+    __tablename__ = "trigger_acknowledgements"
+    __table_args__ = (Index("ix_trigger_acknowledgements_assessment_id", "assessment_id"),)
+
+    assessment_id: Mapped[int] = parent("assessments")  # the assessment whose roadmap set the trigger
+    trigger_key: Mapped[str] = mapped_column(String(NAME_MAX_CHARS))
+    op: Mapped[str] = mapped_column(String(2))
+    threshold: Mapped[Figure]
+    value: Mapped[Figure]  # the input's value acknowledged; a different value fires the trigger again
+    note: Mapped[FreeText]
+    acknowledged_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="")
+    acknowledged_at: Mapped[Moment]
 
 
 # Price lists ----------------------------------------------------------------------------------------

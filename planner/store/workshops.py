@@ -30,7 +30,7 @@ from planner.errors import InputError, StoreError
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.inputs.text import control_characters
-from planner.store.assessments import delete_assessment, save_assessment
+from planner.store.assessments import SavedId, delete_assessment, save_assessment
 from planner.store.database import read_session
 from planner.store.projects import project_name
 from planner.store.tables import AnswerRow, OverrideRow, ParticipantRow, UtcDateTime, WorkshopRow
@@ -164,12 +164,12 @@ def close_workshop(engine: Engine, *, token: str) -> WorkshopInfo:
     return workshop_write(engine, "The workshop could not be closed", write)
 
 
-def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessment, **saved: Any) -> int:
+def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessment, **saved: Any) -> SavedId:
     """Save the assessment made from a closed workshop's consensus and link it to the workshop; its id.
 
     The assessment must belong to the workshop's project. The workshop keeps every individual answer.
     ``saved`` (results, recommended, app_version, price_snapshot, ...) is what ``store.save_assessment``
-    takes, and the save is that one, admission included.
+    takes, and the save is that one, admission included (the same consensus saved again keeps its one row).
     """
     view = facilitator_view(engine, token=token)
     if not view.workshop.closed:
@@ -186,7 +186,8 @@ def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessm
     try:
         workshop_write(engine, "The assessment was saved but could not be linked to the workshop", link)
     except StoreError:
-        delete_assessment(engine, assessment_id=assessment_id)
+        if assessment_id.created:  # one saved before stays, as it was
+            delete_assessment(engine, assessment_id=assessment_id)
         raise
     return assessment_id
 

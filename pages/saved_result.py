@@ -1,0 +1,24 @@
+"""A saved assessment's results and PDF as saved (nothing computed again), or re-evaluated with today's prices."""
+
+import streamlit as st
+
+from ui import estimates_view, resilience_view, results_view, saved_result_view
+
+st.title("Saved assessment")
+stored = saved_result_view.opened()
+if stored is None:
+    st.page_link("pages/saved.py", label="Go to Saved assessments", icon=":material/folder_open:")
+    st.stop()
+
+current = saved_result_view.shown(stored)
+saved_result_view.render_header(stored, current)
+results_view.render_headline(stored.assessment, current.recommendation)
+if current.evaluation is not None:
+    estimates_view.render_estimates(stored.assessment, current.evaluation)
+    resilience_view.render_resilience(stored.assessment, current.evaluation)
+results_view.render_ranking(current.recommendation)
+results_view.render_contributions(current.recommendation)
+results_view.render_gaps(current.recommendation)
+results_view.render_flip_points(current.recommendation)
+results_view.render_roadmap(current.recommendation)
+saved_result_view.render_report(stored, current)
