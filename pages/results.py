@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, report_view, resilience_view, results_view, state
+from ui import estimates_view, resilience_view, results_view, state, whatif_view
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()
@@ -20,6 +20,8 @@ shown = estimates_view.what_if(assessment)
 evaluation = estimates_view.evaluation_for(shown)
 recommendation = results_view.recommendation_for(shown, evaluation)
 results_view.render_headline(shown, recommendation)
+whatif_view.render_toolbar(assessment, shown, evaluation, recommendation)
+whatif_view.render_comparison(assessment, shown, evaluation, recommendation)
 if evaluation is not None:
     estimates_view.render_estimates(shown, evaluation)
     resilience_view.render_resilience(shown, evaluation)
@@ -28,5 +30,3 @@ results_view.render_contributions(recommendation)
 results_view.render_gaps(recommendation)
 results_view.render_flip_points(recommendation)
 results_view.render_roadmap(recommendation)
-results_view.render_save_form(shown, recommendation, evaluation)
-report_view.render_report(shown, evaluation, recommendation, submitted=assessment)

@@ -101,8 +101,8 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
 
 
 def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:
-    """The estimates table (the first table on Results) by architecture."""
-    frame = at.table[0].value
+    """The estimates table (the first with deployables; a what-if's comparison comes before it) by architecture."""
+    frame = next(t.value for t in at.table if "Deployables" in t.value.columns)
     return {row["Architecture"]: row for row in frame.to_dict("records")}
 
 
@@ -130,8 +130,26 @@ def test_what_if_re_evaluates_and_goes_back(app: AppTest) -> None:
     assert any("what-if" in w.value for w in app.warning)
     after = estimate_rows(app)["Monolith"]["Monthly cost"]
     assert after != before
+    # Beside the answers (issue 15 item 16): each cell is "yours → what-if (change)", under the headline.
+    headings = [h.value for h in app.subheader]
+    assert headings.index("What-if beside your answers") < headings.index("Estimates at peak and per month")
+    side = next(t.value for t in app.table if "Score" in t.value.columns and "Monthly cost" in t.value.columns)
+    monolith = side.set_index("Architecture").loc["Monolith", "Monthly cost"]
+    assert monolith.startswith(f"{before} → {after} (")
     app.button(key="FormSubmitter:whatif.form-Back to my answers").click().run()
     assert estimate_rows(app)["Monolith"]["Monthly cost"] == before
+    assert "What-if beside your answers" not in [h.value for h in app.subheader]
+
+
+def test_save_and_pdf_sit_in_a_toolbar_above_the_estimates(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    get_recommendation(app)
+    [tabs] = [t for t in app.get("tab_container")] or [None]
+    assert tabs is not None
+    labels = [tab.label for tab in app.tabs]
+    assert labels[:2] == ["Save this assessment", "PDF report"]
+    assert app.button(key="FormSubmitter:save-Save assessment") is not None
+    assert app.button(key="report.prepare") is not None
 
 
 def test_what_if_with_an_impossible_model_explains_why(app: AppTest) -> None:

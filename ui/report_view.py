@@ -59,7 +59,6 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
 
     ``assessment`` is what the page shows; ``submitted`` the answers it varies when it is a what-if.
     """
-    st.subheader("PDF report")
     if evaluation is None:
         st.info("The PDF report needs the cost and latency estimates, which could not be made for these answers "
                 "(see the message above).")

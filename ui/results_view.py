@@ -109,8 +109,8 @@ def render_roadmap(recommendation: Recommendation) -> None:
 
 def render_save_form(assessment: Assessment, recommendation: Recommendation,
                      evaluation: Evaluation | None = None) -> None:
-    """Save the assessment and its recommendation under a project name and label, with a revisit-by date."""
-    st.subheader("Save this assessment")
+    """Save the assessment and its recommendation under a project name and label, with a revisit-by date
+    (in the Results toolbar's first tab, which names it)."""
     stage_days = history.load_revisit_defaults()[assessment.team.stage].days
     with st.form("save", border=True):
         left, middle, right = st.columns([2, 2, 1])
