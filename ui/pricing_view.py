@@ -121,8 +121,17 @@ def render_browser(rows: tuple[InstancePrice, ...]) -> None:
         "usd_per_gpu_h": st.column_config.NumberColumn(f"{PRICING_LABELS[option.value]} $/GPU-h", format=money),
         "as_of": "As of", "vcpus": "vCPUs", "source": st.column_config.TextColumn(
             "Source", width="large", help="Where the price comes from; every source in full is listed below.")}
+    # The columns that fit the page at 1280 px: the chosen option's price beside its $/GPU-h; the other prices are
+    # a click on the option away, vCPUs, regions and sources are in the CSV and under "Sources in full".
+    shown = ("provider", "instance", "gpu", "gpu_count", f"{option.value}_usd_h", "usd_per_gpu_h", "as_of")
+    widths = {"provider": 60, "instance": 150, "gpu": 95, "gpu_count": 45, f"{option.value}_usd_h": 100,
+              "usd_per_gpu_h": 120, "as_of": 160}
+    for key, width in widths.items():
+        label = columns[key] if isinstance(columns[key], str) else None
+        columns[key] = (st.column_config.Column(label, width=width) if label is not None
+                        else {**columns[key], "width": width})
     st.dataframe(frame.drop(columns="stale"), hide_index=True, width="stretch", key="p.table", placeholder=MISSING,
-                 column_config=columns)
+                 column_config=columns, column_order=shown)
     _render_sources(rows)
     priced = [r for r in rows if r.price_usd_h(option) is not None]
     if priced:
