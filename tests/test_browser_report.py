@@ -40,7 +40,8 @@ def test_prepare_and_download_the_pdf_report(page: object, tmp_path: Path) -> No
     settle(page)
     page.get_by_role("button", name="Get recommendation").click()
     settle(page)
-    expect(page.get_by_role("heading", name="PDF report")).to_be_visible()
+    page.get_by_role("tab", name="PDF report").click()  # the toolbar under the headline
+    expect(page.get_by_role("button", name="Prepare PDF report")).to_be_visible()
     expect(page.get_by_role("button", name="Download PDF report")).to_have_count(0)  # built only when asked
 
     author = page.get_by_label("Prepared by (optional)")

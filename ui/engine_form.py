@@ -50,6 +50,9 @@ def widget_key(lever: Lever) -> str:
     return f"e.{lever.field}"
 
 
+LAZY_KEYS = frozenset(widget_key(lever) for lever in LEVERS)  # widgets given their answer as default, not seeded
+
+
 @cache
 def lever_default(lever: Lever) -> float:
     """A lever's default, as stored: the serving model's own, so that it moves with the model."""
@@ -85,37 +88,40 @@ def render_levers(slots: dict[str, Any], overrides: dict[str, float], model_id: 
             st.markdown(f"**{heading}**")
             levers = [_BY_FIELD[name] for name in fields]
             for lever in (lever for lever in levers if lever.flag):  # a checkbox on its own row, then its note
-                _ask(lever, slots, out)
+                _ask(lever, slots, out, overrides)
                 st.caption(_moe_note(model_id))
             numbers = [lever for lever in levers if not lever.flag]
             for column, lever in zip(st.columns(max(2, len(numbers))), numbers, strict=False):
                 with column:
-                    _ask(lever, slots, out)
+                    _ask(lever, slots, out, overrides)
     return out
 
 
-def _ask(lever: Lever, slots: dict[str, Any], out: dict[str, float]) -> None:
+def _ask(lever: Lever, slots: dict[str, Any], out: dict[str, float], overrides: dict[str, float]) -> None:
     # The widget, the slot for its error below it, and its value into ``out`` unless it is the default.
-    value = lever.stored(_widget(lever))
+    value = lever.stored(_widget(lever, lever.shown(overrides.get(lever.key, lever_default(lever)))))
     slots[f"assumption_overrides.{lever.key}"] = st.empty()
     if value != lever_default(lever):
         out[lever.key] = value
 
 
-def _widget(lever: Lever) -> float | bool:
+def _widget(lever: Lever, answer: float) -> float | bool:
+    """The lever's widget, its default the answer itself: the levers sit in a collapsed expander, which the
+    browser mounts only when opened, so a widget the browser never reported starts from the answer, never from
+    its minimum (``LAZY_KEYS`` are therefore not seeded through the Session State API)."""
     key = widget_key(lever)
     help_text = f"{lever.help} Default: {_default_text(lever)}."
     if lever.flag:
-        return bool(st.checkbox(lever.label, key=key, help=help_text))
-    value = st.session_state[key]
+        return bool(st.checkbox(lever.label, value=bool(answer), key=key, help=help_text))
+    value = st.session_state.get(key, answer)
     if lever.whole:
-        return int(st.number_input(lever.label, min_value=min(0, int(value)),
-                                   max_value=max(int(lever.high), int(value)), step=int(lever.step),
+        return int(st.number_input(lever.label, value=int(answer), min_value=min(0, int(value), int(answer)),
+                                   max_value=max(int(lever.high), int(value), int(answer)), step=int(lever.step),
                                    help=help_text, key=key))
     ceiling = 100.0 if lever.percent else lever.high  # a share up to 100 %: validation states the tighter bound
     shown = max(decimals(lever.step), decimals(float(value)))
-    return float(st.number_input(lever.label, min_value=min(0.0, float(value)),
-                                 max_value=max(ceiling, float(value)), step=float(lever.step),
+    return float(st.number_input(lever.label, value=float(answer), min_value=min(0.0, float(value), float(answer)),
+                                 max_value=max(ceiling, float(value), float(answer)), step=float(lever.step),
                                  format=f"%.{shown}f", help=help_text, key=key))
 
 

@@ -79,7 +79,7 @@ def seed_widgets() -> None:
     """Give every answer widget that has no state (first visit, or after a page switch) its answer."""
     init()
     for key, value in widget_values(st.session_state[ANSWERS]).items():
-        if key not in st.session_state:
+        if key not in st.session_state and key not in engine_form.LAZY_KEYS:
             st.session_state[key] = copy.deepcopy(value)
     if PIPELINE_KEY not in st.session_state:
         # The editor's state holds edits relative to its base rows; without it, start from the answers.
