@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import yaml
 
@@ -116,8 +116,14 @@ def hourly_rates(assessment: Assessment) -> tuple[float, ...]:
     the floor keeps the floor (its mean is then a little above the answer).
     """
     w = assessment.workload
-    profile = traffic_profile(w.traffic_shape.value)
-    top, ratio = max(profile), w.peak_requests_per_s / w.mean_requests_per_s
+    return _hourly_rates(w.traffic_shape.value, w.peak_requests_per_s, w.mean_requests_per_s)
+
+
+@lru_cache(maxsize=256)
+def _hourly_rates(shape: str, peak: float, mean_rate: float) -> tuple[float, ...]:
+    """``hourly_rates`` of plain numbers, kept: sizing asks for the same day once per instance type."""
+    profile = traffic_profile(shape)
+    top, ratio = max(profile), peak / mean_rate
 
     def rates(stretch: float) -> list[float]:
         return [max(MIN_RATE_SHARE, ratio - stretch * (top - p)) for p in profile]
@@ -128,7 +134,7 @@ def hourly_rates(assessment: Assessment) -> tuple[float, ...]:
     for _ in range(STRETCH_BISECTIONS):
         mid = (low + high) / 2.0
         low, high = (mid, high) if sum(rates(mid)) / HOURS_PER_DAY > 1.0 else (low, mid)
-    return tuple(r * w.mean_requests_per_s for r in rates(high))
+    return tuple(r * mean_rate for r in rates(high))
 
 
 def lognormal_quantile(mean: float, cv: float, z: float = Z95) -> float:
@@ -207,11 +213,16 @@ def _option(priced: PricedInstance, replica: ReplicaModel, input_tokens: int, ou
 
 def cpu_workers(rate: float, cpu_ms: float, assessment: Assessment, constants: dict[str, float]) -> int:
     """Fewest one-vCPU workers for a CPU step at a rate (Erlang C on the p95 wait, utilisation cap)."""
+    return _cpu_workers(rate, cpu_ms, assessment.workload.p95_ttft_ms, constants["cpu.target_utilisation"])
+
+
+@lru_cache(maxsize=4096)
+def _cpu_workers(rate: float, cpu_ms: float, p95_ttft_ms: float, max_utilisation: float) -> int:
+    """``cpu_workers`` of plain numbers, kept: sizing asks for the same hours once per instance type."""
     if cpu_ms <= 0:
         return 0
-    target_wait_s = ms_to_s(assessment.workload.p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT)
-    return min_servers_for_wait(rate, MS_PER_S / cpu_ms, target_wait_s,
-                                max_utilisation=constants["cpu.target_utilisation"])
+    target_wait_s = ms_to_s(p95_ttft_ms * CPU_WAIT_SHARE_OF_TTFT)
+    return min_servers_for_wait(rate, MS_PER_S / cpu_ms, target_wait_s, max_utilisation=max_utilisation)
 
 
 def _replicas_for(rate: float, option: InferenceOption, factor: float) -> int:
@@ -330,23 +341,30 @@ def confirm_replicas(topology: Topology, assessment: Assessment, option: Inferen
     w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
     replicas = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
-    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed),
+                      keep_samples=True)
     rounds = 1
     while rounds < MAX_CONFIRM_ROUNDS and (result.ttft.p95_ms > w.p95_ttft_ms * CONFIRM_HEADROOM
                                            or result.e2e.p95_ms > w.p95_e2e_ms * CONFIRM_HEADROOM):
         replicas += max(1, math.ceil(replicas * GROWTH_PER_ROUND))
-        result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+        result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed),
+                          keep_samples=True)
         rounds += 1
     return replicas, result, rounds
 
 
 def size_fleet(architecture: Architecture, topology: Topology, assessment: Assessment, option: InferenceOption,
-               replicas: int, constants: dict[str, float], seed: int, rounds: int = 1) -> FleetPlan:
-    """The fleet of one architecture with confirmed inference replicas, and its own peak simulation."""
+               replicas: int, constants: dict[str, float], seed: int, rounds: int = 1,
+               simulation: SimulationResult | None = None) -> FleetPlan:
+    """The fleet of one architecture with confirmed inference replicas, and its own peak simulation.
+
+    ``simulation``: that peak run when it was made already (the confirming run on this topology).
+    """
     w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
     base = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
-    result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed))
+    result = simulation or simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed),
+                                    keep_samples=True)
     units = _units(architecture, topology, assessment, option, replicas / base, constants)
     return FleetPlan(architecture=architecture, option=option, inference_replicas_peak=replicas, units=units,
                      cpu_workers=workers, simulation=result, sim_rounds=rounds)

@@ -8,12 +8,18 @@ replaceable through ``Assessment.assumption_overrides``.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+
+from pydantic import TypeAdapter
 
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.estimate.capacity import (
     MIN_SERVICE_MS,
     FleetPlan,
+    InferenceOption,
     cheapest_option,
     confirm_replicas,
     inference_options,
@@ -25,10 +31,16 @@ from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.estimate.serving_constants import LEGACY_KEYS
-from planner.estimate.simulation import DeadlineExceeded, LatencyStats, check_deadline, time_limit
+from planner.estimate.simulation import (
+    DeadlineExceeded,
+    LatencyStats,
+    SimulationResult,
+    check_deadline,
+    time_limit,
+)
 from planner.estimate.slicing import slice_share
 from planner.estimate.timeline import timeline_events
-from planner.estimate.topology import build_topology, hop_median_ms
+from planner.estimate.topology import Topology, build_topology, hop_median_ms
 from planner.inputs.calibration import load_efficiencies
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
@@ -39,6 +51,7 @@ DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the sam
 EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
 SERVING_SOURCE = "engine default (vLLM, SGLang and TensorRT-LLM ship it)"
 SERVING_AS_OF = "2026-11"  # the engine versions the lever defaults describe
+CACHE_SIZE = 32  # evaluations kept per process: a what-if computed before returns at once
 CALIBRATION_SOURCE = ("fitted per vendor stack by bench/calibrate.py to data/serving_measurements.csv "
                       "(data/serving_efficiency.csv)")
 
@@ -133,16 +146,82 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
 
     ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
     ``planner.store.price_lists.instances_for`` and ``gpus_for``). An evaluation still running after
-    ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``.
+    ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``. The same inputs
+    evaluated before in this process (the last ``CACHE_SIZE``) return a copy of the earlier result at
+    once, or the same timeout when that one took longer than ``deadline_s``.
     """
+    key = _cache_key(assessment, instances, gpus, seed)
+    cached = _CACHE.get(key)
     try:
+        if cached is not None:
+            evaluation, seconds = cached
+            if seconds > deadline_s:  # the same answer as computing it again: it took longer than allowed
+                raise DeadlineExceeded
+            return evaluation.model_copy(deep=True)
+        started = time.perf_counter()
         with time_limit(deadline_s):
-            return _evaluate(assessment, instances=instances, gpus=gpus, seed=seed)
+            evaluation = _evaluate(assessment, instances=instances, gpus=gpus, seed=seed)
     except DeadlineExceeded:
         raise EvaluationTimeoutError(
             f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
             "server. Try again when fewer estimates are running, or narrow the allowed GPU types and "
             "providers.") from None
+    _CACHE.put(key, evaluation, time.perf_counter() - started)
+    return evaluation.model_copy(deep=True)
+
+
+_INSTANCES = TypeAdapter(tuple[InstancePrice, ...])
+_GPUS = TypeAdapter(dict[str, GpuSpec])
+CacheKey = tuple[str, str, str, int]
+
+
+def _cache_key(assessment: Assessment, instances: Sequence[InstancePrice] | None,
+               gpus: Mapping[str, GpuSpec] | None, seed: int) -> CacheKey:
+    """Everything an evaluation reads besides the catalogs (loaded once per process): its inputs as JSON text."""
+    return (assessment.model_dump_json(), "" if instances is None else _INSTANCES.dump_json(tuple(instances)).decode(),
+            "" if gpus is None else _GPUS.dump_json(dict(gpus)).decode(), seed)
+
+
+class _EvaluationCache:
+    """The last ``CACHE_SIZE`` evaluations of this process by input, with the seconds each took; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.items: OrderedDict[CacheKey, tuple[Evaluation, float]] = OrderedDict()
+
+    def get(self, key: CacheKey) -> tuple[Evaluation, float] | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: CacheKey, evaluation: Evaluation, seconds: float) -> None:
+        with self.lock:
+            self.items[key] = (evaluation, seconds)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_CACHE = _EvaluationCache(CACHE_SIZE)
+
+
+def clear_evaluation_cache() -> None:
+    """Forget every cached evaluation (tests and benchmarks that time the computation itself)."""
+    _CACHE.clear()
+
+
+def _confirm(widest: Topology, assessment: Assessment, option: InferenceOption, constants: dict[str, float],
+             seed: int) -> tuple[int, int, SimulationResult]:
+    """Confirmed replicas, rounds and the last confirming run (it is the widest topology's own peak run)."""
+    replicas, run, rounds = confirm_replicas(widest, assessment, option, constants, seed)
+    return replicas, rounds, run
 
 
 def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
@@ -164,16 +243,17 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     estimates = {}
     topologies = {a: build_topology(a, w) for a in Architecture}
     widest = max(topologies.values(), key=lambda t: t.network_hops)
-    confirmed: dict[int, tuple[int, int]] = {}  # option index -> (replicas, simulation rounds)
+    # option index -> (replicas, simulation rounds, the last confirming run, on the widest topology)
+    confirmed: dict[int, tuple[int, int, SimulationResult]] = {}
     for architecture, topology in topologies.items():
         check_deadline()
         option = cheapest_option(architecture, topology, assessment, options, constants)
         key = options.index(option)
         if key not in confirmed:
-            replicas, _, rounds = confirm_replicas(widest, assessment, option, constants, seed)
-            confirmed[key] = (replicas, rounds)
-        replicas, rounds = confirmed[key]
-        plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds)
+            confirmed[key] = _confirm(widest, assessment, option, constants, seed)
+        replicas, rounds, run = confirmed[key]
+        plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
+                          simulation=run if topology is widest else None)
         cost, lines = estimate_cost(plan, topology, assessment, constants)
         sim = plan.simulation
         notes = []

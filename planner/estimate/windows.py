@@ -3,10 +3,11 @@
 The existing simulation core (planner.estimate.simulation) runs the peak pipeline with each needed
 outage (``j`` replicas of a unit out of service for its restart time) laid out one after another, each
 followed by a quiet gap for its backlog to drain, and again without the outages on the same random
-numbers (common random numbers, so the difference is not noise); the extra requests over a latency
-target, per request arriving in a window, is that window's slowed share. A window longer than
-``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of the requests arriving
-in it are scaled to its full length (those of the backlog after it are counted once, or scaled too
+numbers (common random numbers, so the difference is not noise; the run without them is the
+architecture's own peak run when that one has enough requests, see ``simulation.processes._Draws``); the
+extra requests over a latency target, per request arriving in a window, is that window's slowed share.
+A window longer than ``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of
+the requests arriving in it are scaled to its full length (those of the backlog after it are counted once, or scaled too
 when the capacity left is below the load). A CPU outage after which Erlang C still meets the sizing
 rule's wait target is not simulated (its share is 0). The noise of each window's extra misses (batch
 means over its requests) is kept as a variance, which widens the availability interval
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, FleetPlan, simulation_input
+from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, SIM_WARMUP, FleetPlan, simulation_input
 from planner.estimate.outages import UnitModel
 from planner.estimate.queueing import mmc_wait_quantile_s
 from planner.estimate.simulation import CpuStation, Outage, simulate, station_size
@@ -32,7 +33,7 @@ from planner.inputs.units import ms_to_s
 
 WINDOW_REQUESTS = 400  # most arrivals simulated inside one disturbed window
 TAIL_REQUESTS = 150  # measured arrivals after the window, so its backlog drains within the count
-WINDOW_WARMUP = 100  # requests before the window, discarded
+WINDOW_WARMUP = SIM_WARMUP  # requests before the window, discarded: the peak run's, so it is the reference
 P95_Q = 0.95
 VARIANCE_BATCHES = 10  # batches of a window's requests for the variance of its extra misses
 MIN_VARIANCE_BATCH = 10  # requests
@@ -101,15 +102,20 @@ class WindowShares:
 
     def _run(self, n_requests: int, outages: list[Outage]) -> tuple[np.ndarray, np.ndarray]:
         """Arrival times (s after the window start) and target misses of the measured requests."""
-        self.simulated += 1
-        inp = simulation_input(self.topology, self.assessment, self.plan.option, self.plan.inference_replicas_peak,
-                               self.plan.cpu_workers, self.constants, self.seed, n_requests=n_requests,
-                               warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
-        result = simulate(inp, keep_samples=True)
+        reference = self.plan.simulation
+        if not outages and reference.arrival_samples_s is not None and reference.n_requests >= n_requests:
+            # The peak run has the same inputs, warm-up and random numbers: its first requests are this run.
+            result = reference
+        else:
+            self.simulated += 1
+            inp = simulation_input(self.topology, self.assessment, self.plan.option,
+                                   self.plan.inference_replicas_peak, self.plan.cpu_workers, self.constants, self.seed,
+                                   n_requests=n_requests, warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
+            result = simulate(inp, keep_samples=True)
         w = self.assessment.workload
-        misses = (np.asarray(result.ttft_samples_ms) > w.p95_ttft_ms) | (np.asarray(result.e2e_samples_ms)
-                                                                          > w.p95_e2e_ms)
-        return np.asarray(result.arrival_samples_s), misses.astype(float)
+        ttft, e2e = np.asarray(result.ttft_samples_ms), np.asarray(result.e2e_samples_ms)
+        misses = (ttft[:n_requests] > w.p95_ttft_ms) | (e2e[:n_requests] > w.p95_e2e_ms)
+        return np.asarray(result.arrival_samples_s)[:n_requests], misses.astype(float)
 
     def prepare(self, wanted: Sequence[tuple[UnitModel, int]]) -> None:
         """Simulate the windows of every (unit, replicas down) wanted, in one run and its reference."""

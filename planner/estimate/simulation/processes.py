@@ -43,12 +43,22 @@ CPU = 0  # kinds of pipeline step
 INFERENCE = 1
 
 
+GAPS, INPUT_TOKENS, OUTPUT_TOKENS, SERVICE, HOP = range(5)  # the random streams of a run, by what they draw
+
+
 class _Draws:
-    """Per-request random numbers, drawn in vectorised chunks in a fixed order (so runs are seeded)."""
+    """Per-request random numbers, drawn in vectorised chunks, one seeded stream per quantity.
+
+    Each quantity (arrival gaps, prompt and output lengths, each CPU station's service times, each hop's
+    latency) has its own stream, seeded by (seed, quantity, station), and a stream gives the same
+    numbers however it is cut into chunks. So request ``rid`` gets the same draws whatever the run's
+    length, and the same arrivals and sizes whatever hops and stations the pipeline has: runs of one
+    seed share their random numbers (common random numbers), and a run of ``n`` requests is exactly
+    the first ``n`` requests of a longer run with the same warm-up.
+    """
 
     def __init__(self, inp: SimulationInput) -> None:
         self.inp = inp
-        self.rng = np.random.default_rng(inp.seed)
         self.size = 0
         self.gap_s: list[float] = []
         self.input_tokens: list[int] = []
@@ -59,38 +69,46 @@ class _Draws:
         hops = [*(inp.hops or [None] * len(inp.stations)), inp.return_hop]
         self.hop_models = {i: hop for i, hop in enumerate(hops) if hop is not None}
         self.hop_s: dict[int, list[float]] = {i: [] for i in self.hop_models}
+        seed = inp.seed
+        self.rng_gap, self.rng_in, self.rng_out = (np.random.default_rng([seed, q]) for q in
+                                                   (GAPS, INPUT_TOKENS, OUTPUT_TOKENS))
+        self.rng_service = {i: np.random.default_rng([seed, SERVICE, i]) for i in self.cpu_stations}
+        self.rng_hop = {i: np.random.default_rng([seed, HOP, i]) for i in self.hop_models}
         self.extend(inp.warmup_requests + inp.n_requests)
 
-    def _tokens(self, mean: float, cv: float, m: int) -> list[int]:
+    @staticmethod
+    def _tokens(rng: np.random.Generator, mean: float, cv: float, m: int) -> list[int]:
         if cv == 0:
             return [max(1, round(mean))] * m
         sigma2 = math.log1p(cv * cv)
-        x = self.rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), m)
+        x = rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), m)
         return np.maximum(1, np.rint(x)).astype(np.int64).tolist()
 
-    def _service(self, station: CpuStation, m: int) -> list[float]:
+    @staticmethod
+    def _service(rng: np.random.Generator, station: CpuStation, m: int) -> list[float]:
         mean, cv = station.mean_service_s, station.service_cv
         if cv == 0:
             return [mean] * m
         if cv == 1:
-            return self.rng.exponential(mean, m).tolist()
-        return self.rng.gamma(1.0 / (cv * cv), mean * cv * cv, m).tolist()
+            return rng.exponential(mean, m).tolist()
+        return rng.gamma(1.0 / (cv * cv), mean * cv * cv, m).tolist()
 
-    def _hop(self, hop: Hop, m: int) -> list[float]:
+    @staticmethod
+    def _hop(rng: np.random.Generator, hop: Hop, m: int) -> list[float]:
         if hop.median_ms == 0 or hop.sigma == 0:
             return [ms_to_s(hop.median_ms + hop.extra_ms)] * m
-        x = self.rng.lognormal(math.log(hop.median_ms), hop.sigma, m)
+        x = rng.lognormal(math.log(hop.median_ms), hop.sigma, m)
         return ((x + hop.extra_ms) / MS_PER_S).tolist()
 
     def extend(self, m: int) -> None:
         inp = self.inp
-        self.gap_s.extend(self.rng.exponential(1.0 / inp.arrival_rate_per_s, m).tolist())
-        self.input_tokens.extend(self._tokens(inp.mean_input_tokens, inp.input_tokens_cv, m))
-        self.output_tokens.extend(self._tokens(inp.mean_output_tokens, inp.output_tokens_cv, m))
+        self.gap_s.extend(self.rng_gap.exponential(1.0 / inp.arrival_rate_per_s, m).tolist())
+        self.input_tokens.extend(self._tokens(self.rng_in, inp.mean_input_tokens, inp.input_tokens_cv, m))
+        self.output_tokens.extend(self._tokens(self.rng_out, inp.mean_output_tokens, inp.output_tokens_cv, m))
         for i, station in self.cpu_stations.items():
-            self.service_s[i].extend(self._service(station, m))
+            self.service_s[i].extend(self._service(self.rng_service[i], station, m))
         for i, hop in self.hop_models.items():
-            self.hop_s[i].extend(self._hop(hop, m))
+            self.hop_s[i].extend(self._hop(self.rng_hop[i], hop, m))
         self.size += m
 
 

@@ -6,6 +6,17 @@ the interval is the whole-sample estimate +- t(0.975, B-1) x the batch standard 
 Latencies of successive requests in a queue are strongly correlated, so an interval that assumes
 independent samples (such as the order-statistic binomial interval) would be far too narrow; batches of
 hundreds of requests are nearly independent of each other, which is what batch means needs.
+
+Means (of a latency, of a station's wait, the share of requests that wait) get two corrections of
+that interval, as the Skart procedure does (Tafazzoli, Wilson et al., "Skart", INFORMS J. Computing
+2011): the batch variance is inflated by (1 + phi) / (1 - phi), phi the lag-1 autocorrelation of the
+batch means, for what correlation is left between batches (only when phi passes a one-sided 95 % test
+of independence: with 20 batches an estimate scatters by ~0.22 around 0); and Johnson's
+(1978) skewness adjustment (Willink 2005's closed form) moves the interval towards the long tail.
+Queue waits come in bursts: a short run that met no long busy period has a low mean *and* a low batch
+variance, so the plain t-interval falls short from below far more often than 2.5 % of runs.
+tests/test_interval_coverage.py runs 200 seeds of an M/M/2 queue and checks that the mean-wait
+interval covers the exact Erlang C value at least 93 % of the time (the plain interval: ~89 %).
 """
 
 from __future__ import annotations
@@ -29,6 +40,9 @@ T_975 = {
     19: 2.093,
 }  # fmt: skip
 PERCENTILES = (50.0, 95.0, 99.0)
+MAX_LAG1 = 0.9  # cap of the lag-1 autocorrelation correction (batches far too short show up as ~1)
+LAG1_Z = 1.645  # one-sided 95 % test of the batch means' lag-1 autocorrelation (standard error 1/sqrt(B))
+MIN_SKEW_ADJUSTMENT = 1e-9  # below this Johnson's adjustment is the plain t-interval
 
 Interval = tuple[float, float]
 
@@ -96,13 +110,37 @@ def _interval(estimate: float, per_batch: np.ndarray, scale: float = 1.0, floor:
     return (max(floor, (estimate - half) * scale), (estimate + half) * scale)
 
 
+def _mean_interval(estimate: float, means: np.ndarray, scale: float = 1.0) -> Interval:
+    """Batch-means interval of a mean, corrected for lag-1 correlation and skewness (module docstring)."""
+    b = len(means)
+    d = means - means.mean()
+    ss = float(np.dot(d, d))
+    if ss <= 0.0:
+        return (estimate * scale, estimate * scale)
+    phi = min(MAX_LAG1, float(np.dot(d[1:], d[:-1])) / ss)
+    if phi < LAG1_Z / math.sqrt(b):  # not significant: independent batches' lag-1 estimates scatter this much
+        phi = 0.0
+    sd = math.sqrt(ss / (b - 1))
+    se = sd * math.sqrt((1.0 + phi) / (1.0 - phi)) / math.sqrt(b)
+    t = T_975[b - 1]
+    skew = b / ((b - 1) * (b - 2)) * float(np.sum(d**3)) / sd**3 if b > 2 else 0.0
+    a = skew / (6.0 * math.sqrt(b))
+    if abs(a) < MIN_SKEW_ADJUSTMENT:
+        low, high = estimate - t * se, estimate + t * se
+    else:
+        # Willink's G(r) = (cbrt(1 + 6a(r - a)) - 1) / (2a); the interval is [x - G(t) se, x - G(-t) se].
+        low = estimate - (np.cbrt(1.0 + 6.0 * a * (t - a)) - 1.0) / (2.0 * a) * se
+        high = estimate - (np.cbrt(1.0 + 6.0 * a * (-t - a)) - 1.0) / (2.0 * a) * se
+    return (float(low) * scale, float(high) * scale)
+
+
 def _latency_stats(samples_s: np.ndarray) -> LatencyStats:
     mean = float(samples_s.mean())
     pct = np.percentile(samples_s, PERCENTILES)
     batches = _batches(samples_s)
     cis: list[Interval | None] = [None] * 4
     if batches is not None:
-        cis[0] = _interval(mean, batches.mean(axis=1), MS_PER_S)
+        cis[0] = _mean_interval(mean, batches.mean(axis=1), MS_PER_S)
         per_batch = np.percentile(batches, PERCENTILES, axis=1)
         for i in range(3):
             cis[i + 1] = _interval(float(pct[i]), per_batch[i], MS_PER_S)
@@ -135,10 +173,11 @@ def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationSta
     batches = _batches(waits)
     wait_ci = prob_ci = None
     if batches is not None:
-        wait_ci = _interval(mean_wait, batches.mean(axis=1), MS_PER_S)
+        wait_ci = _mean_interval(mean_wait, batches.mean(axis=1), MS_PER_S)
+        wait_ci = (max(0.0, wait_ci[0]), wait_ci[1])
         q_batches = queued[len(waits) - batches.size :].reshape(batches.shape)
-        prob_ci = _interval(prob_wait, q_batches.mean(axis=1))
-        prob_ci = (prob_ci[0], min(1.0, prob_ci[1]))
+        prob_ci = _mean_interval(prob_wait, q_batches.mean(axis=1))
+        prob_ci = (max(0.0, prob_ci[0]), min(1.0, prob_ci[1]))
     return StationStats(
         name=station.name,
         kind="cpu" if isinstance(station, CpuStation) else "inference",
