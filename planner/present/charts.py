@@ -1,12 +1,14 @@
 """Altair chart specifications of a recommendation, shared by the Results page and the PDF report.
 
 The builders return plain Altair charts (no Streamlit here): the page renders them with
-``st.altair_chart``, the report turns the same specifications into PNG with vl-convert.
+``st.altair_chart``, the report turns the same specifications into PNG with vl-convert (``chart_png``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 import altair as alt
@@ -245,3 +247,36 @@ def resilience_chart(evaluation: Evaluation) -> alt.LayerChart:
     labels = alt.Chart(events).mark_text(align="left", dx=4, fontSize=11, color=EVENT_COLOR).encode(
         x="minute:Q", y="y_pct:Q", text="label:N")
     return alt.LayerChart(layer=[lines, rules, labels], height=RESILIENCE_CHART_HEIGHT_PX)
+
+
+# PNG for the report ---------------------------------------------------------------------------------
+
+CHART_SCALE = 2.0  # PNG pixels per chart pixel: about 180 dpi at the report's figure widths, sharp when printed
+RENDERED_CHARTS_KEPT = 32  # PNGs kept per process: the last 8 reports' (about 1 MB a report with their specs)
+
+_vl_lock = threading.Lock()  # vl-convert keeps one JavaScript engine per process
+
+
+def chart_png(chart: alt.TopLevelMixin, *, width_px: int | None = None) -> bytes:
+    """An Altair chart as a PNG, rendered by vl-convert (no browser); width_px sets an unsized chart's width.
+
+    The same specification (data included) gives the same PNG, so a chart is rendered once per process: a
+    second export of the same results, or a chart that did not change between two reports, costs nothing.
+    """
+    if width_px is not None:
+        chart = chart.properties(width=width_px)
+    return _render_png(chart.to_json())
+
+
+def forget_rendered_charts() -> None:
+    """Drop the PNGs rendered so far (a benchmark of a first export calls it)."""
+    _render_png.cache_clear()
+
+
+@lru_cache(maxsize=RENDERED_CHARTS_KEPT)
+def _render_png(spec_json: str) -> bytes:
+    import vl_convert  # its JavaScript engine starts on first use; the Results page never needs it
+
+    with _vl_lock:
+        png: bytes = vl_convert.vegalite_to_png(spec_json, scale=CHART_SCALE)
+    return png

@@ -10,22 +10,28 @@ emoji, say) becomes PLACEHOLDER, so nothing fails and nothing is silently droppe
 is written inside ``shaped()``: HarfBuzz (uharfbuzz) shapes it, so right-to-left scripts come out in
 reading order and Arabic letters join; the planner's own English text is not shaped, which keeps the
 export fast. Nothing is read as markup: ``<script>`` and ``**bold**`` print as typed.
+
+Speed: each font is parsed once per process and each chart PNG decoded once per process; a document gets its
+own copy of what it changes (``_document_font``, ``ReportDocument._preload_png``).
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import io
 import struct
-import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
-import altair as alt
-import vl_convert
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
+from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.image_datastructures import RasterImageInfo
+from fpdf.image_parsing import get_img_info
 
 from planner.inputs.paths import data_file
 
@@ -49,7 +55,6 @@ ACCENT = (31, 78, 121)  # headings and rules
 HEADER_FILL = (225, 233, 242)
 STRIPE_FILL = (246, 248, 250)
 
-CHART_SCALE = 2.0  # PNG pixels per chart pixel: sharp when printed
 CELL_PADDING_MM = (0.8, 1.2)  # table cells: top/bottom, left/right
 MIN_TABLE_PT = 5.5  # a table's font shrinks to this at most so that every heading word fits its column
 BODY_WORD_SHARE = 0.3  # a body word wider than this share of the page (a URL) may break; heading words never
@@ -77,8 +82,14 @@ def _coverage() -> frozenset[int]:
     return _body_coverage() | _cmap(FALLBACK_FILE)
 
 
+PRINTABLE_TEXTS_KEPT = 4096  # strings a report lays out, most of them twice (table cells are measured first)
+
+
+@lru_cache(maxsize=PRINTABLE_TEXTS_KEPT)
 def printable(text: str) -> str:
     """Text as the report prints it: control characters as spaces, undrawable characters as PLACEHOLDER."""
+    if text.isascii() and text.isprintable():
+        return text  # DejaVu Sans draws every printable ASCII character, and NFC leaves ASCII as it is
     covered = _coverage()
     out: list[str] = []
     joined = False  # a zero-width joiner followed a placeholder: the next undrawable character is the same emoji
@@ -101,23 +112,63 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-# Charts --------------------------------------------------------------------------------------------
-
-_vl_lock = threading.Lock()  # vl-convert keeps one JavaScript engine per process
+# Figures -------------------------------------------------------------------------------------------
 
 
-def chart_png(chart: alt.TopLevelMixin, *, width_px: int | None = None) -> bytes:
-    """An Altair chart as a PNG, rendered by vl-convert (no browser); width_px sets an unsized chart's width."""
-    if width_px is not None:
-        chart = chart.properties(width=width_px)
-    with _vl_lock:
-        png: bytes = vl_convert.vegalite_to_png(chart.to_json(), scale=CHART_SCALE)
-    return png
+PARSED_CHARTS_KEPT = 32  # charts kept decoded for the PDF (about 0.2 MB a report), as many as chart_png keeps
+
+
+@lru_cache(maxsize=PARSED_CHARTS_KEPT)
+def _parsed_png(png: bytes, image_filter: str) -> RasterImageInfo:
+    return get_img_info("chart", io.BytesIO(png), image_filter)  # type: ignore[arg-type]
+
+
+def forget_parsed_pngs() -> None:
+    """Drop the PNGs decoded so far (a benchmark of a first export calls it)."""
+    _parsed_png.cache_clear()
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk follows the 8-byte signature
     return width, height
+
+
+# Fonts: parsed once per process ---------------------------------------------------------------------
+# fpdf2's add_font reads every glyph's width from the TTF (tens of milliseconds per font, over half a second for the CJK
+# fallback); the widths never change, so each document gets a copy of a font parsed once, with its own
+# per-document state.
+
+
+class _BundledFont(TTFFont):
+    """A TTFFont that sums unshaped text widths in C: fpdf2 measures each line again after every character."""
+
+    __slots__ = ()
+
+    def get_text_width(self, text: str, font_size_pt: float,
+                       text_shaping_params: dict[str, Any] | None) -> tuple[int, float]:
+        if text_shaping_params or self.is_symbol:
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        return len(text), sum(map(self.cw.__getitem__, map(ord, text))) * font_size_pt * 0.001
+
+
+@cache
+def _parsed_font(fontkey: str, style: str, filename: str) -> _BundledFont:
+    return _BundledFont(FPDF(), FONT_DIR / filename, fontkey, style)  # the FPDF only numbers it: copies renumber
+
+
+def _document_font(parsed: _BundledFont, *, index: int) -> _BundledFont:
+    """A document's copy of a parsed font: widths and glyph maps shared, everything the document changes its own."""
+    font = copy.copy(parsed)
+    font.i = index
+    font.ttfont = TTFont(parsed.ttffile, recalcTimestamp=False, lazy=True)  # the PDF output subsets it in place
+    font.desc = copy.copy(parsed.desc)  # the PDF output numbers and names it
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None  # HarfBuzz's font keeps the last size shaped: one per document
+    return font
 
 
 # The document --------------------------------------------------------------------------------------
@@ -135,18 +186,23 @@ class ReportDocument(FPDF):
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(auto=True, margin=MARGIN_MM + 3)
         for style, filename in BODY_FILES.items():
-            self.add_font(BODY_FONT, style, FONT_DIR / filename)
+            self._add_bundled_font(BODY_FONT, style, filename)
         self.set_font(BODY_FONT, "", BODY_PT)
         self.set_text_color(*INK)
+
+    def _add_bundled_font(self, family: str, style: str, filename: str) -> None:
+        """``add_font`` for a bundled font, from its copy parsed once per process (``_parsed_font``)."""
+        fontkey = f"{family}{style}"
+        self.fonts[fontkey] = _document_font(_parsed_font(fontkey, style, filename), index=len(self.fonts) + 1)
 
     # Every string passes here before fpdf2 lays it out: the one place text is made printable.
     # The fallback font is switched on only for a text that needs it: with any fallback font set, fpdf2
     # splits every text character by character, which would slow the whole report down several times.
     def normalize_text(self, text: str) -> str:
         text = printable(text)
-        needs_fallback = not _body_coverage().issuperset(map(ord, text.replace("\n", "")))
+        needs_fallback = not text.isascii() and not _body_coverage().issuperset(map(ord, text.replace("\n", "")))
         if needs_fallback and not self._fallback_added:
-            self.add_font(FALLBACK_FONT, "", FONT_DIR / FALLBACK_FILE)
+            self._add_bundled_font(FALLBACK_FONT, "", FALLBACK_FILE)
             self._fallback_added = True
         if self._fallback_added:
             self.set_fallback_fonts([FALLBACK_FONT] if needs_fallback else [], exact_match=False)
@@ -293,6 +349,17 @@ class ReportDocument(FPDF):
             mm = [n if n > m else m - (m - n) * take for n, m in zip(needs, mm, strict=True)]
         return [m / self.epw * total for m in mm], size
 
+    def _preload_png(self, png: bytes) -> None:
+        """Put a PNG decoded before into this document's images, under the name fpdf2 gives it (the MD5 of its
+        bytes): fpdf2 decodes and recompresses every PNG, tens of milliseconds for a chart. A PNG with a colour
+        profile, or a name fpdf2 does not use, is left to fpdf2."""
+        name = hashlib.md5(png.strip(), usedforsecurity=False).hexdigest()
+        images = self.image_cache.images
+        parsed = _parsed_png(png, self.image_cache.image_filter)
+        if name in images or parsed.get("iccp") is not None:
+            return
+        images[name] = RasterImageInfo(parsed, i=len(images) + 1, usages=0, iccp_i=None)
+
     def page_room_mm(self) -> float:
         """Height a figure can take on a fresh page, below the running header."""
         return self.h - 2 * MARGIN_MM - 3 - PAGE_HEADER_MM
@@ -314,6 +381,7 @@ class ReportDocument(FPDF):
         height = min(natural, room)
         width_mm = width_mm * height / natural
         x = MARGIN_MM + (self.epw - width_mm) / 2
+        self._preload_png(png)
         self.image(io.BytesIO(png), x=x, y=self.get_y(), w=width_mm, h=height)
         self.set_y(self.get_y() + height + 1)
         if caption:

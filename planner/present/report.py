@@ -5,7 +5,8 @@ block, an executive summary, scores with every reason, cost and latency (charts 
 resilience, readiness gaps, the roadmap with its revisit date and triggers, what changed since the
 project's previous assessment (``what_changed``), assumptions with their sources and price dates, and
 an appendix with every answer. The charts are the Results page's own Altair specifications
-(``planner.present.charts``) rendered to PNG by vl-convert, so no browser is needed. Page layout, fonts and
+(``planner.present.charts``) rendered to PNG by vl-convert, so no browser is needed; a chart is rendered once
+per process and specification, so a second export of the same results lays out text only. Page layout, fonts and
 the handling of any text (CJK, right-to-left, emoji, markup-like text) are in ``planner.present.pdf_layout``.
 """
 
@@ -27,12 +28,23 @@ from planner.inputs.limits import NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.present import report_sections as section
 from planner.present.changes import WhatChanged, changes_between, changes_section, what_changed
-from planner.present.pdf_layout import ReportDocument, printable
+from planner.present.charts import forget_rendered_charts
+from planner.present.pdf_layout import ReportDocument, forget_parsed_pngs, printable
 from planner.present.report_sections import CHART_WIDTH_PX
 
-__all__ = ["CHART_WIDTH_PX", "WhatChanged", "build_report", "build_saved_report",
-           "changes_between", "report_filename", "what_changed"]
+__all__ = ["CHART_WIDTH_PX", "WhatChanged", "build_report", "build_saved_report", "changes_between",
+           "forget_charts", "report_filename", "what_changed"]
 
+
+
+def forget_charts() -> None:
+    """Forget the charts rendered for earlier reports, so that the next export renders its charts anew.
+
+    A chart is rendered to PNG and decoded for the PDF once per process and specification (``chart_png``,
+    ``ReportDocument.figure``); benchmarks call this to time the first export of new results.
+    """
+    forget_rendered_charts()
+    forget_parsed_pngs()
 
 
 def report_filename(assessment: Assessment, report_date: date) -> str:

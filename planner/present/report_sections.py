@@ -17,7 +17,14 @@ from planner.inputs.models import Assessment
 from planner.inputs.questions import load_question_bank
 from planner.present import formats as fmt
 from planner.present import tables
-from planner.present.charts import contributions_chart, cost_chart, driver_label, latency_chart, resilience_chart
+from planner.present.charts import (
+    chart_png,
+    contributions_chart,
+    cost_chart,
+    driver_label,
+    latency_chart,
+    resilience_chart,
+)
 from planner.present.pdf_layout import (
     ACCENT,
     BODY_FONT,
@@ -29,7 +36,6 @@ from planner.present.pdf_layout import (
     SMALL_PT,
     TITLE_PT,
     ReportDocument,
-    chart_png,
 )
 from planner.present.warnings import result_warnings
 
