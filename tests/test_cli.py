@@ -191,3 +191,19 @@ def test_the_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     assert document["saved_id"] == 1 and document["assessment"]["project"] == "Content-generation startup"
     usage = subprocess.run([str(script), "assess"], capture_output=True, text=True, env=env, timeout=60)
     assert usage.returncode == 2 and "Missing argument" in usage.stderr
+
+
+def test_the_progress_bar_shows_on_a_terminal_and_not_when_piped() -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with cli.terminal_progress(io.StringIO()) as piped:
+        assert piped is None
+    screen = Terminal()
+    with cli.terminal_progress(screen) as progress:
+        assert progress is not None
+        progress("sizing and simulating the monolith", 0.4)
+    assert "Estimating" in screen.getvalue()

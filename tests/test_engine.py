@@ -249,3 +249,21 @@ def test_recommendation_with_estimates_keeps_the_story(name, top):
             assert contribution.points < 0
             assert f"${estimate.monthly_cost_usd:,.0f}" in contribution.reason
             assert f"${cheapest:,.0f}" in contribution.reason
+
+
+def test_evaluate_reports_each_stage_in_order_then_done():
+    from planner.estimate.engine import clear_evaluation_cache
+
+    clear_evaluation_cache()
+    heard: list[tuple[str, float]] = []
+    evaluate(preset(SMALL), progress=lambda stage, share: heard.append((stage, share)))
+    stages = [stage for stage, _ in heard]
+    assert stages[0] == "serving model and candidate instances" and stages[-1] == "done"
+    for architecture in Architecture:
+        name = architecture.label.lower()
+        assert stages.index(f"sizing and simulating the {name}") < stages.index(f"resilience of the {name}")
+    shares = [share for _, share in heard]
+    assert shares == sorted(shares) and shares[0] == 0.0 and shares[-1] == 1.0
+    again: list[tuple[str, float]] = []
+    evaluate(preset(SMALL), progress=lambda stage, share: again.append((stage, share)))
+    assert again == [("done", 1.0)]  # computed before: straight to done

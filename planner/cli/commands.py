@@ -16,13 +16,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from sqlalchemy import Engine
 
 import planner
@@ -32,7 +36,7 @@ from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend, scale_text
 from planner.errors import InputError, PlannerError
-from planner.estimate.engine import evaluate
+from planner.estimate.engine import Progress, evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.files import MAX_FILE_BYTES, parse_assessment, read_limited
 from planner.inputs.models import Architecture, Assessment, InstancePrice
@@ -114,6 +118,19 @@ class AssessOutcome:
     recommendation: Recommendation
 
 
+@contextmanager
+def terminal_progress(stream: TextIO | None = None) -> Iterator[Progress | None]:
+    """A progress bar of an evaluation's stages on a terminal (standard error); nothing when it is piped."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        yield None
+        return
+    with RichProgress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=Console(file=out), transient=True) as bar:
+        task = bar.add_task("Estimating", total=1.0)
+        yield lambda stage, share: bar.update(task, description=f"Estimating: {stage}", completed=share)
+
+
 def run_assessment(file: Path, *, project: str | None = None, label: str | None = None,
                    engine: Engine | None = None) -> AssessOutcome:
     """Read, validate (with a new project name or label if given), evaluate and recommend; PlannerError."""
@@ -125,7 +142,8 @@ def run_assessment(file: Path, *, project: str | None = None, label: str | None 
     if assessment.price_list is not None:  # its price list is read from the database
         engine = engine or open_store()
     prices = history.todays_pricing(engine, assessment)
-    evaluation = evaluate(assessment, instances=prices.instances, gpus=prices.gpus)
+    with terminal_progress() as progress:
+        evaluation = evaluate(assessment, instances=prices.instances, gpus=prices.gpus, progress=progress)
     return AssessOutcome(assessment, prices.instances, evaluation, recommend(assessment, evaluation))
 
 

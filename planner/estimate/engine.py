@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import TypeAdapter
 
@@ -48,6 +48,8 @@ from planner.inputs.overrides import override_errors
 from planner.inputs.units import ms_to_s
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
+STAGE_START = 0.05  # share of an evaluation the serving model and the candidate instances take
+RESILIENCE_SHARE = 0.5  # share of each architecture's part its resilience takes (about half in the profile)
 EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
 SERVING_SOURCE = "engine default (vLLM, SGLang and TensorRT-LLM ship it)"
 SERVING_AS_OF = "2026-11"  # the engine versions the lever defaults describe
@@ -139,17 +141,23 @@ def _station_loads(plan: FleetPlan, assessment: Assessment) -> tuple[StationLoad
     return tuple(rows)
 
 
+Progress = Callable[[str, float], None]  # (the stage in words, the share done between 0 and 1)
+
+
 def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None = None,
              gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED,
-             deadline_s: float = EVALUATE_DEADLINE_S) -> Evaluation:
+             deadline_s: float = EVALUATE_DEADLINE_S, progress: Progress | None = None) -> Evaluation:
     """Fleet, monthly cost and peak latency of every architecture for one assessment.
 
     ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
     ``planner.store.price_lists.instances_for`` and ``gpus_for``). An evaluation still running after
     ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``. The same inputs
     evaluated before in this process (the last ``CACHE_SIZE``) return a copy of the earlier result at
-    once, or the same timeout when that one took longer than ``deadline_s``.
+    once, or the same timeout when that one took longer than ``deadline_s``. ``progress``, if given, hears
+    each stage as it starts (serving model, then sizing and simulation and resilience per architecture) and
+    ``("done", 1.0)`` at the end.
     """
+    report = progress or _silent
     key = _cache_key(assessment, instances, gpus, seed)
     cached = _CACHE.get(key)
     try:
@@ -157,17 +165,26 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             evaluation, seconds = cached
             if seconds > deadline_s:  # the same answer as computing it again: it took longer than allowed
                 raise DeadlineExceeded
+            report(DONE, 1.0)
             return evaluation.model_copy(deep=True)
         started = time.perf_counter()
         with time_limit(deadline_s):
-            evaluation = _evaluate(assessment, instances=instances, gpus=gpus, seed=seed)
+            evaluation = _evaluate(assessment, instances=instances, gpus=gpus, seed=seed, progress=report)
     except DeadlineExceeded:
         raise EvaluationTimeoutError(
             f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
             "server. Try again when fewer estimates are running, or narrow the allowed GPU types and "
             "providers.") from None
     _CACHE.put(key, evaluation, time.perf_counter() - started)
+    report(DONE, 1.0)
     return evaluation.model_copy(deep=True)
+
+
+DONE = "done"
+
+
+def _silent(stage: str, share: float) -> None:
+    """The progress of an evaluation nobody watches."""
 
 
 _INSTANCES = TypeAdapter(tuple[InstancePrice, ...])
@@ -225,8 +242,9 @@ def _confirm(widest: Topology, assessment: Assessment, option: InferenceOption, 
 
 
 def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
-              gpus: Mapping[str, GpuSpec] | None, seed: int) -> Evaluation:
+              gpus: Mapping[str, GpuSpec] | None, seed: int, progress: Progress) -> Evaluation:
     """The body of ``evaluate``, without its deadline."""
+    progress("serving model and candidate instances", 0.0)
     constants, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
     gpu_specs = dict(load_gpus() if gpus is None else gpus)
@@ -245,8 +263,10 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     widest = max(topologies.values(), key=lambda t: t.network_hops)
     # option index -> (replicas, simulation rounds, the last confirming run, on the widest topology)
     confirmed: dict[int, tuple[int, int, SimulationResult]] = {}
-    for architecture, topology in topologies.items():
+    for i, (architecture, topology) in enumerate(topologies.items()):
         check_deadline()
+        share = STAGE_START + (1.0 - STAGE_START) * i / len(topologies)
+        progress(f"sizing and simulating the {architecture.label.lower()}", share)
         option = cheapest_option(architecture, topology, assessment, options, constants)
         key = options.index(option)
         if key not in confirmed:
@@ -264,6 +284,8 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
         elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
             notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
                          "confidence interval of it.")
+        progress(f"resilience of the {architecture.label.lower()}",
+                 share + (1.0 - STAGE_START) * RESILIENCE_SHARE / len(topologies))
         resilience = assess_resilience(topology, assessment, plan, llm, constants, seed)
         estimates[architecture] = ArchitectureEstimate(
             architecture=architecture, deployable_units=len(topology.units), network_hops=topology.network_hops,
