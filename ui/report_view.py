@@ -10,6 +10,7 @@ with the one before and quotes the saved revisit-by date.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -65,20 +66,39 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
         return
     st.caption("Recommendation, reasons, cost and latency charts, resilience, readiness gaps, roadmap, assumptions "
                "with sources, and every answer, in one PDF to forward.")
-    with st.form("report.form", border=True):
-        author = st.text_input("Prepared by (optional)", key="report.author", max_chars=NAME_MAX_CHARS,
-                               placeholder="Your name, or the workshop's facilitator")
-        prepare = st.form_submit_button("Prepare PDF report", key="report.prepare", icon=":material/picture_as_pdf:")
-    fingerprint = _fingerprint(assessment.model_dump_json(), evaluation.model_dump_json(),
-                               recommendation.model_dump_json(), author)
+    def fingerprint(author: str) -> str:
+        return _fingerprint(assessment.model_dump_json(), evaluation.model_dump_json(),
+                            recommendation.model_dump_json(), author)
+
+    def build(author: str) -> tuple[bytes, str]:
+        changes, this = _previous(assessment, evaluation, recommendation)
+        today = datetime.now(UTC).date()
+        pdf = build_report(assessment, evaluation, recommendation, author=author, report_date=today,
+                           revisit_by=this.revisit_by if this else None, changes=changes,
+                           variant_of=submitted if submitted not in (None, assessment) else None)
+        return pdf, report_filename(assessment, today)
+
+    pdf_form(form_key="report.form", prefix="report", built_key=REPORT_KEY, fingerprint=fingerprint, build=build,
+             placeholder="Your name, or the workshop's facilitator")
+
+
+def pdf_form(*, form_key: str, prefix: str, built_key: str, fingerprint: Callable[[str], object],
+             build: Callable[[str], tuple[bytes, str]], placeholder: str = "") -> None:
+    """An optional author, Prepare, and once built the download, for any page that offers a PDF.
+
+    ``build(author)`` gives the PDF and its file name; the PDF is kept in the session under ``built_key`` with
+    ``fingerprint(author)`` and offered until that changes. Widgets are ``<prefix>.author``, ``.prepare`` and
+    ``.download``.
+    """
+    with st.form(form_key, border=True):
+        author = st.text_input("Prepared by (optional)", key=f"{prefix}.author", max_chars=NAME_MAX_CHARS,
+                               placeholder=placeholder)
+        prepare = st.form_submit_button("Prepare PDF report", key=f"{prefix}.prepare",
+                                        icon=":material/picture_as_pdf:")
     if prepare:
         try:
             with st.spinner("Drawing the charts and laying out the report…"):
-                changes, this = _previous(assessment, evaluation, recommendation)
-                today = datetime.now(UTC).date()
-                pdf = build_report(assessment, evaluation, recommendation, author=author, report_date=today,
-                                   revisit_by=this.revisit_by if this else None, changes=changes,
-                                   variant_of=submitted if submitted not in (None, assessment) else None)
+                pdf, filename = build(author)
         except InputError as exc:
             for sentence in exc.field_errors.values() or [str(exc)]:
                 st.error(literal(sentence))
@@ -86,11 +106,11 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
         except PlannerError as exc:
             st.error(f"The report could not be made: {literal(exc)}")
             return
-        st.session_state[REPORT_KEY] = (fingerprint, report_filename(assessment, today), pdf)
-    built = st.session_state.get(REPORT_KEY)
-    if built is None or built[0] != fingerprint:
+        st.session_state[built_key] = (fingerprint(author), filename, pdf)
+    built = st.session_state.get(built_key)
+    if built is None or built[0] != fingerprint(author):
         return
     _, filename, pdf = built
     st.download_button("Download PDF report", data=pdf, file_name=filename, mime="application/pdf",
-                       key="report.download", type="primary", icon=":material/download:", on_click="ignore")
+                       key=f"{prefix}.download", type="primary", icon=":material/download:", on_click="ignore")
     st.caption(literal(f"{filename}, {size_text(len(pdf))}"))

@@ -16,13 +16,11 @@ import streamlit as st
 from planner import history, store
 from planner.decide.results import Recommendation
 from planner.decide.scoring import recommend
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 from planner.estimate.results import Evaluation
-from planner.inputs.files import size_text
-from planner.inputs.limits import NAME_MAX_CHARS
 from planner.present.report import build_report, build_saved_report, report_filename
 from planner.store import StoredAssessment
-from ui import db, saved_view
+from ui import db, report_view, saved_view
 from ui.evaluation import evaluate_shared
 from ui.text import literal
 
@@ -117,29 +115,14 @@ def render_report(stored: StoredAssessment, current: Shown) -> None:
     if current.evaluation is None:
         st.info("The PDF report needs cost and latency estimates: re-evaluate this assessment first.")
         return
-    with st.form("sr.report_form", border=True):
-        author = st.text_input("Prepared by (optional)", key="sr.author", max_chars=NAME_MAX_CHARS)
-        prepare = st.form_submit_button("Prepare PDF report", key="sr.prepare", icon=":material/picture_as_pdf:")
-    fingerprint = (stored.id, current.prices, author)
-    if prepare:
-        try:
-            with st.spinner("Drawing the charts and laying out the report…"):
-                pdf = _report(stored, current.evaluation, current, author)
-        except InputError as exc:
-            for sentence in exc.field_errors.values() or [str(exc)]:
-                st.error(literal(sentence))
-            return
-        except PlannerError as exc:
-            st.error(f"The report could not be made: {literal(exc)}")
-            return
-        st.session_state[REPORT_KEY] = (fingerprint, report_filename(stored.assessment, history.today_utc()), pdf)
-    built = st.session_state.get(REPORT_KEY)
-    if built is None or built[0] != fingerprint:
-        return
-    _, filename, pdf = built
-    st.download_button("Download PDF report", data=pdf, file_name=filename, mime="application/pdf",
-                       key="sr.download", type="primary", icon=":material/download:", on_click="ignore")
-    st.caption(literal(f"{filename}, {size_text(len(pdf))}"))
+    evaluation = current.evaluation
+
+    def build(author: str) -> tuple[bytes, str]:
+        return (_report(stored, evaluation, current, author),
+                report_filename(stored.assessment, history.today_utc()))
+
+    report_view.pdf_form(form_key="sr.report_form", prefix="sr", built_key=REPORT_KEY,
+                         fingerprint=lambda author: (stored.id, current.prices, author), build=build)
 
 
 def _report(stored: StoredAssessment, evaluation: Evaluation, current: Shown, author: str) -> bytes:

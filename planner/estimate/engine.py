@@ -19,7 +19,6 @@ from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.estimate.capacity import (
     MIN_SERVICE_MS,
     FleetPlan,
-    InferenceOption,
     cheapest_option,
     confirm_replicas,
     inference_options,
@@ -40,7 +39,7 @@ from planner.estimate.simulation import (
 )
 from planner.estimate.slicing import slice_share
 from planner.estimate.timeline import timeline_events
-from planner.estimate.topology import Topology, build_topology, hop_median_ms
+from planner.estimate.topology import build_topology, hop_median_ms
 from planner.inputs.calibration import load_efficiencies
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
@@ -234,13 +233,6 @@ def clear_evaluation_cache() -> None:
     _CACHE.clear()
 
 
-def _confirm(widest: Topology, assessment: Assessment, option: InferenceOption, constants: dict[str, float],
-             seed: int) -> tuple[int, int, SimulationResult]:
-    """Confirmed replicas, rounds and the last confirming run (it is the widest topology's own peak run)."""
-    replicas, run, rounds = confirm_replicas(widest, assessment, option, constants, seed)
-    return replicas, rounds, run
-
-
 def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
               gpus: Mapping[str, GpuSpec] | None, seed: int, progress: Progress) -> Evaluation:
     """The body of ``evaluate``, without its deadline."""
@@ -261,8 +253,8 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     estimates = {}
     topologies = {a: build_topology(a, w) for a in Architecture}
     widest = max(topologies.values(), key=lambda t: t.network_hops)
-    # option index -> (replicas, simulation rounds, the last confirming run, on the widest topology)
-    confirmed: dict[int, tuple[int, int, SimulationResult]] = {}
+    # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
+    confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
     for i, (architecture, topology) in enumerate(topologies.items()):
         check_deadline()
         share = STAGE_START + (1.0 - STAGE_START) * i / len(topologies)
@@ -270,8 +262,8 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
         option = cheapest_option(architecture, topology, assessment, options, constants)
         key = options.index(option)
         if key not in confirmed:
-            confirmed[key] = _confirm(widest, assessment, option, constants, seed)
-        replicas, rounds, run = confirmed[key]
+            confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
+        replicas, run, rounds = confirmed[key]
         plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
                           simulation=run if topology is widest else None)
         cost, lines = estimate_cost(plan, topology, assessment, constants)

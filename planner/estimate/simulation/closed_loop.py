@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.estimate.simulation.deadline import check_deadline
 from planner.estimate.simulation.inputs import InferenceStation
-from planner.estimate.simulation.processes import _Draws, _least_loaded, _Replica
+from planner.estimate.simulation.processes import _Draws, _least_loaded, _Replica, draw_tokens
 from planner.inputs.units import s_to_ms
 
 TOKENS_CV = 0.1  # spread of prompt and output lengths around their means, so the clients desynchronise
@@ -58,16 +58,8 @@ class _Lengths:
 
     def __init__(self, input_tokens: float, output_tokens: float, size: int, cv: float, seed: int) -> None:
         rng = np.random.default_rng(seed)
-        self.input_tokens = self._draw(rng, input_tokens, cv, size)
-        self.output_tokens = self._draw(rng, output_tokens, cv, size)
-
-    @staticmethod
-    def _draw(rng: np.random.Generator, mean: float, cv: float, size: int) -> list[int]:
-        if cv == 0:
-            return [max(1, round(mean))] * size
-        sigma2 = math.log1p(cv * cv)
-        x = rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), size)
-        return np.maximum(1, np.rint(x)).astype(np.int64).tolist()
+        self.input_tokens = draw_tokens(rng, input_tokens, cv, size)
+        self.output_tokens = draw_tokens(rng, output_tokens, cv, size)
 
 
 class _Loop:

@@ -46,6 +46,16 @@ INFERENCE = 1
 GAPS, INPUT_TOKENS, OUTPUT_TOKENS, SERVICE, HOP = range(5)  # the random streams of a run, by what they draw
 
 
+def draw_tokens(rng: np.random.Generator, mean: float, cv: float, m: int) -> list[int]:
+    """``m`` token counts, lognormal with this mean and coefficient of variation (exactly the mean when cv is 0),
+    rounded, at least 1."""
+    if cv == 0:
+        return [max(1, round(mean))] * m
+    sigma2 = math.log1p(cv * cv)
+    x = rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), m)
+    return np.maximum(1, np.rint(x)).astype(np.int64).tolist()
+
+
 class _Draws:
     """Per-request random numbers, drawn in vectorised chunks, one seeded stream per quantity.
 
@@ -77,14 +87,6 @@ class _Draws:
         self.extend(inp.warmup_requests + inp.n_requests)
 
     @staticmethod
-    def _tokens(rng: np.random.Generator, mean: float, cv: float, m: int) -> list[int]:
-        if cv == 0:
-            return [max(1, round(mean))] * m
-        sigma2 = math.log1p(cv * cv)
-        x = rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), m)
-        return np.maximum(1, np.rint(x)).astype(np.int64).tolist()
-
-    @staticmethod
     def _service(rng: np.random.Generator, station: CpuStation, m: int) -> list[float]:
         mean, cv = station.mean_service_s, station.service_cv
         if cv == 0:
@@ -103,8 +105,8 @@ class _Draws:
     def extend(self, m: int) -> None:
         inp = self.inp
         self.gap_s.extend(self.rng_gap.exponential(1.0 / inp.arrival_rate_per_s, m).tolist())
-        self.input_tokens.extend(self._tokens(self.rng_in, inp.mean_input_tokens, inp.input_tokens_cv, m))
-        self.output_tokens.extend(self._tokens(self.rng_out, inp.mean_output_tokens, inp.output_tokens_cv, m))
+        self.input_tokens.extend(draw_tokens(self.rng_in, inp.mean_input_tokens, inp.input_tokens_cv, m))
+        self.output_tokens.extend(draw_tokens(self.rng_out, inp.mean_output_tokens, inp.output_tokens_cv, m))
         for i, station in self.cpu_stations.items():
             self.service_s[i].extend(self._service(self.rng_service[i], station, m))
         for i, hop in self.hop_models.items():
