@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, form, state
+from ui import estimates_view, form, sourcing_form, state
 
 estimates_view.warm_evaluation_pool()  # the pool's workers start while the user answers (once per server)
 state.seed_widgets()
@@ -17,6 +17,7 @@ answers = state.answers()
 answers.update(form.render_about(slots))
 workload, answers["assumption_overrides"] = form.render_workload(slots, answers["assumption_overrides"])
 answers["workload"].update(workload)
+answers["sourcing"] = sourcing_form.render(slots, str(answers["workload"]["model_id"]), answers.get("sourcing", {}))
 answers["team"].update(form.render_team(slots))
 state.set_answers(answers)
 

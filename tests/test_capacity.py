@@ -10,6 +10,7 @@ from statistics import NormalDist
 
 import pytest
 
+from planner.estimate.traffic import traffic_profile
 from planner.estimate.capacity import (
     CPU_WAIT_SHARE_OF_TTFT,
     INFERENCE_TARGET_UTILISATION,
@@ -20,7 +21,6 @@ from planner.estimate.capacity import (
     inference_options,
     lognormal_quantile,
     min_replicas,
-    traffic_profile,
 )
 from planner.estimate.engine import evaluate, resolve_constants
 from planner.estimate.queueing import min_servers_for_wait

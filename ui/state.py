@@ -19,7 +19,7 @@ from planner.errors import InputError, PlannerError
 from planner.inputs.files import load_presets, parse_assessment
 from planner.inputs.models import Assessment
 from planner.inputs.questions import load_question_bank
-from ui import engine_form
+from ui import engine_form, sourcing_form
 
 ANSWERS = "answers"  # canonical answers: dict shaped like Assessment.model_dump(mode="json")
 PIPELINE_BASE = "pipeline_base"  # rows the pipeline editor starts from; its edits are kept by its key
@@ -48,6 +48,7 @@ def widget_values(answers: dict[str, Any]) -> dict[str, Any]:
     values.update({f"w.{k}": answers["workload"][k] for k in workload_keys()})
     values.update({f"t.{k}": answers["team"][k] for k in team_keys()})
     values.update(engine_form.widget_values(answers))
+    values.update(sourcing_form.widget_values(answers))
     return values
 
 

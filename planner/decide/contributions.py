@@ -16,7 +16,7 @@ from planner.decide.results import ArchitectureScore, Contribution
 from planner.estimate.engine import resolve_constants
 from planner.estimate.results import Evaluation
 from planner.estimate.topology import INFERENCE, build_topology, hop_median_ms
-from planner.inputs.models import Architecture, Assessment
+from planner.inputs.models import Architecture, Assessment, Sourcing
 from planner.inputs.questions import READINESS_LEVELS, load_question_bank
 from planner.inputs.readiness import readiness_gaps
 from planner.inputs.units import MINUTES_PER_HOUR, PERCENT
@@ -75,13 +75,17 @@ def _facts(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _signals(assessment: Assessment) -> dict[str, float]:
-    """Signals (0-1) of the answer-driven drivers; the same for every architecture."""
+def _signals(assessment: Assessment, api: bool = False) -> dict[str, float]:
+    """Signals (0-1) of the answer-driven drivers; the same for every architecture.
+
+    Behind a managed API (``api``) the provider ships model updates and scales the GPUs, so the update-cadence and
+    scaling signals are 0: neither argues for separating inference from the rest.
+    """
     w, f = assessment.workload, _facts(assessment)
-    update = _clamp(math.log1p(w.model_updates_per_month) / math.log1p(DAILY_UPDATES_PER_MONTH))
+    update = 0.0 if api else _clamp(math.log1p(w.model_updates_per_month) / math.log1p(DAILY_UPDATES_PER_MONTH))
     deploys = _clamp(math.log1p(w.deploys_per_week) / math.log1p(BUSY_DEPLOYS_PER_WEEK))
     spiky = SPIKY_BONUS if w.traffic_shape.value == "spiky" else 0.0
-    scaling = _clamp((f["peak_ratio"] - 1.0) / (PEAK_RATIO_FULL - 1.0) + spiky)
+    scaling = 0.0 if api else _clamp((f["peak_ratio"] - 1.0) / (PEAK_RATIO_FULL - 1.0) + spiky)
     teams = _clamp((w.teams_contributing - 1) / (TEAMS_FULL - 1))
     share_noncritical = f["noncritical"] / len(w.pipeline) if w.pipeline else 0.0
     availability = _clamp(
@@ -128,7 +132,8 @@ def _contributions(
             out.append(Contribution(driver=driver, points=round(points, 2),
                                     reason=reason_text(driver, points, signal, {**facts, **(extra or {})})))
 
-    for driver, signal in _signals(assessment).items():
+    api = evaluation is not None and evaluation.sourcing is Sourcing.API
+    for driver, signal in _signals(assessment, api).items():
         add(driver, signal)
     _latency_budget(architecture, assessment, evaluation, add)
 
@@ -227,8 +232,11 @@ def lead_time_text(minutes: float) -> str:
 
 def _lead_time_facts(resilience: Any) -> dict[str, Any]:
     """The model-update lead time and what it is made of (the wait for a release and the rolling restart)."""
-    rollout_min = next(u.rollout_min for u in resilience.units if INFERENCE in u.components)
+    rollout_min = next((u.rollout_min for u in resilience.units if INFERENCE in u.components), None)
     lead_min = resilience.model_update_lead_time_min
+    if rollout_min is None:
+        return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min),
+                "lead_time_how": "the provider ships model updates; you pin a version and move the pin when ready"}
     wait_min = max(0.0, lead_min - rollout_min)
     if wait_min > 0:
         how = (f"{lead_time_text(wait_min)} waiting for the next release of the whole app, then a "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from planner.inputs.models import Architecture
+from planner.inputs.models import Architecture, Sourcing
 from planner.inputs.readiness import ReadinessGap
 from planner.inputs.records import Record
 
@@ -34,6 +34,9 @@ class FlipPoint(Record):
     threshold: float
     new_top: Architecture
     text: str
+    new_sourcing: Sourcing | None = Field(
+        default=None, description="Set when the flip is of the inference sourcing (the break-even), not of the "
+                                  "architecture: the sourcing that would become the cheaper.")
 
 
 class RevisitTrigger(Record):
@@ -66,6 +69,9 @@ class Recommendation(Record):
     roadmap: tuple[RoadmapStage, ...]
     triggers: tuple[RevisitTrigger, ...]
     used_estimates: bool
+    sourcing_text: str = Field(default="", description="The top architecture and how it sources inference, e.g. "
+                               "'Hybrid, inference through Together AI Llama 3.3 70B'; empty before it existed.")
+    sourcing_reasons: tuple[str, ...] = Field(default=(), description="Why that sourcing, one sentence each.")
 
     @property
     def top(self) -> Architecture:

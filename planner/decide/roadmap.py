@@ -8,7 +8,7 @@ workload and team flip points plus a doubling of peak traffic.
 from __future__ import annotations
 
 from planner.decide.results import FlipPoint, RevisitTrigger, RoadmapStage
-from planner.inputs.models import Architecture, Assessment
+from planner.inputs.models import Architecture, Assessment, Sourcing
 from planner.inputs.readiness import ReadinessGap
 
 TRIGGER_PEAK_FACTOR = 2.0  # re-assess when peak traffic doubles
@@ -56,9 +56,11 @@ def revisit_triggers(assessment: Assessment, flips: list[FlipPoint]) -> list[Rev
     for f in flips:
         if f.key.startswith("workload.") or f.key in TRIGGER_TEAM_KEYS:
             op, sign = (">=", "≥") if f.threshold > f.current else ("<=", "≤")
+            outcome = (f"{'self-hosting' if f.new_sourcing is Sourcing.SELF_HOSTED else 'the API'} would be cheaper"
+                       if f.new_sourcing is not None else f"{f.new_top.label} would lead")
             triggers.append(RevisitTrigger(
                 key=f.key, op=op, threshold=f.threshold,
-                text=f"{f.label} {sign} {f.threshold:g} (now {f.current:g}): {f.new_top.label} would lead"))
+                text=f"{f.label} {sign} {f.threshold:g} (now {f.current:g}): {outcome}"))
     peak = assessment.workload.peak_requests_per_s
     peak_threshold = round(peak * TRIGGER_PEAK_FACTOR, 3)
     triggers.append(RevisitTrigger(
@@ -71,7 +73,7 @@ def roadmap_stages(top: Architecture, flips: list[FlipPoint], gaps: list[Readine
     """The three stages for a top architecture, given the flip points and the gaps that stand in the way."""
     next_gaps = "; ".join(f"{g.label} to level {g.required}" for g in gaps[:GAPS_SHOWN])
     raise_gaps = f"Raise {next_gaps}." if next_gaps else "No readiness gaps stand in the way."
-    extract = next((f for f in flips if f.new_top is not Architecture.MONOLITH), None)
+    extract = next((f for f in flips if f.new_top is not Architecture.MONOLITH and f.new_sourcing is None), None)
     when = (f"“{extract.label}” reaches {extract.threshold:g} (now {extract.current:g})" if extract
             else "model updates become weekly or more, or a second team starts shipping")
     facts = {"raise_gaps": raise_gaps, "raise_gaps_lower": raise_gaps[0].lower() + raise_gaps[1:], "when": when}

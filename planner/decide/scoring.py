@@ -13,7 +13,7 @@ from planner.decide.flips import flip_points
 from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.roadmap import next_architecture, revisit_triggers, roadmap_stages
 from planner.estimate.results import Evaluation
-from planner.inputs.models import Architecture, Assessment
+from planner.inputs.models import Architecture, Assessment, Sourcing
 from planner.inputs.readiness import readiness_gaps
 from planner.inputs.weights import load_weights
 
@@ -55,6 +55,29 @@ def _summary(first: ArchitectureScore, second: ArchitectureScore, margin: float,
             f"({level} confidence)" + (": " + "; ".join(reasons) if reasons else "") + ".")
 
 
+def sourcing_text(top: Architecture, evaluation: Evaluation | None) -> str:
+    """'Hybrid, inference through <provider model>' or 'Monolith, self-hosted on 2x H100 (...)'; the label alone
+    without estimates."""
+    if evaluation is None:
+        return top.label
+    own = evaluation.estimate(top).inference_text
+    if not own:  # saved before it existed
+        return top.label
+    return f"{top.label}, inference {own}" if own.startswith("through") else f"{top.label}, {own}"
+
+
+def sourcing_reasons(evaluation: Evaluation | None) -> tuple[str, ...]:
+    """Why the estimates use the sourcing they use, and what a managed API changes about model updates."""
+    decision = evaluation.build_vs_buy if evaluation is not None else None
+    if evaluation is None or decision is None:
+        return ()
+    reasons = list(decision.reasons)
+    if evaluation.sourcing is Sourcing.API:
+        reasons.append("The provider ships model updates: no deploy or model reload of yours, but you pin a model "
+                       "version and move the pin when the new one has passed your evaluations.")
+    return tuple(reasons)
+
+
 def recommend(assessment: Assessment, evaluation: Evaluation | None = None) -> Recommendation:
     """Rank the architectures, explain why, and say what would change the ranking."""
     ranked = score(assessment, evaluation)
@@ -66,7 +89,12 @@ def recommend(assessment: Assessment, evaluation: Evaluation | None = None) -> R
     flips = flip_points(assessment, evaluation)
     prepare_for = next_architecture(top)  # the roadmap closes the gaps of the next step
     roadmap = roadmap_stages(top, flips, [g for g in gaps if g.architecture is prepare_for])
+    headline = sourcing_text(top, evaluation)
+    summary = _summary(first, second, margin, level)
+    if headline != top.label:
+        summary = f"{headline}. {summary}"
     return Recommendation(
-        ranked=tuple(ranked), margin=margin, confidence=level, summary=_summary(first, second, margin, level),
+        ranked=tuple(ranked), margin=margin, confidence=level, summary=summary,
+        sourcing_text=headline, sourcing_reasons=sourcing_reasons(evaluation),
         gaps=tuple(gaps), flip_points=tuple(flips), roadmap=tuple(roadmap),
         triggers=tuple(revisit_triggers(assessment, flips)), used_estimates=evaluation is not None)

@@ -26,31 +26,33 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-
-import yaml
+from functools import lru_cache
 
 from planner.errors import InfeasibleError
+from planner.estimate.api import ApiService, api_station_args
 from planner.estimate.pricing import ON_DEMAND, PricedInstance
 from planner.estimate.queueing import min_servers_for_wait
 from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
-from planner.estimate.simulation import CpuStation, Hop, InferenceStation, SimulationInput, SimulationResult, simulate
+from planner.estimate.simulation import (
+    ApiStation,
+    CpuStation,
+    Hop,
+    InferenceStation,
+    SimulationInput,
+    SimulationResult,
+    simulate,
+)
 from planner.estimate.slicing import slice_share, sliced_replicas, sliced_workers
-from planner.estimate.topology import INFERENCE, Topology, mesh_extra_ms
+from planner.estimate.topology import INFERENCE, Topology, build_topology, mesh_extra_ms
+from planner.estimate.traffic import HOURS_PER_DAY, hourly_rates
 from planner.inputs.models import Architecture, Assessment, InstancePrice, LlmSpec
-from planner.inputs.paths import data_file
 from planner.inputs.units import MS_PER_S, ms_to_s, s_to_ms
 
-SHAPES_FILE = data_file("traffic_shapes.yaml")
-HOURS_PER_DAY = 24
 INFERENCE_TARGET_UTILISATION = 0.8  # share of a replica's throughput at its batch cap used at peak
 BATCH_BACKOFF = 0.8  # each try of a smaller batch cap keeps this share of the previous one
 TPOT_SAFETY = 0.85  # share of the per-token budget the chosen batch may use (queueing needs the rest)
 CPU_WAIT_SHARE_OF_TTFT = 0.02  # p95 queue wait allowed per CPU step, as a share of the TTFT target
 Z95 = 1.6449  # standard normal 95th percentile
-MIN_RATE_SHARE = 0.05  # an hour's rate never drops below this share of the mean
-MAX_STRETCH = 1e6  # beyond this the quiet hours are at the floor already
-STRETCH_BISECTIONS = 60  # halvings of the stretch interval: far below float precision of the rates
 SIM_REQUESTS = 3000  # measured requests per confirming simulation
 SIM_WARMUP = 300  # requests discarded before measuring
 MIN_SERVICE_MS = 1e-3  # a step without CPU time still needs a positive service time in the simulation
@@ -91,50 +93,12 @@ class FleetPlan:
     """An architecture's sized fleet and the simulation that confirmed it."""
 
     architecture: Architecture
-    option: InferenceOption
-    inference_replicas_peak: int
+    option: InferenceOption | ApiService  # the instance type serving the model, or the provider's API
+    inference_replicas_peak: int  # 0 behind an API
     units: tuple[UnitPlan, ...]
     cpu_workers: dict[str, int]  # vCPU workers per CPU step at peak
     simulation: SimulationResult
     sim_rounds: int
-
-
-@cache
-def traffic_profile(shape: str) -> tuple[float, ...]:
-    """The 24 relative hourly loads of a traffic shape, normalised to a mean of 1."""
-    raw = yaml.safe_load(SHAPES_FILE.read_text(encoding="utf-8"))["shapes"][shape]
-    mean = sum(raw) / len(raw)
-    return tuple(float(x) / mean for x in raw)
-
-
-def hourly_rates(assessment: Assessment) -> tuple[float, ...]:
-    """Requests/s for each hour: the shape stretched so its busiest hour is the peak and its mean the mean.
-
-    Rate of hour h, relative to the mean: r_h = max(MIN_RATE_SHARE, peak/mean - s x (top - p_h)), where
-    p is the shape and top its busiest hour. The mean of r falls as the stretch s grows, so bisection
-    finds the s that gives a mean of 1. A shape too flat to reach the peak even with quiet hours at
-    the floor keeps the floor (its mean is then a little above the answer).
-    """
-    w = assessment.workload
-    return _hourly_rates(w.traffic_shape.value, w.peak_requests_per_s, w.mean_requests_per_s)
-
-
-@lru_cache(maxsize=256)
-def _hourly_rates(shape: str, peak: float, mean_rate: float) -> tuple[float, ...]:
-    """``hourly_rates`` of plain numbers, kept: sizing asks for the same day once per instance type."""
-    profile = traffic_profile(shape)
-    top, ratio = max(profile), peak / mean_rate
-
-    def rates(stretch: float) -> list[float]:
-        return [max(MIN_RATE_SHARE, ratio - stretch * (top - p)) for p in profile]
-
-    low, high = 0.0, 1.0
-    while sum(rates(high)) / HOURS_PER_DAY > 1.0 and high < MAX_STRETCH:
-        high *= 2.0
-    for _ in range(STRETCH_BISECTIONS):
-        mid = (low + high) / 2.0
-        low, high = (mid, high) if sum(rates(mid)) / HOURS_PER_DAY > 1.0 else (low, mid)
-    return tuple(r * mean_rate for r in rates(high))
 
 
 def lognormal_quantile(mean: float, cv: float, z: float = Z95) -> float:
@@ -229,19 +193,24 @@ def _replicas_for(rate: float, option: InferenceOption, factor: float) -> int:
     return math.ceil(rate / (option.replica_requests_per_s * INFERENCE_TARGET_UTILISATION) * factor - 1e-9)
 
 
-def _units(architecture: Architecture, topology: Topology, assessment: Assessment, option: InferenceOption,
-           factor: float, constants: dict[str, float]) -> tuple[UnitPlan, ...]:
+def replicas_for(rate: float, option: InferenceOption) -> int:
+    """Closed-form inference replicas at a rate: the rate over ``INFERENCE_TARGET_UTILISATION`` of a replica's."""
+    return _replicas_for(rate, option, 1.0)
+
+
+def _units(architecture: Architecture, topology: Topology, assessment: Assessment,
+           option: InferenceOption | ApiService, factor: float, constants: dict[str, float]) -> tuple[UnitPlan, ...]:
     """Size every unit hour by hour, given the inference replicas' confirmation factor."""
     rates = hourly_rates(assessment)
     ahead = [max(rates[h], rates[(h + 1) % HOURS_PER_DAY]) for h in range(HOURS_PER_DAY)]
     cpu_ms = {c.name: c.cpu_ms_per_request for c in assessment.workload.pipeline}
     floor = min_replicas(assessment, constants)
     cpu_floor = int(constants["cpu.min_replicas_per_service"])
-    per_instance = option.replicas_per_instance
 
     def gpu_instances(rate: float, vcpus_needed: int = 0) -> int:
         # The availability floor counts instances: replicas sharing a host fail together.
-        by_gpu = math.ceil(_replicas_for(rate, option, factor) / per_instance)
+        assert isinstance(option, InferenceOption)  # only a self-hosted model has GPU units
+        by_gpu = math.ceil(_replicas_for(rate, option, factor) / option.replicas_per_instance)
         by_cpu = math.ceil(vcpus_needed / option.instance.vcpus) if vcpus_needed else 0
         return max(floor, by_gpu, by_cpu)
 
@@ -249,7 +218,7 @@ def _units(architecture: Architecture, topology: Topology, assessment: Assessmen
         return sum(cpu_workers(rate, cpu_ms[s], assessment, constants) for s in steps if s != INFERENCE)
 
     units = []
-    for unit in topology.units:
+    for unit in topology.own_units:
         if unit.kind == "gpu":
             cpu_steps = tuple(s for s in unit.components if s != INFERENCE)
             hourly = tuple(gpu_instances(r, vcpus(r, cpu_steps)) for r in ahead)
@@ -277,7 +246,7 @@ def inference_station(replica: ReplicaModel, max_batch: int, input_tokens: float
         tokens_per_step=replica.tokens_per_step, cached_share=replica.cached_share)
 
 
-def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption, replicas: int,
+def simulation_input(topology: Topology, assessment: Assessment, option: InferenceOption | ApiService, replicas: int,
                      workers: dict[str, int], constants: dict[str, float], seed: int,
                      n_requests: int = SIM_REQUESTS, warmup: int = SIM_WARMUP) -> SimulationInput:
     """The peak-load simulation of one architecture's pipeline with these inference replicas and CPU workers.
@@ -291,9 +260,15 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
     rate = w.peak_requests_per_s * share
     hop = Hop(median_ms=constants["network.hop_median_ms"], sigma=constants["network.hop_sigma"],
               extra_ms=mesh_extra_ms(topology.architecture, constants))
-    stations: list[CpuStation | InferenceStation] = []
-    for stage in topology.stages:
-        if stage == INFERENCE:
+    stations: list[CpuStation | InferenceStation | ApiStation] = []
+    hops: list[Hop | None] = []
+    for i, stage in enumerate(topology.stages):
+        hops.append(hop if topology.hop_before(i) else None)
+        if isinstance(option, ApiService) and stage == INFERENCE:
+            hops[-1] = Hop(median_ms=constants["api.network_rtt_ms"], sigma=constants["api.network_sigma"])
+            stations.append(ApiStation(**api_station_args(option, constants)))  # type: ignore[arg-type]
+        elif stage == INFERENCE:
+            assert isinstance(option, InferenceOption)
             stations.append(inference_station(option.replica, option.max_batch, w.mean_input_tokens,
                                               w.mean_output_tokens, sliced_replicas(replicas, w.peak_requests_per_s)))
         else:
@@ -302,7 +277,7 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
             stations.append(CpuStation(name=stage, servers=max(1, servers),
                                        mean_service_s=ms_to_s(max(cpu_ms[stage], MIN_SERVICE_MS))))
     return SimulationInput(
-        stations=stations, hops=[hop if topology.hop_before(i) else None for i in range(len(topology.stages))],
+        stations=stations, hops=hops,
         return_hop=hop if topology.return_hop else None, arrival_rate_per_s=rate,
         mean_input_tokens=w.mean_input_tokens, input_tokens_cv=w.input_tokens_cv,
         mean_output_tokens=w.mean_output_tokens, output_tokens_cv=w.output_tokens_cv,
@@ -312,6 +287,16 @@ def simulation_input(topology: Topology, assessment: Assessment, option: Inferen
 
 def _monthly_gpu_usd(units: tuple[UnitPlan, ...], option: InferenceOption) -> float:
     return sum(sum(u.hourly) / HOURS_PER_DAY for u in units if u.kind == "gpu") * option.price_usd_h
+
+
+def inference_monthly_usd(assessment: Assessment, option: InferenceOption, factor: float,
+                          constants: dict[str, float]) -> float:
+    """A month of the GPU instances that serve the model on their own (the hybrid's inference unit), USD: the day
+    mean of whole instances, autoscaled hour by hour, x ``hours.per_month`` x the hourly price. ``factor`` is the
+    simulation's confirmation of the closed-form replicas (1: the closed form alone)."""
+    topology = build_topology(Architecture.HYBRID, assessment.workload)
+    units = _units(Architecture.HYBRID, topology, assessment, option, factor, constants)
+    return _monthly_gpu_usd(units, option) * constants["hours.per_month"]
 
 
 def cheapest_option(architecture: Architecture, topology: Topology, assessment: Assessment,
@@ -351,6 +336,17 @@ def confirm_replicas(topology: Topology, assessment: Assessment, option: Inferen
                           keep_samples=True)
         rounds += 1
     return replicas, result, rounds
+
+
+def size_api_fleet(architecture: Architecture, topology: Topology, assessment: Assessment, service: ApiService,
+                   constants: dict[str, float], seed: int) -> FleetPlan:
+    """The fleet of one architecture whose model is a provider's API: its CPU units hour by hour and the peak
+    simulation of the pipeline with the API in it (no inference replicas of ours, nothing to confirm)."""
+    workers = peak_cpu_workers(assessment, constants)
+    result = simulate(simulation_input(topology, assessment, service, 0, workers, constants, seed), keep_samples=True)
+    units = _units(architecture, topology, assessment, service, 1.0, constants)
+    return FleetPlan(architecture=architecture, option=service, inference_replicas_peak=0, units=units,
+                     cpu_workers=workers, simulation=result, sim_rounds=1)
 
 
 def size_fleet(architecture: Architecture, topology: Topology, assessment: Assessment, option: InferenceOption,

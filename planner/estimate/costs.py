@@ -14,7 +14,7 @@ Every constant comes from data/assumptions.yaml (or the user's override of it) b
 
 from __future__ import annotations
 
-from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, hourly_rates
+from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, InferenceOption, hourly_rates
 from planner.estimate.pricing import price_reason
 from planner.estimate.results import CostBreakdown, CostLine, FleetItem
 from planner.estimate.topology import Topology, uses_mesh
@@ -34,12 +34,13 @@ CPU_PRICE_REASON = ("CPU services are priced per vCPU-hour (cpu.vcpu_hour_usd), 
 def fleet_items(plan: FleetPlan, constants: dict[str, float]) -> tuple[FleetItem, ...]:
     """The fleet table: one row per scaling unit, with its monthly cost."""
     hours = constants["hours.per_month"]
-    row, vcpu_price = plan.option.instance, constants["cpu.vcpu_hour_usd"]
-    reason = price_reason(plan.option.price_basis)
+    vcpu_price = constants["cpu.vcpu_hour_usd"]
     items = []
     for unit in plan.units:
         mean = sum(unit.hourly) / HOURS_PER_DAY
         if unit.kind == "gpu":
+            assert isinstance(plan.option, InferenceOption)  # a GPU unit serves the model on an instance type
+            row, reason = plan.option.instance, price_reason(plan.option.price_basis)
             items.append(FleetItem(
                 unit=unit.name, components=unit.components, kind="gpu", instance=row.instance,
                 provider=row.provider, region=row.region, gpu=row.gpu, gpus_per_replica=row.gpu_count,
@@ -99,7 +100,7 @@ def _network_lines(arch: Architecture, hops: int, mean_rps: float, c: dict[str, 
 def _platform_lines(arch: Architecture, topology: Topology, items: tuple[FleetItem, ...], mean_rps: float,
                     c: dict[str, float]) -> list[CostLine]:
     """Kubernetes control plane, observability per host, distributed tracing per span, CI/CD per unit."""
-    hops, units = topology.network_hops, len(topology.units)
+    hops, units = topology.network_hops, len(topology.own_units)
     lines = []
     if arch is not Architecture.MONOLITH:
         lines.append(CostLine(category="Platform", item="Kubernetes control plane",
@@ -146,7 +147,7 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
     lines = [*_fleet_lines(items, constants["hours.per_month"]),
              *_network_lines(arch, topology.network_hops, mean_rps, constants),
              *_platform_lines(arch, topology, items, mean_rps, constants),
-             _people_line(arch, len(topology.units), assessment, constants)]
+             _people_line(arch, len(topology.own_units), assessment, constants)]
 
     def total(category: str) -> float:
         return sum(line.monthly_usd for line in lines if line.category == category)

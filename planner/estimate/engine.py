@@ -16,18 +16,27 @@ from collections.abc import Callable, Mapping, Sequence
 from pydantic import TypeAdapter
 
 from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.estimate.api import ApiService, api_service, requests_per_month, token_cost_lines
 from planner.estimate.capacity import (
     MIN_SERVICE_MS,
     FleetPlan,
+    InferenceOption,
     cheapest_option,
     confirm_replicas,
     inference_options,
+    size_api_fleet,
     size_fleet,
 )
 from planner.estimate.costs import estimate_cost, fleet_items
 from planner.estimate.pricing import priced_instances
 from planner.estimate.resilience import assess_resilience
-from planner.estimate.results import ArchitectureEstimate, AssumptionUsed, Evaluation, LatencyEstimate, StationLoad
+from planner.estimate.results import (
+    ArchitectureEstimate,
+    AssumptionUsed,
+    Evaluation,
+    LatencyEstimate,
+    StationLoad,
+)
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
 from planner.estimate.serving_constants import LEGACY_KEYS
 from planner.estimate.simulation import (
@@ -38,11 +47,13 @@ from planner.estimate.simulation import (
     time_limit,
 )
 from planner.estimate.slicing import slice_share
+from planner.estimate.sourcing import against_self_hosting, api_row, choose, day_mean_requests_per_s
 from planner.estimate.timeline import timeline_events
-from planner.estimate.topology import build_topology, hop_median_ms
+from planner.estimate.topology import Topology, build_topology, hop_median_ms
+from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.calibration import load_efficiencies
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
-from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
+from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice, LlmSpec, Sourcing
 from planner.inputs.overrides import override_errors
 from planner.inputs.units import ms_to_s
 
@@ -145,11 +156,16 @@ Progress = Callable[[str, float], None]  # (the stage in words, the share done b
 
 def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None = None,
              gpus: Mapping[str, GpuSpec] | None = None, seed: int = DEFAULT_SEED,
-             deadline_s: float = EVALUATE_DEADLINE_S, progress: Progress | None = None) -> Evaluation:
+             deadline_s: float = EVALUATE_DEADLINE_S, progress: Progress | None = None,
+             api_prices: Mapping[str, ApiPrice] | None = None) -> Evaluation:
     """Fleet, monthly cost and peak latency of every architecture for one assessment.
 
     ``instances`` and ``gpus`` replace the catalog's prices and GPU specs (a saved price list, see
-    ``planner.store.price_lists.instances_for`` and ``gpus_for``). An evaluation still running after
+    ``planner.store.price_lists.instances_for`` and ``gpus_for``); ``api_prices`` replaces data/api_prices.csv
+    (a saved API price list). With a managed API (``assessment.sourcing``) each architecture is estimated
+    with the API serving the model, and the break-even against self-hosting is computed
+    (planner.estimate.sourcing); when the assessment asks to compare, both are estimated and ``estimates``
+    holds the chosen sourcing's, ``alternative`` the other's. An evaluation still running after
     ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``. The same inputs
     evaluated before in this process (the last ``CACHE_SIZE``) return a copy of the earlier result at
     once, or the same timeout when that one took longer than ``deadline_s``. ``progress``, if given, hears
@@ -157,7 +173,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
     ``("done", 1.0)`` at the end.
     """
     report = progress or _silent
-    key = _cache_key(assessment, instances, gpus, seed)
+    key = _cache_key(assessment, instances, gpus, seed, api_prices)
     cached = _CACHE.get(key)
     try:
         if cached is not None:
@@ -168,7 +184,8 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             return evaluation.model_copy(deep=True)
         started = time.perf_counter()
         with time_limit(deadline_s):
-            evaluation = _evaluate(assessment, instances=instances, gpus=gpus, seed=seed, progress=report)
+            evaluation = _evaluate(assessment, instances=instances, gpus=gpus, seed=seed, progress=report,
+                                   api_prices=api_prices)
     except DeadlineExceeded:
         raise EvaluationTimeoutError(
             f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
@@ -188,14 +205,17 @@ def _silent(stage: str, share: float) -> None:
 
 _INSTANCES = TypeAdapter(tuple[InstancePrice, ...])
 _GPUS = TypeAdapter(dict[str, GpuSpec])
-CacheKey = tuple[str, str, str, int]
+_APIS = TypeAdapter(dict[str, ApiPrice])
+CacheKey = tuple[str, str, str, int, str]
 
 
 def _cache_key(assessment: Assessment, instances: Sequence[InstancePrice] | None,
-               gpus: Mapping[str, GpuSpec] | None, seed: int) -> CacheKey:
+               gpus: Mapping[str, GpuSpec] | None, seed: int,
+               api_prices: Mapping[str, ApiPrice] | None = None) -> CacheKey:
     """Everything an evaluation reads besides the catalogs (loaded once per process): its inputs as JSON text."""
     return (assessment.model_dump_json(), "" if instances is None else _INSTANCES.dump_json(tuple(instances)).decode(),
-            "" if gpus is None else _GPUS.dump_json(dict(gpus)).decode(), seed)
+            "" if gpus is None else _GPUS.dump_json(dict(gpus)).decode(), seed,
+            "" if api_prices is None else _APIS.dump_json(dict(api_prices)).decode())
 
 
 class _EvaluationCache:
@@ -234,11 +254,14 @@ def clear_evaluation_cache() -> None:
 
 
 def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
-              gpus: Mapping[str, GpuSpec] | None, seed: int, progress: Progress) -> Evaluation:
+              gpus: Mapping[str, GpuSpec] | None, seed: int, progress: Progress,
+              api_prices: Mapping[str, ApiPrice] | None = None) -> Evaluation:
     """The body of ``evaluate``, without its deadline."""
     progress("serving model and candidate instances", 0.0)
     constants, serving = resolve_constants(assessment)
     llm = load_llms()[assessment.workload.model_id]
+    mode = assessment.sourcing.mode
+    api = api_row(assessment, api_prices)
     gpu_specs = dict(load_gpus() if gpus is None else gpus)
     priced = priced_instances(assessment.workload, load_instances() if instances is None else instances)
     unknown = sorted({p.row.gpu for p in priced} - set(gpu_specs))
@@ -246,46 +269,96 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
         message = f"The price list names GPU types without a spec: {', '.join(unknown)}."
         raise InputError(message, {"price_list": message})
     options, problems = inference_options(assessment, llm, priced, gpu_specs, serving)
-    if not options:
+    if not options and mode is not Sourcing.API and (mode is Sourcing.SELF_HOSTED or api is None):
         detail = "; ".join(problems[:3])
         raise InfeasibleError(f"No allowed instance can serve {llm.name} within the targets: {detail}")
     w = assessment.workload
-    estimates = {}
-    topologies = {a: build_topology(a, w) for a in Architecture}
-    widest = max(topologies.values(), key=lambda t: t.network_hops)
-    # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
-    confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
-    for i, (architecture, topology) in enumerate(topologies.items()):
-        check_deadline()
-        share = STAGE_START + (1.0 - STAGE_START) * i / len(topologies)
-        progress(f"sizing and simulating the {architecture.label.lower()}", share)
-        option = cheapest_option(architecture, topology, assessment, options, constants)
-        key = options.index(option)
-        if key not in confirmed:
-            confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
-        replicas, run, rounds = confirmed[key]
-        plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
-                          simulation=run if topology is widest else None)
-        cost, lines = estimate_cost(plan, topology, assessment, constants)
-        sim = plan.simulation
-        notes = []
-        meets_ttft = _meets(sim.ttft.p95_ms, sim.ttft.p95_ci_ms, w.p95_ttft_ms)
-        meets_e2e = _meets(sim.e2e.p95_ms, sim.e2e.p95_ci_ms, w.p95_e2e_ms)
-        if not (meets_ttft and meets_e2e):
-            notes.append(f"Misses a p95 target at peak after {plan.sim_rounds} simulated sizing rounds.")
-        elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
-            notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
-                         "confidence interval of it.")
-        progress(f"resilience of the {architecture.label.lower()}",
-                 share + (1.0 - STAGE_START) * RESILIENCE_SHARE / len(topologies))
-        resilience = assess_resilience(topology, assessment, plan, llm, constants, seed)
-        estimates[architecture] = ArchitectureEstimate(
-            architecture=architecture, deployable_units=len(topology.units), network_hops=topology.network_hops,
-            hop_latency_ms=topology.network_hops * hop_median_ms(architecture, constants),
-            fleet=fleet_items(plan, constants), cost=cost,
-            cost_lines=lines, ttft=_latency(sim.ttft), e2e=_latency(sim.e2e),
-            meets_ttft_target=meets_ttft, meets_e2e_target=meets_e2e,
-            slo_miss_share=sim.slo_miss_share, stations=_station_loads(plan, assessment),
-            notes=tuple(notes), resilience=resilience)
-    return Evaluation(estimates=estimates, assumptions=assumptions_used(assessment, serving), model_name=llm.name,
-                      seed=seed, resilience_events=timeline_events(w), allowed_instance_count=len(priced))
+    # The sourcings to estimate: the one named, or both to compare (self-hosting only where an instance can serve).
+    sourcings = [s for s in (Sourcing.SELF_HOSTED, Sourcing.API)
+                 if (mode is Sourcing.COMPARE or mode is s) and (s is Sourcing.API or options)]
+    service = api_service(api, constants) if api is not None else None
+    per_sourcing: dict[Sourcing, dict[Architecture, ArchitectureEstimate]] = {}
+    hybrid_plan: FleetPlan | None = None
+    for n, sourcing in enumerate(sourcings):
+        estimates = {}
+        topologies = {a: build_topology(a, w, api=sourcing is Sourcing.API) for a in Architecture}
+        widest = max(topologies.values(), key=lambda t: t.network_hops)
+        # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
+        confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
+        for i, (architecture, topology) in enumerate(topologies.items()):
+            check_deadline()
+            part = (1.0 - STAGE_START) / len(sourcings)
+            share = STAGE_START + part * (n + i / len(topologies))
+            progress(f"sizing and simulating the {architecture.label.lower()}", share)
+            if sourcing is Sourcing.API:
+                assert service is not None
+                plan = size_api_fleet(architecture, topology, assessment, service, constants, seed)
+            else:
+                option = cheapest_option(architecture, topology, assessment, options, constants)
+                key = options.index(option)
+                if key not in confirmed:
+                    confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
+                replicas, run, rounds = confirmed[key]
+                plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
+                                  simulation=run if topology is widest else None)
+                if architecture is Architecture.HYBRID:
+                    hybrid_plan = plan
+            progress(f"resilience of the {architecture.label.lower()}",
+                     share + part * RESILIENCE_SHARE / len(topologies))
+            estimates[architecture] = _estimate(architecture, topology, plan, assessment, llm, constants, seed,
+                                                service if sourcing is Sourcing.API else None)
+        per_sourcing[sourcing] = estimates
+    decision = None
+    if api is not None:
+        decision = against_self_hosting(assessment, api, llm, constants, options, hybrid_plan)
+        decision = choose(mode, decision, per_sourcing.get(Sourcing.API), per_sourcing.get(Sourcing.SELF_HOSTED))
+    chosen = decision.chosen if decision is not None else Sourcing.SELF_HOSTED
+    if chosen not in per_sourcing:  # the API was ruled out or cannot be evaluated: keep what was
+        chosen = next(iter(per_sourcing))
+    other = next((e for s, e in per_sourcing.items() if s is not chosen), None)
+    return Evaluation(estimates=per_sourcing[chosen], assumptions=assumptions_used(assessment, serving),
+                      model_name=llm.name, seed=seed, resilience_events=timeline_events(w),
+                      allowed_instance_count=len(priced), sourcing=chosen, alternative=other, build_vs_buy=decision)
+
+
+def _estimate(architecture: Architecture, topology: Topology, plan: FleetPlan, assessment: Assessment,
+              llm: LlmSpec, constants: dict[str, float], seed: int,
+              service: ApiService | None) -> ArchitectureEstimate:
+    """Cost, latency against the targets and resilience of one sized fleet."""
+    w = assessment.workload
+    cost, lines = estimate_cost(plan, topology, assessment, constants)
+    notes = []
+    if service is not None:
+        tokens = token_cost_lines(service.api, assessment,
+                                  requests_per_month(day_mean_requests_per_s(assessment), constants))
+        cost = cost.model_copy(update={"api_usd": sum(line.monthly_usd for line in tokens)})
+        lines = (*tokens, *lines)
+        inference_text = f"through {service.label}"
+        if architecture is Architecture.HYBRID:
+            notes.append("Behind an API the hybrid's inference unit is the provider's: it deploys the same code as "
+                         "the monolith, on Kubernetes.")
+    else:
+        assert isinstance(plan.option, InferenceOption)
+        row = plan.option.instance
+        inference_text = f"self-hosted on {row.gpu_count}x {row.gpu} ({row.provider} {row.instance})"
+    sim = plan.simulation
+    meets_ttft = _meets(sim.ttft.p95_ms, sim.ttft.p95_ci_ms, w.p95_ttft_ms)
+    meets_e2e = _meets(sim.e2e.p95_ms, sim.e2e.p95_ci_ms, w.p95_e2e_ms)
+    if not (meets_ttft and meets_e2e):
+        notes.append(f"Misses a p95 target at peak after {plan.sim_rounds} simulated sizing rounds."
+                     if service is None else f"Misses a p95 target at peak with {service.label}'s latency.")
+    elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
+        notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
+                     "confidence interval of it.")
+    resilience = assess_resilience(topology, assessment, plan, llm, constants, seed,
+                                   provider_sla_pct=service.sla_pct if service is not None else None)
+    provider_ms = constants["api.network_rtt_ms"] if service is not None else 0.0
+    return ArchitectureEstimate(
+        architecture=architecture, deployable_units=len(topology.own_units), network_hops=topology.network_hops,
+        hop_latency_ms=topology.network_hops * hop_median_ms(architecture, constants) + provider_ms,
+        fleet=fleet_items(plan, constants), cost=cost,
+        cost_lines=lines, ttft=_latency(sim.ttft), e2e=_latency(sim.e2e),
+        meets_ttft_target=meets_ttft, meets_e2e_target=meets_e2e,
+        slo_miss_share=sim.slo_miss_share, stations=_station_loads(plan, assessment),
+        notes=tuple(notes), resilience=resilience,
+        sourcing=Sourcing.API if service is not None else Sourcing.SELF_HOSTED, inference_text=inference_text)

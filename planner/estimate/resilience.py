@@ -70,7 +70,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from planner.estimate.capacity import FleetPlan
+from planner.estimate.capacity import FleetPlan, InferenceOption
 from planner.estimate.outages import MonthOutages, UnitModel, batch_sizes, mean_ci, simulate_outages
 from planner.estimate.results import FailureCause, ResilienceEstimate, UnitResilience
 from planner.estimate.timeline import blast_radius, timeline
@@ -105,13 +105,14 @@ def unit_models(topology: Topology, assessment: Assessment, plan: FleetPlan, llm
     steps = {c.name: c for c in w.pipeline}
     mtbf = {c.name: c.mtbf_h or constants["resilience.replica_mtbf_h"] for c in w.pipeline}
     mttr = {c.name: c.mttr_s or constants["resilience.cpu_restart_s"] for c in w.pipeline}
-    gpu_rate = plan.option.instance.gpu_count / constants["resilience.gpu_mtbf_h"]
+    gpus = plan.option.instance.gpu_count if isinstance(plan.option, InferenceOption) else 0
+    gpu_rate = gpus / constants["resilience.gpu_mtbf_h"]
     server_rate = 1.0 / constants["resilience.replica_mtbf_h"]  # the model server's own crashes
     load_s = model_load_s(llm, w, constants)
     time_in = _time_in_units(topology, assessment, plan, constants)
     retries = int(constants["network.hop_retries"])
     out = []
-    for unit in topology.units:
+    for unit in topology.own_units:
         cpu = [s for s in unit.components if s != INFERENCE]
         rate = sum(1.0 / mtbf[s] for s in cpu)
         restart = max((mttr[s] for s in cpu), default=constants["resilience.cpu_restart_s"])
@@ -157,7 +158,7 @@ def _time_in_units(topology: Topology, assessment: Assessment, plan: FleetPlan,
     hops_ms = topology.network_hops * hop_median_ms(topology.architecture, constants)
     model_ms = max(0.0, sim.e2e.mean_ms - sum(step_ms.values()) - hops_ms)
     return {u.name: ms_to_s(sum(model_ms if s == INFERENCE else step_ms[s] for s in u.components))
-            for u in topology.units}
+            for u in topology.own_units}
 
 
 # Everything together --------------------------------------------------------------------------------------
@@ -262,16 +263,25 @@ def _unit_rows(units: Sequence[UnitModel], crashes_by_unit: dict[str, float]) ->
         deploy_capacity_minutes_per_month=u.deploys_per_month * u.mttr_s / SECONDS_PER_MINUTE) for u in units)
 
 
-def _causes(crash: Losses, deploy: Losses, hop: Losses) -> tuple[FailureCause, ...]:
-    rows = (("Replica crashes", crash), ("Deploys and model updates", deploy),
-            ("Network hops (errors and timeouts after retries)", hop))
+def _causes(crash: Losses, deploy: Losses, hop: Losses, provider: Losses | None = None,
+            sla_pct: float | None = None) -> tuple[FailureCause, ...]:
+    rows = [("Replica crashes", crash), ("Deploys and model updates", deploy),
+            ("Network hops (errors and timeouts after retries)", hop)]
+    if provider is not None:
+        rows.append((f"Provider API outages (SLA {sla_pct:g} %)", provider))
     return tuple(FailureCause(cause=cause, failed_per_month=losses.failed, slowed_per_month=losses.slowed,
                               degraded_per_month=losses.degraded) for cause, losses in rows)
 
 
 def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPlan, llm: LlmSpec,
-                      constants: dict[str, float], seed: int) -> ResilienceEstimate:
-    """Availability, failed/slowed/degraded requests, deploy losses, blast radius and timeline of one architecture."""
+                      constants: dict[str, float], seed: int, provider_sla_pct: float | None = None,
+                      ) -> ResilienceEstimate:
+    """Availability, failed/slowed/degraded requests, deploy losses, blast radius and timeline of one architecture.
+
+    Behind a managed API (``provider_sla_pct`` given) the provider's unavailability, 1 - SLA, fails that share of
+    the requests our own units serve, so availability is ours x the SLA; the provider ships model updates, so
+    none of our units restarts for one (lead time 0: the version is pinned until we move the pin).
+    """
     w = assessment.workload
     units = unit_models(topology, assessment, plan, llm, constants)
     windows = WindowShares(topology, assessment, plan, constants, seed)
@@ -295,9 +305,16 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
     crash = Losses(*(float(np.mean([r[i] for r in crash_rows])) for i in range(3)))
     window_variance = sum(e * e * windows.variances.get(k, 0.0) for k, e in exposure.items())
     availability_pct, ci = _availability(crash_rows, deploy, hop, requests, window_variance)
-    total = Losses(*(c + d + h for c, d, h in zip(crash, deploy, hop, strict=True)))
+    provider = Losses(0.0, 0.0, 0.0)
+    if provider_sla_pct is not None:
+        share = provider_sla_pct / PERCENT
+        provider = Losses(requests * availability_pct / PERCENT * (1.0 - share), 0.0, 0.0)
+        availability_pct, ci = availability_pct * share, (ci[0] * share, ci[1] * share)
+    total = Losses(*(c + d + h + p for c, d, h, p in zip(crash, deploy, hop, provider, strict=True)))
     crashes_by_unit = {u.name: float(np.mean([m.crashes[u.name] for m in months])) for u in units}
-    model_unit = next(u for u in units if INFERENCE in u.components)
+    model_unit = next((u for u in units if INFERENCE in u.components), None)
+    lead_time_min = 0.0 if model_unit is None else (model_update_wait_h(topology, w, constants) * MINUTES_PER_HOUR
+                                                    + model_unit.rollout_s / SECONDS_PER_MINUTE)
     return ResilienceEstimate(
         availability_pct=availability_pct, availability_ci_pct=(max(0.0, ci[0]), min(PERCENT, ci[1])),
         availability_target_pct=w.availability_target_pct,
@@ -306,8 +323,8 @@ def assess_resilience(topology: Topology, assessment: Assessment, plan: FleetPla
         slowed_per_month=total.slowed, slowed_share=total.slowed / requests,
         degraded_per_month=total.degraded, degraded_share=total.degraded / requests,
         deploy_capacity_minutes_per_month=sum(u.deploys_per_month * u.mttr_s for u in units) / SECONDS_PER_MINUTE,
-        model_update_lead_time_min=(model_update_wait_h(topology, w, constants) * MINUTES_PER_HOUR
-                                    + model_unit.rollout_s / SECONDS_PER_MINUTE),
+        model_update_lead_time_min=lead_time_min,
         crashes_per_month=sum(crashes_by_unit.values()), units=_unit_rows(units, crashes_by_unit),
-        blast_radius=blast_radius(topology, w, units), causes=_causes(crash, deploy, hop),
+        blast_radius=blast_radius(topology, w, units),
+        causes=_causes(crash, deploy, hop, provider if provider_sla_pct is not None else None, provider_sla_pct),
         timeline=timeline(topology, w, units))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from planner.inputs.models import Architecture
+from planner.inputs.models import Architecture, Sourcing
 from planner.inputs.records import Record
 
 # Evaluation (planner.estimate.engine.evaluate) --------------------------------------------------------------
@@ -58,22 +58,29 @@ class CostBreakdown(Record):
     cpu_usd: float
     platform_usd: float
     people_usd: float
+    api_usd: float = Field(default=0.0, description="A managed API's token bill; 0 when inference is self-hosted.")
 
     @property
     def total_usd(self) -> float:
-        return self.gpu_usd + self.cpu_usd + self.platform_usd + self.people_usd
+        return self.gpu_usd + self.cpu_usd + self.platform_usd + self.people_usd + self.api_usd
 
     @property
     def infrastructure_usd(self) -> float:
-        """What the team's monthly infrastructure budget covers: GPU, CPU and platform, not people.
+        """What the team's monthly infrastructure budget covers: GPU, API tokens, CPU and platform, not people.
 
         The one definition of spend against the budget, used by the scoring, the Results page, the PDF and the CLI.
         """
-        return self.gpu_usd + self.cpu_usd + self.platform_usd
+        return self.gpu_usd + self.api_usd + self.cpu_usd + self.platform_usd
+
+    @property
+    def inference_usd(self) -> float:
+        """What inference itself costs a month: the GPU instances or the API's tokens."""
+        return self.gpu_usd + self.api_usd
 
     def as_dict(self) -> dict[str, float]:
-        """Categories with human names, for charts and tables."""
-        return {"GPU": self.gpu_usd, "CPU": self.cpu_usd, "Platform": self.platform_usd,
+        """Categories with human names, for charts and tables (API only when inference is an API)."""
+        api = {"API tokens": self.api_usd} if self.api_usd else {}
+        return {"GPU": self.gpu_usd, **api, "CPU": self.cpu_usd, "Platform": self.platform_usd,
                 "People": self.people_usd}
 
 
@@ -193,6 +200,10 @@ class ArchitectureEstimate(Record):
     notes: tuple[str, ...] = ()
     resilience: ResilienceEstimate | None = Field(
         default=None, description="Failures and change; None in evaluations saved before it existed.")
+    sourcing: Sourcing = Field(default=Sourcing.SELF_HOSTED,
+                               description="'self_hosted' (our GPUs) or 'api' (a provider's API serves the model).")
+    inference_text: str = Field(default="", description="How inference is sourced, in words: 'self-hosted on 2x "
+                                "8x H100 (AWS p5.48xlarge)' or 'through Together AI Llama 3.3 70B'.")
 
     @property
     def monthly_cost_usd(self) -> float:
@@ -201,6 +212,54 @@ class ArchitectureEstimate(Record):
     @property
     def meets_targets(self) -> bool:
         return self.meets_ttft_target and self.meets_e2e_target
+
+
+class RateLimitCheck(Record):
+    """Peak requests and tokens a minute against a provider's published limits (planner.estimate.api)."""
+
+    peak_requests_per_min: float
+    peak_tokens_per_min: float
+    tier: str = Field(description="The tier the row's limits are published at; empty when none is.")
+    requests_per_min: float | None
+    tokens_per_min: float | None
+    within: bool | None = Field(description="Whether the peak fits that tier; None when no limit is published.")
+    tier_needed: str = Field(description="The lowest published tier that allows the peak; empty when none does.")
+    warning: bool
+    text: str
+
+
+class CostPoint(Record):
+    """Monthly inference cost of both sourcings at one traffic volume (the break-even chart)."""
+
+    requests_per_month: float
+    api_usd: float
+    self_hosted_usd: float | None = Field(description="None when no allowed instance can serve the model.")
+
+
+class BuildVsBuy(Record):
+    """A managed API against self-hosted GPUs for the assessment's model and token mix (planner.estimate.sourcing).
+
+    Both sides are inference only: the API's token bill and the GPU instances that serve the model (the
+    hybrid's inference unit). CPU steps, platform and people are priced in each architecture's own estimate.
+    """
+
+    api_id: str
+    api_label: str
+    api_model_id: str | None = Field(description="The catalog model the API serves; None for a proprietary one.")
+    requests_per_month: float
+    api_monthly_usd: float
+    self_hosted_monthly_usd: float | None = Field(description="None when no allowed instance can serve the model.")
+    self_hosted_text: str = Field(description="The GPU fleet behind the self-hosted figure, and how it was sized.")
+    break_even_requests_per_month: float | None = Field(
+        description="Volume above which self-hosting stays cheaper; None when it is not within the chart's range.")
+    break_even_text: str
+    curve: tuple[CostPoint, ...]
+    cheaper: Sourcing = Field(description="'api' or 'self_hosted' at the assessment's own traffic.")
+    ruled_out: tuple[str, ...] = Field(default=(), description="Answers that rule the API out, as sentences.")
+    rate_limit: RateLimitCheck
+    notes: tuple[str, ...] = ()
+    chosen: Sourcing = Field(description="The sourcing the estimates use: the chosen one, or the cheaper allowed.")
+    reasons: tuple[str, ...] = Field(default=(), description="Why that sourcing, one sentence each.")
 
 
 class AssumptionUsed(Record):
@@ -227,6 +286,11 @@ class Evaluation(Record):
     allowed_instance_count: int | None = Field(
         default=None, description="Instance rows the GPU types, providers and community setting allowed (each priced "
                                   "under the pricing option); None in evaluations saved before it.")
+    sourcing: Sourcing = Field(default=Sourcing.SELF_HOSTED, description="How ``estimates`` source inference.")
+    alternative: dict[Architecture, ArchitectureEstimate] | None = Field(
+        default=None, description="When the planner compared: the estimates of the sourcing not chosen.")
+    build_vs_buy: BuildVsBuy | None = Field(
+        default=None, description="API against self-hosted, when the assessment names a managed API.")
 
     def estimate(self, architecture: Architecture) -> ArchitectureEstimate:
         """The estimate of one architecture."""

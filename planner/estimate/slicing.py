@@ -56,7 +56,13 @@ def sliced_replicas(replicas: int, rate_per_s: float) -> int:
 
 
 def slice_share(replicas: int, rate_per_s: float) -> float:
-    """The share of the fleet, and of the traffic, a peak simulation runs (1 when it runs all of it)."""
+    """The share of the fleet, and of the traffic, a peak simulation runs (1 when it runs all of it).
+
+    Without inference replicas of our own (a managed API serves the model) the slice is the share of the traffic
+    that keeps the rate at ``MAX_SIM_RATE_PER_S``: the API serves each request alike, so only the CPU pools shrink.
+    """
+    if replicas == 0:
+        return min(1.0, MAX_SIM_RATE_PER_S / rate_per_s)
     return sliced_replicas(replicas, rate_per_s) / replicas
 
 

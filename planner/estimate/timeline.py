@@ -36,6 +36,8 @@ def blast_radius(topology: Topology, workload: WorkloadProfile, units: Sequence[
     out = []
     for stage in topology.stages:
         unit: Unit = topology.unit_of(stage)
+        if unit.name not in by_name:  # a provider's API: its outages are its SLA's, not a replica of ours
+            continue
         affected = set(unit.components)
         critical = [topology.stages.index(s) for s in unit.components if is_critical(s, workload)]
         if critical:
@@ -85,6 +87,8 @@ def timeline(topology: Topology, workload: WorkloadProfile, units: Sequence[Unit
         rollouts.append((TIMELINE_DEPLOY_MIN, deployed))
     end_s = TIMELINE_MIN_LENGTH_MIN * SECONDS_PER_MINUTE
     for minute, stage in rollouts:
+        if topology.unit_of(stage).name not in by_name:  # the provider ships its model updates
+            continue
         unit = by_name[topology.unit_of(stage).name]
         t = minute * SECONDS_PER_MINUTE
         for size in batch_sizes(unit):

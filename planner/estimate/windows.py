@@ -4,7 +4,7 @@ The existing simulation core (planner.estimate.simulation) runs the peak pipelin
 outage (``j`` replicas of a unit out of service for its restart time) laid out one after another, each
 followed by a quiet gap for its backlog to drain, and again without the outages on the same random
 numbers (common random numbers, so the difference is not noise; the run without them is the
-architecture's own peak run when that one has enough requests, see ``simulation.processes._Draws``); the
+architecture's own peak run when that one has enough requests, see ``simulation.draws._Draws``); the
 extra requests over a latency target, per request arriving in a window, is that window's slowed share.
 A window longer than ``WINDOW_REQUESTS`` arrivals is simulated for that many and the extra misses of
 the requests arriving in it are scaled to its full length (those of the backlog after it are counted once, or scaled too
@@ -22,10 +22,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, SIM_WARMUP, FleetPlan, simulation_input
+from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, SIM_WARMUP, FleetPlan, InferenceOption, simulation_input
 from planner.estimate.outages import UnitModel
 from planner.estimate.queueing import mmc_wait_quantile_s
-from planner.estimate.simulation import CpuStation, Outage, simulate, station_size
+from planner.estimate.simulation import CpuStation, InferenceStation, Outage, simulate, station_size
 from planner.estimate.slicing import slice_share, sliced_down
 from planner.estimate.topology import Topology
 from planner.inputs.models import Assessment
@@ -64,13 +64,15 @@ class WindowShares:
 
     def _outages(self, unit: UnitModel, down: int, start_s: float, duration_s: float) -> list[Outage]:
         out = []
-        per_instance = self.plan.option.replicas_per_instance
         for i, station in enumerate(self.stations):
             if station.name not in unit.components:
                 continue
             size = station_size(station)
-            lost = math.floor(size * down / unit.replicas + 0.5) if isinstance(station, CpuStation) else (
-                sliced_down(down * per_instance, self.slice_share))
+            if isinstance(station, CpuStation):
+                lost = math.floor(size * down / unit.replicas + 0.5)
+            else:  # our own model replicas (a provider's API is no unit of ours, so never here)
+                assert isinstance(self.plan.option, InferenceOption)
+                lost = sliced_down(down * self.plan.option.replicas_per_instance, self.slice_share)
             lost = min(lost, size - 1)
             if lost > 0:
                 out.append(Outage(station=i, down=lost, start_s=start_s, duration_s=duration_s))
@@ -95,6 +97,7 @@ class WindowShares:
             if isinstance(station, CpuStation):
                 capacity = (station.servers - outage.down) / station.mean_service_s
             else:
+                assert isinstance(station, InferenceStation) and isinstance(self.plan.option, InferenceOption)
                 capacity = (station.replicas - outage.down) * self.plan.option.replica_requests_per_s
             if capacity < self.rate:
                 return True

@@ -10,12 +10,16 @@ from __future__ import annotations
 from enum import StrEnum, auto
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from planner.inputs.base import Sourced as Sourced
+from planner.inputs.base import StrictModel as StrictModel
 from planner.inputs.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS
 from planner.inputs.precision import KvPrecision as KvPrecision
 from planner.inputs.precision import Precision as Precision
 from planner.inputs.precision import kv_precision_for as kv_precision_for
+from planner.inputs.sourcing import InferenceSourcing as InferenceSourcing
+from planner.inputs.sourcing import Sourcing as Sourcing
 from planner.inputs.text import MultilineText, SingleLineText
 
 InstanceTier = Literal["production", "community"]
@@ -40,13 +44,6 @@ CROSS_FIELD_FLOORS = {
     "p95_e2e_ms": ("p95_ttft_ms", "p95 end-to-end latency ({value:g} ms) cannot be below p95 time to first token "
                                   "({floor:g} ms)"),
 }
-
-
-class StrictModel(BaseModel):
-    """Base for inputs: unknown keys are errors, strings are stripped, numbers are not coerced from text,
-    and NaN or an infinity is never a number (JSON would write it as null, so it could not round-trip)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
 
 
 class Architecture(StrEnum):
@@ -223,6 +220,8 @@ class Assessment(StrictModel):
         default=None, min_length=1, max_length=NAME_MAX_CHARS,
         description="A saved price list's name; None: data/instances.csv.",
     )
+    sourcing: InferenceSourcing = Field(
+        default_factory=InferenceSourcing, description="Self-hosted GPUs, a managed API, or both compared.")
 
 
 # Catalog records (rows of data/ files) -------------------------------------------------------------
@@ -234,11 +233,6 @@ GpuVendor = Literal["nvidia", "amd"]  # the software stack (CUDA or ROCm) a cali
 CatalogLabel = Annotated[str, Field(min_length=1, max_length=40)]  # GPU types, providers, regions
 TensorRate = Annotated[float, Field(gt=0, le=100_000)]  # dense TFLOP/s (or TOPS), as datasheets quote them
 HourlyPrice = Annotated[float, Field(gt=0, le=10_000)]  # USD per instance-hour
-
-
-class Sourced(StrictModel):
-    source: str = Field(min_length=3)
-    as_of: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Date of the figure, YYYY-MM[-DD].")
 
 
 class GpuSpec(Sourced):

@@ -27,7 +27,15 @@ from __future__ import annotations
 import simpy
 
 from planner.estimate.simulation.deadline import DeadlineExceeded, check_deadline, time_limit
-from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput, station_size
+from planner.estimate.simulation.inputs import (
+    ApiStation,
+    CpuStation,
+    Hop,
+    InferenceStation,
+    Outage,
+    SimulationInput,
+    station_size,
+)
 from planner.estimate.simulation.processes import EXTRA_DRAW_SHARE, MIN_DRAW_CHUNK, ServingPipeline, arrivals
 from planner.estimate.simulation.statistics import (
     T_975,
@@ -41,6 +49,7 @@ __all__ = [
     "EXTRA_DRAW_SHARE",
     "MIN_DRAW_CHUNK",
     "T_975",
+    "ApiStation",
     "CpuStation",
     "DeadlineExceeded",
     "Hop",

@@ -88,6 +88,28 @@ class InferenceStation(_Checked):
             raise ValueError('"tokens_per_step" must be >= 1 and "cached_share" < 1.')
 
 
+class ApiStation(_Checked):
+    """A provider's API: every request is served at once (the provider scales; its rate limits are checked apart).
+
+    A request's first token comes after a lognormal time with median ``ttft_median_s`` and shape ``ttft_sigma``,
+    plus ``prefill_s_per_token`` for each prompt token beyond ``reference_input_tokens`` (the prompt length the
+    median was measured at); then its output tokens stream at ``output_tokens_per_s``.
+    """
+
+    name: str
+    ttft_median_s: float
+    ttft_sigma: float
+    output_tokens_per_s: float
+    prefill_s_per_token: float = 0.0
+    reference_input_tokens: float = 0.0
+
+    FIELD_RULES = (("ttft_median_s", _positive), ("ttft_sigma", _non_negative), ("output_tokens_per_s", _positive),
+                   ("prefill_s_per_token", _non_negative), ("reference_input_tokens", _non_negative))
+
+
+Station = CpuStation | InferenceStation | ApiStation
+
+
 class Hop(_Checked):
     """Network latency: lognormal with this median (ms) and shape ``sigma``, plus a fixed extra (ms)."""
 
@@ -114,8 +136,11 @@ class Outage(_Checked):
     FIELD_RULES = (("down", _positive), ("start_s", _non_negative), ("duration_s", _positive))
 
 
-def station_size(station: CpuStation | InferenceStation) -> int:
-    """Workers of a CPU station or replicas of an inference station: what an outage takes from."""
+def station_size(station: Station) -> int:
+    """Workers of a CPU station or replicas of an inference station: what an outage takes from (an API has no
+    replicas of ours: 1, so no outage can be laid on it)."""
+    if isinstance(station, ApiStation):
+        return 1
     return station.servers if isinstance(station, CpuStation) else station.replicas
 
 
@@ -127,7 +152,7 @@ class SimulationInput(_Checked):
     worker or replica of its station in service.
     """
 
-    stations: list[CpuStation | InferenceStation]
+    stations: list[CpuStation | InferenceStation | ApiStation]
     hops: list[Hop | None] = []
     return_hop: Hop | None = None
     arrival_rate_per_s: float

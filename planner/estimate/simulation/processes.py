@@ -28,90 +28,20 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
-import numpy as np
 import simpy
 
 from planner.estimate.simulation.deadline import CHECK_EVERY_ARRIVALS, check_deadline
-from planner.estimate.simulation.inputs import CpuStation, Hop, InferenceStation, Outage, SimulationInput
+from planner.estimate.simulation.draws import _Draws as _Draws
+from planner.estimate.simulation.draws import draw_tokens as draw_tokens
+from planner.estimate.simulation.inputs import ApiStation, CpuStation, InferenceStation, Outage, SimulationInput
 from planner.estimate.simulation.workers import WorkerPool
-from planner.inputs.units import MS_PER_S, ms_to_s
 
 EXTRA_DRAW_SHARE = 0.25  # arrivals drawn per extra chunk, as a share of warm-up + measured requests
 MIN_DRAW_CHUNK = 256  # requests
 
 CPU = 0  # kinds of pipeline step
 INFERENCE = 1
-
-
-GAPS, INPUT_TOKENS, OUTPUT_TOKENS, SERVICE, HOP = range(5)  # the random streams of a run, by what they draw
-
-
-def draw_tokens(rng: np.random.Generator, mean: float, cv: float, m: int) -> list[int]:
-    """``m`` token counts, lognormal with this mean and coefficient of variation (exactly the mean when cv is 0),
-    rounded, at least 1."""
-    if cv == 0:
-        return [max(1, round(mean))] * m
-    sigma2 = math.log1p(cv * cv)
-    x = rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), m)
-    return np.maximum(1, np.rint(x)).astype(np.int64).tolist()
-
-
-class _Draws:
-    """Per-request random numbers, drawn in vectorised chunks, one seeded stream per quantity.
-
-    Each quantity (arrival gaps, prompt and output lengths, each CPU station's service times, each hop's
-    latency) has its own stream, seeded by (seed, quantity, station), and a stream gives the same
-    numbers however it is cut into chunks. So request ``rid`` gets the same draws whatever the run's
-    length, and the same arrivals and sizes whatever hops and stations the pipeline has: runs of one
-    seed share their random numbers (common random numbers), and a run of ``n`` requests is exactly
-    the first ``n`` requests of a longer run with the same warm-up.
-    """
-
-    def __init__(self, inp: SimulationInput) -> None:
-        self.inp = inp
-        self.size = 0
-        self.gap_s: list[float] = []
-        self.input_tokens: list[int] = []
-        self.output_tokens: list[int] = []
-        self.cpu_stations = {i: st for i, st in enumerate(inp.stations) if isinstance(st, CpuStation)}
-        self.service_s: dict[int, list[float]] = {i: [] for i in self.cpu_stations}
-        # Hop i is paid before station i; the last one is the return hop.
-        hops = [*(inp.hops or [None] * len(inp.stations)), inp.return_hop]
-        self.hop_models = {i: hop for i, hop in enumerate(hops) if hop is not None}
-        self.hop_s: dict[int, list[float]] = {i: [] for i in self.hop_models}
-        seed = inp.seed
-        self.rng_gap, self.rng_in, self.rng_out = (np.random.default_rng([seed, q]) for q in
-                                                   (GAPS, INPUT_TOKENS, OUTPUT_TOKENS))
-        self.rng_service = {i: np.random.default_rng([seed, SERVICE, i]) for i in self.cpu_stations}
-        self.rng_hop = {i: np.random.default_rng([seed, HOP, i]) for i in self.hop_models}
-        self.extend(inp.warmup_requests + inp.n_requests)
-
-    @staticmethod
-    def _service(rng: np.random.Generator, station: CpuStation, m: int) -> list[float]:
-        mean, cv = station.mean_service_s, station.service_cv
-        if cv == 0:
-            return [mean] * m
-        if cv == 1:
-            return rng.exponential(mean, m).tolist()
-        return rng.gamma(1.0 / (cv * cv), mean * cv * cv, m).tolist()
-
-    @staticmethod
-    def _hop(rng: np.random.Generator, hop: Hop, m: int) -> list[float]:
-        if hop.median_ms == 0 or hop.sigma == 0:
-            return [ms_to_s(hop.median_ms + hop.extra_ms)] * m
-        x = rng.lognormal(math.log(hop.median_ms), hop.sigma, m)
-        return ((x + hop.extra_ms) / MS_PER_S).tolist()
-
-    def extend(self, m: int) -> None:
-        inp = self.inp
-        self.gap_s.extend(self.rng_gap.exponential(1.0 / inp.arrival_rate_per_s, m).tolist())
-        self.input_tokens.extend(draw_tokens(self.rng_in, inp.mean_input_tokens, inp.input_tokens_cv, m))
-        self.output_tokens.extend(draw_tokens(self.rng_out, inp.mean_output_tokens, inp.output_tokens_cv, m))
-        for i, station in self.cpu_stations.items():
-            self.service_s[i].extend(self._service(self.rng_service[i], station, m))
-        for i, hop in self.hop_models.items():
-            self.hop_s[i].extend(self._hop(self.rng_hop[i], hop, m))
-        self.size += m
+API = 2
 
 
 class _Replica:
@@ -279,7 +209,7 @@ class ServingPipeline:
         self.arrival_s = [0.0] * self.n
         self.first_arrival_s = 0.0
         self.last_arrival_s = 0.0
-        inference = [i for i, st in enumerate(inp.stations) if isinstance(st, InferenceStation)]
+        inference = [i for i, st in enumerate(inp.stations) if isinstance(st, InferenceStation | ApiStation)]
         self.has_inference = bool(inference)
         last_inference = inference[-1] if inference else len(inp.stations)
         # One tuple per step: kind, station index, hop draws (None: in-process), hop after the last
@@ -290,6 +220,8 @@ class ServingPipeline:
             if isinstance(station, CpuStation):
                 pool = WorkerPool(env, station.servers)
                 self.plan.append((CPU, i, hop_s, i > last_inference, pool, self.draws.service_s[i]))
+            elif isinstance(station, ApiStation):
+                self.plan.append((API, i, hop_s, i > last_inference, station, self.draws.api_ttft_s[i]))
             else:
                 step0: dict[int, float] = {}
                 replicas = [_Replica(env, station, self.draws, step0) for _ in range(station.replicas)]
@@ -345,6 +277,10 @@ def request(env: simpy.Environment, pipe: ServingPipeline, rid: int) -> Generato
                 if j >= 0:
                     pipe.waits_s[s][j] = env.now - t
                 yield env.timeout(service_s[rid])
+        elif kind == API:  # served at once: the first token after its TTFT, then the rest at the provider's rate
+            ttft = service_s[rid]
+            t_first = env.now + ttft
+            yield env.timeout(ttft + pipe.draws.output_tokens[rid] / resource.output_tokens_per_s)
         else:
             t = env.now
             event = env.event()

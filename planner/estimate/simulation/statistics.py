@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from planner.estimate.simulation.inputs import CpuStation
+from planner.estimate.simulation.inputs import ApiStation, CpuStation
 from planner.estimate.simulation.processes import ServingPipeline
 from planner.inputs.units import MS_PER_S, s_to_ms
 
@@ -70,7 +70,7 @@ class StationStats(BaseModel):
     """
 
     name: str
-    kind: Literal["cpu", "inference"]
+    kind: Literal["cpu", "inference", "api"]
     visits: int  # every visit in the run, warm-up and requests still in flight at the end included
     utilisation: float
     mean_wait_ms: float
@@ -159,7 +159,9 @@ def _latency_stats(samples_s: np.ndarray) -> LatencyStats:
 def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationStats:
     station = pipe.inp.stations[s]
     waits = np.asarray(pipe.waits_s[s])
-    if isinstance(station, CpuStation):
+    if isinstance(station, ApiStation):  # the provider's capacity is not ours to measure: no wait, no load
+        busy_s, capacity, queued = 0.0, 1, waits > 0
+    elif isinstance(station, CpuStation):
         lo = pipe.warmup
         busy_s = math.fsum(pipe.draws.service_s[s][lo : lo + pipe.n])
         capacity = station.servers
@@ -180,7 +182,7 @@ def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationSta
         prob_ci = (max(0.0, prob_ci[0]), min(1.0, prob_ci[1]))
     return StationStats(
         name=station.name,
-        kind="cpu" if isinstance(station, CpuStation) else "inference",
+        kind="api" if isinstance(station, ApiStation) else "cpu" if isinstance(station, CpuStation) else "inference",
         visits=pipe.visits[s],
         utilisation=min(1.0, busy_s / (capacity * window_s)) if window_s > 0 else 0.0,
         mean_wait_ms=s_to_ms(mean_wait),

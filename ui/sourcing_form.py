@@ -1,0 +1,84 @@
+"""The Assess page's inference-sourcing questions: self-hosted GPUs, a managed API, or both compared.
+
+Widget keys are ``s.*`` (one per ``InferenceSourcing`` field), seeded from the canonical answers like the rest of
+the form (``ui.state.widget_values``); the answers go back under ``sourcing``. The API picker lists the shipped
+managed APIs (data/api_prices.csv), those serving the assessment's model first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from planner.inputs.api_catalog import ApiPrice, load_api_prices
+from planner.inputs.models import InferenceSourcing, Sourcing
+
+FIELDS = tuple(InferenceSourcing.model_fields)  # the widget of each is "s.<field>"
+ASKED = ("mode", "api", "cached_input_share", "batch_share", "data_may_leave", "custom_weights")
+NO_API = ""  # the picker's "none" entry
+MODE_HELP = ("Self-hosted: the planner sizes GPU fleets. Managed API: a provider serves the model and bills tokens. "
+             "Compare: the planner estimates both and uses the one that meets the targets for less; the break-even "
+             "volume between them is shown either way once an API is chosen.")
+
+
+def widget_values(answers: dict[str, Any]) -> dict[str, Any]:
+    """The value of each sourcing widget for a set of answers (an older answer set without sourcing: defaults)."""
+    sourcing = {**InferenceSourcing().model_dump(mode="json"), **answers.get("sourcing", {})}
+    values = {f"s.{k}": sourcing[k] for k in ASKED}
+    values["s.api"] = values["s.api"] or NO_API
+    return values
+
+
+def api_choice_text(api: ApiPrice) -> str:
+    """How an API reads in the picker: provider, model and its prices per million tokens."""
+    return f"{api.label} (${api.input_usd_per_m:g} in / ${api.output_usd_per_m:g} out per 1M tokens)"
+
+
+def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dict[str, Any]:
+    """The sourcing questions; returns the ``sourcing`` answers (fields not asked here kept from ``current``)."""
+    st.subheader("Inference sourcing")
+    st.caption("Run the model on your own GPUs, call a managed API, or let the planner compare both. Prices, rate "
+               "limits, latency and SLA of each API are on the Prices page, each with its source.")
+    apis = load_api_prices()
+    same_model = sorted((a for a in apis.values() if a.model_id == model_id), key=lambda a: a.label)
+    others = sorted((a for a in apis.values() if a.model_id != model_id), key=lambda a: a.label)
+    options = [NO_API, *(a.id for a in same_model), *(a.id for a in others)]
+    chosen = st.session_state.get("s.api", NO_API)
+    if chosen not in options:  # an API of a saved API price list, or one no longer shipped: keep it selectable
+        options.append(chosen)
+    left, right = st.columns(2)
+    with left:
+        mode = st.radio("Where inference runs", [s.value for s in Sourcing], key="s.mode", help=MODE_HELP,
+                        format_func=lambda v: Sourcing(v).label, horizontal=True)
+        slots["sourcing.mode"] = st.empty()
+        slots["sourcing"] = st.empty()
+    with right:
+        api = st.selectbox(
+            "Managed API", options, key="s.api",
+            format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else i,
+            help="Those serving your model come first. A proprietary model is another model: the comparison is of "
+                 "cost and latency, not of answer quality.")
+        slots["sourcing.api"] = st.empty()
+    left, right = st.columns(2)
+    with left:
+        cached = st.number_input("Share of input tokens served from the provider's prompt cache (0-1)",
+                                 min_value=0.0, max_value=1.0, step=0.05, format="%.2f", key="s.cached_input_share",
+                                 help="Repeated system prompts and documents are billed at the cached-input price "
+                                      "where the provider offers one.")
+        slots["sourcing.cached_input_share"] = st.empty()
+        leave = st.checkbox("Prompts and answers may leave our cloud account and region", key="s.data_may_leave",
+                            help="Off rules a managed API out: it processes requests on the provider's machines.")
+        slots["sourcing.data_may_leave"] = st.empty()
+    with right:
+        batch = st.number_input("Share of requests sent through the provider's batch API (0-1)", min_value=0.0,
+                                max_value=1.0, step=0.05, format="%.2f", key="s.batch_share",
+                                help="Non-interactive work (reports, backfills) billed at the batch discount where "
+                                     "one is offered; the latency estimates still treat every request as "
+                                     "interactive.")
+        slots["sourcing.batch_share"] = st.empty()
+        custom = st.checkbox("We serve fine-tuned or custom weights", key="s.custom_weights",
+                             help="On rules a shared managed API out: it serves the provider's weights only.")
+        slots["sourcing.custom_weights"] = st.empty()
+    return {**current, "mode": mode, "api": api or None, "cached_input_share": cached, "batch_share": batch,
+            "data_may_leave": bool(leave), "custom_weights": bool(custom)}
