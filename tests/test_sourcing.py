@@ -159,3 +159,18 @@ def test_an_unknown_api_is_a_plain_error_at_its_field() -> None:
     with pytest.raises(InputError) as caught:
         evaluate(_startup(), api_prices={})
     assert "sourcing.api" in caught.value.field_errors
+
+
+def test_the_startup_preset_calls_an_api_until_tenfold_traffic_makes_self_hosting_cheaper() -> None:
+    preset = load_presets()["content_startup"]
+    assert preset.sourcing.mode is Sourcing.COMPARE and preset.sourcing.api == "bedrock-llama-3.1-8b"
+    now = recommend(preset, evaluate(preset))
+    data = preset.model_dump(mode="json")
+    data["workload"]["mean_requests_per_s"] *= 10
+    data["workload"]["peak_requests_per_s"] *= 10
+    grown = Assessment.model_validate(data)
+    later = recommend(grown, evaluate(grown))
+    assert now.sourcing_text.startswith("Monolith, inference through AWS Bedrock")
+    assert "self-hosted on" in later.sourcing_text
+    flip = next(f for f in now.flip_points if f.new_sourcing is Sourcing.SELF_HOSTED)
+    assert preset.workload.mean_requests_per_s < flip.threshold < 10 * preset.workload.mean_requests_per_s

@@ -279,35 +279,12 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     service = api_service(api, constants) if api is not None else None
     per_sourcing: dict[Sourcing, dict[Architecture, ArchitectureEstimate]] = {}
     hybrid_plan: FleetPlan | None = None
+    part = (1.0 - STAGE_START) / len(sourcings)
     for n, sourcing in enumerate(sourcings):
-        estimates = {}
-        topologies = {a: build_topology(a, w, api=sourcing is Sourcing.API) for a in Architecture}
-        widest = max(topologies.values(), key=lambda t: t.network_hops)
-        # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
-        confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
-        for i, (architecture, topology) in enumerate(topologies.items()):
-            check_deadline()
-            part = (1.0 - STAGE_START) / len(sourcings)
-            share = STAGE_START + part * (n + i / len(topologies))
-            progress(f"sizing and simulating the {architecture.label.lower()}", share)
-            if sourcing is Sourcing.API:
-                assert service is not None
-                plan = size_api_fleet(architecture, topology, assessment, service, constants, seed)
-            else:
-                option = cheapest_option(architecture, topology, assessment, options, constants)
-                key = options.index(option)
-                if key not in confirmed:
-                    confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
-                replicas, run, rounds = confirmed[key]
-                plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
-                                  simulation=run if topology is widest else None)
-                if architecture is Architecture.HYBRID:
-                    hybrid_plan = plan
-            progress(f"resilience of the {architecture.label.lower()}",
-                     share + part * RESILIENCE_SHARE / len(topologies))
-            estimates[architecture] = _estimate(architecture, topology, plan, assessment, llm, constants, seed,
-                                                service if sourcing is Sourcing.API else None)
-        per_sourcing[sourcing] = estimates
+        per_sourcing[sourcing], plan = _sourcing_estimates(
+            assessment, llm, options, service if sourcing is Sourcing.API else None, constants, seed, progress,
+            STAGE_START + part * n, part)
+        hybrid_plan = hybrid_plan or plan
     decision = None
     if api is not None:
         decision = against_self_hosting(assessment, api, llm, constants, options, hybrid_plan)
@@ -319,6 +296,38 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     return Evaluation(estimates=per_sourcing[chosen], assumptions=assumptions_used(assessment, serving),
                       model_name=llm.name, seed=seed, resilience_events=timeline_events(w),
                       allowed_instance_count=len(priced), sourcing=chosen, alternative=other, build_vs_buy=decision)
+
+
+def _sourcing_estimates(assessment: Assessment, llm: LlmSpec, options: list[InferenceOption],
+                        service: ApiService | None, constants: dict[str, float], seed: int, progress: Progress,
+                        start: float, part: float) -> tuple[dict[Architecture, ArchitectureEstimate], FleetPlan | None]:
+    """Every architecture sized, simulated and costed with the model self-hosted on ``options`` (``service`` None)
+    or behind the API; also the self-hosted hybrid's plan (its inference fleet is the break-even's)."""
+    estimates = {}
+    topologies = {a: build_topology(a, assessment.workload, api=service is not None) for a in Architecture}
+    widest = max(topologies.values(), key=lambda t: t.network_hops)
+    # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
+    confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
+    hybrid_plan = None
+    for i, (architecture, topology) in enumerate(topologies.items()):
+        check_deadline()
+        share = start + part * i / len(topologies)
+        progress(f"sizing and simulating the {architecture.label.lower()}", share)
+        if service is not None:
+            plan = size_api_fleet(architecture, topology, assessment, service, constants, seed)
+        else:
+            option = cheapest_option(architecture, topology, assessment, options, constants)
+            key = options.index(option)
+            if key not in confirmed:
+                confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
+            replicas, run, rounds = confirmed[key]
+            plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
+                              simulation=run if topology is widest else None)
+            if architecture is Architecture.HYBRID:
+                hybrid_plan = plan
+        progress(f"resilience of the {architecture.label.lower()}", share + part * RESILIENCE_SHARE / len(topologies))
+        estimates[architecture] = _estimate(architecture, topology, plan, assessment, llm, constants, seed, service)
+    return estimates, hybrid_plan
 
 
 def _estimate(architecture: Architecture, topology: Topology, plan: FleetPlan, assessment: Assessment,
