@@ -21,6 +21,7 @@ from planner.estimate.topology import build_topology
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, InstancePrice
+from tests.presets import self_hosted
 
 # Values of data/assumptions.yaml, written out so that the expected figures are independent of the code.
 HOURS = 730.0
@@ -190,7 +191,7 @@ def test_fleet_items_price_each_unit():
 @functools.cache
 def preset_evaluation(name: str) -> Evaluation:
     """Each preset evaluated once for this module (the chatbot takes ~5 s)."""
-    return evaluate(load_presets()[name])
+    return evaluate(self_hosted(name))
 
 
 PRESETS = ["blank", "chatbot_daily_updates", "content_startup"]

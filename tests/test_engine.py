@@ -14,8 +14,8 @@ from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.catalog import load_instances
-from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
+from tests.presets import self_hosted
 
 PRESETS = ["blank", "chatbot_daily_updates", "content_startup"]
 SMALL = "content_startup"  # the quickest preset to evaluate again with changed inputs
@@ -29,11 +29,11 @@ MESH_PER_HOP_MS = 1.0
 @functools.cache
 def preset_evaluation(name: str) -> Evaluation:
     """Each preset evaluated once for this module (the chatbot takes ~5 s)."""
-    return evaluate(load_presets()[name])
+    return evaluate(self_hosted(name))
 
 
 def preset(name: str) -> Assessment:
-    return load_presets()[name]
+    return self_hosted(name)
 
 
 def with_changes(assessment: Assessment, *, overrides: dict[str, float] | None = None,

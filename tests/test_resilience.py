@@ -25,6 +25,7 @@ from planner.inputs.catalog import load_assumptions
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
 from planner.present.charts import resilience_chart
+from tests.presets import self_hosted
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
 SMALL = "content_startup"  # the quickest preset to evaluate again with changed inputs
@@ -43,13 +44,13 @@ WEEKS_PER_MONTH = 52 / 12
 
 @functools.cache
 def evaluation_of(name: str, seed: int | None = None) -> Evaluation:
-    return evaluate(load_presets()[name]) if seed is None else evaluate(load_presets()[name], seed=seed)
+    return evaluate(self_hosted(name)) if seed is None else evaluate(self_hosted(name), seed=seed)
 
 
 def changed(name: str, *, overrides: dict[str, float] | None = None, steps: dict[str, dict] | None = None,
             **workload: object) -> Assessment:
     """A preset with workload answers, pipeline-step fields and assumption overrides replaced."""
-    data = load_presets()[name].model_dump()
+    data = self_hosted(name).model_dump()
     data["workload"].update(workload)
     for step in data["workload"]["pipeline"]:
         step.update((steps or {}).get(step["name"], {}))
@@ -223,7 +224,7 @@ def test_hop_failures_follow_the_retry_closed_form():
 def test_monolith_blast_radius_is_every_component(name):
     resilience = evaluation_of(name).estimate(MONO).resilience
     assert resilience is not None
-    stages = {s.name for s in load_presets()[name].workload.pipeline} | {"inference"}
+    stages = {s.name for s in self_hosted(name).workload.pipeline} | {"inference"}
     assert {b.component for b in resilience.blast_radius} == stages
     for blast in resilience.blast_radius:
         assert set(blast.affected) == stages
@@ -259,7 +260,7 @@ def test_hybrid_inference_crash_spares_the_core_steps_before_it():
 
 def test_same_seed_same_resilience_other_seed_other_months():
     first = evaluation_of(SMALL)
-    again = evaluate(load_presets()[SMALL])
+    again = evaluate(self_hosted(SMALL))
     for architecture in Architecture:
         assert again.estimate(architecture).resilience == first.estimate(architecture).resilience
     other = evaluation_of(SMALL, seed=11)
@@ -407,7 +408,7 @@ def test_pipeline_editor_rows_keep_mtbf_and_restart_and_blank_means_default():
     ], columns=list(PIPELINE_COLUMNS))
     rows = pipeline_rows(frame)
     assert [(r["mtbf_h"], r["mttr_s"]) for r in rows] == [(100.0, None), (None, 45.0)]
-    data = load_presets()[SMALL].model_dump(mode="json")
+    data = self_hosted(SMALL).model_dump(mode="json")
     data["workload"]["pipeline"] = rows
     assert validate_assessment(data).workload.pipeline[0].mtbf_h == 100.0
     data["workload"]["pipeline"][1]["mttr_s"] = 0.0

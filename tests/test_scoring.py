@@ -6,15 +6,15 @@ import pytest
 
 from planner.decide.scoring import load_weights, recommend, score
 from planner.errors import InputError
-from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
+from tests.presets import self_hosted
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
 
 
 def preset(name: str, **changes: object) -> Assessment:
     """A shipped preset with section__field changes applied."""
-    data = load_presets()[name].model_dump()
+    data = self_hosted(name).model_dump()
     for path, value in changes.items():
         section, field = path.split("__")
         data[section][field] = value
@@ -293,7 +293,7 @@ def test_the_scale_names_each_architectures_reachable_range_and_the_confidence_t
         low, high = score_range(architecture)
         assert low < 50 < high
         assert f"{architecture.label.lower()} {low:g} to {high:g}" in text
-    assessment = load_presets()["content_startup"]
+    assessment = self_hosted("content_startup")
     for s in recommend(assessment, evaluate(assessment)).ranked:
         low, high = score_range(s.architecture)
         assert low <= s.score <= high
