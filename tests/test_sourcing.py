@@ -50,7 +50,7 @@ def test_token_bill_matches_a_hand_calculation() -> None:
         assert estimate.cost.gpu_usd == 0
         assert all(item.kind == "cpu" for item in estimate.fleet)
         assert sum(line.monthly_usd for line in estimate.cost_lines) == pytest.approx(estimate.monthly_cost_usd)
-        assert estimate.inference_text == "through Test Cloud Llama 3.1 8B"
+        assert estimate.inference_text == "through Test Cloud Llama 3.1 8B Instruct"
     assert evaluation.build_vs_buy is not None
     assert evaluation.build_vs_buy.api_monthly_usd == pytest.approx(expected, rel=1e-9)
 
@@ -134,10 +134,15 @@ def test_compare_flips_from_api_to_self_hosted_when_traffic_grows_tenfold() -> N
     break_even = now.build_vs_buy.break_even_requests_per_month
     assert break_even is not None
     assert now.build_vs_buy.requests_per_month < break_even < later.build_vs_buy.requests_per_month
+    cost = next(f for f in now.build_vs_buy.factors if f.driver == "inference cost")
+    assert cost.decisive and cost.favours is Sourcing.API
+    assert cost.usd_per_month == pytest.approx((now.build_vs_buy.self_hosted_monthly_usd or 0)
+                                               - now.build_vs_buy.api_monthly_usd)
+    assert now.build_vs_buy.reasons[0].startswith("Uses Test Cloud Llama 3.1 8B Instruct for its inference cost")
     top = recommend(later_assessment, later)
     assert "self-hosted on" in top.sourcing_text
     first = recommend(_startup(mode="compare"), now)
-    assert first.sourcing_text.endswith("inference through Test Cloud Llama 3.1 8B")
+    assert first.sourcing_text.endswith("inference through Test Cloud Llama 3.1 8B Instruct")
     flip = next(f for f in first.flip_points if f.new_sourcing is not None)
     assert flip.new_sourcing is Sourcing.SELF_HOSTED and flip.threshold > flip.current
     assert any("self-hosting would be cheaper" in t.text for t in first.triggers)

@@ -236,6 +236,20 @@ class CostPoint(Record):
     self_hosted_usd: float | None = Field(description="None when no allowed instance can serve the model.")
 
 
+class SourcingFactor(Record):
+    """One named argument for a sourcing, as the recommendation's contributions name theirs (planner.estimate.sourcing).
+
+    ``decisive`` factors decide a comparison, the first in order: answers that rule the API out, no instance able
+    to self-host, the latency targets, then the monthly inference cost (``usd_per_month``: the difference).
+    """
+
+    driver: str
+    favours: Sourcing
+    decisive: bool
+    reason: str
+    usd_per_month: float | None = None
+
+
 class BuildVsBuy(Record):
     """A managed API against self-hosted GPUs for the assessment's model and token mix (planner.estimate.sourcing).
 
@@ -260,6 +274,7 @@ class BuildVsBuy(Record):
     notes: tuple[str, ...] = ()
     chosen: Sourcing = Field(description="The sourcing the estimates use: the chosen one, or the cheaper allowed.")
     reasons: tuple[str, ...] = Field(default=(), description="Why that sourcing, one sentence each.")
+    factors: tuple[SourcingFactor, ...] = Field(default=(), description="The named arguments behind the reasons.")
 
 
 class AssumptionUsed(Record):

@@ -38,7 +38,7 @@ from planner.estimate.capacity import (
     min_replicas,
     replicas_for,
 )
-from planner.estimate.results import ArchitectureEstimate, BuildVsBuy, CostPoint
+from planner.estimate.results import ArchitectureEstimate, BuildVsBuy, CostPoint, SourcingFactor
 from planner.estimate.topology import build_topology
 from planner.inputs.api_catalog import ApiPrice, ApiRateTier, load_api_prices, load_api_rate_tiers
 from planner.inputs.catalog import load_llms
@@ -152,35 +152,66 @@ def build_vs_buy(assessment: Assessment, api: ApiPrice, ladder: Sequence[ApiRate
         notes=tuple(notes), chosen=Sourcing.SELF_HOSTED)
 
 
+def _factors(decision: BuildVsBuy, api: Mapping[Architecture, ArchitectureEstimate] | None,
+             own: Mapping[Architecture, ArchitectureEstimate] | None) -> list[SourcingFactor]:
+    """What argues for each sourcing, named like the recommendation's contributions; cost and the latency targets
+    decide (module docstring), the rest are the consequences a team signs up for."""
+    factors = [SourcingFactor(driver="data residency" if "leave" in r else "custom weights",
+                              favours=Sourcing.SELF_HOSTED, decisive=True, reason=r) for r in decision.ruled_out]
+    if own is None:
+        factors.append(SourcingFactor(driver="can self-host", favours=Sourcing.API, decisive=True,
+                                      reason=decision.self_hosted_text))
+    if api is not None and own is not None:
+        api_meets = any(e.meets_targets for e in api.values())
+        own_meets = any(e.meets_targets for e in own.values())
+        if api_meets != own_meets:
+            factors.append(SourcingFactor(
+                driver="latency targets", favours=Sourcing.API if api_meets else Sourcing.SELF_HOSTED, decisive=True,
+                reason=("the API" if api_meets else "self-hosting") + " meets the p95 latency targets at peak; "
+                       + ("self-hosting" if api_meets else "the API") + " does not"))
+    if decision.self_hosted_monthly_usd is not None:
+        gap = decision.self_hosted_monthly_usd - decision.api_monthly_usd
+        factors.append(SourcingFactor(
+            driver="inference cost", favours=decision.cheaper, decisive=True, usd_per_month=abs(gap),
+            reason=f"${decision.api_monthly_usd:,.0f} a month through {decision.api_label}, "
+                   f"${decision.self_hosted_monthly_usd:,.0f} self-hosted; {decision.break_even_text[:1].lower()}"
+                   f"{decision.break_even_text[1:]}"))
+    if api is not None:
+        sla = min((e.resilience for e in api.values() if e.resilience is not None),
+                  key=lambda r: r.availability_pct, default=None)
+        if sla is not None:
+            factors.append(SourcingFactor(
+                driver="availability", favours=Sourcing.SELF_HOSTED, decisive=False,
+                reason=f"every request needs the provider: its SLA caps availability (the API's estimates reach "
+                       f"{sla.availability_pct:.3f} % at worst)"))
+        factors.append(SourcingFactor(
+            driver="model updates", favours=Sourcing.API, decisive=False,
+            reason="the provider ships them: no deploy or model reload of yours, but you pin a version and move the "
+                   "pin when the new one passes your evaluations"))
+    if decision.rate_limit.warning:
+        factors.append(SourcingFactor(driver="rate limits", favours=Sourcing.SELF_HOSTED, decisive=False,
+                                      reason=decision.rate_limit.text))
+    return factors
+
+
 def choose(mode: Sourcing, decision: BuildVsBuy, api: Mapping[Architecture, ArchitectureEstimate] | None,
            own: Mapping[Architecture, ArchitectureEstimate] | None) -> BuildVsBuy:
     """The decision with the sourcing the estimates use and why (module docstring)."""
+    factors = _factors(decision, api, own)
     reasons: list[str] = []
     chosen: Sourcing
     if mode is not Sourcing.COMPARE:
         chosen = mode
         reasons.append(f"You chose {'the managed API' if mode is Sourcing.API else 'self-hosted GPUs'}.")
-    elif decision.ruled_out:
-        chosen = Sourcing.SELF_HOSTED
-        reasons += [f"Self-hosted: {r}." for r in decision.ruled_out]
-    elif own is None:
-        chosen = Sourcing.API
-        reasons.append(f"{decision.api_label}: {decision.self_hosted_text}")
     else:
-        api_meets = api is not None and any(e.meets_targets for e in api.values())
-        own_meets = any(e.meets_targets for e in own.values())
-        if api_meets != own_meets:
-            chosen = Sourcing.API if api_meets else Sourcing.SELF_HOSTED
-            reasons.append(("The API" if api_meets else "Self-hosting") + " meets the p95 latency targets at peak; "
-                           + ("self-hosting" if api_meets else "the API") + " does not.")
-        else:
-            chosen = decision.cheaper
-        own_usd = decision.self_hosted_monthly_usd or 0.0
-        reasons.append(f"Inference costs ${decision.api_monthly_usd:,.0f} a month through {decision.api_label} and "
-                       f"${own_usd:,.0f} self-hosted. {decision.break_even_text}")
-    if decision.rate_limit.warning:
-        reasons.append(decision.rate_limit.text)
-    return decision.model_copy(update={"chosen": chosen, "reasons": tuple(reasons)})
+        # The first decisive factor in order (ruled out, cannot self-host, latency targets, cost) decides.
+        deciding = next(f for f in factors if f.decisive)
+        chosen = deciding.favours
+        where = "self-hosted GPUs" if chosen is Sourcing.SELF_HOSTED else decision.api_label
+        reasons.append(f"Uses {where} for its {deciding.driver}: {deciding.reason.rstrip('.')}.")
+    reasons += [f"{f.driver[:1].upper()}{f.driver[1:]}: {f.reason.rstrip('.')}." for f in factors
+                if mode is not Sourcing.COMPARE or f is not deciding]
+    return decision.model_copy(update={"chosen": chosen, "reasons": tuple(reasons), "factors": tuple(factors)})
 
 
 def api_row(assessment: Assessment, api_prices: Mapping[str, ApiPrice] | None) -> ApiPrice | None:

@@ -77,8 +77,12 @@ class ApiPrice(Sourced):
 
     @property
     def label(self) -> str:
-        """'Provider model', as pages and the report name it."""
-        return f"{self.provider} {self.model}"
+        """'Provider model', as pages and the report name it: the catalog's name of an open model it serves (the
+        provider's own model string is often an id such as 'meta.llama3-1-8b-instruct-v1:0'), else its own."""
+        from planner.inputs.catalog import load_llms
+
+        llm = load_llms().get(self.model_id or "")
+        return f"{self.provider} {llm.name if llm is not None else self.model}"
 
 
 class ApiRateTier(Sourced):
