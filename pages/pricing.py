@@ -1,19 +1,23 @@
-"""Prices: the GPU prices behind the estimates, which GPU is cheapest per token, and your own price lists."""
+"""Prices: the GPU prices behind the estimates, which GPU is cheapest per token, managed APIs beside self-hosting,
+and your own price lists."""
 
 import streamlit as st
 
-from ui import pricing_view
+from ui import api_pricing_view, pricing_view
 
 st.title("Prices")
 st.caption("Every estimate prices GPU instances from a price list: the built-in catalog, or one you saved. "
            "Pick one to browse it; choose it for an assessment on the Results page under *What if*.")
 source = pricing_view.choose_source()
 rows = pricing_view.filtered(source)
-browse, per_token, own = st.tabs(["Browse prices", "Cost per million tokens", "Bring your own prices"])
+browse, per_token, apis, own = st.tabs(["Browse prices", "Cost per million tokens", "Managed APIs",
+                                        "Bring your own prices"])
 with browse:
     pricing_view.render_browser(rows)
 with per_token:
-    pricing_view.render_token_costs(source, rows)
+    workload = pricing_view.render_token_costs(source, rows)
+with apis:
+    api_pricing_view.render(workload, source)
 with own:
     pricing_view.render_bring_your_own(source)
     st.subheader("Saved price lists")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, resilience_view, results_view, state, whatif_view
+from ui import buildbuy_view, estimates_view, resilience_view, results_view, state, whatif_view
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()
@@ -24,6 +24,7 @@ whatif_view.render_toolbar(assessment, shown, evaluation, recommendation)
 whatif_view.render_comparison(assessment, shown, evaluation, recommendation)
 if evaluation is not None:
     estimates_view.render_estimates(shown, evaluation)
+    buildbuy_view.render_build_vs_buy(evaluation, recommendation)
     resilience_view.render_resilience(shown, evaluation)
 results_view.render_ranking(recommendation)
 results_view.render_contributions(recommendation)

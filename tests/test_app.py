@@ -96,9 +96,12 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
     assert app.metric[1].proto.help == scale_text()  # the lead's points, out of what (issue 15 item 9)
     assert scale_text() in [c.value for c in app.caption]
     assert recommend(load_presets()[preset]).top.label == top
-    assert app.subheader.values[:4] == ["Estimates at peak and per month", "Resilience and change", "Ranking",
-                                        "Why: what pushes each architecture up or down"]
-    assert len(app.get("vega_lite_chart")) == 4  # cost, latency, resilience timeline, contributions
+    names_api = load_presets()[preset].sourcing.api is not None  # a preset naming an API compares build with buy
+    sections = ["Estimates at peak and per month", *(["Build or buy inference"] if names_api else []),
+                "Resilience and change", "Ranking", "Why: what pushes each architecture up or down"]
+    assert app.subheader.values[:len(sections)] == sections
+    # cost, latency, (build or buy,) resilience timeline, contributions
+    assert len(app.get("vega_lite_chart")) == 4 + names_api
 
 
 def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:
@@ -155,6 +158,7 @@ def test_save_and_pdf_sit_in_a_toolbar_above_the_estimates(app: AppTest) -> None
 
 def test_what_if_with_an_impossible_model_explains_why(app: AppTest) -> None:
     load_preset(app, "content_startup")
+    app.radio(key="s.mode").set_value("self_hosted").run()  # compared with an API, the API would serve it
     get_recommendation(app)
     app.selectbox(key="whatif.model").set_value("llama-3.1-405b")
     app.multiselect(key="whatif.gpus").set_value(["L4"])

@@ -10,7 +10,6 @@ from statistics import NormalDist
 
 import pytest
 
-from planner.estimate.traffic import traffic_profile
 from planner.estimate.capacity import (
     CPU_WAIT_SHARE_OF_TTFT,
     INFERENCE_TARGET_UTILISATION,
@@ -26,6 +25,7 @@ from planner.estimate.engine import evaluate, resolve_constants
 from planner.estimate.queueing import min_servers_for_wait
 from planner.estimate.serving import ServingConstants
 from planner.estimate.topology import build_topology
+from planner.estimate.traffic import traffic_profile
 from planner.inputs.catalog import load_gpus, load_instances, load_llms
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, InstancePrice, TrafficShape

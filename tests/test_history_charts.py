@@ -131,8 +131,8 @@ def test_signed_money(usd: float, text: str) -> None:
 @pytest.mark.parametrize(("take_new", "words"), [
     (frozenset(), "The older assessment (its inputs and prices)"),
     (frozenset({"prices", "workload", "team"}), "The newer assessment (its inputs and prices)"),
-    (frozenset({"prices"}), "Newer prices; older traffic, model and assumptions; older team"),
-    (frozenset({"workload", "team"}), "Older prices; newer traffic, model and assumptions; newer team"),
+    (frozenset({"prices"}), "Newer prices; older traffic, model, sourcing and assumptions; older team"),
+    (frozenset({"workload", "team"}), "Older prices; newer traffic, model, sourcing and assumptions; newer team"),
 ])
 def test_each_re_evaluation_is_named_for_the_progress_lines(take_new: frozenset[str], words: str) -> None:
     assert describe_mixture(take_new) == words

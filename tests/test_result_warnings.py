@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.files import load_presets
-from planner.inputs.models import Assessment
+from planner.inputs.models import Assessment, InferenceSourcing
 from planner.inputs.price_files import as_of_date
 from planner.present import tables
 from planner.present.warnings import (
@@ -32,8 +32,9 @@ RESULTS = "pages/results.py"
 
 @pytest.fixture(scope="module")
 def startup() -> tuple[Assessment, Evaluation]:
-    """content_startup evaluated once: recent prices, p95s far under their targets, 33 allowed instances."""
-    assessment = load_presets()["content_startup"]
+    """content_startup evaluated once, on its own GPUs (the warnings are of GPU instance prices): recent prices,
+    p95s far under their targets, 33 allowed instances."""
+    assessment = load_presets()["content_startup"].model_copy(update={"sourcing": InferenceSourcing()})
     return assessment, evaluate(assessment)
 
 

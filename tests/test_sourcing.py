@@ -179,3 +179,12 @@ def test_the_startup_preset_calls_an_api_until_tenfold_traffic_makes_self_hostin
     assert "self-hosted on" in later.sourcing_text
     flip = next(f for f in now.flip_points if f.new_sourcing is Sourcing.SELF_HOSTED)
     assert preset.workload.mean_requests_per_s < flip.threshold < 10 * preset.workload.mean_requests_per_s
+
+
+def test_a_sourcing_change_is_named_among_what_changed() -> None:
+    from planner.history.compare import answer_changes
+
+    before = load_presets()["content_startup"]
+    after = before.model_copy(update={"sourcing": before.sourcing.model_copy(update={"mode": Sourcing.SELF_HOSTED})})
+    change = next(c for c in answer_changes(before, after) if c.key == "sourcing.mode")
+    assert (change.label, change.old, change.new) == ("Where inference runs", "compare", "self_hosted")

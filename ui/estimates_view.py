@@ -30,7 +30,7 @@ from planner.present.warnings import result_warnings
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
-from ui.evaluation import evaluate_shared, evaluation_key, shared_evaluations
+from ui.evaluation import api_list_json, evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
 from ui.tables import show_dataframe, show_wrapped
 from ui.text import literal
@@ -58,13 +58,13 @@ def warm_evaluation_pool() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _evaluate(assessment_json: str, price_list_json: str) -> Evaluation:
+def _evaluate(assessment_json: str, price_list_json: str, api_list_json: str = "") -> Evaluation:
     # The price list's content is part of the key: a list saved again under the same name is re-read.
     # It runs in the server's evaluation pool (ui.evaluation), shared with identical requests of other sessions.
     if not price_list_json:
-        return evaluate_shared(assessment_json)
+        return evaluate_shared(assessment_json, apis=api_list_json)
     prices = PriceList.model_validate_json(price_list_json)
-    return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs())
+    return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs(), api_list_json)
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:
@@ -79,7 +79,7 @@ def evaluation_for(assessment: Assessment) -> Evaluation | None:
     try:
         prices = "" if assessment.price_list is None else (
             price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
-        return _evaluate(evaluation_key(assessment), prices)
+        return _evaluate(evaluation_key(assessment), prices, api_list_json(assessment))
     except PlannerError as exc:
         st.error(f"No estimate for these answers: {literal(str(exc))}")
         return None
@@ -236,15 +236,14 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
             st.warning(literal(f"{estimate.architecture.label}: {note}"))
     with st.expander("Fleet per architecture"):
         show_wrapped(tables.fleet_summary_table(evaluation))
-        st.caption(tables.FLEET_NOTE)
+        st.caption(literal(tables.fleet_note(evaluation)))
         fallbacks = tables.fallback_price_notes(evaluation)
         if fallbacks:
             st.caption("Priced on-demand for want of the chosen option's price: "
                        + " ".join(literal(note) for note in fallbacks))
     with st.expander("Utilisation and queueing per component at peak (simulated)"):
         show_dataframe(tables.stations_table(evaluation))
-        st.caption("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait "
-                   "runs from arrival to admission into a batch.")
+        st.caption(tables.stations_note(evaluation))
     with st.expander("Cost lines: every dollar with its formula"):
         show_wrapped(tables.cost_lines_table(evaluation))
     _render_token_costs(assessment)

@@ -7,7 +7,8 @@ and while a page's thread runs it, the GIL starves the server's event loop and e
 and wait for the answer without holding the GIL.
 
 Sessions share evaluations: the key is the assessment's JSON with its descriptive text (project,
-label, notes: ``evaluate`` never reads them) set to the defaults, with the price rows' JSON; a request
+label, notes: ``evaluate`` never reads them) set to the defaults, with the price rows' JSON (instances, GPU
+specs, a saved API price list's rows); a request
 for an evaluation already running waits for that one instead of starting a second. Finished results
 are shared by the pages' ``st.cache_data`` on top of this, keyed the same way.
 
@@ -27,13 +28,16 @@ from concurrent.futures.process import BrokenProcessPool
 import streamlit as st
 
 from planner.estimate.results import Evaluation
+from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
-from ui.evaluation_worker import evaluate_json, prices_json, warm_up
+from planner.store import api_price_lists
+from ui import db
+from ui.evaluation_worker import APIS, evaluate_json, prices_json, warm_up
 
 WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in the page's thread; default: cores
 START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
 
-Key = tuple[str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON
+Key = tuple[str, str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON, API rows JSON
 # Descriptive text of an assessment that evaluate() never reads: one key for evaluations that differ only there.
 DESCRIPTIVE_DEFAULTS = {name: Assessment.model_fields[name].default for name in ("project", "label", "notes")}
 
@@ -139,7 +143,20 @@ def evaluation_key(assessment: Assessment) -> str:
 
 
 def evaluate_shared(assessment: Assessment | str, instances: Sequence[InstancePrice] | None = None,
-                    gpus: Mapping[str, GpuSpec] | None = None) -> Evaluation:
-    """``evaluate`` in the pool, shared with any identical evaluation running (a str is an ``evaluation_key``)."""
+                    gpus: Mapping[str, GpuSpec] | None = None, apis: Mapping[str, ApiPrice] | str | None = None,
+                    ) -> Evaluation:
+    """``evaluate`` in the pool, shared with any identical evaluation running (a str is an ``evaluation_key``).
+
+    ``apis`` are the rows of a saved API price list (``evaluate(api_prices=...)``), or their JSON text
+    (``api_list_json``); None or "" for data/api_prices.csv.
+    """
     key = assessment if isinstance(assessment, str) else evaluation_key(assessment)
-    return shared_evaluations().evaluate((key, *prices_json(instances, gpus)))
+    rows, specs, api_rows = prices_json(instances, gpus, None if isinstance(apis, str) else apis)
+    return shared_evaluations().evaluate((key, rows, specs, apis if isinstance(apis, str) else api_rows))
+
+
+def api_list_json(assessment: Assessment) -> str:
+    """The JSON text of the rows of the assessment's saved API price list, "" when it names none (the shipped
+    rows); InputError when the list is not saved. The content, not the name, keys cached evaluations."""
+    name = assessment.sourcing.api_price_list
+    return "" if name is None else APIS.dump_json(dict(api_price_lists.api_rows_for(db.engine(), name))).decode()

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from planner.errors import InputError, PlannerError
-from planner.estimate.token_costs import token_costs
+from planner.estimate.token_costs import TokenCosts, token_costs
 from planner.inputs.catalog import load_gpus, load_instances, load_llms
-from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice, Precision, PricingOption
 from planner.inputs.paths import data_dir
 from planner.inputs.validation import validate_assessment
@@ -33,13 +33,13 @@ from planner.store.price_lists import (
     PriceListError,
 )
 from ui import db, state
+from ui.list_controls import delete_control, save_control
 from ui.text import literal
 
 CATALOG_LABEL = "Built-in catalog (data/instances.csv)"
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
 UPLOAD, EDIT = "Upload CSV files", "Edit a table in the app"
 MAX_UPLOAD_MB = price_lists.MAX_PRICE_LIST_BYTES // (1024 * 1024)  # Streamlit counts MB as MiB too
-NOTICE = "p.notice"  # session key: the outcome of the last save or delete, shown once after the rerun
 MISSING = "—"  # how a table shows a price the row does not have (Streamlit's default is "None")
 CATALOG_MODES: dict[CatalogMode, str] = {ADD_TO_CATALOG: "Add to the built-in prices",
                                          REPLACE_CATALOG: "Replace the built-in prices"}
@@ -158,8 +158,9 @@ def _workload_defaults() -> dict[str, Any]:
     return (submitted.model_dump(mode="json") if submitted else state.answers())
 
 
-def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
-    """Cost per million output tokens on each GPU type and instance, for a model and workload the user sets."""
+def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> Assessment | None:
+    """Cost per million output tokens on each GPU type and instance, for a model and workload the user sets;
+    returns that workload as an assessment (None when the figures set are not valid)."""
     answers = _workload_defaults()
     w = answers["workload"]
     st.caption("Starts from your answers on the Assess page; change any figure here to compare.")
@@ -188,10 +189,16 @@ def render_token_costs(source: Source, rows: tuple[InstancePrice, ...]) -> None:
     except InputError as exc:
         for sentence in exc.field_errors.values() or [str(exc)]:
             st.error(literal(sentence))
-        return
+        return None
     except PlannerError as exc:
         st.error(literal(str(exc)))
-        return
+        return None
+    _render_token_table(costs)
+    return assessment
+
+
+def _render_token_table(costs: TokenCosts) -> None:
+    """The cheapest instance, the chart and the table of cost per million output tokens, and what cannot serve."""
     if not costs.rows:
         st.warning("No instance in this list can serve the model within these targets. Why, per instance:")
         st.markdown("\n".join(f"- {literal(reason)}" for reason in costs.unservable))
@@ -297,24 +304,16 @@ def render_bring_your_own(source: Source) -> None:
     draft = _parse_draft(prices, specs, mode)
     if draft is not None:
         _render_preview(draft)
-    left, right = st.columns([3, 1])
-    name = left.text_input("Save as", key="p.name", max_chars=NAME_MAX_CHARS,
-                           placeholder="e.g. Negotiated AWS 2026")
-    replace = right.checkbox("Replace a saved list of this name", key="p.replace")
-    clicked = st.button("Save price list", key="p.save", type="primary", icon=":material/save:",
-                        disabled=draft is None)
-    if clicked and draft is not None:
-        try:
-            summary = price_lists.save_price_list(db.engine(), name=name, price_list=draft, replace=replace)
-        except PlannerError as exc:
-            st.error(literal(str(exc)))
-        else:
-            st.session_state[NOTICE] = (f"Saved price list “{summary.name}” ({summary.instance_count} rows; "
-                                        f"{SAVED_MODES[summary.catalog_mode].lower()}). Choose it above to browse "
-                                        "it, or on the Results page under What if.")
-            st.rerun()
-    if NOTICE in st.session_state:
-        st.success(literal(st.session_state.pop(NOTICE)))
+    save_control("p.", what="price list", kind="list", save=None if draft is None else partial(_save, draft),
+                 placeholder="e.g. Negotiated AWS 2026")
+
+
+def _save(draft: PriceList, name: str, replace: bool) -> str:
+    """Save the list under the name; the notice to show."""
+    summary = price_lists.save_price_list(db.engine(), name=name, price_list=draft, replace=replace)
+    return (f"Saved price list “{summary.name}” ({summary.instance_count} rows; "
+            f"{SAVED_MODES[summary.catalog_mode].lower()}). Choose it above to browse it, or on the Results page under "
+            "What if.")
 
 
 def render_saved_lists() -> None:
@@ -332,14 +331,6 @@ def render_saved_lists() -> None:
                                 "Catalog": SAVED_MODES[s.catalog_mode], "Saved (UTC)": f"{s.updated_at:%Y-%m-%d %H:%M}"}
                                for s in summaries]),
                  hide_index=True, width="stretch", key="p.saved", placeholder=MISSING)
-    left, right = st.columns([3, 1])
-    doomed = left.selectbox("Delete a saved list", [s.name for s in summaries], key="p.delete_name", index=None,
-                            placeholder="Choose a list to delete")
-    if right.button("Delete", key="p.delete", disabled=doomed is None, icon=":material/delete:"):
-        try:
-            price_lists.delete_price_list(db.engine(), str(doomed))
-        except PlannerError as exc:
-            st.error(literal(str(exc)))
-        else:
-            st.session_state[NOTICE] = (f"Deleted “{doomed}”. Assessments that named it need another list.")
-            st.rerun()
+    delete_control("p.", kind="list", names=[s.name for s in summaries],
+                   delete=lambda name: price_lists.delete_price_list(db.engine(), name),
+                   after="Assessments that named it need another list.")

@@ -64,8 +64,9 @@ def render_report(assessment: Assessment, evaluation: Evaluation | None, recomme
         st.info("The PDF report needs the cost and latency estimates, which could not be made for these answers "
                 "(see the message above).")
         return
-    st.caption("Recommendation, reasons, cost and latency charts, resilience, readiness gaps, roadmap, assumptions "
-               "with sources, and every answer, in one PDF to forward.")
+    st.caption("Recommendation, reasons, cost and latency charts, build or buy inference (when a managed API is "
+               "named), resilience, readiness gaps, roadmap, assumptions with sources, and every answer, in one PDF "
+               "to forward.")
     def fingerprint(author: str) -> str:
         return _fingerprint(assessment.model_dump_json(), evaluation.model_dump_json(),
                             recommendation.model_dump_json(), author)

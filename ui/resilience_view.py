@@ -11,7 +11,7 @@ import streamlit as st
 
 from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
-from planner.present import tables
+from planner.present import resilience_tables, tables
 from planner.present.charts import resilience_chart
 from ui.tables import show_dataframe, show_wrapped
 
@@ -19,31 +19,29 @@ from ui.tables import show_dataframe, show_wrapped
 def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
     """Availability against the target, requests lost, deploy losses, the timeline and the blast radius."""
     st.subheader("Resilience and change")
-    if not tables.has_resilience(evaluation):
+    if not resilience_tables.has_resilience(evaluation):
         st.info("These estimates were saved before the planner modelled failures and deploys. Press **Get "
                 "recommendation** on the Assess page to compute them.")
         return
-    st.table(tables.resilience_table(evaluation).frame(), hide_index=True, border="horizontal")
+    st.table(resilience_tables.resilience_table(evaluation).frame(), hide_index=True, border="horizontal")
     w = assessment.workload
+    model_update = resilience_tables.api_resilience_text(evaluation) or (
+        "Model update lead time: from a new model being ready to every replica serving it. A monolith carries the "
+        "model in its one deployable, so the model waits for the next release (on average half the time between "
+        "releases, one per code deploy and at least one a month, plus the release overhead; both are assumptions "
+        "in What if); the hybrid and microservices deploy inference on its own, so only its rolling restart counts.")
     st.caption(f"Availability target {w.availability_target_pct:g} %: the share of requests that succeed within the "
                "latency targets, with its 95 % confidence interval over simulated months. Slowed: pushed over a "
                "latency target by a crash, a restart or a retry. Degraded: answered without a non-critical step. "
-               f"{tables.change_rates_text(assessment)}, each as rolling restarts. Model update lead time: from a "
-               "new model being ready to every replica serving it. A monolith carries the model in its one "
-               "deployable, so the model waits for the next release (on average half the time between releases, "
-               "one per code deploy and at least one a month, plus the release overhead; both are assumptions in "
-               "What if); the hybrid and microservices deploy inference on its own, so only its rolling restart "
-               "counts.")
+               f"{tables.change_rates_text(assessment)}, each as rolling restarts. {model_update}")
     st.markdown("**Capacity in service through a crash, a code deploy and a model update**")
     st.altair_chart(resilience_chart(evaluation), width="stretch")
-    st.caption("The smallest share of any critical unit's replicas in service. A monolith restarts whole replicas, "
-               "model reload included; split architectures restart only the unit that changed, and a crash of a "
-               "non-critical step degrades requests instead of taking capacity away.")
+    st.caption(resilience_tables.capacity_chart_note(evaluation))
     with st.expander("Blast radius: what one replica crash of each step takes down"):
-        show_wrapped(tables.blast_radius_table(evaluation))
+        show_wrapped(resilience_tables.blast_radius_table(evaluation))
     with st.expander("Where requests are lost, by cause (per month)"):
-        show_dataframe(tables.loss_causes_table(evaluation))
+        show_dataframe(resilience_tables.loss_causes_table(evaluation))
     with st.expander("Units: crash rates, restart times and rolling deploys"):
-        show_wrapped(tables.resilience_units_table(evaluation))
+        show_wrapped(resilience_tables.resilience_units_table(evaluation))
         st.caption("Set per-step MTBF and restart time in the Assess page's pipeline editor; the model's load time, "
                    "rollout batch, hop timeout, retries and error rate are assumptions you can change in What if.")

@@ -30,6 +30,9 @@ CONFIDENCE_WORDS = {
     "medium": "Medium: a few answers could close the gap.",
     "low": "Low: the top two are close; read the reasons and the flip points.",
 }
+HEADLINE_HELP = ("The recommended architecture and where its inference runs: on your GPUs or through a managed API "
+                 "(Inference sourcing on the Assess page). With an API named there, Build or buy inference, below "
+                 "the estimates, compares the two.")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -44,15 +47,18 @@ def recommendation_for(assessment: Assessment, evaluation: Evaluation | None = N
 
 
 def render_headline(assessment: Assessment, recommendation: Recommendation) -> None:
-    """Top choice, margin and confidence, and the one-paragraph summary."""
+    """Top choice, margin and confidence, how the top choice sources inference, and the one-paragraph summary."""
     st.caption(literal(assessment.project + (f" · {assessment.label}" if assessment.label else "")))
     top, margin, confidence = st.columns(3)
     top.metric("Recommended", recommendation.top.label, border=True)
     margin.metric("Lead over the runner-up", f"{recommendation.margin:g} points", border=True, help=scale_text())
     confidence.metric("Confidence", recommendation.confidence.capitalize(), border=True,
                       help=CONFIDENCE_WORDS[recommendation.confidence])
+    headline = tables.headline_text(recommendation)
+    if headline != recommendation.top.label:  # the estimates say where inference runs
+        st.markdown(f":material/memory: **{literal(headline)}**", help=HEADLINE_HELP)
     st.caption(scale_text())
-    st.info(recommendation.summary)
+    st.info(literal(tables.summary_text(recommendation)))
 
 
 def render_ranking(recommendation: Recommendation) -> None:

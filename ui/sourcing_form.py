@@ -1,22 +1,30 @@
 """The Assess page's inference-sourcing questions: self-hosted GPUs, a managed API, or both compared.
 
 Widget keys are ``s.*`` (one per ``InferenceSourcing`` field), seeded from the canonical answers like the rest of
-the form (``ui.state.widget_values``); the answers go back under ``sourcing``. The API picker lists the shipped
-managed APIs (data/api_prices.csv), those serving the assessment's model first.
+the form (``ui.state.widget_values``); the answers go back under ``sourcing``. The API price list picker offers
+the shipped managed APIs (data/api_prices.csv) and the saved API price lists (``planner.store.api_price_lists``);
+the API picker lists the chosen list's rows, those serving the assessment's model first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
-from planner.inputs.api_catalog import ApiPrice, load_api_prices
+from planner.errors import PlannerError
+from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.models import InferenceSourcing, Sourcing
+from planner.store import api_price_lists
+from ui import db
+from ui.text import literal
 
 FIELDS = tuple(InferenceSourcing.model_fields)  # the widget of each is "s.<field>"
-ASKED = ("mode", "api", "cached_input_share", "batch_share", "data_may_leave", "custom_weights")
+ASKED = ("mode", "api_price_list", "api", "cached_input_share", "batch_share", "data_may_leave", "custom_weights")
+SHIPPED_LABEL = "Built-in API prices (data/api_prices.csv)"
 NO_API = ""  # the picker's "none" entry
+SHIPPED = ""  # the API price list picker's entry for data/api_prices.csv (a select box shows None as unselected)
 MODE_HELP = ("Self-hosted: the planner sizes GPU fleets. Managed API: a provider serves the model and bills tokens. "
              "Compare: the planner estimates both and uses the one that meets the targets for less; the break-even "
              "volume between them is shown either way once an API is chosen.")
@@ -27,6 +35,7 @@ def widget_values(answers: dict[str, Any]) -> dict[str, Any]:
     sourcing = {**InferenceSourcing().model_dump(mode="json"), **answers.get("sourcing", {})}
     values = {f"s.{k}": sourcing[k] for k in ASKED}
     values["s.api"] = values["s.api"] or NO_API
+    values["s.api_price_list"] = values["s.api_price_list"] or SHIPPED
     return values
 
 
@@ -35,19 +44,52 @@ def api_choice_text(api: ApiPrice) -> str:
     return f"{api.label} (${api.input_usd_per_m:g} in / ${api.output_usd_per_m:g} out per 1M tokens)"
 
 
+def _saved_lists() -> list[str]:
+    """The names of the saved API price lists (none, after showing why, when the database cannot be read)."""
+    try:
+        return [s.name for s in api_price_lists.list_api_price_lists(db.engine())]
+    except PlannerError as exc:
+        st.error(f"The saved API price lists could not be read: {literal(str(exc))}")
+        return []
+
+
+def _rows(name: str | None) -> Mapping[str, ApiPrice]:
+    """The API rows of the chosen list (none, after showing why, when it cannot be read)."""
+    try:
+        return api_price_lists.api_rows_for(db.engine(), name)
+    except PlannerError as exc:
+        st.error(literal(str(exc)))
+        return {}
+
+
+def _api_list_picker(slots: dict[str, Any]) -> tuple[str | None, Mapping[str, ApiPrice]]:
+    """The API price list to choose an API from (None: data/api_prices.csv), and its rows by id."""
+    lists = [SHIPPED, *_saved_lists()]
+    if st.session_state.get("s.api_price_list", SHIPPED) not in lists:  # a list deleted since: kept, its error shows
+        lists.append(st.session_state["s.api_price_list"])
+    api_list = st.selectbox("API prices", lists, key="s.api_price_list",
+                            format_func=lambda n: SHIPPED_LABEL if n == SHIPPED else f"{n} (saved API price list)",
+                            help="The managed APIs to choose from: the built-in ones, or a list saved on the Prices "
+                                 "page.") or None
+    slots["sourcing.api_price_list"] = st.empty()
+    return api_list, _rows(api_list)
+
+
 def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dict[str, Any]:
     """The sourcing questions; returns the ``sourcing`` answers (fields not asked here kept from ``current``)."""
     st.subheader("Inference sourcing")
     st.caption("Run the model on your own GPUs, call a managed API, or let the planner compare both. Prices, rate "
-               "limits, latency and SLA of each API are on the Prices page, each with its source.")
-    apis = load_api_prices()
+               "limits, latency and SLA of each API are on the Prices page, each with its source; your own API "
+               "prices can be saved there too.")
+    left, right = st.columns(2)
+    with right:
+        api_list, apis = _api_list_picker(slots)
     same_model = sorted((a for a in apis.values() if a.model_id == model_id), key=lambda a: a.label)
     others = sorted((a for a in apis.values() if a.model_id != model_id), key=lambda a: a.label)
     options = [NO_API, *(a.id for a in same_model), *(a.id for a in others)]
     chosen = st.session_state.get("s.api", NO_API)
-    if chosen not in options:  # an API of a saved API price list, or one no longer shipped: keep it selectable
+    if chosen not in options:  # an API of another list, or one no longer in this one: kept, so its error shows
         options.append(chosen)
-    left, right = st.columns(2)
     with left:
         mode = st.radio("Where inference runs", [s.value for s in Sourcing], key="s.mode", help=MODE_HELP,
                         format_func=lambda v: Sourcing(v).label, horizontal=True)
@@ -56,9 +98,13 @@ def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dic
     with right:
         api = st.selectbox(
             "Managed API", options, key="s.api",
-            format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else i,
+            format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else
+            f"{i} (not in this list)",
             help="Those serving your model come first. A proprietary model is another model: the comparison is of "
                  "cost and latency, not of answer quality.")
+        if api != NO_API and api not in apis:
+            where = SHIPPED_LABEL if api_list is None else f"the saved API price list “{api_list}”"
+            st.warning(literal(f"The managed API “{api}” is not in {where}; choose one of its APIs."))
         slots["sourcing.api"] = st.empty()
     left, right = st.columns(2)
     with left:
@@ -80,5 +126,5 @@ def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dic
         custom = st.checkbox("We serve fine-tuned or custom weights", key="s.custom_weights",
                              help="On rules a shared managed API out: it serves the provider's weights only.")
         slots["sourcing.custom_weights"] = st.empty()
-    return {**current, "mode": mode, "api": api or None, "cached_input_share": cached, "batch_share": batch,
-            "data_may_leave": bool(leave), "custom_weights": bool(custom)}
+    return {**current, "mode": mode, "api_price_list": api_list, "api": api or None, "cached_input_share": cached,
+            "batch_share": batch, "data_may_leave": bool(leave), "custom_weights": bool(custom)}

@@ -1,4 +1,5 @@
-"""``planner prices``: check a price list file, save it under a name, list and delete saved lists.
+"""``planner prices``: check a price list file, save it under a name, list and delete saved lists; ``planner
+prices api`` does the same for managed-API price lists and shows the API prices (``planner.cli.api_prices``).
 
 A price list has the columns of data/instances.csv; ``--gpus`` adds a file of GPU spec rows (the
 columns of data/gpus.csv) for GPU types the catalog lacks. A saved list adds its rows to the built-in
@@ -10,27 +11,25 @@ line), 2 usage errors.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from planner import store
-from planner.errors import PlannerError
+from planner.cli import api_prices
+from planner.cli.api_prices import from_store, refuse
 from planner.inputs.price_files import ADD_TO_CATALOG, REPLACE_CATALOG, CatalogMode, PriceList, PriceListError
 from planner.store import price_lists
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(api_prices.app, name="api", help="Managed-API prices: show, validate, import, list, export and delete "
+                                               "API price lists (planner/cli/api_prices.py).")
 
 FileArgument = Annotated[Path, typer.Argument(help="CSV with the columns of data/instances.csv.", exists=True,
                                                dir_okay=False, readable=True)]
 GpusOption = Annotated[Path | None, typer.Option("--gpus", help="CSV of extra GPU specs (columns of data/gpus.csv).",
                                                 exists=True, dir_okay=False, readable=True)]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code=1)
 
 
 def _parse(file: Path, gpus: Path | None, catalog_mode: CatalogMode = ADD_TO_CATALOG) -> PriceList:
@@ -39,10 +38,7 @@ def _parse(file: Path, gpus: Path | None, catalog_mode: CatalogMode = ADD_TO_CAT
         gpu_bytes = price_lists.read_price_file(gpus, price_lists.GPU_SPECS_LABEL) if gpus else None
         return price_lists.parse_price_list(price_lists.read_price_file(file), gpu_bytes, catalog_mode=catalog_mode)
     except PriceListError as exc:
-        typer.echo(f"{file}: {len(exc.problems)} problem(s); the price list is not valid:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise refuse(file, exc, "price list") from exc
 
 
 def _describe(price_list: PriceList) -> str:
@@ -76,10 +72,7 @@ def import_(
 ) -> None:
     """Validate a price list file and save it in the database under NAME."""
     price_list = _parse(file, gpus, REPLACE_CATALOG if replace_catalog else ADD_TO_CATALOG)
-    try:
-        summary = price_lists.save_price_list(store.get_engine(), name=name, price_list=price_list, replace=replace)
-    except PlannerError as exc:
-        raise _fail(str(exc)) from exc
+    summary = from_store(partial(price_lists.save_price_list, name=name, price_list=price_list, replace=replace))
     typer.echo(f"Saved price list '{summary.name}': {_describe(price_list)}; {_mode_words(summary.catalog_mode)}. "
                f"Choose it in an assessment's price_list field or on the Results page.")
 
@@ -87,10 +80,7 @@ def import_(
 @app.command("list")
 def list_() -> None:
     """The saved price lists: name, rows, providers and the oldest price date."""
-    try:
-        summaries = price_lists.list_price_lists(store.get_engine())
-    except PlannerError as exc:
-        raise _fail(str(exc)) from exc
+    summaries = from_store(price_lists.list_price_lists)
     if not summaries:
         typer.echo("No saved price lists. Add one with: planner prices import FILE --name NAME")
     for s in summaries:
@@ -102,8 +92,5 @@ def list_() -> None:
 @app.command("delete")
 def delete(name: Annotated[str, typer.Argument(help="Name of the saved list.")]) -> None:
     """Delete a saved price list (assessments that name it then need another list)."""
-    try:
-        price_lists.delete_price_list(store.get_engine(), name)
-    except PlannerError as exc:
-        raise _fail(str(exc)) from exc
+    from_store(partial(price_lists.delete_price_list, name=name))
     typer.echo(f"Deleted price list '{name}'.")

@@ -13,7 +13,7 @@ from planner.decide.flips import flip_points
 from planner.decide.results import ArchitectureScore, Recommendation
 from planner.decide.roadmap import next_architecture, revisit_triggers, roadmap_stages
 from planner.estimate.results import Evaluation
-from planner.inputs.models import Architecture, Assessment, Sourcing
+from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import readiness_gaps
 from planner.inputs.weights import load_weights
 
@@ -67,15 +67,11 @@ def sourcing_text(top: Architecture, evaluation: Evaluation | None) -> str:
 
 
 def sourcing_reasons(evaluation: Evaluation | None) -> tuple[str, ...]:
-    """Why the estimates use the sourcing they use, and what a managed API changes about model updates."""
+    """Why the estimates use the sourcing they use (the build-or-buy factors, planner.estimate.sourcing)."""
     decision = evaluation.build_vs_buy if evaluation is not None else None
     if evaluation is None or decision is None:
         return ()
-    reasons = list(decision.reasons)
-    if evaluation.sourcing is Sourcing.API:
-        reasons.append("The provider ships model updates: no deploy or model reload of yours, but you pin a model "
-                       "version and move the pin when the new one has passed your evaluations.")
-    return tuple(reasons)
+    return tuple(decision.reasons)  # the factors say what an API changes about model updates
 
 
 def recommend(assessment: Assessment, evaluation: Evaluation | None = None) -> Recommendation:

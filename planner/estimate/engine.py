@@ -293,8 +293,9 @@ def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | No
     if chosen not in per_sourcing:  # the API was ruled out or cannot be evaluated: keep what was
         chosen = next(iter(per_sourcing))
     other = next((e for s, e in per_sourcing.items() if s is not chosen), None)
+    events = timeline_events(w, model_update=chosen is not Sourcing.API)
     return Evaluation(estimates=per_sourcing[chosen], assumptions=assumptions_used(assessment, serving),
-                      model_name=llm.name, seed=seed, resilience_events=timeline_events(w),
+                      model_name=llm.name, seed=seed, resilience_events=events,
                       allowed_instance_count=len(priced), sourcing=chosen, alternative=other, build_vs_buy=decision)
 
 

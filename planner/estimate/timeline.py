@@ -60,15 +60,17 @@ def _scenario(workload: WorkloadProfile) -> tuple[str | None, str | None]:
     return crashed, deployed
 
 
-def timeline_events(workload: WorkloadProfile) -> tuple[TimelineEvent, ...]:
-    """The disturbances of the chart's window, the same for every architecture."""
+def timeline_events(workload: WorkloadProfile, *, model_update: bool = True) -> tuple[TimelineEvent, ...]:
+    """The disturbances of the chart's window, the same for every architecture (without the model update when a
+    provider's API serves the model: it ships its updates, nothing of ours restarts)."""
     crashed, deployed = _scenario(workload)
     events = []
     if crashed:
         events.append(TimelineEvent(minute=TIMELINE_CRASH_MIN, label=f"{crashed} replica crashes"))
     if deployed:
         events.append(TimelineEvent(minute=TIMELINE_DEPLOY_MIN, label=f"{deployed} code deploy"))
-    events.append(TimelineEvent(minute=TIMELINE_MODEL_UPDATE_MIN, label="model update"))
+    if model_update:
+        events.append(TimelineEvent(minute=TIMELINE_MODEL_UPDATE_MIN, label="model update"))
     return tuple(events)
 
 

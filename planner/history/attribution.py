@@ -24,23 +24,31 @@ from planner.errors import PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.history.compare import older_first
-from planner.history.snapshots import PriceSource, Pricing, saved_pricing, stored_evaluation, stored_recommendation
+from planner.history.snapshots import (
+    PriceSource,
+    Pricing,
+    run_evaluator,
+    saved_pricing,
+    stored_evaluation,
+    stored_recommendation,
+)
+from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.models import Architecture, Assessment, GpuSpec, InstancePrice
 from planner.store import StoredAssessment
 
 FACTORS = ("prices", "workload", "team")
 FACTOR_LABELS = {
     "prices": "Prices",
-    "workload": "Traffic, model and assumptions",
+    "workload": "Traffic, model, sourcing and assumptions",
     "team": "Team readiness",
     "other": "Other (app version, stored estimates)",
 }
 # What each factor takes from the old or the new assessment when mixtures are built.
-WORKLOAD_FIELDS = ("workload", "assumption_overrides", "price_list")
+WORKLOAD_FIELDS = ("workload", "assumption_overrides", "price_list", "sourcing")
 TEAM_FIELDS = ("team",)
 MEASURES = ("cost", "e2e", "score")  # monthly cost (USD), p95 end-to-end latency (ms), score (points)
 # How a mixture's parts are named in progress messages.
-MIXTURE_PARTS = {"prices": "prices", "workload": "traffic, model and assumptions", "team": "team"}
+MIXTURE_PARTS = {"prices": "prices", "workload": "traffic, model, sourcing and assumptions", "team": "team"}
 Progress = Callable[[int, int, str], None]  # (evaluations done, evaluations needed, the mixture just evaluated)
 
 
@@ -90,12 +98,14 @@ class Attribution(BaseModel):
         return next(a for a in self.architectures if a.architecture is architecture)
 
 
-Evaluator = Callable[[Assessment, Sequence[InstancePrice], Mapping[str, GpuSpec]], Evaluation]
+# (assessment, instance rows, GPU specs[, API rows]) -> estimates; the API rows come only when the assessment
+# names a saved API price list (``snapshots.run_evaluator``).
+Evaluator = Callable[..., Evaluation]
 
 
-def _default_evaluator(assessment: Assessment, instances: Sequence[InstancePrice],
-                       gpus: Mapping[str, GpuSpec]) -> Evaluation:
-    return evaluate(assessment, instances=instances, gpus=gpus)
+def _default_evaluator(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec],
+                       apis: Mapping[str, ApiPrice] | None = None) -> Evaluation:
+    return evaluate(assessment, instances=instances, gpus=gpus, api_prices=apis)
 
 
 def mixture(old: Assessment, new: Assessment, take_new: frozenset[str]) -> Assessment:
@@ -111,7 +121,7 @@ def mixture(old: Assessment, new: Assessment, take_new: frozenset[str]) -> Asses
 
 
 def describe_mixture(take_new: frozenset[str]) -> str:
-    """A mixture in words, e.g. "Newer prices; older traffic, model and assumptions; older team"."""
+    """A mixture in words, e.g. "Newer prices; older traffic, model, sourcing and assumptions; older team"."""
     if not take_new:
         return "The older assessment (its inputs and prices)"
     if take_new == frozenset(FACTORS):
@@ -157,9 +167,10 @@ class _Mixtures:
         assessment = mixture(self.old, self.new, take_new)
         key = self._key(assessment, take_new)
         if key not in self.evaluations:
-            pricing = self.pricing["prices" in take_new]
+            # A mixture's sourcing is the newer assessment's (no factor takes it), so are the API rows it names.
+            pricing = self.pricing["prices" in take_new]._replace(apis=self.pricing[True].apis)
             try:
-                self.evaluations[key] = self.evaluator(assessment, pricing.instances, pricing.gpus)
+                self.evaluations[key] = run_evaluator(self.evaluator, assessment, pricing)
             except PlannerError as exc:
                 which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
                 raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc

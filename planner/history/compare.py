@@ -144,13 +144,21 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+SOURCING_LABELS = {"sourcing.mode": "Where inference runs", "sourcing.api": "Managed API",
+                   "sourcing.api_price_list": "API price list",
+                   "sourcing.cached_input_share": "Share of input tokens from the prompt cache",
+                   "sourcing.batch_share": "Share of requests through the batch API",
+                   "sourcing.data_may_leave": "Prompts may leave our cloud and region",
+                   "sourcing.custom_weights": "Fine-tuned or custom weights"}
+
+
 def answer_changes(old: Assessment, new: Assessment) -> list[AnswerChange]:
     """Every answer that differs, by dotted key (pipeline steps by name), in the order of the new answers."""
     before = _flatten(old.model_dump(mode="json", exclude=set(IGNORED_ANSWERS)))
     after = _flatten(new.model_dump(mode="json", exclude=set(IGNORED_ANSWERS)))
     bank = load_question_bank().labels()
     labels = {**{f"workload.{k}": v for k, v in bank.items()}, **{f"team.{k}": v for k, v in bank.items()},
-              "workload.kv_precision": "KV-cache precision",
+              "workload.kv_precision": "KV-cache precision", **SOURCING_LABELS,
               **{f"assumption_overrides.{lever.key}": f"{lever.name} ({lever.key})" for lever in LEVERS}}
     keys = list(after) + [k for k in before if k not in after]
     out = []

@@ -11,7 +11,8 @@
   rule (``saved_pricing``): the price snapshot and GPU specs saved with it, unless the caller asks for
   today's prices, which are the assessment's price list as it is today, or the built-in catalog
   (data/instances.csv, data/gpus.csv) when it names none. The saved report, the attribution of a change
-  and the CLI all re-evaluate through it.
+  and the CLI all re-evaluate through it. Managed APIs are not in the snapshot: an assessment's API rows are
+  those of its saved API price list as it is today, or data/api_prices.csv when it names none.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from planner.errors import InputError, PlannerError
 from planner.estimate.engine import evaluate
 from planner.estimate.results import Evaluation
 from planner.history.status import default_revisit_by, today_utc
+from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
-from planner.store import SavedId, StoredAssessment, price_lists
+from planner.store import SavedId, StoredAssessment, api_price_lists, price_lists
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView
 
@@ -152,10 +154,20 @@ def stored_evaluation(stored: StoredAssessment) -> Evaluation | None:
 
 
 class Pricing(NamedTuple):
-    """The instance price rows and the GPU specs (by GPU name) an evaluation is made with."""
+    """The instance price rows, the GPU specs (by GPU name) and the managed-API rows (by id; None: the shipped
+    data/api_prices.csv) an evaluation is made with."""
 
     instances: list[InstancePrice]
     gpus: dict[str, GpuSpec]
+    apis: dict[str, ApiPrice] | None = None
+
+
+def run_evaluator(evaluator: Callable[..., Evaluation], assessment: Assessment, pricing: Pricing) -> Evaluation:
+    """``evaluator(assessment, instances, gpus)``, with the API rows as a fourth argument when the assessment
+    names a saved API price list (so evaluators written before API lists, taking three, still serve the rest)."""
+    if pricing.apis is None:
+        return evaluator(assessment, pricing.instances, pricing.gpus)
+    return evaluator(assessment, pricing.instances, pricing.gpus, pricing.apis)
 
 
 class Reevaluation(NamedTuple):
@@ -169,15 +181,17 @@ def todays_pricing(engine: Engine | None, assessment: Assessment) -> Pricing:
     """An assessment's prices today: its price list as it is today (added to the built-in catalog or replacing it,
     as the list was saved), or the built-in catalog when it names none.
 
+    Its managed APIs are its saved API price list's rows as they are today, or the shipped ones (None).
     Reading a price list needs its database: without ``engine`` one that names a list is a PlannerError.
     """
+    apis = api_price_lists.api_prices_for(engine, assessment.sourcing.api_price_list)
     if assessment.price_list is None:
-        return Pricing(list(load_instances()), dict(load_gpus()))
+        return Pricing(list(load_instances()), dict(load_gpus()), apis)
     if engine is None:
         raise PlannerError(f"“{assessment.project}” is priced with the price list “{assessment.price_list}”, "
                            "which cannot be read without the database.")
     price_list = price_lists.load_price_list(engine, assessment.price_list)
-    return Pricing(list(price_list.evaluation_instances()), price_list.gpu_specs())
+    return Pricing(list(price_list.evaluation_instances()), price_list.gpu_specs(), apis)
 
 
 def snapshot_gpus_of(stored: StoredAssessment, current: Mapping[str, GpuSpec] | None = None) -> dict[str, GpuSpec]:
@@ -212,16 +226,17 @@ def saved_pricing(stored: StoredAssessment, *, engine: Engine | None = None,
             f"Assessment #{stored.id} was priced with GPU types whose specs were not kept with it and are no "
             f"longer known ({', '.join(lacking)}; its price list was changed or deleted), so it cannot be "
             "re-evaluated.")
-    return Pricing(instances, gpus)
+    # The price snapshot keeps instance rows only: the managed APIs are those of its API price list today.
+    return Pricing(instances, gpus, api_price_lists.api_prices_for(engine, stored.assessment.sourcing.api_price_list))
 
 
-def _evaluate(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec]) -> Evaluation:
-    return evaluate(assessment, instances=instances, gpus=gpus)
+def _evaluate(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec],
+              apis: Mapping[str, ApiPrice] | None = None) -> Evaluation:
+    return evaluate(assessment, instances=instances, gpus=gpus, api_prices=apis)
 
 
 def reevaluate(stored: StoredAssessment, *, engine: Engine | None = None, prices: PriceSource = "saved",
-               evaluator: Callable[[Assessment, Sequence[InstancePrice], Mapping[str, GpuSpec]], Evaluation]
-               = _evaluate) -> Reevaluation:
+               evaluator: Callable[..., Evaluation] = _evaluate) -> Reevaluation:
     """Make a saved assessment's estimates and recommendation again with today's engine.
 
     The rule for its prices and GPU specs (``saved_pricing``): with ``prices="saved"`` (the default),
@@ -230,9 +245,10 @@ def reevaluate(stored: StoredAssessment, *, engine: Engine | None = None, prices
     built-in catalog when it names none. An assessment saved before price snapshots were kept is priced
     with today's prices either way, and one whose snapshot kept no GPU specs uses its price list's specs
     today (the catalog's once the list is deleted). ``engine`` is the database its price list is read
-    from when today's prices are needed. ``evaluator(assessment, instances, gpus)`` makes the estimates
-    (default: ``evaluate`` here; the app passes its evaluation pool). PlannerError when it cannot be evaluated.
+    from when today's prices are needed, and its saved API price list always (the snapshot keeps no API rows).
+    ``evaluator(assessment, instances, gpus[, apis])`` makes the estimates (default: ``evaluate`` here; the app
+    passes its evaluation pool; ``run_evaluator``). PlannerError when it cannot be evaluated.
     """
     pricing = saved_pricing(stored, engine=engine, prices=prices)
-    evaluation = evaluator(stored.assessment, pricing.instances, pricing.gpus)
+    evaluation = run_evaluator(evaluator, stored.assessment, pricing)
     return Reevaluation(evaluation, recommend(stored.assessment, evaluation))

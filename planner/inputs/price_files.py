@@ -9,7 +9,9 @@ provider, instance and region replaces the catalog's) or, when the list says so,
 and words every problem for the person who typed the file, one sentence per row and column:
 ``row 7, on_demand_usd_h: must be a positive number (USD per hour), got 'abc'``. Rows are counted from
 the first row after the header. A list with any problem is refused as a whole. Nothing here touches the
-database: ``planner.store.price_lists`` saves validated lists under a name.
+database: ``planner.store.price_lists`` saves validated lists under a name. What every price file shares (the
+size and encoding checks of ``upload_text``, ``checked_rows``' sentences and dates, ``PriceListError``) also
+validates API price lists (``planner.inputs.api_price_files``).
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from planner.errors import InputError
 from planner.inputs.catalog import CsvProblem, load_gpus, load_instances, scan_csv_records
 from planner.inputs.limits import MAX_PRICE_LIST_BYTES, NAME_MAX_CHARS
-from planner.inputs.models import GpuSpec, InstancePrice, PricingOption
+from planner.inputs.models import GpuSpec, InstancePrice, PricingOption, Sourced
 from planner.inputs.text import check_text
+
+S = TypeVar("S", bound=Sourced)
 
 MAX_PRICE_ROWS = 5_000  # instance rows per list; the shipped catalog has 28
 MAX_REPORTED_PROBLEMS = 30  # more than this and the file is wrong as a whole: show the first ones
@@ -51,11 +56,19 @@ UNITS = {
     "on_demand_usd_h": "USD per hour", "spot_usd_h": "USD per hour", "committed_usd_h": "USD per hour",
     "gpu_count": "GPUs per instance", "vcpus": "vCPUs per instance", "memory_gb": "GB",
     "bandwidth_tb_s": "TB/s", "bf16_tflops": "dense TFLOP/s", "fp8_tflops": "dense TFLOP/s",
+    # API price lists (planner.inputs.api_price_files)
+    "input_usd_per_m": "USD per million tokens", "cached_input_usd_per_m": "USD per million tokens",
+    "output_usd_per_m": "USD per million tokens", "batch_discount": "share off the price",
+    "requests_per_min": "requests per minute", "tokens_per_min": "tokens per minute", "ttft_ms": "ms",
+    "output_tokens_per_s": "tokens per second", "sla_pct": "percent",
 }
 WHOLE_NUMBER_COLUMNS = ("gpu_count", "vcpus")
+SHARE_COLUMNS = ("batch_discount",)  # shares strictly between 0 and 1
+ID_COLUMNS = ("id", "model_id")  # ids of API price lists and of the model catalog
 NUMBER_ERRORS = {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "finite_number",
                  "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
-UNIT_MARKS = re.compile(r"[$€£¥]|usd|eur|/\s*h|per|gb|tb|tflop|gpu|cpu", re.IGNORECASE)
+UNIT_MARKS = re.compile(r"[$€£¥%]|usd|eur|/\s*\d*\s*[hmk]|per|gb|tb|tflop|gpu|cpu|tok|ms$|rpm|tpm",
+                        re.IGNORECASE)
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 GPU_SPECS_LABEL = "GPU specs"
 # How a saved list meets the built-in catalog (issue 15: a 2-row list silently replaced the whole catalog).
@@ -65,15 +78,18 @@ REPLACE_CATALOG: CatalogMode = "replace"  # only the list's rows are priced
 
 
 class PriceListError(InputError):
-    """A price list has problems; ``problems`` holds one sentence per row and column at fault."""
+    """A price list has problems; ``problems`` holds one sentence per row and column at fault.
 
-    def __init__(self, problems: Sequence[str], field: str = "file") -> None:
+    ``what`` names the kind of list in the message ("price list", "API price list").
+    """
+
+    def __init__(self, problems: Sequence[str], field: str = "file", what: str = "price list") -> None:
         shown = list(problems[:MAX_REPORTED_PROBLEMS])
         if len(problems) > MAX_REPORTED_PROBLEMS:
             shown.append(f"... and {len(problems) - MAX_REPORTED_PROBLEMS} more problems")
         count = len(problems)
         super().__init__(
-            f"The price list has {count} problem{'s' if count != 1 else ''}; nothing was saved. "
+            f"The {what} has {count} problem{'s' if count != 1 else ''}; nothing was saved. "
             f"First: {problems[0]}",
             {field: "\n".join(shown)},
         )
@@ -108,36 +124,38 @@ class PriceList(BaseModel):
 # Validation ------------------------------------------------------------------------------------------
 
 
-def _check_size(label: str, size_bytes: int) -> None:
+def _check_size(label: str, size_bytes: int, what: str) -> None:
     if size_bytes > MAX_PRICE_LIST_BYTES:
         raise PriceListError([f"{label}: the file is {size_bytes / 1024 / 1024:.1f} MB; the limit is "
-                              f"{MAX_PRICE_LIST_BYTES // (1024 * 1024)} MB. Split it or leave out unused rows."])
+                              f"{MAX_PRICE_LIST_BYTES // (1024 * 1024)} MB. Split it or leave out unused rows."],
+                             what=what)
 
 
-def read_price_file(path: Path, label: str = "price list") -> bytes:
+def read_price_file(path: Path, label: str = "price list", *, what: str = "price list") -> bytes:
     """The bytes of a price list file, refused (PriceListError) before reading when it is over the size limit."""
     try:
-        _check_size(label, path.stat().st_size)
+        _check_size(label, path.stat().st_size, what)
         with path.open("rb") as handle:
             data = handle.read(MAX_PRICE_LIST_BYTES + 1)
     except OSError as exc:
-        raise PriceListError([f"{label}: cannot read {path.name} ({exc.strerror or exc})"]) from exc
-    _check_size(label, len(data))  # the file grew while being read
+        raise PriceListError([f"{label}: cannot read {path.name} ({exc.strerror or exc})"], what=what) from exc
+    _check_size(label, len(data), what)  # the file grew while being read
     return data
 
 
-def _text(source: bytes | str, label: str) -> str:
-    """The text of an uploaded file: at most MAX_PRICE_LIST_BYTES, UTF-8 (a BOM is fine)."""
+def upload_text(source: bytes | str, label: str, *, what: str = "price list") -> str:
+    """The text of an uploaded file: at most MAX_PRICE_LIST_BYTES, UTF-8 (a BOM is fine); else PriceListError."""
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    _check_size(label, len(raw))
+    _check_size(label, len(raw), what)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PriceListError([f"{label}: the file is not UTF-8 text (byte {exc.start + 1} is not valid UTF-8). "
-                              "Save it as 'CSV UTF-8' and upload it again."]) from exc
+                              "Save it as 'CSV UTF-8' and upload it again."], what=what) from exc
 
 
-def _shown(value: str | None) -> str:
+def shown(value: str | None) -> str:
+    """A cell's text as a message quotes it: repr, cut to 40 characters."""
     return repr(value if value is None or len(value) <= 40 else value[:39] + "…")
 
 
@@ -153,7 +171,9 @@ def _bounds(column: str) -> tuple[float, float]:
 def _number_sentence(problem: CsvProblem) -> str:
     column, value, ctx = problem.column or "", problem.value, problem.context
     unit = UNITS.get(column, "")
-    got = f", got {_shown(value)}"
+    got = f", got {shown(value)}"
+    if column in SHARE_COLUMNS:
+        return f"must be a share between 0 and 1 written without a unit (0.5: half price){got}"
     if value is not None and UNIT_MARKS.search(value):
         return f"must be a plain number in {unit}, without a currency sign or unit{got}"
     if value is not None and DECIMAL_COMMA.match(value):
@@ -161,15 +181,20 @@ def _number_sentence(problem: CsvProblem) -> str:
     if column in WHOLE_NUMBER_COLUMNS:
         low, high = _bounds(column)
         return f"must be a whole number from {low:g} to {high:g} ({unit}){got}"
-    if problem.kind in {"less_than", "less_than_equal"}:
-        return f"must be at most {ctx.get('le', ctx.get('lt')):,g} {unit}{got}"
+    if problem.kind == "less_than_equal":
+        return f"must be at most {ctx['le']:,g} {unit}{got}"
+    if problem.kind == "less_than":
+        return f"must be below {ctx['lt']:,g} {unit}{got}"
+    if problem.kind == "greater_than_equal" and ctx.get("ge"):  # a floor above zero (an SLA of at least 90 %)
+        return f"must be at least {ctx['ge']:,g} {unit}{got}"
     return f"must be a positive number ({unit}){got}" if unit else f"must be a positive number{got}"
 
 
 def _sentence(problem: CsvProblem, expected: Sequence[str]) -> str:
     """A CSV problem in the words of the person who made the file."""
-    if problem.kind == "missing_columns":
-        return f"missing column(s) {', '.join(problem.context['columns'])}; the header must be: {','.join(expected)}"
+    if problem.kind == "missing_columns":  # named in the order of the header they belong in
+        missing = sorted(problem.context["columns"], key=lambda c: expected.index(c) if c in expected else 0)
+        return f"missing column(s) {', '.join(missing)}; the header must be: {','.join(expected)}"
     if problem.kind == "unknown_columns":
         names = ", ".join(c or "(blank)" for c in problem.context["columns"])
         return f"unknown column(s) {names}; the columns are: {','.join(expected)}"
@@ -180,23 +205,27 @@ def _sentence(problem: CsvProblem, expected: Sequence[str]) -> str:
     if problem.kind == "missing":
         return "is empty; every row needs one"
     if problem.kind == "string_too_short":
-        return f"is too short (at least {problem.context.get('min_length', 1)} characters), got {_shown(problem.value)}"
+        return f"is too short (at least {problem.context.get('min_length', 1)} characters), got {shown(problem.value)}"
     if problem.kind == "string_too_long":
         return f"is too long (at most {problem.context.get('max_length')} characters)"
     if problem.column == "as_of" and problem.kind == "string_pattern_mismatch":
-        return f"must be a date written YYYY-MM-DD or YYYY-MM, got {_shown(problem.value)}"
+        return f"must be a date written YYYY-MM-DD or YYYY-MM, got {shown(problem.value)}"
+    if problem.column in ID_COLUMNS and problem.kind == "string_pattern_mismatch":
+        return ("may hold only lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, "
+                f"got {shown(problem.value)}")
     return problem.message
 
 
-def _where(label: str | None, row: int | None, column: str | None) -> str:
+def where(label: str | None, row: int | None, column: str | None) -> str:
+    """Where a problem is: 'GPU specs row 3, memory_gb', 'row 7, as_of', 'row 2', or the label alone."""
     parts = [p for p in (label, f"row {row}" if row is not None else None) if p]
     place = " ".join(parts)
     return ", ".join(p for p in (place, column) if p)
 
 
 def _located(label: str | None, problem: CsvProblem, expected: Sequence[str]) -> str:
-    where = _where(label, problem.row, problem.column)
-    return f"{where}: {_sentence(problem, expected)}" if where else _sentence(problem, expected)
+    at = where(label, problem.row, problem.column)
+    return f"{at}: {_sentence(problem, expected)}" if at else _sentence(problem, expected)
 
 
 def as_of_date(as_of: str) -> date:
@@ -228,15 +257,53 @@ def _date_problem(as_of: str, today: date) -> str | None:
     try:
         when = as_of_date(as_of)
     except ValueError:
-        return f"is not a real date, got {_shown(as_of)}"
+        return f"is not a real date, got {shown(as_of)}"
     if when > today:
         return f"is in the future ({as_of}); give the date the price was read"
     return None
 
 
-def _price_problems(row: InstancePrice) -> list[tuple[str, str]]:
-    """Prices out of the plausible range per GPU-hour, and discounts dearer than on-demand."""
+RowChecks = Callable[[S], Iterable[tuple[str, str]]]  # a valid row -> (column, sentence) of each problem it has
+
+
+def _placed(problem: CsvProblem, rule_columns: Mapping[str, str]) -> list[CsvProblem]:
+    """A broken rule between a row's fields (a model validator's sentences, joined by '; ') at the column of each."""
+    if problem.column is not None or problem.kind != "value_error" or not rule_columns:
+        return [problem]
+    return [replace(problem, column=rule_columns.get(s), message=s) for s in problem.message.split("; ")]
+
+
+def checked_rows(text: str, model: type[S], *, key: Callable[[S], Hashable], columns: Sequence[str], today: date,
+                 checks: RowChecks[S] | None = None, label: str | None = None, what: str | None = None,
+                 rule_columns: Mapping[str, str] | None = None) -> tuple[list[tuple[int, S]], list[str]]:
+    """The rows of a price file as (row number, ``model``) and every problem of it, one sentence each.
+
+    The problems: the CSV reader's (``scan_csv_records``) in the words of ``_sentence``, then for each valid row
+    those ``checks`` finds and an ``as_of`` that is not a real date or is after ``today``. With ``what`` (the
+    kind of list, e.g. "price list") the file is a list of prices: one without rows, or with more than
+    MAX_PRICE_ROWS, is a problem too. ``label`` starts each place ('GPU specs row 3, memory_gb');
+    ``rule_columns`` places the model's rules between fields, by their sentence, at a column.
+    """
+    rows, issues = scan_csv_records(text, model, key=key)
+    problems = [_located(label, p, columns) for issue in issues for p in _placed(issue, rule_columns or {})]
+    if what is not None and not rows and not issues:
+        problems.append(f"the {what} has a header but no rows of prices")
+    if what is not None and len(rows) > MAX_PRICE_ROWS:
+        problems.append(f"the {what} has {len(rows):,} rows; the limit is {MAX_PRICE_ROWS:,}")
+    for number, row in rows:
+        found = list(checks(row)) if checks is not None else []
+        issue = _date_problem(row.as_of, today)
+        problems += [f"{where(label, number, column)}: {text}"
+                     for column, text in (*found, *((("as_of", issue),) if issue else ()))]
+    return rows, problems
+
+
+def _price_problems(row: InstancePrice, known_gpus: Mapping[str, GpuSpec]) -> list[tuple[str, str]]:
+    """An unknown GPU type, prices out of the plausible range per GPU-hour, discounts dearer than on-demand."""
     problems = []
+    if row.gpu not in known_gpus:
+        problems.append(("gpu", f"unknown GPU type {shown(row.gpu)}; use one of {', '.join(sorted(known_gpus))} "
+                                "or add a GPU spec row for it"))
     for column in PRICE_COLUMNS:
         price = getattr(row, column)
         if price is None:
@@ -263,33 +330,16 @@ def parse_price_list(instances: bytes | str, gpu_specs: bytes | str | None = Non
     problems: list[str] = []
     extra: dict[str, GpuSpec] = {}
     if gpu_specs is not None:
-        gpu_text = _text(gpu_specs, GPU_SPECS_LABEL)
+        gpu_text = upload_text(gpu_specs, GPU_SPECS_LABEL)
         if gpu_text.strip():
-            gpu_rows, gpu_issues = scan_csv_records(gpu_text, GpuSpec, key=lambda g: g.gpu)
-            problems += [_located(GPU_SPECS_LABEL, p, GPU_COLUMNS) for p in gpu_issues]
-            for number, spec in gpu_rows:
-                issue = _date_problem(spec.as_of, today)
-                if issue:
-                    problems.append(f"{GPU_SPECS_LABEL} row {number}, as_of: {issue}")
-                extra[spec.gpu] = spec
-    rows, issues = scan_csv_records(_text(instances, "price list"), InstancePrice,
-                                    key=lambda i: (i.provider, i.instance, i.region))
-    problems += [_located(None, p, INSTANCE_COLUMNS) for p in issues]
-    if not rows and not issues:
-        problems.append("the price list has a header but no rows of prices")
-    if len(rows) > MAX_PRICE_ROWS:
-        problems.append(f"the price list has {len(rows):,} rows; the limit is {MAX_PRICE_ROWS:,}")
+            gpu_rows, problems = checked_rows(gpu_text, GpuSpec, key=lambda g: g.gpu, columns=GPU_COLUMNS,
+                                              today=today, label=GPU_SPECS_LABEL)
+            extra = {spec.gpu: spec for _, spec in gpu_rows}
     known = {**load_gpus(), **extra}
-    for number, row in rows:
-        if row.gpu not in known:
-            problems.append(
-                f"row {number}, gpu: unknown GPU type {_shown(row.gpu)}; use one of {', '.join(sorted(known))} "
-                "or add a GPU spec row for it")
-        for column, text in _price_problems(row):
-            problems.append(f"row {number}, {column}: {text}")
-        issue = _date_problem(row.as_of, today)
-        if issue:
-            problems.append(f"row {number}, as_of: {issue}")
+    rows, found = checked_rows(upload_text(instances, "price list"), InstancePrice,
+                               key=lambda i: (i.provider, i.instance, i.region), columns=INSTANCE_COLUMNS,
+                               today=today, checks=lambda row: _price_problems(row, known), what="price list")
+    problems += found
     if problems:
         raise PriceListError(problems)
     return PriceList(instances=tuple(r for _, r in rows), gpus=tuple(extra.values()), catalog_mode=catalog_mode)
@@ -323,11 +373,14 @@ def gpus_csv(gpus: Iterable[GpuSpec]) -> str:
     return records_to_csv((g.model_dump() for g in gpus), GPU_COLUMNS)
 
 
-def check_name(name: str) -> str:
-    """A price list name, stripped; InputError on field "name" when empty, too long or with control characters."""
+def check_name(name: str, *, what: str = "price list") -> str:
+    """A list's name, stripped; InputError on field "name" when empty, too long or with control characters.
+
+    ``what`` names the kind of list in the message ("price list", "API price list").
+    """
     cleaned = name.strip() if isinstance(name, str) else ""
     if not cleaned:
-        raise InputError("Give the price list a name.", {"name": "Give the price list a name."})
+        raise InputError(f"Give the {what} a name.", {"name": f"Give the {what} a name."})
     if len(cleaned) > NAME_MAX_CHARS:
         message = f"The name is {len(cleaned)} characters long; at most {NAME_MAX_CHARS} are allowed."
         raise InputError(message, {"name": message})

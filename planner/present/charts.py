@@ -6,6 +6,7 @@ The builders return plain Altair charts (no Streamlit here): the page renders th
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from planner.decide.results import Recommendation
-from planner.estimate.results import Evaluation
+from planner.estimate.results import BuildVsBuy, Evaluation
 from planner.estimate.token_costs import TokenCosts
 from planner.inputs.models import Assessment, InstancePrice, PricingOption
 from planner.inputs.questions import load_question_bank
@@ -78,8 +79,8 @@ def contributions_chart(recommendation: Recommendation) -> alt.FacetChart:
 
 # Estimates ------------------------------------------------------------------------------------------
 
-CATEGORY_ORDER = ("GPU", "CPU", "Platform", "People")
-CATEGORY_COLORS = ("#1f77b4", "#9ecae1", "#ff7f0e", "#7f7f7f")
+CATEGORY_ORDER = ("GPU", "API tokens", "CPU", "Platform", "People")  # CostBreakdown.as_dict's categories
+CATEGORY_COLORS = ("#1f77b4", "#6a51a3", "#9ecae1", "#ff7f0e", "#7f7f7f")
 PERCENTILE_ORDER = ("p50", "p95", "p99")
 PERCENTILE_COLORS = ("#9ecae1", "#3182bd", "#08306b")  # light to dark blue; red is the target rule
 LATENCY_PANEL_WIDTH_PX = 300
@@ -94,13 +95,21 @@ def cost_frame(evaluation: Evaluation) -> pd.DataFrame:
 
 
 def cost_chart(evaluation: Evaluation) -> alt.Chart:
-    """Stacked horizontal bars of monthly cost by category, one bar per architecture."""
+    """Stacked horizontal bars of monthly cost by category, one bar per architecture.
+
+    The legend lists the categories that cost something in some architecture: behind a managed API the GPU is
+    nothing and the API tokens are the inference, on our own GPUs there are no API tokens.
+    """
     frame = cost_frame(evaluation)
+    spent = frame.groupby("category")["monthly_usd"].sum()
+    shown = [c for c in CATEGORY_ORDER if spent.get(c, 0.0) > 0]
+    colours = [CATEGORY_COLORS[CATEGORY_ORDER.index(c)] for c in shown]
+    frame = frame[frame["category"].isin(shown)]
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),
         x=alt.X("sum(monthly_usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
         color=alt.Color("category:N", title="Category",
-                        scale=alt.Scale(domain=list(CATEGORY_ORDER), range=list(CATEGORY_COLORS))),
+                        scale=alt.Scale(domain=shown, range=colours)),
         order=alt.Order("category_rank:Q"),
         tooltip=[alt.Tooltip("architecture:N", title="Architecture"), alt.Tooltip("category:N", title="Category"),
                  alt.Tooltip("monthly_usd:Q", title="USD per month", format="$,.0f")],
@@ -247,6 +256,91 @@ def resilience_chart(evaluation: Evaluation) -> alt.LayerChart:
     labels = alt.Chart(events).mark_text(align="left", dx=4, fontSize=11, color=EVENT_COLOR).encode(
         x="minute:Q", y="y_pct:Q", text="label:N")
     return alt.LayerChart(layer=[lines, rules, labels], height=RESILIENCE_CHART_HEIGHT_PX)
+
+
+# Build or buy inference ----------------------------------------------------------------------------
+
+API_SERIES, SELF_HOSTED_SERIES = "Managed API", "Self-hosted GPUs"
+SOURCING_COLORS = ("#6a51a3", "#1f77b4")  # the cost chart's API-tokens and GPU colours
+MARKER_COLOR = "#7f7f7f"
+BUILD_BUY_CHART_HEIGHT_PX = 260
+TRAFFIC_LABEL_Y_PX, BREAK_EVEN_LABEL_Y_PX = 8, 24  # one line each below the top, so the two never overprint
+LABEL_HEADROOM = 10.0  # the y axis runs to ten times the dearest figure: a decade above the lines for the labels
+EDGE_SHARE = 0.75  # a break-even this far toward the edge it points to (share of the log x axis) labels inward
+
+
+def build_vs_buy_frame(decision: BuildVsBuy) -> pd.DataFrame:
+    """One row per (volume, sourcing) of the break-even curve: requests a month and monthly inference USD."""
+    rows = []
+    for p in decision.curve:
+        rows.append({"requests_per_month": p.requests_per_month, "sourcing": API_SERIES, "monthly_usd": p.api_usd})
+        if p.self_hosted_usd is not None:
+            rows.append({"requests_per_month": p.requests_per_month, "sourcing": SELF_HOSTED_SERIES,
+                         "monthly_usd": p.self_hosted_usd})
+    return pd.DataFrame(rows, columns=["requests_per_month", "sourcing", "monthly_usd"])
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """Powers of ten from below ``low`` to above ``high``: a log axis labelled once a decade, never crowded."""
+    return [10.0 ** k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
+
+
+def _marker(requests: float, label: str, y_px: float, *, left: bool) -> dict[str, object]:
+    return {"requests_per_month": requests, "label": label, "y_px": y_px, "align": "right" if left else "left",
+            "dx": -4 if left else 4}
+
+
+def _markers(decision: BuildVsBuy) -> pd.DataFrame:
+    """The assessment's traffic and the break-even, each labelled on the side away from the other (a break-even
+    near the chart's edge keeps its label inside), on its own line, so no label crosses the other's rule."""
+    traffic, even = decision.requests_per_month, decision.break_even_requests_per_month
+    rows = [_marker(traffic, f"Your traffic: {formats.million_requests(traffic)} requests a month", TRAFFIC_LABEL_Y_PX,
+                    left=even is not None and even > traffic)]
+    if even is not None:
+        low, high = decision.curve[0].requests_per_month, decision.curve[-1].requests_per_month
+        position = math.log(even / low) / math.log(high / low)  # 0 at the left edge, 1 at the right
+        left = position > EDGE_SHARE if even > traffic else position > 1 - EDGE_SHARE
+        rows.append(_marker(even, f"Break-even: {formats.million_requests(even)}", BREAK_EVEN_LABEL_Y_PX, left=left))
+    return pd.DataFrame(rows, columns=["requests_per_month", "label", "y_px", "align", "dx"])
+
+
+def build_vs_buy_chart(decision: BuildVsBuy) -> alt.LayerChart:
+    """Monthly inference cost against requests a month (log-log): the API's token bill as a line, self-hosted GPUs
+    as the step function whole instances make, dots at the assessment's traffic; rules mark that traffic and the
+    break-even."""
+    frame = build_vs_buy_frame(decision)
+    frame = frame[frame["monthly_usd"] > 0]  # a log axis has no zero (an API priced at nothing, say)
+    series = [API_SERIES, *([SELF_HOSTED_SERIES] if (frame["sourcing"] == SELF_HOSTED_SERIES).any() else [])]
+    low, high = decision.curve[0].requests_per_month, decision.curve[-1].requests_per_month
+    x = alt.X("requests_per_month:Q", title="Requests a month (log scale)",
+              scale=alt.Scale(type="log", domain=[low, high], nice=False),
+              axis=alt.Axis(values=[v for v in _decades(low, high) if low <= v <= high], format="~s"))
+    bottom, top = (float(frame["monthly_usd"].min()), float(frame["monthly_usd"].max()) * LABEL_HEADROOM
+                   ) if len(frame) else (1.0, LABEL_HEADROOM)
+    y = alt.Y("monthly_usd:Q", title="Inference, USD a month (log scale)",
+              scale=alt.Scale(type="log", domain=[bottom, top], nice=False),
+              axis=alt.Axis(values=[v for v in _decades(bottom, top) if bottom <= v <= top], format="$,.2~f"))
+    color = alt.Color("sourcing:N", title=None, sort=series,
+                      scale=alt.Scale(domain=series, range=list(SOURCING_COLORS[:len(series)])),
+                      legend=alt.Legend(orient="bottom", direction="horizontal"))  # a side legend is cut at 1280 px
+    tooltip = [alt.Tooltip("sourcing:N", title="Inference"),
+               alt.Tooltip("requests_per_month:Q", title="Requests a month", format=",.0f"),
+               alt.Tooltip("monthly_usd:Q", title="USD a month", format="$,.0f")]
+    base = alt.Chart(frame).encode(x=x, y=y, color=color, tooltip=tooltip)
+    api = base.mark_line(strokeWidth=2.5).transform_filter(alt.datum.sourcing == API_SERIES)
+    own = base.mark_line(strokeWidth=2.5, interpolate="step-after").transform_filter(
+        alt.datum.sourcing == SELF_HOSTED_SERIES)
+    here = base.mark_point(filled=True, size=70, opacity=1).transform_filter(
+        alt.datum.requests_per_month == decision.requests_per_month)
+    markers = _markers(decision)
+    rules = alt.Chart(markers).mark_rule(color=MARKER_COLOR, strokeDash=[4, 3]).encode(
+        x=alt.X("requests_per_month:Q"), tooltip=[alt.Tooltip("label:N", title="Marks")])
+    labels = [alt.Chart(markers.iloc[[i]]).mark_text(align=m.align, dx=m.dx, fontSize=11, color=MARKER_COLOR)
+              .encode(x=alt.X("requests_per_month:Q"), y=alt.value(m.y_px), text="label:N")
+              for i, m in enumerate(markers.itertuples())]
+    # fit-x: the plot keeps its height on the page (Streamlit's default "fit" squeezes axes and legend into it).
+    return alt.LayerChart(layer=[api, own, here, rules, *labels], height=BUILD_BUY_CHART_HEIGHT_PX,
+                          autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 # PNG for the report ---------------------------------------------------------------------------------

@@ -60,6 +60,11 @@ def count(value: float, *, below_one: bool = True) -> str:
     return LESS_THAN_ONE if below_one and 0 < value < 0.5 else f"{value:,.0f}"
 
 
+def million_requests(requests: float) -> str:
+    """A volume of requests in millions, three significant digits, as the break-even sentence quotes it: ``1.31 M``."""
+    return f"{requests / 1e6:,.3g} M"
+
+
 def rate(value: float) -> str:
     """Events in a period (crashes a month, replicas on average), to one decimal: ``2.5``."""
     return f"{value:,.1f}"

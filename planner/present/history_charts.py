@@ -2,7 +2,7 @@
 
 One chart per architecture (the page stacks them, each as wide as the page): the older assessment's
 monthly cost as a bar from zero, then one floating step per cause of ``planner.history.attribute``
-(prices; traffic, model and assumptions; team readiness; other), then the newer monthly cost. Steps
+(prices; traffic, model, sourcing and assumptions; team readiness; other), then the newer monthly cost. Steps
 that raise the cost are red, steps that lower it green; every bar is labelled in dollars, so a step
 too small to see against the total still reads. No Streamlit here: the page renders the charts.
 """

@@ -1,13 +1,14 @@
 """The PDF recommendation report: one document a tech lead can forward to decision makers unedited.
 
 ``build_report(assessment, evaluation, recommendation, ...) -> bytes`` writes, in order: a title
-block, an executive summary, scores with every reason, cost and latency (charts and tables),
-resilience, readiness gaps, the roadmap with its revisit date and triggers, what changed since the
-project's previous assessment (``what_changed``), assumptions with their sources and price dates, and
-an appendix with every answer. The charts are the Results page's own Altair specifications
-(``planner.present.charts``) rendered to PNG by vl-convert, so no browser is needed; a chart is rendered once
-per process and specification, so a second export of the same results lays out text only. Page layout, fonts and
-the handling of any text (CJK, right-to-left, emoji, markup-like text) are in ``planner.present.pdf_layout``.
+block, an executive summary, scores with every reason, cost (charts and tables), build or buy inference
+(when the assessment names a managed API), latency, resilience, readiness gaps, the roadmap with its
+revisit date and triggers, what changed since the project's previous assessment (``what_changed``),
+assumptions with their sources and price dates, and an appendix with every answer. The charts are the
+Results page's own Altair specifications (``planner.present.charts``) rendered to PNG by vl-convert, so no
+browser is needed; a chart is rendered once per process and specification, so a second export of the same
+results lays out text only. Page layout, fonts and the handling of any text (CJK, right-to-left, emoji,
+markup-like text) are in ``planner.present.pdf_layout``.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def build_report(assessment: Assessment, evaluation: Evaluation, recommendation:
     section.summary(pdf, assessment, evaluation, recommendation, today=when)
     section.scores(pdf, recommendation)
     section.costs(pdf, assessment, evaluation)
+    section.build_vs_buy(pdf, evaluation, recommendation)
     section.latency(pdf, assessment, evaluation)
     section.resilience(pdf, assessment, evaluation)
     section.gaps(pdf, recommendation)

@@ -13,11 +13,12 @@ from planner import history
 from planner.decide.results import Recommendation
 from planner.decide.scoring import load_weights, scale_text
 from planner.estimate.results import Evaluation
-from planner.inputs.models import Assessment
+from planner.inputs.models import Assessment, Sourcing
 from planner.inputs.questions import load_question_bank
+from planner.present import buildbuy_tables, resilience_tables, tables
 from planner.present import formats as fmt
-from planner.present import tables
 from planner.present.charts import (
+    build_vs_buy_chart,
     chart_png,
     contributions_chart,
     cost_chart,
@@ -90,12 +91,14 @@ def summary(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation,
     top = recommendation.top
     pdf.set_font(BODY_FONT, "B", 13)
     pdf.set_text_color(*ACCENT)
-    pdf.cell(0, 8, f"Recommended: {top.label}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, f"Recommended: {tables.headline_text(recommendation)}", align="L", new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.ln(1)
     pdf.set_text_color(*INK)
     pdf.paragraph(f"Confidence: {recommendation.confidence} (lead of {recommendation.margin:g} points over "
                   f"{recommendation.ranked[1].architecture.label}).", bold=True)
     pdf.paragraph(scale_text(), size=SMALL_PT, color=MUTED)
-    pdf.paragraph(recommendation.summary)
+    pdf.paragraph(tables.summary_text(recommendation))
     reasons = _top_reasons(recommendation)
     if reasons:
         pdf.subheading(f"Top reasons for {top.label.lower()}")
@@ -145,16 +148,45 @@ def costs(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -
     """Monthly cost by category, the fleet, and every cost line with its formula."""
     pdf.heading("Cost per month")
     pdf.figure(chart_png(cost_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8)
-    pdf.grid(tables.cost_table(assessment, evaluation).grid(), widths=(22, 14, 14, 14, 14, 14, 14),
-             align=("L", "R", "R", "R", "R", "R", "R"))
+    table = tables.cost_table(assessment, evaluation)
+    figures = len(table.columns) - 1  # the architecture, then its figures
+    pdf.grid(table.grid(), widths=(22, *[14] * figures), align=("L", *["R"] * figures))
     pdf.paragraph(tables.budget_text(assessment, evaluation), size=SMALL_PT, color=MUTED)
     pdf.subheading("Fleet")
     pdf.grid(tables.fleet_table(evaluation).grid(), widths=(13, 11, 16, 16, 12, 6, 7, 6, 8, 13, 10),
              align=("L", "L", "L", "L", "L", "R", "R", "R", "R", "L", "R"), size=SMALL_PT)
-    pdf.paragraph(tables.FLEET_NOTE, size=SMALL_PT, color=MUTED)
+    pdf.paragraph(tables.fleet_note(evaluation), size=SMALL_PT, color=MUTED)
     pdf.subheading("Every cost line with its formula")
     pdf.grid(tables.cost_lines_table(evaluation).grid(), widths=(15, 10, 22, 41, 12),
              align=("L", "L", "L", "L", "R"), size=SMALL_PT)
+
+
+def build_vs_buy(pdf: ReportDocument, evaluation: Evaluation, recommendation: Recommendation) -> None:
+    """A managed API against self-hosted GPUs: both bills, the break-even and its chart, why the estimates use the
+    sourcing they use, rate limits, and each architecture with the other sourcing (when the assessment names an API)."""
+    decision = evaluation.build_vs_buy
+    if decision is None:
+        return
+    png = chart_png(build_vs_buy_chart(decision), width_px=CHART_WIDTH_PX)
+    width = pdf.epw * 0.8
+    pdf.heading("Build or buy inference", keep_mm=30 + pdf.figure_height_mm(png, width))
+    pdf.paragraph(buildbuy_tables.build_vs_buy_text(decision))
+    pdf.paragraph(decision.break_even_text, bold=True)
+    pdf.figure(png, width_mm=width, caption=buildbuy_tables.BUILD_VS_BUY_NOTE)
+    pdf.grid(buildbuy_tables.build_vs_buy_table(decision).grid(), widths=(16, 44, 14, 10, 14),
+             align=("L", "L", "R", "C", "C"))
+    checks = [f"A managed API is ruled out: {'; '.join(decision.ruled_out)}."] if decision.ruled_out else []
+    checks.append(("Rate limits: " if decision.rate_limit.warning else "") + decision.rate_limit.text)
+    pdf.bullets([*checks, *decision.notes])
+    reasons = buildbuy_tables.sourcing_reasons(recommendation, decision)
+    if reasons:
+        pdf.subheading(buildbuy_tables.WHY_HEADINGS[decision.chosen])
+        pdf.bullets(reasons)
+    alternative = buildbuy_tables.alternative_table(evaluation)
+    if alternative is not None:
+        pdf.subheading("Each architecture with the other sourcing")
+        pdf.grid(alternative.grid(), widths=(20, 18, 18, 18, 26), align=("L", "R", "R", "R", "C"))
+        pdf.paragraph(buildbuy_tables.ALTERNATIVE_NOTE, size=SMALL_PT, color=MUTED)
 
 
 def latency(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
@@ -209,24 +241,26 @@ def roadmap(pdf: ReportDocument, assessment: Assessment, recommendation: Recomme
 
 def resilience(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
     """Availability, requests lost, deploys, the capacity timeline and the blast radius (when estimated)."""
-    if not tables.has_resilience(evaluation):
+    if not resilience_tables.has_resilience(evaluation):
         return
     pdf.heading("Resilience: failures, deploys and model updates")
     pdf.paragraph("A month of replica crashes, rolling deploys and model updates, simulated per architecture. "
                   "Availability is the share of requests answered within the latency targets; degraded requests "
                   "are answered without a non-critical step and count as served.")
-    figures = tables.resilience_table(evaluation, below_one=False).grid()
+    figures = resilience_tables.resilience_table(evaluation, below_one=False).grid()
     rows = [[label, f"{pct} ({ci})", *rest[:6]] for label, pct, ci, *rest in figures]  # the interval beside its value
     rows[0][1] = "Availability (95 % CI)"
-    pdf.grid(rows, widths=(14, 25, 8, 10, 10, 10, 12, 11), align=("L", "R", "C", "R", "R", "R", "R", "R"))
+    lead_time = 18 if evaluation.sourcing is Sourcing.API else 11  # room for "the provider ships updates; ..."
+    pdf.grid(rows, widths=(14, 25, 8, 10, 10, 10, 12, lead_time), align=("L", "R", "C", "R", "R", "R", "R", "R"))
+    provider = resilience_tables.api_resilience_text(evaluation)
     pdf.paragraph(f"Target: {assessment.workload.availability_target_pct:g} % of requests. "
-                  f"{tables.change_rates_text(assessment)}.", size=SMALL_PT, color=MUTED)
+                  f"{tables.change_rates_text(assessment)}." + (f" {provider}" if provider else ""),
+                  size=SMALL_PT, color=MUTED)
     pdf.subheading("Capacity in service through a crash, a code deploy and a model update")
     pdf.figure(chart_png(resilience_chart(evaluation), width_px=CHART_WIDTH_PX), width_mm=pdf.epw * 0.8,
-               caption="The smallest share of any critical unit's replicas in service. A monolith restarts whole "
-                       "replicas, model reload included; split architectures restart only the unit that changed.")
+               caption=resilience_tables.capacity_chart_note(evaluation))
     pdf.subheading("Blast radius: what one replica crash takes with it")
-    pdf.grid(tables.blast_radius_table(evaluation).grid(), widths=(15, 16, 13, 30, 14, 12),
+    pdf.grid(resilience_tables.blast_radius_table(evaluation).grid(), widths=(15, 16, 13, 30, 14, 12),
              align=("L", "L", "L", "L", "L", "R"), size=SMALL_PT)
 
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from planner.decide.results import ArchitectureScore, Recommendation
-from planner.decide.scoring import lead_time_text
 from planner.estimate.pricing import fallback_basis
-from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem, ResilienceEstimate
+from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem
 from planner.estimate.serving_constants import ServingConstants
+from planner.estimate.topology import INFERENCE
 from planner.inputs.levers import LEVERS
-from planner.inputs.models import Architecture, Assessment, PricingOption, kv_precision_for
+from planner.inputs.models import Architecture, Assessment, PricingOption, Sourcing, kv_precision_for
 from planner.inputs.readiness import ReadinessGap
 from planner.present import formats as fmt
 from planner.present.charts import driver_label
@@ -159,12 +159,25 @@ def ranking_table(recommendation: Recommendation, evaluation: Evaluation) -> Tab
 
 
 def cost_table(assessment: Assessment, evaluation: Evaluation) -> Table:
-    """Monthly cost by category, and the infrastructure (GPU, CPU, platform) as a share of the team's budget."""
+    """Monthly cost by category, and the infrastructure (GPU, API tokens, CPU, platform) as a share of the budget.
+
+    The API tokens column is there when an architecture pays a managed API (``CostBreakdown.as_dict``)."""
     budget = assessment.team.monthly_budget_usd
-    return _table(("Architecture", "GPU", "CPU", "Platform", "People", "Total", "Infrastructure of budget"),
-                  [(e.architecture.label, *(fmt.money(v) for v in (e.cost.gpu_usd, e.cost.cpu_usd, e.cost.platform_usd,
-                                                                    e.cost.people_usd, e.cost.total_usd)),
-                    fmt.percent(e.cost.infrastructure_usd / budget)) for e in evaluation.estimates.values()])
+    categories = [c for c in ("GPU", "API tokens", "CPU", "Platform", "People")
+                  if c != "API tokens" or _pays_api(evaluation)]
+    return _table(("Architecture", *categories, "Total", "Infrastructure of budget"),
+                  [(e.architecture.label, *(fmt.money(e.cost.as_dict().get(c, 0.0)) for c in categories),
+                    fmt.money(e.cost.total_usd), fmt.percent(e.cost.infrastructure_usd / budget))
+                   for e in evaluation.estimates.values()])
+
+
+def _pays_api(evaluation: Evaluation) -> bool:
+    return any(e.cost.api_usd for e in evaluation.estimates.values())
+
+
+def infrastructure_words(evaluation: Evaluation) -> str:
+    """What the infrastructure budget covers, in words: 'GPU, CPU and platform' (with API tokens when paid)."""
+    return "GPU, API tokens, CPU and platform" if _pays_api(evaluation) else "GPU, CPU and platform"
 
 
 def change_rates_text(assessment: Assessment) -> str:
@@ -179,8 +192,8 @@ def budget_text(assessment: Assessment, evaluation: Evaluation) -> str:
     budget = assessment.team.monthly_budget_usd
     parts = [f"{e.architecture.label.lower()} {fmt.money(e.cost.infrastructure_usd)} "
              f"({fmt.percent(e.cost.infrastructure_usd / budget)})" for e in evaluation.estimates.values()]
-    return (f"Infrastructure against the monthly budget of {fmt.money(budget)} (GPU, CPU and platform; people are "
-            f"costed but not part of it): {', '.join(parts)}.")
+    return (f"Infrastructure against the monthly budget of {fmt.money(budget)} ({infrastructure_words(evaluation)}; "
+            f"people are costed but not part of it): {', '.join(parts)}.")
 
 
 def instance_name(f: FleetItem) -> str:
@@ -190,6 +203,15 @@ def instance_name(f: FleetItem) -> str:
 
 FLEET_NOTE = ("GPU units count instances; CPU units count one-vCPU workers. The monolith runs its CPU steps on the "
               "GPU hosts, so it scales everything together.")
+
+
+def fleet_note(evaluation: Evaluation) -> str:
+    """FLEET_NOTE, or what the fleet holds when a managed API serves the model (no GPU instance of ours)."""
+    api = [e for e in evaluation.estimates.values() if e.sourcing is Sourcing.API]
+    if not api:
+        return FLEET_NOTE
+    return (f"Inference runs {api[0].inference_text}: no GPU instance of yours; its token bill is among the cost "
+            "lines. CPU units count one-vCPU workers.")
 
 
 def fleet_table(evaluation: Evaluation) -> Table:
@@ -251,10 +273,21 @@ def cost_lines_table(evaluation: Evaluation) -> Table:
 
 
 def stations_table(evaluation: Evaluation) -> Table:
-    """Utilisation and queueing of each component at peak (simulated)."""
+    """Utilisation and queueing of each component at peak (simulated); a managed API's inference is the provider's,
+    with no utilisation of ours, so it has no row (``stations_note`` says so)."""
     return _table(("Architecture", "Component", "Utilisation", "Mean wait (ms)", "p95 wait (ms)"),
                   [(e.architecture.label, s.station, percent(s.utilisation), millis(s.mean_wait_ms, digits=2),
-                    millis(s.p95_wait_ms, digits=2)) for e in evaluation.estimates.values() for s in e.stations])
+                    millis(s.p95_wait_ms, digits=2)) for e in evaluation.estimates.values() for s in e.stations
+                   if not (e.sourcing is Sourcing.API and s.station == INFERENCE)])
+
+
+def stations_note(evaluation: Evaluation) -> str:
+    """What the utilisation and waits of the stations table mean."""
+    if evaluation.sourcing is Sourcing.API:
+        return ("CPU steps: busy share of their workers. Inference runs at the provider, which serves every request "
+                "at once (its rate limits are checked under Build or buy inference), so it has no row here.")
+    return ("CPU steps: busy share of their workers. Inference: occupied share of the batch slots; its wait runs from "
+            "arrival to admission into a batch.")
 
 
 def latency_table(assessment: Assessment, evaluation: Evaluation) -> Table:
@@ -300,60 +333,17 @@ def targets_text(assessment: Assessment) -> str:
             f"at a peak of {fmt.number(w.peak_requests_per_s)} requests/s")
 
 
-# Resilience ----------------------------------------------------------------------------------------------
-
-
-def _resilience(evaluation: Evaluation) -> list[tuple[str, ResilienceEstimate]]:
-    return [(e.architecture.label, r) for e in evaluation.estimates.values() if (r := e.resilience) is not None]
-
-
-def has_resilience(evaluation: Evaluation) -> bool:
-    """Whether the estimates model failures and deploys (saved before they did, they do not)."""
-    return bool(_resilience(evaluation))
-
-
-def resilience_table(evaluation: Evaluation, *, below_one: bool = True) -> Table:
-    """Availability against the target, requests lost a month, deploy losses and model-update lead time.
-
-    ``below_one``: counts above zero that round to 0 read ``< 1`` (``formats.count``)."""
-    return _table(("Architecture", "Availability", "95 % CI", "Meets target", "Failed / month", "Slowed / month",
-                   "Degraded / month", "Capacity-min lost to deploys / month", "Model update lead time",
-                   "Crashes / month"),
-                  [(label, fmt.availability(r.availability_pct), fmt.availability_range(*r.availability_ci_pct),
-                    fmt.yes_no(r.meets_availability_target), fmt.count(r.failed_per_month, below_one=below_one),
-                    fmt.count(r.slowed_per_month, below_one=below_one),
-                    fmt.count(r.degraded_per_month, below_one=below_one),
-                    fmt.count(r.deploy_capacity_minutes_per_month, below_one=below_one),
-                    lead_time_text(r.model_update_lead_time_min),
-                    fmt.rate(r.crashes_per_month)) for label, r in _resilience(evaluation)])
-
-
-def blast_radius_table(evaluation: Evaluation) -> Table:
-    """What one replica crash of each step takes down."""
-    return _table(("Architecture", "Step", "Unit", "Affected", "Effect", "Capacity lost"),
-                  [(label, b.component, b.unit, ", ".join(b.affected), b.effect,
-                    f"{fmt.percent(b.capacity_lost_share)} of its unit")
-                   for label, r in _resilience(evaluation) for b in r.blast_radius])
-
-
-def loss_causes_table(evaluation: Evaluation) -> Table:
-    """Requests failed, slowed and degraded a month, by cause."""
-    return _table(("Architecture", "Cause", "Failed", "Slowed", "Degraded"),
-                  [(label, c.cause, fmt.count(c.failed_per_month), fmt.count(c.slowed_per_month),
-                    fmt.count(c.degraded_per_month)) for label, r in _resilience(evaluation) for c in r.causes])
-
-
-def resilience_units_table(evaluation: Evaluation) -> Table:
-    """Each unit's crash rate, restart time and rolling deploys (a unit that is not critical says so)."""
-    return _table(("Architecture", "Unit", "Replicas", "MTBF per replica (h)", "Restart (s)", "Restarts / month",
-                   "Batch", "Rollout (min)", "Crashes / month", "Capacity-min lost / month"),
-                  [(label, u.unit + ("" if u.critical else " (not critical)"), u.replicas, rate(u.mtbf_h),
-                    rate(u.mttr_s), rate(u.deploys_per_month), u.rollout_batch, rate(u.rollout_min),
-                    rate(u.crashes_per_month), rate(u.deploy_capacity_minutes_per_month))
-                   for label, r in _resilience(evaluation) for u in r.units])
-
-
 # Scores and readiness ------------------------------------------------------------------------------------
+
+
+def headline_text(recommendation: Recommendation) -> str:
+    """The recommendation in a line: the top architecture and how it sources inference, where that is known."""
+    return recommendation.sourcing_text or recommendation.top.label
+
+
+def summary_text(recommendation: Recommendation) -> str:
+    """The summary without the headline it starts with (a page or report states ``headline_text`` just above)."""
+    return recommendation.summary.removeprefix(f"{headline_text(recommendation)}. ")
 
 
 def no_flip_text(recommendation: Recommendation) -> str:

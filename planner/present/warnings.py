@@ -14,6 +14,7 @@ from planner.estimate.results import ArchitectureEstimate, Evaluation, FleetItem
 from planner.inputs.models import Assessment
 from planner.inputs.price_files import STALE_AFTER_DAYS, as_of_date
 from planner.present import formats as fmt
+from planner.present.tables import infrastructure_words
 
 HEADROOM_SHARE = 0.10  # a p95 within 10 % of its target leaves too little room for a traffic spike (issue 15)
 FEW_INSTANCES = 3  # instance types allowed at or below which the cheapest fleet was chosen among very few
@@ -26,14 +27,14 @@ def result_warnings(assessment: Assessment, evaluation: Evaluation, today: date)
 
 
 def budget_warnings(assessment: Assessment, evaluation: Evaluation) -> list[str]:
-    """One warning naming every architecture whose infrastructure (``CostBreakdown.infrastructure_usd``: GPU, CPU
-    and platform, people excluded) costs more a month than the team's infrastructure budget."""
+    """One warning naming every architecture whose infrastructure (``CostBreakdown.infrastructure_usd``: GPU, API
+    tokens, CPU and platform, people excluded) costs more a month than the team's infrastructure budget."""
     budget = assessment.team.monthly_budget_usd
     over = [f"{e.architecture.label.lower()} {fmt.money(e.cost.infrastructure_usd)} ({fmt.percent(share)})"
             for e in evaluation.estimates.values() if (share := e.cost.infrastructure_usd / budget) > 1.0]
     if not over:
         return []
-    return [f"Over budget: the infrastructure (GPU, CPU and platform; people not included) of "
+    return [f"Over budget: the infrastructure ({infrastructure_words(evaluation)}; people not included) of "
             f"{', '.join(over)} costs more a month than the budget of {fmt.money(budget)}."]
 
 

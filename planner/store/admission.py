@@ -4,7 +4,8 @@ Every way into the store (a save from the Results page or ``planner assess --sav
 from Home or ``planner import``, a workshop's consensus) calls ``admit`` and ``admit_results``, so a
 stored assessment is one ``assess`` would accept and always evaluates: its answers validated with their
 catalog references (``validate_assessment``: a known model, GPU types, providers), its assumption
-overrides within their bounds (``resolve_constants``), and its results the records the History page and
+overrides within their bounds (``resolve_constants``), the managed API it names a row of its API price list
+(a saved one, or data/api_prices.csv), and its results the records the History page and
 the report read back (a Recommendation, and optionally an Evaluation and the workshop it came from).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine
 
 from planner.decide.consensus import ConsensusItem
 from planner.decide.results import Recommendation
@@ -22,6 +24,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.inputs.text import SingleLineText
 from planner.inputs.validation import validate_assessment
+from planner.store.api_price_lists import api_rows_for
 
 MAX_SHOWN_RESULT_ERRORS = 10  # field errors listed for results of the wrong shape
 
@@ -54,11 +57,27 @@ class ResultsDocument(_Record):
     workshop: WorkshopRecord | None = None
 
 
-def admit(assessment: Assessment | dict[str, Any]) -> Assessment:
-    """The assessment re-validated as ``assess`` validates it; InputError naming each field at fault."""
+def admit(assessment: Assessment | dict[str, Any], *, engine: Engine | None = None) -> Assessment:
+    """The assessment re-validated as ``assess`` validates it; InputError naming each field at fault.
+
+    A managed API it names (``sourcing.api``) must be a row of its saved API price list in ``engine``'s
+    database (without ``engine`` such a list cannot be read: refused), or of data/api_prices.csv when it names
+    no list, as evaluating it requires.
+    """
     checked = validate_assessment(assessment)
     resolve_constants(checked)
+    _check_api(checked, engine)
     return checked
+
+
+def _check_api(assessment: Assessment, engine: Engine | None) -> None:
+    sourcing = assessment.sourcing
+    rows = api_rows_for(engine, sourcing.api_price_list)  # InputError at sourcing.api_price_list: no such list
+    if sourcing.api is not None and sourcing.api not in rows:
+        where = (f"the saved API price list '{sourcing.api_price_list}'" if sourcing.api_price_list is not None
+                 else "data/api_prices.csv")
+        message = f"The managed API '{sourcing.api}' is not in {where}; choose one of its APIs."
+        raise InputError(message, {"sourcing.api": message})
 
 
 def admit_results(results: Any, *, recommended: str) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def save_assessment(
     if not isinstance(assessment, Assessment):
         raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
     columns = assessment_columns(
-        inputs=assessment, results=results, recommended=recommended, app_version=app_version,
+        engine=engine, inputs=assessment, results=results, recommended=recommended, app_version=app_version,
         price_snapshot=price_snapshot, gpu_snapshot=gpu_snapshot, revisit_by=revisit_by, triggers=triggers)
 
     project = columns.pop("project")
@@ -145,15 +145,16 @@ def save_assessment(
 def assessment_columns(
     *, inputs: Assessment | dict[str, Any], results: dict[str, Any], recommended: str, app_version: str,
     price_snapshot: Sequence[InstancePrice] | None, gpu_snapshot: Sequence[GpuSpec] | None,
-    revisit_by: date | None, triggers: Sequence[RevisitTrigger],
+    revisit_by: date | None, triggers: Sequence[RevisitTrigger], engine: Engine | None = None,
 ) -> dict[str, Any]:
     """The columns of an assessment row but its time, admitted and checked; ``project`` is the project's name.
 
     Every write of an assessment row builds its columns here, so every one is admitted: InputError when
-    ``assess`` would refuse the inputs or the results are not a recommendation of ``recommended``
+    ``assess`` would refuse the inputs (their saved API price list is read from ``engine``; without one, naming
+    a saved API price list is refused) or the results are not a recommendation of ``recommended``
     (``planner.store.admission``), StoreError when a column cannot be kept.
     """
-    inputs = admit(inputs)
+    inputs = admit(inputs, engine=engine)
     architecture = _short_text("recommended architecture", recommended)
     inputs_json = json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False)
     results_json, snapshot_json = _results_json(results), _snapshot_json(price_snapshot, gpu_snapshot)

@@ -118,7 +118,7 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
     rejects, results that are not a recommendation) refuses the whole file with InputError.
     """
     name = project_name(project if project is not None else export.project)
-    admitted = _admitted(export, name)
+    admitted = _admitted(engine, export, name)
 
     def write(session: Session) -> ImportReport:
         existing_id = find_project(session, name)
@@ -149,7 +149,7 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
     return write_transaction(engine, write, failure="The file could not be imported, nothing was written")
 
 
-def _admitted(export: ProjectExport, name: str) -> list[tuple[datetime, dict[str, Any]]]:
+def _admitted(engine: Engine, export: ProjectExport, name: str) -> list[tuple[datetime, dict[str, Any]]]:
     """Each exported assessment's saved-at time and row columns under ``name``, admitted as a save admits them.
 
     InputError at the first assessment ``assess`` would refuse or whose results are not a recommendation
@@ -158,14 +158,14 @@ def _admitted(export: ProjectExport, name: str) -> list[tuple[datetime, dict[str
     admitted: list[tuple[datetime, dict[str, Any]]] = []
     for i, item in enumerate(export.assessments):
         try:
-            inputs = admit({**item.inputs, "project": name})
+            inputs = admit({**item.inputs, "project": name}, engine=engine)
         except InputError as exc:
             raise _refused(i, exc, f"assessments.{i}.inputs") from exc
         try:
             columns = assessment_columns(
-                inputs=inputs, results=item.results, recommended=item.recommended, app_version=item.app_version,
-                price_snapshot=item.price_snapshot, gpu_snapshot=item.gpu_snapshot, revisit_by=item.revisit_by,
-                triggers=item.triggers)
+                engine=engine, inputs=inputs, results=item.results, recommended=item.recommended,
+                app_version=item.app_version, price_snapshot=item.price_snapshot, gpu_snapshot=item.gpu_snapshot,
+                revisit_by=item.revisit_by, triggers=item.triggers)
         except InputError as exc:
             raise _refused(i, exc, f"assessments.{i}") from exc
         admitted.append((item.created_at, columns))

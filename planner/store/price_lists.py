@@ -12,14 +12,14 @@ with them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from planner.errors import InputError, StoreError
+from planner.errors import InputError
 from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.limits import MAX_PRICE_LIST_BYTES, NAME_MAX_CHARS
 from planner.inputs.models import GpuSpec, InstancePrice
@@ -45,15 +45,43 @@ from planner.inputs.price_files import (
     read_price_file,
     records_to_csv,
 )
-from planner.store.database import read_session, write_transaction
-from planner.store.tables import PriceListGpuRow, PriceListInstanceRow, PriceListRow
+from planner.store.database import read_session
+from planner.store.named_lists import ListKind
+from planner.store.tables import PriceListGpuRow, PriceListInstanceRow, PriceListRow, Row
 
 __all__ = [  # the repository, and the price-file names callers have always imported from here
-    "ADD_TO_CATALOG", "GPU_COLUMNS", "GPU_SPECS_LABEL", "INSTANCE_COLUMNS", "MAX_PRICE_LIST_BYTES", "MAX_PRICE_ROWS",
-    "MAX_REPORTED_PROBLEMS", "NAME_MAX_CHARS", "REPLACE_CATALOG", "STALE_AFTER_DAYS", "CatalogMode", "PriceList",
-    "PriceListError", "PriceListGpuRow", "PriceListInstanceRow", "PriceListRow", "PriceListSummary", "as_of_date",
-    "check_name", "delete_price_list", "gpus_csv", "gpus_for", "instances_csv", "instances_for", "is_stale",
-    "list_price_lists", "load_price_list", "parse_price_list", "price_table", "read_price_file", "records_to_csv",
+    "ADD_TO_CATALOG",
+    "GPU_COLUMNS",
+    "GPU_SPECS_LABEL",
+    "INSTANCE_COLUMNS",
+    "MAX_PRICE_LIST_BYTES",
+    "MAX_PRICE_ROWS",
+    "MAX_REPORTED_PROBLEMS",
+    "NAME_MAX_CHARS",
+    "PRICE_LISTS",
+    "REPLACE_CATALOG",
+    "STALE_AFTER_DAYS",
+    "CatalogMode",
+    "PriceList",
+    "PriceListError",
+    "PriceListGpuRow",
+    "PriceListInstanceRow",
+    "PriceListRow",
+    "PriceListSummary",
+    "as_of_date",
+    "check_name",
+    "delete_price_list",
+    "gpus_csv",
+    "gpus_for",
+    "instances_csv",
+    "instances_for",
+    "is_stale",
+    "list_price_lists",
+    "load_price_list",
+    "parse_price_list",
+    "price_table",
+    "read_price_file",
+    "records_to_csv",
     "save_price_list",
 ]
 
@@ -73,54 +101,22 @@ class PriceListSummary(BaseModel):
     catalog_mode: CatalogMode = ADD_TO_CATALOG
 
 
-class _NameTaken(StoreError):
-    """The unique name refused the write: another session saved a list of that name at the same moment."""
-
-
-def _list_id(session: Session, name: str) -> int:
-    """The id of the saved list of that name; InputError at "price_list" when there is none."""
-    list_id = session.scalar(select(PriceListRow.id).where(PriceListRow.name == name))
-    if list_id is None:
-        message = f"There is no saved price list named '{name}'."
-        raise InputError(message, {"price_list": message})
-    return list_id
-
-
-def _delete_rows(session: Session, list_id: int) -> None:
-    """Delete a saved list's instance and GPU rows (not the list itself)."""
-    session.execute(delete(PriceListInstanceRow).where(PriceListInstanceRow.price_list_id == list_id))
-    session.execute(delete(PriceListGpuRow).where(PriceListGpuRow.price_list_id == list_id))
+PRICE_LISTS = ListKind(PriceListRow, ((PriceListInstanceRow, "price_list_id"), (PriceListGpuRow, "price_list_id")),
+                       what="price list", field="price_list")
 
 
 def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace: bool = False) -> PriceListSummary:
     """Save a validated list under a name; an existing name is an InputError unless ``replace``."""
-    name = check_name(name)
     if not isinstance(price_list, PriceList) or not price_list.instances:
         raise InputError("Only a validated price list with at least one row can be saved.")
-    now = datetime.now(UTC)
-    taken = f"A price list named '{name}' already exists; choose another name or replace it."
 
-    def write(session: Session) -> datetime:
-        row = session.scalar(select(PriceListRow).where(PriceListRow.name == name))
-        if row is not None and not replace:
-            raise InputError(taken, {"name": taken})
-        if row is None:
-            row = PriceListRow(name=name, created_at=now, updated_at=now, catalog_mode=price_list.catalog_mode)
-            session.add(row)
-            session.flush()
-        else:
-            row.updated_at, row.catalog_mode = now, price_list.catalog_mode
-            _delete_rows(session, row.id)
-        session.add_all(PriceListInstanceRow(price_list_id=row.id, position=n, **i.model_dump())
-                        for n, i in enumerate(price_list.instances))
-        session.add_all(PriceListGpuRow(price_list_id=row.id, **g.model_dump()) for g in price_list.gpus)
-        return row.created_at
+    def rows(list_id: int) -> list[Row]:
+        return [*(PriceListInstanceRow(price_list_id=list_id, position=n, **i.model_dump())
+                  for n, i in enumerate(price_list.instances)),
+                *(PriceListGpuRow(price_list_id=list_id, **g.model_dump()) for g in price_list.gpus)]
 
-    try:
-        created_at = write_transaction(engine, write, failure="The price list could not be saved, nothing was written",
-                                       conflict=_NameTaken)
-    except _NameTaken as exc:  # another session saved the same name a moment ago
-        raise InputError(taken, {"name": taken}) from exc
+    name, created_at, now = PRICE_LISTS.save(engine, name=name, replace=replace, rows=rows,
+                                             columns={"catalog_mode": price_list.catalog_mode})
     return _summary(name, price_list, created_at=created_at, updated_at=now)
 
 
@@ -136,7 +132,7 @@ def load_price_list(engine: Engine, name: str) -> PriceList:
     """A saved list by name, re-validated as it was saved; an unknown name is an InputError at "price_list"."""
 
     def read(session: Session) -> PriceList:
-        list_id = _list_id(session, name)
+        list_id = PRICE_LISTS.list_id(session, name)
         mode = session.scalar(select(PriceListRow.catalog_mode).where(PriceListRow.id == list_id))
         instances = session.scalars(select(PriceListInstanceRow).where(
             PriceListInstanceRow.price_list_id == list_id).order_by(PriceListInstanceRow.position)).all()
@@ -179,13 +175,7 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
 def delete_price_list(engine: Engine, name: str) -> None:
     """Delete a saved list and its rows; an unknown name is an InputError at "price_list"."""
-
-    def write(session: Session) -> None:
-        list_id = _list_id(session, name)
-        _delete_rows(session, list_id)
-        session.execute(delete(PriceListRow).where(PriceListRow.id == list_id))
-
-    write_transaction(engine, write, failure=f"The price list '{name}' could not be deleted")
+    PRICE_LISTS.delete(engine, name)
 
 
 def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:

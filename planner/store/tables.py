@@ -1,7 +1,7 @@
 """Every table of the planner's database, as SQLAlchemy ORM rows on one declarative ``Base``.
 
 Projects and assessments (revisions 0001, 0002 and 0008), saved price lists (0003, 0005, 0006, 0007), workshops
-(0004) and acknowledgements of fired revisit triggers (0008).
+(0004), acknowledgements of fired revisit triggers (0008) and saved API price lists (0009).
 The Alembic migrations create these tables; ``tests/test_store.py`` checks that the two agree. The
 rows are for the repository modules of this package only: they return pydantic records, never rows.
 """
@@ -33,6 +33,8 @@ from planner.decide.consensus import CODE_CHARS
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 
 HASH_CHARS = 64  # SHA-256 hex digest
+API_ID_MAX_CHARS = 60  # planner.inputs.api_catalog.ApiPrice.id and model_id
+API_MODEL_MAX_CHARS = 100  # ApiPrice.model
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -152,14 +154,21 @@ class TriggerAcknowledgementRow(Row):
 # Price lists ----------------------------------------------------------------------------------------
 
 
-class PriceListRow(Row):
-    """A named, saved price list."""
+class NamedList(Row):
+    """A list saved under a unique name (a price list, an API price list), with its rows in child tables."""
 
-    __tablename__ = "price_lists"
+    __abstract__ = True
 
     name: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), unique=True)
     created_at: Mapped[Moment]
     updated_at: Mapped[Moment]
+
+
+class PriceListRow(NamedList):
+    """A named, saved price list."""
+
+    __tablename__ = "price_lists"
+
     # Revision 0006_price_list_mode: "add" (overlay the built-in catalog) or "replace"; lists saved before: "add".
     catalog_mode: Mapped[str] = mapped_column(String(10), default="add", server_default="add")
 
@@ -203,6 +212,41 @@ class PriceListGpuRow(Row):
     int8_tops: Mapped[OptionalFigure]  # 0005
     vendor: Mapped[str | None] = mapped_column(String(10))  # 0005
     link_gb_s: Mapped[OptionalFigure]  # 0007
+    source: Mapped[FreeText]
+    as_of: Mapped[AsOf]
+
+
+class ApiPriceListRow(NamedList):
+    """A named, saved API price list (revision 0009_api_price_lists)."""
+
+    __tablename__ = "api_price_lists"
+
+
+class ApiPriceListApiRow(Row):
+    """One managed API's prices, limits, latency and SLA in a saved API list (the columns of data/api_prices.csv;
+    the row's ``id`` there is ``api_id`` here)."""
+
+    __tablename__ = "api_price_list_rows"
+    __table_args__ = (UniqueConstraint("api_price_list_id", "api_id"),)
+
+    api_price_list_id: Mapped[int] = parent("api_price_lists")
+    position: Mapped[Count]
+    api_id: Mapped[str] = mapped_column(String(API_ID_MAX_CHARS))
+    provider: Mapped[Label]
+    model: Mapped[str] = mapped_column(String(API_MODEL_MAX_CHARS))
+    model_id: Mapped[str | None] = mapped_column(String(API_ID_MAX_CHARS))
+    input_usd_per_m: Mapped[Figure]
+    cached_input_usd_per_m: Mapped[OptionalFigure]
+    output_usd_per_m: Mapped[Figure]
+    batch_discount: Mapped[OptionalFigure]
+    rate_limit_tier: Mapped[str | None] = mapped_column(String(40))
+    requests_per_min: Mapped[OptionalFigure]
+    tokens_per_min: Mapped[OptionalFigure]
+    ttft_ms: Mapped[OptionalFigure]
+    output_tokens_per_s: Mapped[OptionalFigure]
+    latency_source: Mapped[str | None] = mapped_column(Text)
+    sla_pct: Mapped[OptionalFigure]
+    sla_source: Mapped[str | None] = mapped_column(Text)
     source: Mapped[FreeText]
     as_of: Mapped[AsOf]
 
