@@ -4,7 +4,7 @@ import streamlit as st
 
 from planner import history
 from planner.errors import PlannerError
-from ui import history_view, saved_result_view, workshop_provenance
+from ui import decision_view, history_view, saved_result_view, workshop_provenance
 from ui.text import literal
 
 st.title("History")
@@ -25,6 +25,7 @@ except PlannerError as exc:
     links = {}
 history_view.render_table(points, links)
 saved_result_view.render_open_picker(stored)
+decision_view.render_chain(project)
 try:
     history_view.render_workshops(stored, links)
 except PlannerError as exc:

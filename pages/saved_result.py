@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import estimates_view, resilience_view, results_view, saved_result_view
+from ui import buildbuy_view, decision_view, estimates_view, resilience_view, results_view, saved_result_view
 
 st.title("Saved assessment")
 stored = saved_result_view.opened()
@@ -15,6 +15,7 @@ saved_result_view.render_header(stored, current)
 results_view.render_headline(stored.assessment, current.recommendation)
 if current.evaluation is not None:
     estimates_view.render_estimates(stored.assessment, current.evaluation)
+    buildbuy_view.render_build_vs_buy(current.evaluation, current.recommendation)
     resilience_view.render_resilience(stored.assessment, current.evaluation)
 results_view.render_ranking(current.recommendation)
 results_view.render_contributions(current.recommendation)
@@ -22,3 +23,5 @@ results_view.render_gaps(current.recommendation)
 results_view.render_flip_points(current.recommendation)
 results_view.render_roadmap(current.recommendation)
 saved_result_view.render_report(stored, current)
+st.subheader("Decision record")
+decision_view.render_saved(stored.id)

@@ -188,3 +188,25 @@ def test_a_sourcing_change_is_named_among_what_changed() -> None:
     after = before.model_copy(update={"sourcing": before.sourcing.model_copy(update={"mode": Sourcing.SELF_HOSTED})})
     change = next(c for c in answer_changes(before, after) if c.key == "sourcing.mode")
     assert (change.label, change.old, change.new) == ("Where inference runs", "compare", "self_hosted")
+
+
+def test_assess_json_carries_the_build_or_buy_figures_of_the_page(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from planner.inputs.paths import data_dir
+
+    result = CliRunner().invoke(app, ["assess", str(data_dir() / "presets" / "content_startup.yaml"),
+                                      "--json", str(tmp_path / "out.json")])
+    assert result.exit_code == 0, result.output
+    assert "Recommended: Monolith, inference through AWS Bedrock Llama 3.1 8B Instruct" in result.output
+    assert "Build or buy inference:" in result.output
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["build_vs_buy"]
+    decision = evaluate(load_presets()["content_startup"]).build_vs_buy
+    assert decision is not None
+    assert document["api_monthly_usd"] == pytest.approx(decision.api_monthly_usd)
+    assert document["self_hosted_monthly_usd"] == pytest.approx(decision.self_hosted_monthly_usd)
+    assert document["break_even_requests_per_month"] == pytest.approx(decision.break_even_requests_per_month)
+    assert document["chosen"] == "api" and document["rate_limit"]["warning"] is True

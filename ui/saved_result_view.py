@@ -38,6 +38,9 @@ class Shown(NamedTuple):
     prices: history.PriceSource
 
 
+LINK_PARAM = "assessment"  # planner.present.decision_records links here with ?assessment=ID
+
+
 def open_saved(assessment_id: int) -> None:
     """Show this saved assessment, as saved, on the page's next run."""
     st.session_state[OPENED_KEY] = int(assessment_id)
@@ -45,7 +48,14 @@ def open_saved(assessment_id: int) -> None:
 
 
 def opened() -> StoredAssessment | None:
-    """The saved assessment to show, or None (after saying why) when none is open or it cannot be read."""
+    """The saved assessment to show, or None (after saying why) when none is open or it cannot be read.
+
+    A link ``saved-result?assessment=ID`` (a decision record's link back) opens that assessment."""
+    linked = st.query_params.get(LINK_PARAM)
+    if linked is not None:
+        if linked.isdigit() and int(linked) > 0:
+            open_saved(int(linked))
+        del st.query_params[LINK_PARAM]
     assessment_id = st.session_state.get(OPENED_KEY)
     if assessment_id is None:
         st.info("Open a saved assessment from **Saved assessments** or **History** to see its results here.")

@@ -8,7 +8,7 @@ from planner.decide.results import Recommendation
 from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.present.whatif import verdict, whatif_table
-from ui import estimates_view, report_view, results_view
+from ui import decision_view, estimates_view, report_view, results_view
 from ui.tables import show_wrapped
 
 
@@ -32,8 +32,10 @@ def render_toolbar(submitted: Assessment, shown: Assessment, evaluation: Evaluat
                    recommendation: Recommendation) -> None:
     """Save and PDF at the top of Results, for what the page shows (the answers or the what-if)."""
     with st.container(border=True):
-        save_tab, report_tab = st.tabs(["Save this assessment", "PDF report"])
+        save_tab, report_tab, record_tab = st.tabs(["Save this assessment", "PDF report", "Decision record"])
         with save_tab:
             results_view.render_save_form(shown, recommendation, evaluation)
         with report_tab:
             report_view.render_report(shown, evaluation, recommendation, submitted=submitted)
+        with record_tab:
+            decision_view.render_proposed(shown, evaluation, recommendation)

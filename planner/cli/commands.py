@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 import planner
 from planner import history, store
+from planner.cli import adr as cli_adr
 from planner.cli import prices as cli_prices
 from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
@@ -139,11 +140,12 @@ def run_assessment(file: Path, *, project: str | None = None, label: str | None 
         data = assessment.model_dump(mode="json")
         data.update({k: v for k, v in {"project": project, "label": label}.items() if v is not None})
         assessment = validate_assessment(data)
-    if assessment.price_list is not None:  # its price list is read from the database
+    if assessment.price_list is not None or assessment.sourcing.api_price_list is not None:  # read from the database
         engine = engine or open_store()
     prices = history.todays_pricing(engine, assessment)
     with terminal_progress() as progress:
-        evaluation = evaluate(assessment, instances=prices.instances, gpus=prices.gpus, progress=progress)
+        evaluation = evaluate(assessment, instances=prices.instances, gpus=prices.gpus, progress=progress,
+                              api_prices=prices.apis)
     return AssessOutcome(assessment, prices.instances, evaluation, recommend(assessment, evaluation))
 
 
@@ -158,9 +160,16 @@ def summary_lines(outcome: AssessOutcome) -> list[str]:
     """The recommendation and each architecture's score, monthly cost and p95 latencies, in plain text."""
     rec, evaluation = outcome.recommendation, outcome.evaluation
     lines = [f"{outcome.assessment.project}" + (f" · {outcome.assessment.label}" if outcome.assessment.label else ""),
-             f"Recommended: {rec.top.label} ({rec.confidence} confidence, lead {rec.margin:g} points)",
+             f"Recommended: {rec.sourcing_text or rec.top.label} ({rec.confidence} confidence, lead {rec.margin:g} "
+             "points)",
              rec.summary, scale_text(), "", *text_lines(ranking_table(rec, evaluation)), "",
              budget_text(outcome.assessment, evaluation), *budget_warnings(outcome.assessment, evaluation)]
+    decision = evaluation.build_vs_buy
+    if decision is not None:
+        own = ("no allowed instance" if decision.self_hosted_monthly_usd is None
+               else f"${decision.self_hosted_monthly_usd:,.0f} self-hosted")
+        lines += ["", f"Build or buy inference: ${decision.api_monthly_usd:,.0f} a month through {decision.api_label}, "
+                      f"{own}. {decision.break_even_text}", *[f"- {r}" for r in rec.sourcing_reasons]]
     lines += ["", "Re-assess when:"] + [f"- {t.text}" for t in rec.triggers]
     return lines
 
@@ -169,7 +178,24 @@ def outcome_document(outcome: AssessOutcome, saved_id: int | None) -> dict[str, 
     """The JSON written by ``assess --json``: inputs, recommendation, estimates, and the saved id if any."""
     return {"app_version": planner.__version__, "saved_id": saved_id,
             "assessment": outcome.assessment.model_dump(mode="json"),
-            **history.results_document(outcome.recommendation, outcome.evaluation)}
+            **history.results_document(outcome.recommendation, outcome.evaluation),
+            "build_vs_buy": build_vs_buy_document(outcome.evaluation)}
+
+
+def build_vs_buy_document(evaluation: Evaluation) -> dict[str, Any] | None:
+    """The managed API against self-hosting, in numbers (None when the assessment names no API): monthly inference
+    cost of each at the assessment's traffic, the break-even volume, and the sourcing the estimates use."""
+    decision = evaluation.build_vs_buy
+    if decision is None:
+        return None
+    return {"api": decision.api_id, "api_label": decision.api_label,
+            "requests_per_month": decision.requests_per_month,
+            "api_monthly_usd": decision.api_monthly_usd, "self_hosted_monthly_usd": decision.self_hosted_monthly_usd,
+            "self_hosted": decision.self_hosted_text,
+            "break_even_requests_per_month": decision.break_even_requests_per_month,
+            "break_even": decision.break_even_text, "cheaper": decision.cheaper.value, "chosen": decision.chosen.value,
+            "reasons": list(decision.reasons), "ruled_out": list(decision.ruled_out),
+            "rate_limit": decision.rate_limit.model_dump(mode="json"), "notes": list(decision.notes)}
 
 
 @app.command()
@@ -350,4 +376,5 @@ def import_command(
 
 
 app.command("serving")(cli_serving.serving)
+app.command("adr")(cli_adr.adr)
 app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli/prices.py).")
