@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -190,7 +191,7 @@ def test_a_sourcing_change_is_named_among_what_changed() -> None:
     assert (change.label, change.old, change.new) == ("Where inference runs", "compare", "self_hosted")
 
 
-def test_assess_json_carries_the_build_or_buy_figures_of_the_page(tmp_path) -> None:  # noqa: ANN001
+def test_assess_json_carries_the_build_or_buy_figures_of_the_page(tmp_path: Path) -> None:
     import json
 
     from typer.testing import CliRunner
