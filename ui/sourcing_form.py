@@ -82,49 +82,61 @@ def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dic
                "limits, latency and SLA of each API are on the Prices page, each with its source; your own API "
                "prices can be saved there too.")
     left, right = st.columns(2)
-    with right:
-        api_list, apis = _api_list_picker(slots)
-    same_model = sorted((a for a in apis.values() if a.model_id == model_id), key=lambda a: a.label)
-    others = sorted((a for a in apis.values() if a.model_id != model_id), key=lambda a: a.label)
-    options = [NO_API, *(a.id for a in same_model), *(a.id for a in others)]
-    chosen = st.session_state.get("s.api", NO_API)
-    if chosen not in options:  # an API of another list, or one no longer in this one: kept, so its error shows
-        options.append(chosen)
     with left:
         mode = st.radio("Where inference runs", [s.value for s in Sourcing], key="s.mode", help=MODE_HELP,
                         format_func=lambda v: Sourcing(v).label, horizontal=True)
         slots["sourcing.mode"] = st.empty()
         slots["sourcing"] = st.empty()
     with right:
-        api = st.selectbox(
-            "Managed API", options, key="s.api",
-            format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else
-            f"{i} (not in this list)",
-            help="Those serving your model come first. A proprietary model is another model: the comparison is of "
-                 "cost and latency, not of answer quality.")
-        if api != NO_API and api not in apis:
-            where = SHIPPED_LABEL if api_list is None else f"the saved API price list “{api_list}”"
-            st.warning(literal(f"The managed API “{api}” is not in {where}; choose one of its APIs."))
-        slots["sourcing.api"] = st.empty()
+        api_list, apis = _api_list_picker(slots)
+    api = _api_picker(slots, model_id, api_list, apis)  # the whole width: provider, model and prices fit
+    answers = _shares_and_rules(slots)
+    return {**current, **answers, "mode": mode, "api_price_list": api_list, "api": api or None}
+
+
+def _api_picker(slots: dict[str, Any], model_id: str, api_list: str | None, apis: Mapping[str, ApiPrice]) -> str:
+    """The managed API, those serving the assessment's model first."""
+    same_model = sorted((a for a in apis.values() if a.model_id == model_id), key=lambda a: a.label)
+    others = sorted((a for a in apis.values() if a.model_id != model_id), key=lambda a: a.label)
+    options = [NO_API, *(a.id for a in same_model), *(a.id for a in others)]
+    chosen = st.session_state.get("s.api", NO_API)
+    if chosen not in options:  # an API of another list, or one no longer in this one: kept, so its error shows
+        options.append(chosen)
+    api: str = st.selectbox(
+        "Managed API", options, key="s.api",
+        format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else
+        f"{i} (not in this list)",
+        help="Those serving your model come first. A proprietary model is another model: the comparison is of "
+             "cost and latency, not of answer quality.")
+    if api != NO_API and api not in apis:
+        where = SHIPPED_LABEL if api_list is None else f"the saved API price list “{api_list}”"
+        st.warning(literal(f"The managed API “{api}” is not in {where}; choose one of its APIs."))
+    slots["sourcing.api"] = st.empty()
+    return api
+
+
+def _shares_and_rules(slots: dict[str, Any]) -> dict[str, Any]:
+    """Prompt-cache and batch shares, and the answers that rule a managed API out."""
     left, right = st.columns(2)
     with left:
-        cached = st.number_input("Share of input tokens served from the provider's prompt cache (0-1)",
+        cached = st.number_input("Prompt-cache share of input tokens (0-1)",
                                  min_value=0.0, max_value=1.0, step=0.05, format="%.2f", key="s.cached_input_share",
-                                 help="Repeated system prompts and documents are billed at the cached-input price "
-                                      "where the provider offers one.")
+                                 help="Input tokens the provider serves from its prompt cache (repeated system prompts "
+                                      "and documents), billed at the cached-input price where one is offered.")
         slots["sourcing.cached_input_share"] = st.empty()
-        leave = st.checkbox("Prompts and answers may leave our cloud account and region", key="s.data_may_leave",
-                            help="Off rules a managed API out: it processes requests on the provider's machines.")
+        leave = st.checkbox("Data may leave our cloud and region", key="s.data_may_leave",
+                            help="Prompts and answers may be processed outside our cloud account and region. Off "
+                                 "rules a managed API out: it processes requests on the provider's machines.")
         slots["sourcing.data_may_leave"] = st.empty()
     with right:
-        batch = st.number_input("Share of requests sent through the provider's batch API (0-1)", min_value=0.0,
+        batch = st.number_input("Batch-API share of requests (0-1)", min_value=0.0,
                                 max_value=1.0, step=0.05, format="%.2f", key="s.batch_share",
-                                help="Non-interactive work (reports, backfills) billed at the batch discount where "
-                                     "one is offered; the latency estimates still treat every request as "
-                                     "interactive.")
+                                help="Non-interactive work (reports, backfills) sent through the provider's batch API, "
+                                     "billed at its discount where one is offered; the latency estimates still treat "
+                                     "every request as interactive.")
         slots["sourcing.batch_share"] = st.empty()
         custom = st.checkbox("We serve fine-tuned or custom weights", key="s.custom_weights",
                              help="On rules a shared managed API out: it serves the provider's weights only.")
         slots["sourcing.custom_weights"] = st.empty()
-    return {**current, "mode": mode, "api_price_list": api_list, "api": api or None, "cached_input_share": cached,
-            "batch_share": batch, "data_may_leave": bool(leave), "custom_weights": bool(custom)}
+    return {"cached_input_share": cached, "batch_share": batch, "data_may_leave": bool(leave),
+            "custom_weights": bool(custom)}

@@ -146,9 +146,9 @@ def _shown(value: Any) -> str:
 
 SOURCING_LABELS = {"sourcing.mode": "Where inference runs", "sourcing.api": "Managed API",
                    "sourcing.api_price_list": "API price list",
-                   "sourcing.cached_input_share": "Share of input tokens from the prompt cache",
-                   "sourcing.batch_share": "Share of requests through the batch API",
-                   "sourcing.data_may_leave": "Prompts may leave our cloud and region",
+                   "sourcing.cached_input_share": "Prompt-cache share of input tokens",
+                   "sourcing.batch_share": "Batch-API share of requests",
+                   "sourcing.data_may_leave": "Data may leave our cloud and region",
                    "sourcing.custom_weights": "Fine-tuned or custom weights"}
 
 
