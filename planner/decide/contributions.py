@@ -234,16 +234,18 @@ def _lead_time_facts(resilience: Any) -> dict[str, Any]:
     """The model-update lead time and what it is made of (the wait for a release and the rolling restart)."""
     rollout_min = next((u.rollout_min for u in resilience.units if INFERENCE in u.components), None)
     lead_min = resilience.model_update_lead_time_min
-    if rollout_min is None:
+    if rollout_min is None:  # a managed API serves the model
         return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min),
-                "lead_time_how": "the provider ships model updates; you pin a version and move the pin when ready"}
+                "lead_time_clause": "a model update restarts nothing of yours (the provider ships it; you pin a "
+                                    "version and move the pin when ready)"}
     wait_min = max(0.0, lead_min - rollout_min)
     if wait_min > 0:
         how = (f"{lead_time_text(wait_min)} waiting for the next release of the whole app, then a "
                f"{lead_time_text(rollout_min)} rolling restart")
     else:
         how = f"the model deploys on its own, a {lead_time_text(rollout_min)} rolling restart"
-    return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min), "lead_time_how": how}
+    return {"lead_time": lead_min, "lead_time_text": lead_time_text(lead_min),
+            "lead_time_clause": f"a model update takes {lead_time_text(lead_min)} from ready to every replica ({how})"}
 
 
 def score(assessment: Assessment, evaluation: Evaluation | None = None) -> list[ArchitectureScore]:
