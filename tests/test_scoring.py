@@ -240,8 +240,9 @@ def sample_facts(signal: float) -> dict[str, object]:
         "ttft_target", "e2e_target", "team_size", "platform", "readiness_mean", "budget", "hops", "hop_ms",
         "cost", "cost_min", "infrastructure", "p95_ttft", "p95_e2e", "availability_est", "failed", "slowed",
         "deploy_minutes", "restarts", "lost", "worst_lost", "lead_time")}
-    facts.update(shape="steady", worst_arch="Microservices", lead_time_text="5 min", lead_time_clause="a model update takes 5 min (a restart)",
-                 stage="Growth", hop_share=signal * 0.1, cost_excess=signal * 0.5)
+    facts.update(shape="steady", worst_arch="Microservices", lead_time_text="5 min",
+                 lead_time_clause="a model update takes 5 min (a restart)", stage="Growth",
+                 hop_share=signal * 0.1, cost_excess=signal * 0.5)
     return facts
 
 
