@@ -51,9 +51,10 @@ def test_single_station_matches_erlang_c(servers: int, utilisation: float) -> No
     prob_wait = erlang_c(servers, lam)
     assert _within(mean_wait_ms, station.mean_wait_ci_ms, station.mean_wait_ms)
     assert _within(prob_wait, station.prob_wait_ci, station.prob_wait)
-    # The interval must be tight enough to mean something.
+    # The interval must be tight enough to mean something (it allows for the batch means' correlation, so a few
+    # thousand requests of a busy pool give about +-17 % of the mean wait).
     assert station.mean_wait_ci_ms is not None
-    assert station.mean_wait_ci_ms[1] - station.mean_wait_ci_ms[0] < 0.3 * mean_wait_ms
+    assert station.mean_wait_ci_ms[1] - station.mean_wait_ci_ms[0] < 0.4 * mean_wait_ms
     assert station.utilisation == pytest.approx(utilisation, rel=0.03)
     # No model and no hops: the sojourn is wait + service, and TTFT is the end-to-end time.
     assert result.e2e.mean_ms == pytest.approx(station.mean_wait_ms + 1000, rel=0.03)

@@ -41,7 +41,6 @@ T_975 = {
 }  # fmt: skip
 PERCENTILES = (50.0, 95.0, 99.0)
 MAX_LAG1 = 0.9  # cap of the lag-1 autocorrelation correction (batches far too short show up as ~1)
-LAG1_Z = 1.645  # one-sided 95 % test of the batch means' lag-1 autocorrelation (standard error 1/sqrt(B))
 MIN_SKEW_ADJUSTMENT = 1e-9  # below this Johnson's adjustment is the plain t-interval
 
 Interval = tuple[float, float]
@@ -117,12 +116,15 @@ def _mean_interval(estimate: float, means: np.ndarray, scale: float = 1.0) -> In
     ss = float(np.dot(d, d))
     if ss <= 0.0:
         return (estimate * scale, estimate * scale)
-    phi = min(MAX_LAG1, float(np.dot(d[1:], d[:-1])) / ss)
-    if phi < LAG1_Z / math.sqrt(b):  # not significant: independent batches' lag-1 estimates scatter this much
-        phi = 0.0
+    # The sample lag-1 autocorrelation of b means is biased low: E[r] = phi - (1 + 3 phi) / b (Marriott and Pope
+    # 1954), so phi = (r + 1/b) / (1 - 3/b); a negative one counts as none (a narrower interval is not earned).
+    r = float(np.dot(d[1:], d[:-1])) / ss
+    phi = min(MAX_LAG1, max(0.0, (r + 1.0 / b) / (1.0 - 3.0 / b))) if b > 3 else 0.0
     sd = math.sqrt(ss / (b - 1))
     se = sd * math.sqrt((1.0 + phi) / (1.0 - phi)) / math.sqrt(b)
-    t = T_975[b - 1]
+    # Correlated batches carry fewer independent observations: the t quantile of (b - 1)(1 - phi)/(1 + phi) degrees
+    # of freedom (at least one).
+    t = T_975[max(1, math.floor((b - 1) * (1.0 - phi) / (1.0 + phi)))]
     skew = b / ((b - 1) * (b - 2)) * float(np.sum(d**3)) / sd**3 if b > 2 else 0.0
     a = skew / (6.0 * math.sqrt(b))
     if abs(a) < MIN_SKEW_ADJUSTMENT:
