@@ -169,9 +169,9 @@ def test_concurrent_identical_requests_are_computed_once(workers: int) -> None:
     started: list[Key] = []
     submit = shared._submit
 
-    def counted(key: Key) -> tuple[Future[Evaluation], bool]:
+    def counted(key: Key, progress_id: str = "") -> tuple[Future[Evaluation], bool]:
         started.append(key)
-        return submit(key)
+        return submit(key, progress_id)
 
     shared._submit = counted  # type: ignore[method-assign]
     key = (evaluation_key(load_presets()["content_startup"]), "", "")
@@ -197,3 +197,23 @@ def test_a_planner_error_in_the_pool_reaches_the_page() -> None:
     finally:
         if shared.pool is not None:
             shared.pool.shutdown()
+
+
+@pytest.mark.parametrize("workers", [0, 1])  # in the page's thread, and in a pool worker (through its queue)
+def test_a_waiting_page_hears_the_stages_of_its_evaluation(workers: int) -> None:
+    shared = SharedEvaluations(workers)
+    heard: list[tuple[str, float]] = []
+    key = (evaluation_key(load_presets()["chatbot_daily_updates"]), "", "", "")
+    try:
+        evaluation = shared.evaluate(key, on_progress=lambda stage, share: heard.append((stage, share)))
+    finally:
+        shared.close()
+    assert evaluation.model_name
+    assert heard, "no stage was reported"
+    shares = [share for _, share in heard]
+    assert shares == sorted(shares) and shares[0] >= 0.0 and shares[-1] <= 1.0
+    assert all(stage.startswith(("serving model", "sizing and simulating", "resilience of", "done"))
+               for stage, _ in heard)
+    if workers == 0:  # in this thread every stage is heard, the last one "done"
+        assert heard[0][0].startswith("serving model") and heard[-1] == ("done", 1.0)
+    assert shared.stages == {}  # forgotten once the evaluation is over

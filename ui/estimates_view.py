@@ -30,7 +30,7 @@ from planner.present.warnings import result_warnings
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
 from ui import db
-from ui.evaluation import api_list_json, evaluate_shared, evaluation_key, shared_evaluations
+from ui.evaluation import OnProgress, api_list_json, evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
 from ui.tables import show_dataframe, show_wrapped
 from ui.text import literal
@@ -58,28 +58,44 @@ def warm_evaluation_pool() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _evaluate(assessment_json: str, price_list_json: str, api_list_json: str = "") -> Evaluation:
+def _evaluate(assessment_json: str, price_list_json: str, api_list_json: str = "",
+              _progress: OnProgress | None = None) -> Evaluation:
     # The price list's content is part of the key: a list saved again under the same name is re-read.
     # It runs in the server's evaluation pool (ui.evaluation), shared with identical requests of other sessions.
+    # ``_progress`` (not part of the key) hears its stages.
     if not price_list_json:
-        return evaluate_shared(assessment_json, apis=api_list_json)
+        return evaluate_shared(assessment_json, apis=api_list_json, on_progress=_progress)
     prices = PriceList.model_validate_json(price_list_json)
-    return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs(), api_list_json)
+    return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs(), api_list_json,
+                           on_progress=_progress)
+
+
+WAITING_ICON = ":material/hourglass_top:"
+
+
+def stage_text(stage: str, share: float) -> str:
+    """The progress note of an evaluation in a stage: 'Sizing and simulating the hybrid… (40 % done)'."""
+    return f"{WAITING_ICON} {stage[:1].upper()}{stage[1:]}… ({share:.0%} done)"
 
 
 def evaluation_for(assessment: Assessment) -> Evaluation | None:
     """The evaluation of an assessment with a progress note, or None after showing why it failed.
 
-    The note is still text, not ``st.spinner``: an animated spinner kept a waiting browser tab busy (about
-    0.1-0.2 CPU-seconds per second of waiting, measured with Chromium), which with many sessions waiting
-    at once competed with the evaluation itself for the server's cores.
+    The note names the stage the evaluation is in and the share done, as ``evaluate`` reports them (through the
+    pool, ``ui.evaluation``). It is text, not ``st.spinner`` or ``st.status``, whose animated icons kept a
+    waiting browser tab busy (about 0.1-0.2 CPU-seconds per second of waiting, measured with Chromium), which
+    with many sessions waiting at once competed with the evaluation itself for the server's cores.
     """
     progress = st.empty()
-    progress.caption(":material/hourglass_top: Sizing and simulating the three architectures…")
+    progress.caption(f"{WAITING_ICON} Sizing and simulating the three architectures…")
+
+    def show(stage: str, share: float) -> None:
+        progress.caption(stage_text(stage, share))
+
     try:
         prices = "" if assessment.price_list is None else (
             price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
-        return _evaluate(evaluation_key(assessment), prices, api_list_json(assessment))
+        return _evaluate(evaluation_key(assessment), prices, api_list_json(assessment), _progress=show)
     except PlannerError as exc:
         st.error(f"No estimate for these answers: {literal(str(exc))}")
         return None

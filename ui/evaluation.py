@@ -14,6 +14,11 @@ are shared by the pages' ``st.cache_data`` on top of this, keyed the same way.
 
 When no pool can be made (a platform without process support, ``PLANNER_EVALUATION_WORKERS=0``) or
 its workers died, the evaluation runs in the page's own thread, as before; AppTest works either way.
+
+Progress: a waiting page may pass ``on_progress``; it hears each stage ``evaluate`` reports (serving model,
+sizing and simulating each architecture, resilience), from the worker through the pool's queue (a thread of
+this process reads it), or directly when the evaluation runs in the page's thread. A page joining an evaluation
+already running hears its latest stage too.
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import Queue
+from typing import Any
 
 import streamlit as st
 
@@ -37,7 +46,9 @@ from ui.evaluation_worker import APIS, evaluate_json, prices_json, warm_up
 WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in the page's thread; default: cores
 START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
 
+POLL_S = 0.25  # how often a waiting page looks for a new stage
 Key = tuple[str, str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON, API rows JSON
+OnProgress = Callable[[str, float], None]  # (the stage in words, the share done between 0 and 1)
 # Descriptive text of an assessment that evaluate() never reads: one key for evaluations that differ only there.
 DESCRIPTIVE_DEFAULTS = {name: Assessment.model_fields[name].default for name in ("project", "label", "notes")}
 
@@ -52,14 +63,24 @@ def _worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor | None:
-    """A pool of ``workers`` processes that have loaded the planner, or None if none can be made."""
+def _new_pool(workers: int, queue: Queue[Any] | None) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` processes that have loaded the planner and report progress on ``queue``, or None if
+    none can be made."""
     if workers <= 0:
         return None
     try:
         context = multiprocessing.get_context(START_METHOD)
         context.set_forkserver_preload(["ui.evaluation_worker"])
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up, initargs=(queue,))
+    except (OSError, ValueError, NotImplementedError):
+        return None
+
+
+def _progress_queue(workers: int) -> Queue[Any] | None:
+    if workers <= 0:
+        return None
+    try:
+        return multiprocessing.get_context(START_METHOD).Queue()
     except (OSError, ValueError, NotImplementedError):
         return None
 
@@ -69,26 +90,37 @@ class SharedEvaluations:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = _new_pool(workers)
+        self.queue = _progress_queue(workers)
+        self.pool = _new_pool(workers, self.queue)
         self.lock = threading.Lock()
         self.in_flight: dict[Key, Future[Evaluation]] = {}
+        self.progress_ids: dict[Key, str] = {}
+        self.stages: dict[str, tuple[str, float]] = {}  # the latest stage of each evaluation in flight, by its id
+        if self.queue is not None:
+            threading.Thread(target=self._read_progress, name="evaluation-progress", daemon=True).start()
 
-    def evaluate(self, key: Key) -> Evaluation:
-        """The evaluation of ``key``: joins one already running, or starts it."""
+    def evaluate(self, key: Key, on_progress: OnProgress | None = None) -> Evaluation:
+        """The evaluation of ``key``: joins one already running, or starts it; ``on_progress`` hears its stages."""
         with self.lock:
             future = self.in_flight.get(key)
             here = False
             if future is None:
-                future, here = self._submit(key)
+                progress_id = uuid.uuid4().hex
+                future, here = self._submit(key, progress_id)
                 self.in_flight[key] = future
+                self.progress_ids[key] = progress_id
+            progress_id = self.progress_ids[key]
         try:
             if here:
-                self._run_here(key, future)
+                self._run_here(key, future, on_progress)
+            elif on_progress is not None:
+                self._follow(future, progress_id, on_progress)
             return self._result(key, future)
         finally:
             with self.lock:
                 if self.in_flight.get(key) is future:
                     del self.in_flight[key]
+                    self.stages.pop(self.progress_ids.pop(key, ""), None)
 
     def close(self) -> None:
         """Stop the workers; evaluations not started yet are cancelled, running ones end with their process."""
@@ -96,25 +128,57 @@ class SharedEvaluations:
             pool, self.pool = self.pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        if self.queue is not None:
+            self.queue.put(None)  # ends the thread that reads progress
 
-    def _submit(self, key: Key) -> tuple[Future[Evaluation], bool]:
+    def _submit(self, key: Key, progress_id: str = "") -> tuple[Future[Evaluation], bool]:
         """The future of a new evaluation, and whether the caller must run it in its own thread."""
         for _ in range(2):  # a broken pool is replaced once
             if self.pool is None:
                 break
             try:
-                return self.pool.submit(evaluate_json, *key), False
+                return self.pool.submit(evaluate_json, *key, progress_id=progress_id), False
             except (BrokenProcessPool, RuntimeError):
-                self.pool = _new_pool(self.workers)
+                self.pool = _new_pool(self.workers, self.queue)
         return Future(), True
 
-    def _run_here(self, key: Key, future: Future[Evaluation]) -> None:
+    def _run_here(self, key: Key, future: Future[Evaluation], on_progress: OnProgress | None = None) -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(evaluate_json(*key))
+            future.set_result(evaluate_json(*key, progress=on_progress))
         except BaseException as exc:  # handed to every waiter, re-raised by future.result()
             future.set_exception(exc)
+
+    def _read_progress(self) -> None:
+        """Keep the latest stage of each evaluation the workers report (a daemon thread, for the pool's life)."""
+        queue = self.queue
+        assert queue is not None
+        while True:
+            try:
+                item = queue.get()
+            except (EOFError, OSError, ValueError):  # the queue was closed
+                return
+            if item is None:  # close()
+                return
+            progress_id, stage, share = item
+            self.stages[progress_id] = (stage, share)
+
+    def _follow(self, future: Future[Evaluation], progress_id: str, on_progress: OnProgress) -> None:
+        """Tell ``on_progress`` each new stage until the evaluation ends."""
+        shown = None
+        while True:
+            latest = self.stages.get(progress_id)
+            if latest is not None and latest != shown:
+                on_progress(*latest)
+                shown = latest
+            try:
+                future.result(timeout=POLL_S)
+                return
+            except FutureTimeout:
+                continue
+            except BaseException:  # its own error: _result raises it
+                return
 
     def _result(self, key: Key, future: Future[Evaluation]) -> Evaluation:
         try:
@@ -122,7 +186,7 @@ class SharedEvaluations:
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start a new pool for later requests, answer this one here.
             with self.lock:
-                self.pool = _new_pool(self.workers)
+                self.pool = _new_pool(self.workers, self.queue)
             return evaluate_json(*key)
 
 
@@ -144,15 +208,17 @@ def evaluation_key(assessment: Assessment) -> str:
 
 def evaluate_shared(assessment: Assessment | str, instances: Sequence[InstancePrice] | None = None,
                     gpus: Mapping[str, GpuSpec] | None = None, apis: Mapping[str, ApiPrice] | str | None = None,
-                    ) -> Evaluation:
+                    on_progress: OnProgress | None = None) -> Evaluation:
     """``evaluate`` in the pool, shared with any identical evaluation running (a str is an ``evaluation_key``).
 
     ``apis`` are the rows of a saved API price list (``evaluate(api_prices=...)``), or their JSON text
-    (``api_list_json``); None or "" for data/api_prices.csv.
+    (``api_list_json``); None or "" for data/api_prices.csv. ``on_progress`` hears the evaluation's stages
+    (module docstring).
     """
     key = assessment if isinstance(assessment, str) else evaluation_key(assessment)
     rows, specs, api_rows = prices_json(instances, gpus, None if isinstance(apis, str) else apis)
-    return shared_evaluations().evaluate((key, rows, specs, apis if isinstance(apis, str) else api_rows))
+    return shared_evaluations().evaluate((key, rows, specs, apis if isinstance(apis, str) else api_rows),
+                                         on_progress=on_progress)
 
 
 def api_list_json(assessment: Assessment) -> str:

@@ -1,16 +1,19 @@
 """What a worker process of the evaluation pool runs (ui.evaluation): no Streamlit here, so workers start light.
 
 Inputs cross the process boundary as JSON text (the same text keys the shared results), the
-``Evaluation`` comes back pickled.
+``Evaluation`` comes back pickled. Progress goes back as it happens: each stage ``evaluate`` reports is put on the
+pool's queue (given to every worker when it starts) as (the evaluation's progress id, stage, share done).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from multiprocessing.queues import Queue
+from typing import Any
 
 from pydantic import TypeAdapter
 
-from planner.estimate.engine import evaluate
+from planner.estimate.engine import Progress, evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms
@@ -29,17 +32,32 @@ def prices_json(instances: Sequence[InstancePrice] | None, gpus: Mapping[str, Gp
             "" if apis is None else APIS.dump_json(dict(apis)).decode())
 
 
-def evaluate_json(assessment_json: str, instances_json: str, gpus_json: str, apis_json: str = "") -> Evaluation:
-    """``evaluate`` on inputs given as JSON text ("" for the catalog's prices, GPU specs or API rows)."""
+_progress_queue: Queue[Any] | None = None  # this worker's way back to the pool's owner (warm_up sets it)
+
+
+def evaluate_json(assessment_json: str, instances_json: str, gpus_json: str, apis_json: str = "", *,
+                  progress_id: str = "", progress: Progress | None = None) -> Evaluation:
+    """``evaluate`` on inputs given as JSON text ("" for the catalog's prices, GPU specs or API rows).
+
+    ``progress`` hears each stage in this process; in a pool worker, ``progress_id`` names the evaluation on the
+    pool's progress queue instead.
+    """
     assessment = Assessment.model_validate_json(assessment_json)
     instances = INSTANCES.validate_json(instances_json) if instances_json else None
     gpus = GPUS.validate_json(gpus_json) if gpus_json else None
     apis = APIS.validate_json(apis_json) if apis_json else None
-    return evaluate(assessment, instances=instances, gpus=gpus, api_prices=apis)
+    queue = _progress_queue
+    if progress is None and progress_id and queue is not None:
+        def progress(stage: str, share: float) -> None:
+            queue.put((progress_id, stage, share))
+    return evaluate(assessment, instances=instances, gpus=gpus, api_prices=apis, progress=progress)
 
 
-def warm_up() -> None:
-    """Load the catalogs once when a worker starts, so its first evaluation does not pay for them."""
+def warm_up(queue: Queue[Any] | None = None) -> None:
+    """Load the catalogs once when a worker starts, so its first evaluation does not pay for them; keep the
+    pool's progress queue."""
+    global _progress_queue
+    _progress_queue = queue
     load_assumptions()
     load_gpus()
     load_instances()
