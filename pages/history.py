@@ -1,10 +1,10 @@
-"""History: a project's assessments over time, what changed between two of them, and why."""
+"""History: a project's assessments over time, its improvement items, what changed between two of them, and why."""
 
 import streamlit as st
 
 from planner import history
 from planner.errors import PlannerError
-from ui import decision_view, history_view, saved_result_view, workshop_provenance
+from ui import decision_view, history_view, items_view, saved_result_view, workshop_provenance
 from ui.text import literal
 
 st.title("History")
@@ -26,6 +26,7 @@ except PlannerError as exc:
 history_view.render_table(points, links)
 saved_result_view.render_open_picker(stored)
 decision_view.render_chain(project)
+items_view.render(project)
 try:
     history_view.render_workshops(stored, links)
 except PlannerError as exc:

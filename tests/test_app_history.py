@@ -132,15 +132,15 @@ def test_history_shows_the_timeline_comparison_and_attribution(temp_database: st
     at.switch_page(HISTORY).run()
     assert not at.exception, at.exception
     assert at.selectbox(key="history.project").value == "Bot"
-    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 5  # the timeline's four, and what each assessment did to the items
     assert at.selectbox(key="h.old").value == old_id and at.selectbox(key="h.new").value == new_id
     shown = texts(at)
     assert "The recommendation stayed" in shown and "No answer changed." in shown
     assert "The prices differ between the two" in shown
     at.button(key="h.attribute").click().run()
     assert not at.exception, at.exception
-    assert len(at.get("vega_lite_chart")) == 4 + len(Architecture)  # the timeline, then a waterfall each
-    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")[4:]]
+    assert len(at.get("vega_lite_chart")) == 5 + len(Architecture)  # the timeline and items, then a waterfall each
+    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")[5:]]
     assert [t.split(":")[0] for t in titles] == [a.label for a in Architecture]
     # Progress: one line per distinct re-evaluation; only prices changed, so two (older and newer prices).
     [status] = at.get("status")
@@ -149,7 +149,7 @@ def test_history_shows_the_timeline_comparison_and_attribution(temp_database: st
     assert [line.split(":")[2].strip().split(" ")[0] for line in lines] == ["1", "2"]
     assert all(" of 2: " in line for line in lines) and "The older assessment" in " ".join(lines)
     at.run()  # a rerun shows the kept attribution without re-evaluating
-    assert not at.exception and not at.get("status") and len(at.get("vega_lite_chart")) == 7
+    assert not at.exception and not at.get("status") and len(at.get("vega_lite_chart")) == 8
     table = at.table[-1].value
     assert "Prices" in set(table["Cause"])
     monolith = table.iloc[: len(history.FACTORS) + 2]

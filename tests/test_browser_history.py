@@ -24,6 +24,7 @@ from tests.test_browser import chromium_page, nav
 
 EXPLAIN_TIMEOUT_MS = 180_000  # re-evaluating four mixtures on a busy two-core machine
 TIMELINE_CHARTS = 4  # recommendation, scores, monthly cost, readiness
+BEFORE_WATERFALLS = TIMELINE_CHARTS + 1  # and what each assessment did to the improvement items
 MIN_BAR_PX = 2  # a bar shorter than this reads as a line
 MIN_BAR_THICKNESS_PX = 12  # a row's bar at least this thick (the old chart's collapsed to 1 px)
 
@@ -123,13 +124,13 @@ def test_explained_change_reads_at_common_widths(chromium_path: Path, server_url
         page.get_by_role("button", name="Explain the change").click()
         settle(page)
         charts = page.locator('[data-testid="stVegaLiteChart"]')
-        expect(charts).to_have_count(TIMELINE_CHARTS + len(Architecture))
+        expect(charts).to_have_count(BEFORE_WATERFALLS + len(Architecture))
         for index in range(len(Architecture)):
-            chart = charts.nth(TIMELINE_CHARTS + index)
+            chart = charts.nth(BEFORE_WATERFALLS + index)
             chart.scroll_into_view_if_needed()
             expect(chart.locator("svg.marks")).to_be_visible()
             check_waterfall(chart.locator("svg.marks").evaluate(CHART_BOXES_JS), width, index)
-        charts.nth(TIMELINE_CHARTS).scroll_into_view_if_needed()
+        charts.nth(BEFORE_WATERFALLS).scroll_into_view_if_needed()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"browser-history-{width}.png"))
         charts.last.screenshot(path=str(ARTIFACTS / f"browser-history-{width}-microservices.png"))

@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 import planner
 from planner import history, store
 from planner.cli import adr as cli_adr
+from planner.cli import items as cli_items
 from planner.cli import prices as cli_prices
 from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
@@ -378,3 +379,4 @@ def import_command(
 app.command("serving")(cli_serving.serving)
 app.command("adr")(cli_adr.adr)
 app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli/prices.py).")
+app.add_typer(cli_items.app, name="items", help="List, export and change improvement items (planner/cli/items.py).")

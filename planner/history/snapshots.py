@@ -2,7 +2,8 @@
 
 * ``save_evaluated``: the one save path of an evaluated assessment (Results page, ``planner assess
   --save``, a workshop's consensus): its results, its price snapshot, its revisit-by date and its
-  revisit triggers.
+  revisit triggers; a new assessment also brings its project's improvement items up to date
+  (``planner.store.items.sync_items``, in the same transaction).
 * ``price_rows`` and ``gpu_rows``: the instance price rows an evaluation of an assessment uses (its
   saved price list or data/instances.csv) and the GPU specs of the GPU types of those rows (the list's
   own specs, else data/gpus.csv). Both are saved with the assessment as its price snapshot, so a result
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
@@ -38,6 +40,7 @@ from planner.inputs.catalog import load_gpus, load_instances
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.store import SavedId, StoredAssessment, api_price_lists, price_lists
 from planner.store import workshops as workshop_store
+from planner.store.items import sync_items
 from planner.store.workshops import FacilitatorView
 
 PriceSource = Literal["saved", "today"]
@@ -119,6 +122,9 @@ def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recom
     ``today`` (default: today in UTC). With ``workshop`` the assessment is that closed workshop's
     consensus: its results also keep the workshop's answers, and the workshop is linked to it
     (``workshops.save_consensus_assessment``, which refuses an open workshop or another project).
+
+    A new assessment (not one saved before) opens, closes and reopens the project's improvement items by its
+    readiness gaps and roadmap (``planner.store.items.sync_items``); a repeated save changes none.
     """
     snapshot, specs = price_snapshot(engine, assessment, evaluation, prices=prices, gpus=gpus)
     results = results_document(recommendation, evaluation)
@@ -128,7 +134,8 @@ def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recom
         "assessment": assessment, "results": results, "recommended": recommendation.top.value,
         "app_version": planner.__version__, "price_snapshot": snapshot, "gpu_snapshot": specs,
         "revisit_by": revisit_by or default_revisit_by(assessment, today or today_utc()),
-        "triggers": recommendation.triggers}
+        "triggers": recommendation.triggers,
+        "on_created": partial(sync_items, recommendation=results["recommendation"])}
     if workshop is None:
         return store.save_assessment(engine, **saved)
     return workshop_store.save_consensus_assessment(engine, token=workshop.token, **saved)

@@ -4,10 +4,10 @@ Pages take an Engine from ``get_engine()`` and call the repository functions. Ea
 session and returns small pydantic records; ORM rows never leave the package. The modules:
 ``database`` (engines, migrations, the read and write helpers), ``tables`` (every ORM row),
 ``projects``, ``assessments``, ``archive`` (archiving and restoring assessments), ``triggers``
-(each assessment's revisit triggers, acknowledgements of fired ones), ``exchange`` (project export
-files), ``price_lists`` and ``api_price_lists`` (saved price lists of instances and of managed APIs, on the
-shared steps of ``named_lists``), ``workshops`` (workshop repository) and ``settings``
-(DATABASE_URL). The names below are the
+(each assessment's revisit triggers, acknowledgements of fired ones), ``items`` and ``item_sync``
+(improvement items kept across re-assessments), ``exchange`` (project export files), ``price_lists`` and
+``api_price_lists`` (saved price lists of instances and of managed APIs, on the shared steps of
+``named_lists``), ``workshops`` (workshop repository) and ``settings`` (DATABASE_URL). The names below are the
 package's public surface, so ``from planner import store; store.save_assessment(...)`` works.
 """
 

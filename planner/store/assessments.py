@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -100,12 +100,12 @@ def save_assessment(
     gpu_snapshot: list[GpuSpec] | tuple[GpuSpec, ...] | None = None,
     revisit_by: date | None = None,
     triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
+    on_created: Callable[[Session, int], None] | None = None,
 ) -> SavedId:
     """Save an assessment and its results under its project (created if new); return its id.
 
-    Saving the same again (same inputs, project, label, results and price snapshot) adds nothing: the id
-    is that of the project's assessment already saved (``SavedId.created`` is False), unless that one
-    is archived.
+    Saving the same again (same inputs, project, label, results and price snapshot) adds nothing: the id is that
+    of the project's assessment already saved (``SavedId.created`` is False), unless that one is archived.
 
     The assessment and its results are admitted first (``planner.store.admission``): InputError naming
     the field at fault when ``assess`` would refuse the assessment or the results are not a
@@ -115,13 +115,15 @@ def save_assessment(
     GPU specs it used for their GPU types (see ``history.snapshot_gpus``; only with a price snapshot),
     ``revisit_by`` the date by which to re-assess and ``triggers`` the conditions that call for an
     earlier re-assessment. An archived project takes no new assessments (StoreError).
+
+    ``on_created(session, assessment_id)`` runs in the save's transaction once a new row is added (not on a repeated
+    save): ``history.save_evaluated`` syncs the project's improvement items with it (``planner.store.items``).
     """
     if not isinstance(assessment, Assessment):
         raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
     columns = assessment_columns(
         engine=engine, inputs=assessment, results=results, recommended=recommended, app_version=app_version,
         price_snapshot=price_snapshot, gpu_snapshot=gpu_snapshot, revisit_by=revisit_by, triggers=triggers)
-
     project = columns.pop("project")
 
     def write(session: Session) -> SavedId:
@@ -137,6 +139,8 @@ def save_assessment(
         row = AssessmentRow(project_id=project_id, created_at=now, **columns)
         session.add(row)
         session.flush()
+        if on_created is not None:
+            on_created(session, row.id)
         return SavedId(row.id, created=True)
 
     return write_transaction(engine, write, failure="The assessment could not be saved, nothing was written")

@@ -3,7 +3,9 @@
 ``export_project`` gathers every assessment of a project with its inputs, results, price snapshot,
 revisit date and triggers; ``dump_project_export`` writes it, ``parse_project_export`` reads a file
 back (refusing, in plain words, anything that is not one) and ``import_project`` adds its assessments
-to a project. An import is all or nothing, and assessments already present are skipped.
+to a project. An import is all or nothing, and assessments already present are skipped. An import leaves the
+project's improvement items alone (``planner.store.items``): neither exported nor synced with the imported
+assessments, which keep their own saved times rather than coming after the project's latest.
 """
 
 from __future__ import annotations

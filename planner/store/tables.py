@@ -1,7 +1,8 @@
 """Every table of the planner's database, as SQLAlchemy ORM rows on one declarative ``Base``.
 
 Projects and assessments (revisions 0001, 0002 and 0008), saved price lists (0003, 0005, 0006, 0007), workshops
-(0004), acknowledgements of fired revisit triggers (0008) and saved API price lists (0009).
+(0004), acknowledgements of fired revisit triggers (0008), saved API price lists (0009) and improvement items
+with their status changes (0010).
 The Alembic migrations create these tables; ``tests/test_store.py`` checks that the two agree. The
 rows are for the repository modules of this package only: they return pydantic records, never rows.
 """
@@ -25,14 +26,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from planner.decide.consensus import CODE_CHARS
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
+from planner.store.item_sync import ITEM_KEY_MAX_CHARS, ItemStatus
 
 HASH_CHARS = 64  # SHA-256 hex digest
+STATUS_CHARS = 12  # ItemStatus values
 API_ID_MAX_CHARS = 60  # planner.inputs.api_catalog.ApiPrice.id and model_id
 API_MODEL_MAX_CHARS = 100  # ApiPrice.model
 
@@ -149,6 +153,52 @@ class TriggerAcknowledgementRow(Row):
     note: Mapped[FreeText]
     acknowledged_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="")
     acknowledged_at: Mapped[Moment]
+
+
+class ImprovementItemRow(Row):
+    """A readiness gap or roadmap step of a project's assessments, kept across re-assessments (0010).
+
+    ``item_key`` is ``gap:<architecture>:<readiness key>`` or ``step:<architecture>:<n>``
+    (``planner.store.item_sync``); ``named`` whether the project's latest synced assessment names it. The items go
+    with their project.
+    """
+
+    __tablename__ = "improvement_items"
+    __table_args__ = (
+        UniqueConstraint("project_id", "item_key"),
+        CheckConstraint(f"status IN ({', '.join(repr(s.value) for s in ItemStatus)})", name="status"),
+        CheckConstraint("kind IN ('gap', 'step')", name="kind"),
+    )
+
+    project_id: Mapped[int] = parent("projects")
+    item_key: Mapped[str] = mapped_column(String(ITEM_KEY_MAX_CHARS))
+    kind: Mapped[str] = mapped_column(String(4))
+    architecture: Mapped[Label]
+    title: Mapped[FreeText]
+    detail: Mapped[FreeText]
+    size: Mapped[Count]  # a gap: readiness levels missing; a step: its number in the roadmap
+    status: Mapped[str] = mapped_column(String(STATUS_CHARS))
+    owner: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="")
+    due: Mapped[date | None] = mapped_column(Date, default=None)
+    named: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[Moment]
+    updated_at: Mapped[Moment]
+
+
+class ItemEventRow(Row):
+    """A change of an item's status: to what, from what, by whom (a person, or the assessment that changed it), when."""
+
+    __tablename__ = "improvement_item_events"
+    __table_args__ = (Index("ix_improvement_item_events_item_id", "item_id"),)
+
+    item_id: Mapped[int] = parent("improvement_items")
+    status: Mapped[str] = mapped_column(String(STATUS_CHARS))
+    previous_status: Mapped[str | None] = mapped_column(String(STATUS_CHARS), default=None)  # None: opened
+    changed_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[Moment]
+    # The assessment that changed it (None: a person did); an assessment deleted for good leaves its events.
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"), default=None)
 
 
 # Price lists ----------------------------------------------------------------------------------------
