@@ -57,17 +57,17 @@ def warm_evaluation_pool() -> None:
         return  # the first evaluation replaces a broken pool, as it would without this
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def _evaluate(assessment_json: str, price_list_json: str, api_list_json: str = "",
-              _progress: OnProgress | None = None) -> Evaluation:
+              progress: OnProgress | None = None) -> Evaluation:
     # The price list's content is part of the key: a list saved again under the same name is re-read.
-    # It runs in the server's evaluation pool (ui.evaluation), shared with identical requests of other sessions.
-    # ``_progress`` (not part of the key) hears its stages.
+    # It runs in the server's evaluation pool (ui.evaluation), shared with identical requests of other sessions and
+    # kept there for the sessions that ask again; ``progress`` hears its stages. (Not st.cache_data: a cached
+    # function may not write to the page's elements, and the progress note is one.)
     if not price_list_json:
-        return evaluate_shared(assessment_json, apis=api_list_json, on_progress=_progress)
+        return evaluate_shared(assessment_json, apis=api_list_json, on_progress=progress)
     prices = PriceList.model_validate_json(price_list_json)
     return evaluate_shared(assessment_json, prices.evaluation_instances(), prices.gpu_specs(), api_list_json,
-                           on_progress=_progress)
+                           on_progress=progress)
 
 
 WAITING_ICON = ":material/hourglass_top:"
@@ -95,7 +95,7 @@ def evaluation_for(assessment: Assessment) -> Evaluation | None:
     try:
         prices = "" if assessment.price_list is None else (
             price_lists.load_price_list(db.engine(), assessment.price_list).model_dump_json())
-        return _evaluate(evaluation_key(assessment), prices, api_list_json(assessment), _progress=show)
+        return _evaluate(evaluation_key(assessment), prices, api_list_json(assessment), progress=show)
     except PlannerError as exc:
         st.error(f"No estimate for these answers: {literal(str(exc))}")
         return None

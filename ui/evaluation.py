@@ -9,8 +9,9 @@ and wait for the answer without holding the GIL.
 Sessions share evaluations: the key is the assessment's JSON with its descriptive text (project,
 label, notes: ``evaluate`` never reads them) set to the defaults, with the price rows' JSON (instances, GPU
 specs, a saved API price list's rows); a request
-for an evaluation already running waits for that one instead of starting a second. Finished results
-are shared by the pages' ``st.cache_data`` on top of this, keyed the same way.
+for an evaluation already running waits for that one instead of starting a second. The last ``KEPT_RESULTS``
+finished results are kept, by the same key, for every session (a copy each), so a page shown again or a what-if
+asked before answers at once.
 
 When no pool can be made (a platform without process support, ``PLANNER_EVALUATION_WORKERS=0``) or
 its workers died, the evaluation runs in the page's own thread, as before; AppTest works either way.
@@ -27,6 +28,7 @@ import multiprocessing
 import os
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -47,6 +49,7 @@ WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in t
 START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
 
 POLL_S = 0.25  # how often a waiting page looks for a new stage
+KEPT_RESULTS = 32  # finished evaluations kept per server process
 Key = tuple[str, str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON, API rows JSON
 OnProgress = Callable[[str, float], None]  # (the stage in words, the share done between 0 and 1)
 # Descriptive text of an assessment that evaluate() never reads: one key for evaluations that differ only there.
@@ -94,14 +97,20 @@ class SharedEvaluations:
         self.pool = _new_pool(workers, self.queue)
         self.lock = threading.Lock()
         self.in_flight: dict[Key, Future[Evaluation]] = {}
+        self.results: OrderedDict[Key, Evaluation] = OrderedDict()  # the last KEPT_RESULTS finished, oldest first
         self.progress_ids: dict[Key, str] = {}
         self.stages: dict[str, tuple[str, float]] = {}  # the latest stage of each evaluation in flight, by its id
         if self.queue is not None:
             threading.Thread(target=self._read_progress, name="evaluation-progress", daemon=True).start()
 
     def evaluate(self, key: Key, on_progress: OnProgress | None = None) -> Evaluation:
-        """The evaluation of ``key``: joins one already running, or starts it; ``on_progress`` hears its stages."""
+        """The evaluation of ``key``: one kept, or joins one already running, or starts it; ``on_progress`` hears
+        its stages. Each caller gets its own copy."""
         with self.lock:
+            kept = self.results.get(key)
+            if kept is not None:
+                self.results.move_to_end(key)
+                return kept.model_copy(deep=True)
             future = self.in_flight.get(key)
             here = False
             if future is None:
@@ -115,7 +124,13 @@ class SharedEvaluations:
                 self._run_here(key, future, on_progress)
             elif on_progress is not None:
                 self._follow(future, progress_id, on_progress)
-            return self._result(key, future)
+            evaluation = self._result(key, future)
+            with self.lock:
+                self.results[key] = evaluation
+                self.results.move_to_end(key)
+                while len(self.results) > KEPT_RESULTS:
+                    self.results.popitem(last=False)
+            return evaluation.model_copy(deep=True)
         finally:
             with self.lock:
                 if self.in_flight.get(key) is future:
