@@ -101,3 +101,20 @@ def test_history_downloads_the_records_and_the_items(page: object, tmp_path: Pat
     items = _download(page, "CSV for issue trackers", tmp_path)
     rows = list(csv.DictReader(io.StringIO(items.read_text(encoding="utf-8-sig"))))
     assert rows and set(rows[0]) == {"Summary", "Description", "Labels", "Priority", "Due date", "Status"}
+
+
+def test_results_download_a_proposed_record(page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    settle(page)
+    nav(page, "Assess")
+    page.get_by_role("button", name="Get recommendation").click()
+    settle(page)
+    page.get_by_role("tab", name="Decision record").click()
+    expect(page.get_by_role("button", name="Download decision record")).to_be_visible()
+    record = _download(page, "Download decision record", tmp_path)
+    assert record.name.endswith(".md") and record.name.startswith("0001-choose-the-architecture-of-")
+    text = record.read_text(encoding="utf-8")
+    headline = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert "* Status: proposed" in text and f"Chosen option: \"{headline}" in text
