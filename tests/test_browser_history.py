@@ -50,16 +50,28 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield served
 
 
+PICK_TRIES, PICK_TIMEOUT_MS = 4, 15_000
+
+
 def pick_pair(page: object, old: int, new: int) -> None:
     """Choose the older and the newer assessment to compare by their ids."""
     from playwright.sync_api import Page
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     assert isinstance(page, Page)
     for name, assessment in (("Older", old), ("Newer", new)):
         combobox = page.get_by_role("combobox", name=name)
         combobox.evaluate("e => e.scrollIntoView({block: 'center'})")  # room below for its list
-        combobox.click()
-        page.get_by_role("option", name=re.compile(rf"^#{assessment} ")).click()
+        for attempt in range(PICK_TRIES):  # a list re-drawn by a late rerun detaches its options: open it again
+            combobox.click()
+            try:
+                page.get_by_role("option", name=re.compile(rf"^#{assessment} ")).click(timeout=PICK_TIMEOUT_MS)
+                break
+            except PlaywrightTimeout:
+                if attempt == PICK_TRIES - 1:
+                    raise
+                page.keyboard.press("Escape")
+                settle(page)
         settle(page)
 
 
