@@ -14,10 +14,11 @@ Every constant comes from data/assumptions.yaml (or the user's override of it) b
 
 from __future__ import annotations
 
-from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, InferenceOption, hourly_rates
+from planner.estimate.capacity import HOURS_PER_DAY, FleetPlan, InferenceOption
 from planner.estimate.pricing import price_reason
 from planner.estimate.results import CostBreakdown, CostLine, FleetItem
 from planner.estimate.topology import Topology, uses_mesh
+from planner.estimate.traffic import day_mean_requests_per_s
 from planner.inputs.models import Architecture, Assessment
 from planner.inputs.readiness import readiness_shortfall
 from planner.inputs.units import MILLION, SECONDS_PER_HOUR, ms_to_s
@@ -143,7 +144,7 @@ def estimate_cost(plan: FleetPlan, topology: Topology, assessment: Assessment,
     """The monthly cost breakdown of a fleet and the lines that add up to it."""
     arch = plan.architecture
     items = fleet_items(plan, constants)
-    mean_rps = sum(hourly_rates(assessment)) / HOURS_PER_DAY
+    mean_rps = day_mean_requests_per_s(assessment)
     lines = [*_fleet_lines(items, constants["hours.per_month"]),
              *_network_lines(arch, topology.network_hops, mean_rps, constants),
              *_platform_lines(arch, topology, items, mean_rps, constants),

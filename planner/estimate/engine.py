@@ -47,9 +47,10 @@ from planner.estimate.simulation import (
     time_limit,
 )
 from planner.estimate.slicing import slice_share
-from planner.estimate.sourcing import against_self_hosting, api_row, choose, day_mean_requests_per_s
+from planner.estimate.sourcing import against_self_hosting, api_row, choose
 from planner.estimate.timeline import timeline_events
 from planner.estimate.topology import Topology, build_topology, hop_median_ms
+from planner.estimate.traffic import day_mean_requests_per_s
 from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.calibration import load_efficiencies
 from planner.inputs.catalog import load_assumptions, load_gpus, load_instances, load_llms

@@ -29,17 +29,16 @@ import numpy as np
 from planner.errors import InputError
 from planner.estimate.api import check_rate_limit, requests_per_month, token_cost_usd
 from planner.estimate.capacity import (
-    HOURS_PER_DAY,
     FleetPlan,
     InferenceOption,
     cheapest_option,
-    hourly_rates,
     inference_monthly_usd,
     min_replicas,
     replicas_for,
 )
 from planner.estimate.results import ArchitectureEstimate, BuildVsBuy, CostPoint, SourcingFactor
 from planner.estimate.topology import build_topology
+from planner.estimate.traffic import day_mean_requests_per_s
 from planner.inputs.api_catalog import ApiPrice, ApiRateTier, load_api_prices, load_api_rate_tiers
 from planner.inputs.catalog import load_llms
 from planner.inputs.models import Architecture, Assessment, InferenceSourcing, LlmSpec, Sourcing
@@ -67,11 +66,6 @@ def scaled(assessment: Assessment, multiplier: float) -> Assessment:
     workload = w.model_copy(update={"mean_requests_per_s": w.mean_requests_per_s * multiplier,
                                     "peak_requests_per_s": w.peak_requests_per_s * multiplier})
     return assessment.model_copy(update={"workload": workload})
-
-
-def day_mean_requests_per_s(assessment: Assessment) -> float:
-    """Mean requests/s over the day's hourly rates (what the cost lines use)."""
-    return sum(hourly_rates(assessment)) / HOURS_PER_DAY
 
 
 def _break_even(multipliers: np.ndarray, api: Callable[[float], float], own: Callable[[float], float],

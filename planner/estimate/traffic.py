@@ -56,3 +56,9 @@ def _hourly_rates(shape: str, peak: float, mean_rate: float) -> tuple[float, ...
         mid = (low + high) / 2.0
         low, high = (mid, high) if sum(rates(mid)) / HOURS_PER_DAY > 1.0 else (low, mid)
     return tuple(r * mean_rate for r in rates(high))
+
+
+def day_mean_requests_per_s(assessment: Assessment) -> float:
+    """Mean requests/s over the day's hourly rates: what every monthly cost line and token bill is priced at (a
+    shape too flat to reach the peak keeps its floor, so this can be a little above the answered mean)."""
+    return sum(hourly_rates(assessment)) / HOURS_PER_DAY
