@@ -16,7 +16,7 @@ from planner.store import alembic_config, create_store_engine, get_engine, list_
 from planner.store.price_lists import load_price_list, save_price_list
 
 CREATED = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
-HEAD = "0010_improvement_items"  # the newest migration
+HEAD = "0011_members_and_audit"  # the newest migration
 
 
 def test_upgrading_a_0001_database_with_data_loses_nothing(store_url: str) -> None:

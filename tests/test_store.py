@@ -38,7 +38,7 @@ from planner.store import (
 )
 from planner.store.settings import database_url, normalize_database_url
 
-HEAD = "0010_improvement_items"  # the newest migration
+HEAD = "0011_members_and_audit"  # the newest migration
 
 
 def make_assessment(project: str = "Demo", label: str = "") -> Assessment:
@@ -360,7 +360,7 @@ def test_the_migrations_form_one_line_from_the_first() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD]
     chain = [s.revision for s in scripts.walk_revisions("base", "head")]
-    assert chain == [HEAD, "0009_api_price_lists", "0008_archive_and_acks", "0007_gpu_link", "0006_price_list_mode",
+    assert chain == [HEAD, "0010_improvement_items", "0009_api_price_lists", "0008_archive_and_acks", "0007_gpu_link", "0006_price_list_mode",
                      "0005_gpu_spec_rates", "0004_workshops", "0003_price_lists", "0002_history", "0001"]
     assert all(not script.is_merge_point for script in scripts.walk_revisions("base", "head"))
 
@@ -659,7 +659,7 @@ def test_export_and_import_round_trip_the_gpu_specs(engine: Engine) -> None:
                     app_version="0.2.0", price_snapshot=rows[1:])
     content = export_bytes(engine)
     data = json.loads(content)
-    assert data["version"] == EXPORT_VERSION == 2
+    assert data["version"] == EXPORT_VERSION == 3
     assert [a["gpu_snapshot"] for a in data["assessments"]] == [[X9_SAVED], None]
     import_project(engine, parse_project_export(content, filename="demo.json"), project="Copy")
     copied = project_assessments(engine, project="Copy")
@@ -688,6 +688,6 @@ def test_export_files_with_misplaced_gpu_specs_or_from_a_newer_planner_are_refus
         broken = {**data, "assessments": [{**data["assessments"][0], **change}]}
         with pytest.raises(InputError, match=match):
             parse_project_export(json.dumps(broken).encode(), filename="f.json")
-    with pytest.raises(InputError, match=r"newer version of the planner .*version 3.* update the planner") as info:
-        parse_project_export(json.dumps({**data, "version": 3}).encode(), filename="f.json")
+    with pytest.raises(InputError, match=r"newer version of the planner .*version 4.* update the planner") as info:
+        parse_project_export(json.dumps({**data, "version": 4}).encode(), filename="f.json")
     assert "version" in info.value.field_errors

@@ -109,7 +109,8 @@ class FromWorkshop:
 def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recommendation,
                    evaluation: Evaluation | None, *, prices: Sequence[InstancePrice] | None = None,
                    gpus: Mapping[str, GpuSpec] | None = None, revisit_by: date | None = None,
-                   today: date | None = None, workshop: FromWorkshop | None = None) -> SavedId:
+                   today: date | None = None, workshop: FromWorkshop | None = None,
+                   actor: store.Actor | None = None) -> SavedId:
     """Save an assessment with its results, price snapshot, revisit-by date and triggers; return its id.
 
     Saving is idempotent: the same inputs, project, label, results and price snapshot saved again return the
@@ -124,7 +125,8 @@ def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recom
     (``workshops.save_consensus_assessment``, which refuses an open workshop or another project).
 
     A new assessment (not one saved before) opens, closes and reopens the project's improvement items by its
-    readiness gaps and roadmap (``planner.store.items.sync_items``); a repeated save changes none.
+    readiness gaps and roadmap (``planner.store.items.sync_items``); a repeated save changes none. ``actor``: who
+    saves (``planner.store.access``; None: the store's current actor).
     """
     snapshot, specs = price_snapshot(engine, assessment, evaluation, prices=prices, gpus=gpus)
     results = results_document(recommendation, evaluation)
@@ -135,7 +137,7 @@ def save_evaluated(engine: Engine, assessment: Assessment, recommendation: Recom
         "app_version": planner.__version__, "price_snapshot": snapshot, "gpu_snapshot": specs,
         "revisit_by": revisit_by or default_revisit_by(assessment, today or today_utc()),
         "triggers": recommendation.triggers,
-        "on_created": partial(sync_items, recommendation=results["recommendation"])}
+        "on_created": partial(sync_items, recommendation=results["recommendation"]), "actor": actor}
     if workshop is None:
         return store.save_assessment(engine, **saved)
     return workshop_store.save_consensus_assessment(engine, token=workshop.token, **saved)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from planner.errors import InputError
 from planner.inputs.api_catalog import ApiPrice, load_api_prices
 from planner.inputs.api_price_files import API_COLUMNS, API_LIST, ApiPriceList
+from planner.store.access import Actor
 from planner.store.database import read_session
 from planner.store.named_lists import ListKind
 from planner.store.tables import ApiPriceListApiRow, ApiPriceListRow, Row
@@ -39,6 +40,7 @@ class ApiPriceListSummary(BaseModel):
     oldest_as_of: str
     created_at: datetime
     updated_at: datetime
+    created_by: str = ""  # who saved it first ("": before authors were kept)
 
 
 def _columns(api: ApiPrice) -> dict[str, object]:
@@ -48,7 +50,7 @@ def _columns(api: ApiPrice) -> dict[str, object]:
 
 
 def save_api_price_list(engine: Engine, *, name: str, api_list: ApiPriceList,
-                        replace: bool = False) -> ApiPriceListSummary:
+                        replace: bool = False, actor: Actor | None = None) -> ApiPriceListSummary:
     """Save a validated API list under a name; an existing name is an InputError at "name" unless ``replace``."""
     if not isinstance(api_list, ApiPriceList) or not api_list.apis:
         raise InputError("Only a validated API price list with at least one row can be saved.")
@@ -57,7 +59,7 @@ def save_api_price_list(engine: Engine, *, name: str, api_list: ApiPriceList,
         return [ApiPriceListApiRow(api_price_list_id=list_id, position=n, **_columns(a))
                 for n, a in enumerate(api_list.apis)]
 
-    name, created_at, now = API_PRICE_LISTS.save(engine, name=name, replace=replace, rows=rows)
+    name, created_at, now = API_PRICE_LISTS.save(engine, name=name, replace=replace, rows=rows, actor=actor)
     return ApiPriceListSummary(name=name, api_count=len(api_list.apis),
                                providers=tuple(sorted({a.provider for a in api_list.apis})),
                                oldest_as_of=min(a.as_of for a in api_list.apis), created_at=created_at,
@@ -90,19 +92,21 @@ def list_api_price_lists(engine: Engine) -> list[ApiPriceListSummary]:
                                                  .order_by(rows.provider)):
             providers.setdefault(list_id, []).append(provider)
         lists = session.execute(select(ApiPriceListRow.id, ApiPriceListRow.name, ApiPriceListRow.created_at,
-                                       ApiPriceListRow.updated_at).order_by(ApiPriceListRow.name)).all()
+                                       ApiPriceListRow.updated_at, ApiPriceListRow.created_by)
+                                .order_by(ApiPriceListRow.name)).all()
         return [ApiPriceListSummary(name=name, api_count=per_list.get(list_id, (0, ""))[0],
                                     providers=tuple(providers.get(list_id, ())),
                                     oldest_as_of=per_list.get(list_id, (0, ""))[1], created_at=created_at,
-                                    updated_at=updated_at)
-                for list_id, name, created_at, updated_at in lists]
+                                    updated_at=updated_at, created_by=created_by)
+                for list_id, name, created_at, updated_at, created_by in lists]
 
     return read_session(engine, read, failure="The saved API price lists could not be read")
 
 
-def delete_api_price_list(engine: Engine, name: str) -> None:
-    """Delete a saved API list and its rows; an unknown name is an InputError at "sourcing.api_price_list"."""
-    API_PRICE_LISTS.delete(engine, name)
+def delete_api_price_list(engine: Engine, name: str, *, actor: Actor | None = None) -> None:
+    """Delete a saved API list and its rows (its author or an admin); an unknown name is an InputError at
+    "sourcing.api_price_list"."""
+    API_PRICE_LISTS.delete(engine, name, actor=actor)
 
 
 def api_rows_for(engine: Engine | None, name: str | None) -> Mapping[str, ApiPrice]:

@@ -32,16 +32,22 @@ from sqlalchemy.orm import Session
 
 from planner.decide.results import RevisitTrigger
 from planner.errors import StoreError
-from planner.inputs.limits import SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
-from planner.inputs.text import control_characters
+from planner.store.access import Actor, Role, current_actor, require, visible_projects
 from planner.store.admission import admit, admit_results
+from planner.store.audit import record
+from planner.store.columns import (
+    decode_snapshot,
+    encode_results,
+    encode_snapshot,
+    encode_triggers,
+    short_text,
+)
 from planner.store.database import read_session, write_transaction
-from planner.store.projects import ensure_project, find_project
+from planner.store.projects import ensure_project, existing_project_id
 from planner.store.tables import AssessmentRow, ProjectRow
 
 MAX_LIST_LIMIT = 1_000  # rows per listing
-MAX_SNAPSHOT_ROWS = 5_000  # instance price rows (and GPU spec rows) kept with one assessment
 
 
 class AssessmentSummary(BaseModel):
@@ -101,6 +107,7 @@ def save_assessment(
     revisit_by: date | None = None,
     triggers: list[RevisitTrigger] | tuple[RevisitTrigger, ...] = (),
     on_created: Callable[[Session, int], None] | None = None,
+    actor: Actor | None = None,
 ) -> SavedId:
     """Save an assessment and its results under its project (created if new); return its id.
 
@@ -118,17 +125,18 @@ def save_assessment(
 
     ``on_created(session, assessment_id)`` runs in the save's transaction once a new row is added (not on a repeated
     save): ``history.save_evaluated`` syncs the project's improvement items with it (``planner.store.items``).
+    Saving needs the editor role in the project (``planner.store.access``); a new project is the saver's.
     """
     if not isinstance(assessment, Assessment):
         raise StoreError(f"Only an Assessment can be saved, not {type(assessment).__name__}.")
     columns = assessment_columns(
         engine=engine, inputs=assessment, results=results, recommended=recommended, app_version=app_version,
         price_snapshot=price_snapshot, gpu_snapshot=gpu_snapshot, revisit_by=revisit_by, triggers=triggers)
-    project = columns.pop("project")
+    project, who = columns.pop("project"), current_actor(actor)
 
     def write(session: Session) -> SavedId:
         now = datetime.now(UTC)
-        project_id = ensure_project(session, name=project, now=now, for_saving=True)
+        project_id = ensure_project(session, name=project, now=now, actor=who, for_saving=True)
         existing = session.scalar(
             select(AssessmentRow.id).where(AssessmentRow.project_id == project_id,
                                            AssessmentRow.content_hash == columns["content_hash"],
@@ -136,11 +144,13 @@ def save_assessment(
             .order_by(AssessmentRow.id).limit(1))
         if existing is not None:
             return SavedId(existing, created=False)
-        row = AssessmentRow(project_id=project_id, created_at=now, **columns)
+        row = AssessmentRow(project_id=project_id, created_at=now, created_by=who.author, **columns)
         session.add(row)
         session.flush()
         if on_created is not None:
             on_created(session, row.id)
+        record(session, who, "saved assessment", project_id=project_id, subject=f"assessment #{row.id}",
+               detail=_described(columns), at=now)
         return SavedId(row.id, created=True)
 
     return write_transaction(engine, write, failure="The assessment could not be saved, nothing was written")
@@ -159,18 +169,18 @@ def assessment_columns(
     (``planner.store.admission``), StoreError when a column cannot be kept.
     """
     inputs = admit(inputs, engine=engine)
-    architecture = _short_text("recommended architecture", recommended)
+    architecture = short_text("recommended architecture", recommended)
     inputs_json = json.dumps(inputs.model_dump(mode="json"), ensure_ascii=False)
-    results_json, snapshot_json = _results_json(results), _snapshot_json(price_snapshot, gpu_snapshot)
+    results_json, snapshot_json = encode_results(results), encode_snapshot(price_snapshot, gpu_snapshot)
     columns = {
         "project": inputs.project,
         "label": inputs.label,
         "inputs_json": inputs_json,
         "recommended": architecture,
         "results_json": results_json,
-        "app_version": _short_text("app version", app_version),
+        "app_version": short_text("app version", app_version),
         "price_snapshot_json": snapshot_json,
-        "triggers_json": _triggers_json(triggers),
+        "triggers_json": encode_triggers(triggers),
         "content_hash": content_hash(inputs_json, results_json, snapshot_json),
     }
     admit_results(results, recommended=architecture)
@@ -197,12 +207,11 @@ def content_hash(inputs_json: str, results_json: str, snapshot_json: str | None)
 
 
 def list_assessments(engine: Engine, *, project: str | None = None, limit: int = 200,
-                     archived: bool = False) -> list[AssessmentSummary]:
-    """Saved assessments that are not archived, newest first, optionally of one project only.
-
-    With ``archived``: the archived ones instead, most recently archived first.
+                     archived: bool = False, actor: Actor | None = None) -> list[AssessmentSummary]:
+    """Saved assessments that are not archived, newest first, of the projects the actor may read, optionally of
+    one project only. With ``archived``: the archived ones instead, most recently archived first.
     """
-    stmt = _newest_first(limit, archived=archived)
+    stmt = _newest_first(limit, archived=archived).where(visible_projects(current_actor(actor)))
     if project is not None:
         stmt = stmt.where(ProjectRow.name == project)
     rows = read_session(engine, lambda s: s.execute(stmt).all(), failure="The saved assessments could not be read")
@@ -218,49 +227,64 @@ _FULL_COLUMNS = (
 )
 
 
-def load_assessment(engine: Engine, *, assessment_id: int) -> StoredAssessment:
-    """One saved assessment with its inputs re-validated and its results as stored."""
-    stmt = _joined(select(*_summary_columns())).add_columns(*_FULL_COLUMNS).where(AssessmentRow.id == assessment_id)
-    found = read_session(engine, lambda s: s.execute(stmt).first(),
-                         failure=f"Saved assessment {assessment_id} could not be read")
-    if found is None:
-        raise StoreError(f"No saved assessment with id {assessment_id}")
-    return _stored(found._asdict())
+def load_assessment(engine: Engine, *, assessment_id: int, actor: Actor | None = None) -> StoredAssessment:
+    """One saved assessment with its inputs re-validated and its results as stored; needs the viewer role."""
+    who = current_actor(actor)
+    stmt = (_joined(select(*_summary_columns())).add_columns(AssessmentRow.project_id, *_FULL_COLUMNS)
+            .where(AssessmentRow.id == assessment_id))
+
+    def read(session: Session) -> Any:
+        found = session.execute(stmt).first()
+        if found is None:
+            raise StoreError(f"No saved assessment with id {assessment_id}")
+        require(session, who, found.project_id, Role.VIEWER, doing="read its assessments")
+        return found
+
+    found = read_session(engine, read, failure=f"Saved assessment {assessment_id} could not be read")
+    return _stored({k: v for k, v in found._asdict().items() if k != "project_id"})
 
 
-def project_assessments(engine: Engine, *, project: str, limit: int = 200) -> list[StoredAssessment]:
-    """A project's saved assessments that are not archived, in full, oldest first (the newest ``limit`` of them)."""
-    stmt = _newest_first(limit, full=True).where(ProjectRow.name == project)
+def project_assessments(engine: Engine, *, project: str, limit: int = 200,
+                        actor: Actor | None = None) -> list[StoredAssessment]:
+    """A project's saved assessments that are not archived, in full, oldest first (the newest ``limit`` of them);
+    needs the viewer role."""
+    stmt, who = _newest_first(limit, full=True).where(ProjectRow.name == project), current_actor(actor)
 
     def read(session: Session) -> Sequence[Any]:
-        if find_project(session, project) is None:
-            raise StoreError(f"No project named “{project}”.")
+        require(session, who, existing_project_id(session, project), Role.VIEWER, doing="read its assessments")
         return session.execute(stmt).all()
 
     rows = read_session(engine, read, failure=f"The assessments of “{project}” could not be read")
     return [_stored(r._asdict()) for r in reversed(rows)]
 
 
-def latest_assessment(engine: Engine, *, project: str) -> StoredAssessment | None:
+def latest_assessment(engine: Engine, *, project: str, actor: Actor | None = None) -> StoredAssessment | None:
     """The project's newest saved assessment not archived, or None when it has none; unknown project -> StoreError."""
-    found = project_assessments(engine, project=project, limit=1)
+    found = project_assessments(engine, project=project, limit=1, actor=actor)
     return found[0] if found else None
 
 
-def delete_assessment(engine: Engine, *, assessment_id: int) -> None:
-    """Delete one saved assessment for good; its project stays. Unknown id -> StoreError.
+def delete_assessment(engine: Engine, *, assessment_id: int, actor: Actor | None = None) -> None:
+    """Delete one saved assessment for good (owners); its project stays. Unknown id -> StoreError.
 
     The pages archive instead (``planner.store.archive``), which can be undone.
     """
+    who = current_actor(actor)
 
     def write(session: Session) -> None:
-        deleted = session.execute(
-            delete(AssessmentRow).where(AssessmentRow.id == assessment_id).returning(AssessmentRow.id)
-        ).first()
-        if deleted is None:
+        project_id = session.scalar(select(AssessmentRow.project_id).where(AssessmentRow.id == assessment_id))
+        if project_id is None:
             raise StoreError(f"No saved assessment with id {assessment_id}")
+        require(session, who, project_id, Role.OWNER, doing="delete assessments")
+        session.execute(delete(AssessmentRow).where(AssessmentRow.id == assessment_id))
+        record(session, who, "deleted assessment", project_id=project_id, subject=f"assessment #{assessment_id}")
 
     write_transaction(engine, write, failure=f"Saved assessment {assessment_id} could not be deleted")
+
+
+def _described(columns: dict[str, Any]) -> str:
+    label = f"“{columns['label']}”, " if columns["label"] else ""
+    return f"{label}recommends {columns['recommended']}"
 
 
 def first_error(exc: ValidationError) -> str:
@@ -288,7 +312,7 @@ def _stored(fields: dict[str, Any]) -> StoredAssessment:
         assessment = assessment.model_copy(update={"project": fields["project"]})
     try:
         results = json.loads(results_json)
-        snapshot, gpus = _snapshot_rows(snapshot_json)
+        snapshot, gpus = decode_snapshot(snapshot_json)
         triggers = tuple(RevisitTrigger.model_validate(t) for t in json.loads(triggers_json or "[]"))
     except (ValueError, TypeError, KeyError) as exc:
         raise StoreError(f"The stored results of saved assessment {assessment_id} are damaged: {exc}") from exc
@@ -330,70 +354,3 @@ def _summary_columns() -> tuple[Any, ...]:
 
 def _joined(stmt: Any) -> Any:
     return stmt.join(ProjectRow, AssessmentRow.project_id == ProjectRow.id)
-
-
-def _snapshot_json(rows: Sequence[InstancePrice] | None, gpus: Sequence[GpuSpec] | None = None) -> str | None:
-    """The price snapshot column: a plain list of instance rows, or with GPU specs an object of both."""
-    if rows is None:
-        if gpus is not None:
-            raise StoreError("GPU specs are kept only with a price snapshot (the instance rows that use them).")
-        return None
-    if len(rows) > MAX_SNAPSHOT_ROWS or not all(isinstance(r, InstancePrice) for r in rows):
-        raise StoreError(f"The price snapshot must be at most {MAX_SNAPSHOT_ROWS} instance price rows.")
-    instances = [r.model_dump(mode="json") for r in rows]
-    if gpus is None:
-        return json.dumps(instances, ensure_ascii=False)
-    if len(gpus) > MAX_SNAPSHOT_ROWS or not all(isinstance(g, GpuSpec) for g in gpus):
-        raise StoreError(f"The GPU specs of a price snapshot must be at most {MAX_SNAPSHOT_ROWS} GPU spec rows.")
-    names = [g.gpu for g in gpus]
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise StoreError(f"The GPU specs of a price snapshot name a GPU type more than once: {', '.join(twice)}.")
-    return json.dumps({"instances": instances, "gpus": [g.model_dump(mode="json") for g in gpus]},
-                      ensure_ascii=False)
-
-
-def _snapshot_rows(
-    snapshot_json: str | None,
-) -> tuple[tuple[InstancePrice, ...] | None, tuple[GpuSpec, ...] | None]:
-    """The instance rows and GPU specs of a price snapshot column (GPU specs None in the older list form)."""
-    if snapshot_json is None:
-        return None, None
-    data = json.loads(snapshot_json)
-    if isinstance(data, list):  # written before GPU specs were kept with the snapshot
-        return tuple(InstancePrice.model_validate(r) for r in data), None
-    if not isinstance(data, dict):
-        raise ValueError("the price snapshot is neither a list of instance rows nor an object of rows and GPU specs")
-    return (tuple(InstancePrice.model_validate(r) for r in data["instances"]),
-            tuple(GpuSpec.model_validate(g) for g in data["gpus"]))
-
-
-def _triggers_json(triggers: Sequence[RevisitTrigger]) -> str:
-    if not all(isinstance(t, RevisitTrigger) for t in triggers):
-        raise StoreError("The revisit triggers must be RevisitTrigger records.")
-    return json.dumps([t.model_dump(mode="json") for t in triggers], ensure_ascii=False)
-
-
-def _results_json(results: dict[str, Any]) -> str:
-    if not isinstance(results, dict):
-        raise StoreError(f"The results to save must be a dict, not {type(results).__name__}.")
-    try:
-        encoded = json.dumps(results, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise StoreError(
-            f"The results cannot be written as JSON and were not saved ({exc}); pass plain numbers, "
-            "text, lists and dicts, e.g. model.model_dump(mode='json')."
-        ) from exc
-    if json.loads(encoded) != results:
-        raise StoreError(
-            "The results would change when written as JSON (non-text dict keys or tuples?) and were not "
-            "saved; pass model.model_dump(mode='json')."
-        )
-    return encoded
-
-
-def _short_text(what: str, value: str) -> str:
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= SHORT_TEXT_MAX_CHARS or control_characters(value):
-        raise StoreError(f"The {what} must be text of 1 to {SHORT_TEXT_MAX_CHARS} characters, without control "
-                         "characters.")
-    return value.strip()

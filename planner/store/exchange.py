@@ -24,14 +24,18 @@ from planner.errors import InputError, StoreError
 from planner.inputs.limits import NAME_MAX_CHARS, SHORT_TEXT_MAX_CHARS
 from planner.inputs.models import GpuSpec, InstancePrice
 from planner.inputs.text import SingleLineText
+from planner.store.access import Actor, Role, current_actor, require
+from planner.store.access_tables import AuditEventRow
 from planner.store.admission import admit
-from planner.store.assessments import MAX_SNAPSHOT_ROWS, assessment_columns, first_error, project_assessments
+from planner.store.assessments import assessment_columns, first_error, project_assessments
+from planner.store.audit import MAX_LOG_ROWS, AuditEvent, project_log, record
+from planner.store.columns import MAX_SNAPSHOT_ROWS
 from planner.store.database import write_transaction
 from planner.store.projects import ensure_project, find_project, list_projects, project_name
 from planner.store.tables import AssessmentRow, ProjectRow
 
 EXPORT_FORMAT = "genai-architecture-planner/project"  # the "format" of a project export file
-EXPORT_VERSION = 2  # 2: assessments may carry "gpu_snapshot"; version 1 files (without it) still import
+EXPORT_VERSION = 3  # 2: assessments may carry "gpu_snapshot"; 3: the project's audit log. Older files still import
 MAX_EXPORT_ASSESSMENTS = 1_000  # assessments in one project export
 MAX_EXPORT_BYTES = 32 * 1024 * 1024  # an export of 1,000 assessments is about 50 MB; gzip shrinks it ~10x
 GZIP_MAGIC = b"\x1f\x8b"
@@ -87,17 +91,19 @@ class ProjectExport(BaseModel):
     project: SingleLineText = Field(min_length=1, max_length=NAME_MAX_CHARS)
     archived: bool = False
     assessments: list[ExportedAssessment] = Field(min_length=1, max_length=MAX_EXPORT_ASSESSMENTS)
+    audit: list[AuditEvent] = Field(default_factory=list, max_length=MAX_LOG_ROWS)  # version 3, newest first
 
 
-def export_project(engine: Engine, *, project: str, app_version: str) -> ProjectExport:
-    """Every assessment of a project with its inputs, results, price snapshot, revisit date and triggers."""
-    stored = project_assessments(engine, project=project, limit=MAX_EXPORT_ASSESSMENTS)
+def export_project(engine: Engine, *, project: str, app_version: str, actor: Actor | None = None) -> ProjectExport:
+    """Every assessment of a project with its inputs, results, price snapshot, revisit date and triggers, and the
+    project's audit log; needs the viewer role."""
+    stored = project_assessments(engine, project=project, limit=MAX_EXPORT_ASSESSMENTS, actor=actor)
     if not stored:
         raise StoreError(f"The project “{project}” has no saved assessments to export.")
-    archived = next(p.archived for p in list_projects(engine) if p.name == project)
+    archived = next(p.archived for p in list_projects(engine, actor=actor) if p.name == project)
     return ProjectExport(
         format=EXPORT_FORMAT, version=EXPORT_VERSION, exported_at=datetime.now(UTC), app_version=app_version,
-        project=project, archived=archived,
+        project=project, archived=archived, audit=project_log(engine, project=project, actor=actor),
         assessments=[
             ExportedAssessment(
                 label=a.label, created_at=a.created_at, app_version=a.app_version, recommended=a.recommended,
@@ -111,23 +117,27 @@ def export_project(engine: Engine, *, project: str, app_version: str) -> Project
     )
 
 
-def import_project(engine: Engine, export: ProjectExport, *, project: str | None = None) -> ImportReport:
+def import_project(engine: Engine, export: ProjectExport, *, project: str | None = None,
+                   actor: Actor | None = None) -> ImportReport:
     """Add an export's assessments to the project it names (or ``project``), all in one transaction.
 
     An assessment already present (same project, same saved-at time, same inputs) is skipped, so the
     same file imported twice adds nothing: then, and for an archived project, StoreError and nothing
     changes. An assessment that a save would refuse (``planner.store.admission``: inputs ``assess``
-    rejects, results that are not a recommendation) refuses the whole file with InputError.
+    rejects, results that are not a recommendation) refuses the whole file with InputError. Importing into a project
+    needs the editor role; a new project is the importer's. The file's audit log is kept as it was written, below a
+    line saying who imported it.
     """
-    name = project_name(project if project is not None else export.project)
+    name, who = project_name(project if project is not None else export.project), current_actor(actor)
     admitted = _admitted(engine, export, name)
 
     def write(session: Session) -> ImportReport:
         existing_id = find_project(session, name)
         if existing_id is not None and session.scalar(select(ProjectRow.archived).where(ProjectRow.id == existing_id)):
+            require(session, who, existing_id, Role.VIEWER, doing="import assessments")
             raise StoreError(f"The project “{name}” is archived; restore it before importing into it.")
-        project_id = existing_id if existing_id is not None else ensure_project(session, name=name,
-                                                                                now=datetime.now(UTC))
+        project_id = ensure_project(session, name=name, now=datetime.now(UTC), actor=who,
+                                    doing="import assessments")
         known = _known_keys(session, project_id, name)
         new_ids: list[int] = []
         for created_at, columns in admitted:
@@ -145,10 +155,21 @@ def import_project(engine: Engine, export: ProjectExport, *, project: str | None
                              "twice?); nothing was imported.")
         if existing_id is None and export.archived:
             session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(archived=True))
+        _keep_log(session, who, project_id, export, len(new_ids))
         return ImportReport(project=name, created_project=existing_id is None, imported_ids=tuple(new_ids),
                             skipped_duplicates=len(admitted) - len(new_ids))
 
     return write_transaction(engine, write, failure="The file could not be imported, nothing was written")
+
+
+def _keep_log(session: Session, actor: Actor, project_id: int, export: ProjectExport, imported: int) -> None:
+    """The file's log lines (as written by the planner that exported it), then the import itself."""
+    for event in reversed(export.audit):
+        detail = f"{event.detail} (from the export of “{export.project}”)".strip()
+        session.add(AuditEventRow(project_id=project_id, at=event.at, actor=event.actor, action=event.action,
+                                  subject=event.subject, detail=detail))
+    record(session, actor, "imported", project_id=project_id, subject=f"{imported} assessment(s)",
+           detail=f"from an export of “{export.project}” written {export.exported_at:%Y-%m-%d %H:%M} UTC")
 
 
 def _admitted(engine: Engine, export: ProjectExport, name: str) -> list[tuple[datetime, dict[str, Any]]]:

@@ -34,6 +34,8 @@ from planner.errors import InputError, StoreError
 from planner.inputs.limits import ITEM_NOTE_MAX_CHARS, NAME_MAX_CHARS
 from planner.inputs.models import Architecture
 from planner.inputs.text import SingleLineText
+from planner.store.access import Actor, Role, current_actor, require
+from planner.store.audit import record
 from planner.store.database import read_session, write_transaction
 from planner.store.item_sync import (
     KIND_LABELS,
@@ -46,7 +48,7 @@ from planner.store.item_sync import (
     plan_sync,
     sources_of,
 )
-from planner.store.projects import find_project
+from planner.store.projects import existing_project_id
 from planner.store.tables import AssessmentRow, ImprovementItemRow, ItemEventRow, ProjectRow
 
 ITEM_PREFIX = "ITEM-"  # the display id: ITEM-<id>
@@ -176,17 +178,18 @@ def _apply(row: ImprovementItemRow, change: ItemChange, at: datetime) -> None:
 # Reading ----------------------------------------------------------------------------------------------------
 
 
-def project_items(engine: Engine, *, project: str, statuses: Iterable[ItemStatus] | None = None) -> list[Item]:
+def project_items(engine: Engine, *, project: str, statuses: Iterable[ItemStatus] | None = None,
+                  actor: Actor | None = None) -> list[Item]:
     """A project's improvement items, in the order they were opened, optionally of some statuses only.
 
-    Unknown project: StoreError.
+    Unknown project: StoreError; needs the viewer role.
     """
     wanted = [s.value for s in statuses] if statuses is not None else None
+    who = current_actor(actor)
 
     def read(session: Session) -> list[Item]:
-        project_id = find_project(session, project)
-        if project_id is None:
-            raise StoreError(f"No project named “{project}”.")
+        project_id = existing_project_id(session, project)
+        require(session, who, project_id, Role.VIEWER, doing="read its improvement items")
         stmt = select(ImprovementItemRow).where(ImprovementItemRow.project_id == project_id)
         if wanted is not None:
             stmt = stmt.where(ImprovementItemRow.status.in_(wanted))
@@ -195,15 +198,18 @@ def project_items(engine: Engine, *, project: str, statuses: Iterable[ItemStatus
     return read_session(engine, read, failure=f"The improvement items of “{project}” could not be read")
 
 
-def load_item(engine: Engine, *, item_id: int) -> Item:
-    """One improvement item with its status changes; StoreError when there is none of that id."""
-    return read_session(engine, lambda s: _one(s, item_id), failure=f"Item {display_id(item_id)} could not be read")
+def load_item(engine: Engine, *, item_id: int, actor: Actor | None = None) -> Item:
+    """One improvement item with its status changes (viewers); StoreError when there is none of that id."""
+    who = current_actor(actor)
+    return read_session(engine, lambda s: _one(s, item_id, who, Role.VIEWER),
+                        failure=f"Item {display_id(item_id)} could not be read")
 
 
-def _one(session: Session, item_id: int) -> Item:
+def _one(session: Session, item_id: int, actor: Actor, needed: Role) -> Item:
     row = session.get(ImprovementItemRow, item_id)
     if row is None:
         raise StoreError(f"No improvement item {display_id(item_id)}.")
+    require(session, actor, row.project_id, needed, doing="read or change its improvement items")
     project = session.scalar(select(ProjectRow.name).where(ProjectRow.id == row.project_id)) or ""
     return _records(session, [row], project)[0]
 
@@ -283,22 +289,23 @@ def _checked_due(due: date | Keep | None) -> date | Keep | None:
 
 
 def set_item(engine: Engine, *, item_id: int, status: ItemStatus | str | None = None, owner: str | None = None,
-             due: date | Keep | None = KEEP, by: str = "", note: str = "") -> Item:
+             due: date | Keep | None = KEEP, by: str = "", note: str = "", actor: Actor | None = None) -> Item:
     """A person's change of an item: its status (kept with ``by``, the time and ``note``), owner or due date.
 
     ``None`` (and ``KEEP`` for ``due``) leaves a field as it is; an empty owner or a ``None`` due date clears it.
     Returns the item as it now is. InputError naming the field: a status not one of open, in progress, done and
     won't do, an owner, name or note that is not single-line text within its limit, a due date that is not a date,
-    a note without a change of status; StoreError when there is no such item.
+    a note without a change of status; StoreError when there is no such item. Needs the editor role; a
+    signed-in user's change is recorded under their identity, whatever ``by`` says.
     """
-    new_status, new_due = checked_status(status), _checked_due(due)
-    text = checked_text(owner=owner or "", by=by, note=note)
+    new_status, new_due, who = checked_status(status), _checked_due(due), current_actor(actor)
+    text = checked_text(owner=owner or "", by=who.author if who.kind == "user" else by, note=note)
     now = datetime.now(UTC)
 
     def write(session: Session) -> Item:
+        _one(session, item_id, who, Role.EDITOR)
         row = session.get(ImprovementItemRow, item_id)
-        if row is None:
-            raise StoreError(f"No improvement item {display_id(item_id)}.")
+        assert row is not None  # _one raised otherwise
         moves = new_status is not None and new_status.value != row.status
         if text.note and not moves:
             sentence = "A note explains a change of status: change the status too, or leave the note empty."
@@ -312,7 +319,15 @@ def set_item(engine: Engine, *, item_id: int, status: ItemStatus | str | None = 
         row.due = new_due if not isinstance(new_due, Keep) else row.due
         if (row.status, row.owner, row.due) != before:
             row.updated_at = now
+            record(session, who, "changed item", project_id=row.project_id, subject=display_id(item_id),
+                   detail=_change_words(before, (row.status, row.owner, row.due)), at=now)
         session.flush()
-        return _one(session, item_id)
+        return _one(session, item_id, who, Role.EDITOR)
+
 
     return write_transaction(engine, write, failure=f"Item {display_id(item_id)} could not be changed")
+
+def _change_words(before: tuple[str, str, date | None], after: tuple[str, str, date | None]) -> str:
+    words = [f"{name} {old or '—'} → {new or '—'}" for name, old, new in zip(("status", "owner", "due"), before, after,
+                                                                             strict=True) if old != new]
+    return "; ".join(words)

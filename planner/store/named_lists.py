@@ -3,8 +3,10 @@
 A kind of list (``ListKind``) is a ``NamedList`` table (a unique name, when the list was created and last
 saved) and the child tables that hold its rows, each pointing at the list by a foreign key. Saving under a
 taken name is refused unless replacing (then the rows are replaced, the creation time kept), an unknown name
-is an InputError at the kind's field, and a list is deleted with its rows. ``planner.store.price_lists`` and
-``planner.store.api_price_lists`` each describe their kind once and read their rows themselves.
+is an InputError at the kind's field, and a list is deleted with its rows. Each list keeps its author: only
+they or an instance admin replace or delete it, and every save, replacement and deletion goes to the audit
+log. ``planner.store.price_lists`` and ``planner.store.api_price_lists`` each describe their kind once and
+read their rows themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from planner.errors import InputError, StoreError
 from planner.inputs.price_files import check_name
+from planner.store.access import AccessDenied, Actor, current_actor, require_signed_in
+from planner.store.audit import record
 from planner.store.database import write_transaction
 from planner.store.tables import NamedList, Row
 
@@ -53,13 +57,15 @@ class ListKind:
             session.execute(delete(child).where(getattr(child, key) == list_id))
 
     def save(self, engine: Engine, *, name: str, replace: bool, rows: Callable[[int], Iterable[Row]],
-             columns: Mapping[str, Any] | None = None) -> tuple[str, datetime, datetime]:
+             columns: Mapping[str, Any] | None = None, actor: Actor | None = None) -> tuple[str, datetime, datetime]:
         """Save a list under a name: the list row with ``columns``, and the child ``rows(list_id)``.
 
         An existing name is an InputError at "name" unless ``replace``. Returns the cleaned name, when the
-        list was first created and when it was saved now.
+        list was first created and when it was saved now. Saving needs a signed-in user, replacing the list's
+        author or an admin (``may_change``).
         """
-        name = check_name(name, what=self.what)
+        name, who = check_name(name, what=self.what), current_actor(actor)
+        require_signed_in(who, doing=f"save a {self.what}")
         now = datetime.now(UTC)
         article = "An" if self.what[:1].lower() in "aeiou" else "A"
         taken = f"{article} {self.what} named '{name}' already exists; choose another name or replace it."
@@ -70,15 +76,17 @@ class ListKind:
             if row is not None and not replace:
                 raise InputError(taken, {"name": taken})
             if row is None:
-                row = self.table(name=name, created_at=now, updated_at=now, **extra)
+                row = self.table(name=name, created_at=now, updated_at=now, created_by=who.author, **extra)
                 session.add(row)
                 session.flush()
             else:
+                self.may_change(who, row, doing="replace")
                 row.updated_at = now
                 for column, value in extra.items():
                     setattr(row, column, value)
                 self.delete_rows(session, row.id)
             session.add_all(rows(row.id))
+            record(session, who, f"{'replaced' if row.created_at != now else 'saved'} {self.what}", subject=name)
             return row.created_at
 
         try:
@@ -88,12 +96,26 @@ class ListKind:
             raise InputError(taken, {"name": taken}) from exc
         return name, created_at, now
 
-    def delete(self, engine: Engine, name: str) -> None:
-        """Delete a saved list and its rows; an unknown name is an InputError at ``field``."""
+    def delete(self, engine: Engine, name: str, *, actor: Actor | None = None) -> None:
+        """Delete a saved list and its rows (its author or an admin); an unknown name is an InputError at
+        ``field``."""
+        who = current_actor(actor)
 
         def write(session: Session) -> None:
             list_id = self.list_id(session, name)
+            row = session.get(self.table, list_id)
+            assert row is not None  # list_id found it
+            self.may_change(who, row, doing="delete")
             self.delete_rows(session, list_id)
             session.execute(delete(self.table).where(self.table.id == list_id))
+            record(session, who, f"deleted {self.what}", subject=name)
 
         write_transaction(engine, write, failure=f"The {self.what} '{name}' could not be deleted")
+
+    def may_change(self, actor: Actor, row: NamedList, *, doing: str) -> None:
+        """A list is changed by its author or an admin; one saved before authors were kept, by anyone signed in."""
+        require_signed_in(actor, doing=f"{doing} a {self.what}")
+        if actor.admin or not row.created_by or row.created_by == actor.author:
+            return
+        raise AccessDenied(f"The {self.what} '{row.name}' was saved by {row.created_by}; only they or an instance "
+                           f"admin may {doing} it. Save yours under another name.")

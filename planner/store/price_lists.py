@@ -45,6 +45,7 @@ from planner.inputs.price_files import (
     read_price_file,
     records_to_csv,
 )
+from planner.store.access import Actor
 from planner.store.database import read_session
 from planner.store.named_lists import ListKind
 from planner.store.tables import PriceListGpuRow, PriceListInstanceRow, PriceListRow, Row
@@ -99,13 +100,15 @@ class PriceListSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     catalog_mode: CatalogMode = ADD_TO_CATALOG
+    created_by: str = ""  # who saved it first ("": before authors were kept)
 
 
 PRICE_LISTS = ListKind(PriceListRow, ((PriceListInstanceRow, "price_list_id"), (PriceListGpuRow, "price_list_id")),
                        what="price list", field="price_list")
 
 
-def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace: bool = False) -> PriceListSummary:
+def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace: bool = False,
+                    actor: Actor | None = None) -> PriceListSummary:
     """Save a validated list under a name; an existing name is an InputError unless ``replace``."""
     if not isinstance(price_list, PriceList) or not price_list.instances:
         raise InputError("Only a validated price list with at least one row can be saved.")
@@ -116,7 +119,7 @@ def save_price_list(engine: Engine, *, name: str, price_list: PriceList, replace
                 *(PriceListGpuRow(price_list_id=list_id, **g.model_dump()) for g in price_list.gpus)]
 
     name, created_at, now = PRICE_LISTS.save(engine, name=name, replace=replace, rows=rows,
-                                             columns={"catalog_mode": price_list.catalog_mode})
+                                             columns={"catalog_mode": price_list.catalog_mode}, actor=actor)
     return _summary(name, price_list, created_at=created_at, updated_at=now)
 
 
@@ -152,7 +155,7 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
     def read(session: Session) -> tuple[Sequence[Any], Sequence[Any], dict[int, int]]:
         lists = session.execute(select(PriceListRow.id, PriceListRow.name, PriceListRow.created_at,
-                                       PriceListRow.updated_at, PriceListRow.catalog_mode)
+                                       PriceListRow.updated_at, PriceListRow.catalog_mode, PriceListRow.created_by)
                                 .order_by(PriceListRow.name)).all()
         per_list = session.execute(select(
             PriceListInstanceRow.price_list_id, PriceListInstanceRow.provider,
@@ -164,18 +167,18 @@ def list_price_lists(engine: Engine) -> list[PriceListSummary]:
 
     lists, per_list, gpu_counts = read_session(engine, read, failure="The saved price lists could not be read")
     out = []
-    for list_id, name, created_at, updated_at, catalog_mode in lists:
+    for list_id, name, created_at, updated_at, catalog_mode, created_by in lists:
         mine = [r for r in per_list if r[0] == list_id]
         out.append(PriceListSummary(
             name=name, instance_count=sum(r[2] for r in mine), gpu_count=gpu_counts.get(list_id, 0),
             providers=tuple(sorted(r[1] for r in mine)), oldest_as_of=min((r[3] for r in mine), default=""),
-            created_at=created_at, updated_at=updated_at, catalog_mode=catalog_mode))
+            created_at=created_at, updated_at=updated_at, catalog_mode=catalog_mode, created_by=created_by))
     return out
 
 
-def delete_price_list(engine: Engine, name: str) -> None:
-    """Delete a saved list and its rows; an unknown name is an InputError at "price_list"."""
-    PRICE_LISTS.delete(engine, name)
+def delete_price_list(engine: Engine, name: str, *, actor: Actor | None = None) -> None:
+    """Delete a saved list and its rows (its author or an admin); an unknown name is an InputError at "price_list"."""
+    PRICE_LISTS.delete(engine, name, actor=actor)
 
 
 def instances_for(engine: Engine, name: str | None) -> list[InstancePrice]:

@@ -2,7 +2,8 @@
 
 Projects and assessments (revisions 0001, 0002 and 0008), saved price lists (0003, 0005, 0006, 0007), workshops
 (0004), acknowledgements of fired revisit triggers (0008), saved API price lists (0009) and improvement items
-with their status changes (0010).
+with their status changes (0010); who created assessments, lists and workshops (0011; project members and the
+audit log are in ``planner.store.access_tables``).
 The Alembic migrations create these tables; ``tests/test_store.py`` checks that the two agree. The
 rows are for the repository modules of this package only: they return pydantic records, never rows.
 """
@@ -137,6 +138,7 @@ class AssessmentRow(Row):
     # (``assessments.content_hash``), and when it was archived (hidden from lists, history and comparisons).
     content_hash: Mapped[str | None] = mapped_column(String(HASH_CHARS), default=None)
     archived_at: Mapped[LaterMoment] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="", server_default="")  # 0011
 
 
 class TriggerAcknowledgementRow(Row):
@@ -212,6 +214,7 @@ class NamedList(Row):
     name: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), unique=True)
     created_at: Mapped[Moment]
     updated_at: Mapped[Moment]
+    created_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="", server_default="")  # 0011
 
 
 class PriceListRow(NamedList):
@@ -319,6 +322,7 @@ class WorkshopRow(Row):
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessments.id", ondelete="SET NULL"), nullable=True
     )
+    created_by: Mapped[str] = mapped_column(String(NAME_MAX_CHARS), default="", server_default="")  # 0011
 
 
 class ParticipantRow(Row):

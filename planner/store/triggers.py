@@ -23,6 +23,8 @@ from planner.decide.results import RevisitTrigger
 from planner.errors import InputError, StoreError
 from planner.inputs.limits import ACKNOWLEDGEMENT_NOTE_MAX_CHARS, NAME_MAX_CHARS
 from planner.inputs.text import MultilineText, SingleLineText
+from planner.store.access import Actor, Role, current_actor, require, visible_projects
+from planner.store.audit import record
 from planner.store.database import read_session, write_transaction
 from planner.store.tables import AssessmentRow, ProjectRow, TriggerAcknowledgementRow
 
@@ -63,13 +65,16 @@ class TriggerAcknowledgement(BaseModel):
         return at.astimezone(UTC)
 
 
-def project_triggers(engine: Engine, *, project: str) -> list[tuple[int, tuple[RevisitTrigger, ...]]]:
+def project_triggers(engine: Engine, *, project: str,
+                     actor: Actor | None = None) -> list[tuple[int, tuple[RevisitTrigger, ...]]]:
     """The triggers each assessment of a project set that is not archived, oldest first, with its id.
 
-    Unknown project: an empty list. Triggers that no longer read as triggers are left out.
+    Unknown project, or one the actor may not read: an empty list. Triggers that no longer read as triggers are
+    left out.
     """
     stmt = (select(AssessmentRow.id, AssessmentRow.triggers_json).join(ProjectRow)
-            .where(ProjectRow.name == project, AssessmentRow.archived_at.is_(None))
+            .where(ProjectRow.name == project, AssessmentRow.archived_at.is_(None),
+                   visible_projects(current_actor(actor)))
             .order_by(AssessmentRow.created_at, AssessmentRow.id))
     rows = read_session(engine, lambda s: s.execute(stmt).all(),
                         failure=f"The triggers of “{project}” could not be read")
@@ -91,19 +96,24 @@ def _triggers(triggers_json: str | None) -> tuple[RevisitTrigger, ...]:
 
 
 def acknowledge_trigger(engine: Engine, *, assessment_id: int, trigger: RevisitTrigger, value: float, note: str,
-                        by: str = "") -> TriggerAcknowledgement:
+                        by: str = "", actor: Actor | None = None) -> TriggerAcknowledgement:
     """Record that a trigger set by a saved assessment fired at ``value`` and was seen; return the record.
 
     InputError naming ``note`` or ``by`` when the note is empty or too long or either holds control
     characters (``planner.inputs.text``); StoreError when the assessment does not exist or did not set
-    that trigger, or the value is not a finite number.
+    that trigger, or the value is not a finite number. Needs the editor role; a signed-in user is recorded under
+    their identity, whatever ``by`` says.
     """
-    text = _checked_text(note, by)
+    who = current_actor(actor)
+    text = _checked_text(note, who.author if who.kind == "user" else by)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise StoreError("The acknowledged value must be a finite number.")
 
     def write(session: Session) -> TriggerAcknowledgement:
-        _require_trigger(session, assessment_id, trigger)
+        project_id = _require_trigger(session, assessment_id, trigger)
+        require(session, who, project_id, Role.EDITOR, doing="acknowledge triggers")
+        record(session, who, "acknowledged trigger", project_id=project_id, subject=f"assessment #{assessment_id}",
+               detail=f"{trigger.text} at {value:g}: {text.note}")
         row = TriggerAcknowledgementRow(
             assessment_id=assessment_id, trigger_key=trigger.key, op=trigger.op, threshold=trigger.threshold,
             value=float(value), note=text.note, acknowledged_by=text.by, acknowledged_at=datetime.now(UTC))
@@ -149,14 +159,17 @@ def _sentence(message: str, field: str) -> str:
     return message.removeprefix("Value error, ") + "."
 
 
-def _require_trigger(session: Session, assessment_id: int, trigger: RevisitTrigger) -> None:
-    triggers_json = session.scalar(select(AssessmentRow.triggers_json).where(AssessmentRow.id == assessment_id))
-    if triggers_json is None and session.get(AssessmentRow, assessment_id) is None:
+def _require_trigger(session: Session, assessment_id: int, trigger: RevisitTrigger) -> int:
+    """The project of the assessment, when it set that trigger; StoreError otherwise."""
+    found = session.execute(select(AssessmentRow.project_id, AssessmentRow.triggers_json)
+                            .where(AssessmentRow.id == assessment_id)).first()
+    if found is None:
         raise StoreError(f"No saved assessment with id {assessment_id}")
-    stored = json.loads(triggers_json or "[]")
+    stored = json.loads(found.triggers_json or "[]")
     wanted = (trigger.key, trigger.op, trigger.threshold)
     if not any((t.get("key"), t.get("op"), t.get("threshold")) == wanted for t in stored if isinstance(t, dict)):
         raise StoreError(f"Saved assessment #{assessment_id} set no trigger “{trigger.text}”.")
+    return int(found.project_id)
 
 
 def _record(row: TriggerAcknowledgementRow) -> TriggerAcknowledgement:

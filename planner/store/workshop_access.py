@@ -16,16 +16,13 @@ from sqlalchemy.orm import Session
 
 from planner.decide import consensus
 from planner.errors import InputError, PlannerError, StoreError
+from planner.store.access import AccessDenied  # also a wrong token, secret or join code
 from planner.store.database import write_transaction
 from planner.store.tables import ParticipantRow, WorkshopRow
 
 T = TypeVar("T")
 
 BAD_TOKEN = "This facilitator link is not valid. Use the private link you got when you created the workshop."
-
-
-class AccessDenied(PlannerError):
-    """The token, secret or join code does not grant this action on this workshop."""
 
 
 class WorkshopClosed(PlannerError):

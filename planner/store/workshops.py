@@ -30,10 +30,20 @@ from planner.errors import InputError, StoreError
 from planner.inputs.limits import NAME_MAX_CHARS, PARTICIPANT_NAME_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.inputs.text import control_characters
+from planner.store.access import LOCAL, Actor, Role, current_actor, require, require_signed_in
 from planner.store.assessments import SavedId, delete_assessment, save_assessment
+from planner.store.audit import record
 from planner.store.database import read_session
 from planner.store.projects import project_name
-from planner.store.tables import AnswerRow, OverrideRow, ParticipantRow, UtcDateTime, WorkshopRow
+from planner.store.tables import (
+    AnswerRow,
+    AssessmentRow,
+    OverrideRow,
+    ParticipantRow,
+    ProjectRow,
+    UtcDateTime,
+    WorkshopRow,
+)
 from planner.store.workshop_access import (
     AccessDenied,
     Conflict,
@@ -77,21 +87,27 @@ __all__ = [
 # Facilitator --------------------------------------------------------------------------------------
 
 
-def create_workshop(engine: Engine, *, project: str, workload_enabled: bool = False) -> CreatedWorkshop:
-    """A new workshop for a project, with a fresh join code and facilitator token."""
+def create_workshop(engine: Engine, *, project: str, workload_enabled: bool = False,
+                    actor: Actor | None = None) -> CreatedWorkshop:
+    """A new workshop for a project, with a fresh join code and facilitator token.
+
+    Running a workshop of an existing project needs the editor role in it; for a project not yet saved, a signed-in
+    user (the consensus save then creates it). The token is then the facilitator's capability.
+    """
     try:
         name = project_name(project)
     except StoreError:
         sentence = (f"Enter a project name of 1 to {NAME_MAX_CHARS} characters, without line breaks or other "
                     "control characters.")
         raise InputError(sentence, {"project": sentence}) from None
-    token = consensus.new_token()
+    token, who = consensus.new_token(), current_actor(actor)
+    require_signed_in(who, doing="run a workshop")
     for _ in range(CODE_ATTEMPTS):
         row = WorkshopRow(join_code=consensus.new_join_code(), facilitator_token_hash=consensus.hash_token(token),
                           project=name, created_at=datetime.now(UTC), reveal=False,
-                          workload_enabled=bool(workload_enabled))
+                          workload_enabled=bool(workload_enabled), created_by=who.author)
         try:
-            info = workshop_write(engine, "The workshop could not be created", partial(_add, row=row))
+            info = workshop_write(engine, "The workshop could not be created", partial(_add, row=row, actor=who))
         except Conflict:
             continue
         return CreatedWorkshop(workshop=info, facilitator_token=token)
@@ -164,12 +180,14 @@ def close_workshop(engine: Engine, *, token: str) -> WorkshopInfo:
     return workshop_write(engine, "The workshop could not be closed", write)
 
 
-def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessment, **saved: Any) -> SavedId:
+def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessment, actor: Actor | None = None,
+                              **saved: Any) -> SavedId:
     """Save the assessment made from a closed workshop's consensus and link it to the workshop; its id.
 
     The assessment must belong to the workshop's project. The workshop keeps every individual answer.
     ``saved`` (results, recommended, app_version, price_snapshot, ...) is what ``store.save_assessment``
-    takes, and the save is that one, admission included (the same consensus saved again keeps its one row).
+    takes, and the save is that one, admission included (the same consensus saved again keeps its one row), and
+    it needs the editor role in the project.
     """
     view = facilitator_view(engine, token=token)
     if not view.workshop.closed:
@@ -177,17 +195,22 @@ def save_consensus_assessment(engine: Engine, *, token: str, assessment: Assessm
     if assessment.project != view.workshop.project:
         raise InputError(f"The assessment must belong to the workshop's project “{view.workshop.project}”.",
                          {"project": "This is not the workshop's project."})
-    assessment_id = save_assessment(engine, assessment=assessment, **saved)
+    who = current_actor(actor)
+    assessment_id = save_assessment(engine, assessment=assessment, actor=who, **saved)
 
     def link(session: Session) -> None:
         session.execute(update(WorkshopRow).where(WorkshopRow.id == view.workshop.id)
                         .values(assessment_id=assessment_id))
+        project_id = session.scalar(select(AssessmentRow.project_id).where(AssessmentRow.id == assessment_id))
+        record(session, who, "recorded consensus", project_id=project_id, subject=f"assessment #{assessment_id}",
+               detail=f"workshop {consensus.format_join_code(view.workshop.join_code)}, "
+                      f"{len(view.participants)} participant(s)")
 
     try:
         workshop_write(engine, "The assessment was saved but could not be linked to the workshop", link)
     except StoreError:
-        if assessment_id.created:  # one saved before stays, as it was
-            delete_assessment(engine, assessment_id=assessment_id)
+        if assessment_id.created:  # one saved before stays, as it was; undoing our own save needs no owner
+            delete_assessment(engine, assessment_id=assessment_id, actor=LOCAL)
         raise
     return assessment_id
 
@@ -268,9 +291,16 @@ def submit_answers(engine: Engine, *, code: str, secret: str, answers: Mapping[s
     return workshop_write(engine, "Your answers could not be saved", write)
 
 
-def _add(session: Session, *, row: WorkshopRow) -> WorkshopInfo:
+def _add(session: Session, *, row: WorkshopRow, actor: Actor) -> WorkshopInfo:
+    """Add a workshop; in an existing project the actor needs the editor role, and the log says so."""
+    project_id = session.scalar(select(ProjectRow.id).where(ProjectRow.name == row.project))
+    if project_id is not None:
+        require(session, actor, project_id, Role.EDITOR, doing="run workshops")
     session.add(row)
     session.flush()
+    if project_id is not None:
+        record(session, actor, "created workshop", project_id=project_id,
+               subject=f"workshop {consensus.format_join_code(row.join_code)}")
     return workshop_info(row)
 
 
