@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 import planner
 from planner import history, store
 from planner.cli import adr as cli_adr
+from planner.cli import backup as cli_backup
 from planner.cli import items as cli_items
 from planner.cli import prices as cli_prices
 from planner.cli import serving as cli_serving
@@ -61,7 +62,9 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Console-script entry point (``planner`` in pyproject.toml)."""
+    """Console-script entry point (``planner`` in pyproject.toml); the store records its changes as "command line"
+    (an instance admin: whoever runs it holds the database URL)."""
+    store.set_actor_provider(store.command_line)
     app()
 
 
@@ -378,5 +381,6 @@ def import_command(
 
 app.command("serving")(cli_serving.serving)
 app.command("adr")(cli_adr.adr)
+app.command("backup")(cli_backup.backup)
 app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli/prices.py).")
 app.add_typer(cli_items.app, name="items", help="List, export and change improvement items (planner/cli/items.py).")
