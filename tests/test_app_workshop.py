@@ -360,3 +360,22 @@ def test_the_link_base_falls_back_to_the_address_the_browser_used(configured: st
 ])
 def test_a_localhost_link_is_flagged(url: str, local: bool) -> None:
     assert workshop_view.reachable_only_here(url) is local
+
+
+def test_two_facilitators_on_one_workshop_keep_each_others_consensus(temp_database: str) -> None:
+    # Two tabs, or two app servers behind a proxy: each writes only the questions it changed, and shows the
+    # other's changes on its next run.
+    first, code = facilitator(temp_database)
+    answer(participant(code, "Ana"), {k: 1 for k in READINESS_KEYS})
+    second = go(session(token=token_of(first)), WORKSHOP)
+    first.selectbox(key="wf.value.cicd").select(4)
+    first.text_input(key="wf.note.cicd").input("pipelines exist")
+    click(first, "Save the consensus")
+    second.selectbox(key="wf.value.containers").select(3)
+    second.text_input(key="wf.note.containers").input("we run k8s")
+    click(second, "Save the consensus")  # its form still showed the median for CI/CD
+    consensus = table(second, "Consensus").set_index("Question")
+    assert consensus.loc["CI/CD and deployment automation", "From"] == "your override"
+    assert consensus.loc["Containers and orchestration", "From"] == "your override"
+    assert second.selectbox(key="wf.value.cicd").value == 4  # the other's override now shows in the form
+    assert first.run().selectbox(key="wf.value.containers").value == 3

@@ -60,24 +60,33 @@ def render_overrides(view: FacilitatorView, token_: str) -> None:
 
 
 def _seed(key: str, value: Any, kind: str) -> None:
-    if key not in st.session_state:
-        if kind == "readiness":
-            st.session_state[key] = MEDIAN if value is None else int(value)
-        else:
-            st.session_state[key] = value
+    """Fill a field with the stored consensus: the first time, and again when another facilitator (another tab or
+    server) changed it since and this session has not edited the field; ``wf.loaded.<key>`` keeps what was read."""
+    stored = (MEDIAN if value is None else int(value)) if kind == "readiness" else value
+    loaded = f"wf.loaded.{key}"
+    untouched = loaded in st.session_state and st.session_state.get(key) == st.session_state[loaded]
+    if key not in st.session_state or (untouched and st.session_state[loaded] != stored):
+        st.session_state[key] = stored
+    st.session_state[loaded] = stored
 
 
 def _save_overrides(token_: str, keys: list[str]) -> None:
+    """Write the questions this session changed since it read them, and only those: a question another
+    facilitator set meanwhile (another tab or server) keeps their answer unless this form changed it too."""
     errors: dict[str, str] = {}
     changed = 0
     for key in keys:
         value, note = st.session_state.get(f"wf.value.{key}"), st.session_state.get(f"wf.note.{key}", "")
+        median = value is None or value == MEDIAN
+        changed += not median
+        if (value, note) == (st.session_state.get(f"wf.loaded.wf.value.{key}"),
+                             st.session_state.get(f"wf.loaded.wf.note.{key}", "")):
+            continue
         try:
-            if value is None or value == MEDIAN:
+            if median:
                 workshop_store.clear_override(db.engine(), token=token_, key=key)
             else:
                 workshop_store.set_override(db.engine(), token=token_, key=key, value=value, note=note)
-                changed += 1
         except InputError as exc:
             errors[key] = " ".join(exc.field_errors.values()) or str(exc)
         except PlannerError as exc:
