@@ -254,3 +254,19 @@ def test_addresses_are_checked_and_compared_in_lower_case(copy: Engine) -> None:
     for bad in ("", " ", "a\x00b@example.com", "x" * 121):
         with pytest.raises(StoreError, match="member"):
             store.set_member(copy, project="P", member=bad, role="viewer", actor=owner)
+
+
+def test_what_each_actor_may_read_is_filtered_in_sql_on_both_databases(store_url: str) -> None:
+    engine = store.get_engine(store_url)
+    owner, outsider = ACTORS["owner"], ACTORS["outsider"]
+    history.save_evaluated(engine, assessment("Closed"), recommend(assessment()), None, today=date(2026, 1, 5),
+                           actor=owner)
+    history.save_evaluated(engine, assessment("Open"), recommend(assessment()), None, today=date(2026, 1, 5),
+                           actor=LOCAL)
+    assert [p.name for p in store.list_projects(engine, actor=outsider)] == ["Open"]
+    assert [a.project for a in store.list_assessments(engine, actor=outsider)] == ["Open"]
+    assert [a.created_by for a in store.list_assessments(engine, actor=ACTORS["admin"])] == ["local user", OWNER]
+    assert store.project_triggers(engine, project="Closed", actor=outsider) == []
+    assert store.list_projects(engine, actor=ANONYMOUS) == []
+    with pytest.raises(AccessDenied, match="you are not a member"):
+        store.project_assessments(engine, project="Closed", actor=outsider)

@@ -31,7 +31,7 @@ from planner.present.tables import Table
 from planner.store import items as item_store
 from planner.store.item_sync import KIND_LABELS, ItemStatus
 from planner.store.items import Item
-from ui import db
+from ui import auth, db
 from ui.tables import WRAP_ANYWHERE
 from ui.text import literal
 
@@ -113,8 +113,13 @@ def _editor(candidates: list[Item]) -> None:
     by_id = {i.id: i for i in candidates}
     if st.session_state.get(PICK_KEY) not in by_id:
         st.session_state[PICK_KEY] = next(iter(by_id))
-    by = st.columns(2)[0].text_input("Your name (kept with each change of status)", key=BY_KEY,
-                                     max_chars=NAME_MAX_CHARS, placeholder="Who is editing")
+    signed_in_as = auth.author_name()
+    if signed_in_as:  # the store records the signed-in identity with each change
+        by = signed_in_as
+        st.caption(literal(f"Changes of status are kept under your sign-in, {signed_in_as}."))
+    else:
+        by = st.columns(2)[0].text_input("Your name (kept with each change of status)", key=BY_KEY,
+                                         max_chars=NAME_MAX_CHARS, placeholder="Who is editing")
     picked = st.selectbox("Item", list(by_id), key=PICK_KEY,
                           format_func=lambda i: f"{by_id[i].display_id} · {by_id[i].title}")
     _form(by_id[picked], by)

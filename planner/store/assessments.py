@@ -62,6 +62,7 @@ class AssessmentSummary(BaseModel):
     created_at: datetime
     app_version: str
     archived_at: datetime | None = None
+    created_by: str = ""  # who saved it ("": before authors were kept, revision 0011)
 
 
 class SavedId(int):
@@ -349,6 +350,7 @@ def _summary_columns() -> tuple[Any, ...]:
         AssessmentRow.created_at.label("created_at"),
         AssessmentRow.app_version.label("app_version"),
         AssessmentRow.archived_at.label("archived_at"),
+        AssessmentRow.created_by.label("created_by"),
     )
 
 
