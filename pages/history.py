@@ -8,6 +8,7 @@ from ui import decision_view, history_view, items_view, saved_result_view, works
 from ui.text import literal
 
 st.title("History")
+history_view.open_link()
 project = history_view.pick_project()
 if project is None:
     st.stop()
@@ -33,16 +34,11 @@ except PlannerError as exc:
     st.error(literal(str(exc)))
 
 st.subheader("Compare two assessments")
-if len(stored) < 2:
-    st.info("Save a second assessment of this project to compare the two.")
+pair = history_view.pick_pair(project, stored)
+if pair is None:
     st.stop()
+old_id, new_id = pair
 by_id = {s.id: s for s in stored}
-ids = list(by_id)
-left, right = st.columns(2)
-old_id = left.selectbox("Older", ids, index=len(ids) - 2, format_func=lambda i: history_view.title(by_id[i]),
-                        key="h.old")
-new_id = right.selectbox("Newer", ids, index=len(ids) - 1, format_func=lambda i: history_view.title(by_id[i]),
-                         key="h.new")
 if old_id == new_id:
     st.info("Pick two different assessments.")
     st.stop()

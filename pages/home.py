@@ -4,7 +4,7 @@ import streamlit as st
 
 from planner.errors import PlannerError
 from planner.inputs.limits import NAME_MAX_CHARS
-from ui import history_view, home_view
+from ui import access_view, history_view, home_view
 from ui.text import literal
 
 st.title("GenAI Architecture Planner")
@@ -34,26 +34,32 @@ else:
     home_view.render_projects(rows)
     names = [r.project.name for r in rows]
     project = st.selectbox("Project", names, key="home.project")
-    new, hist, export = st.columns(3)
+    new, hist, access, export = st.columns(4)
     if new.button("New assessment from its last answers", key="home.start", icon=":material/add:"):
         home_view.start_from_last(project)
         st.switch_page("pages/assess.py")
     if hist.button("Open its history", key="home.history", icon=":material/timeline:"):
         history_view.open_history(project)
         st.switch_page("pages/history.py")
+    if access.button("Members and log", key="home.access", icon=":material/manage_accounts:"):
+        access_view.open_project(project)
+        st.switch_page("pages/project.py")
     if next(r for r in rows if r.project.name == project).latest is not None:
         export.download_button("Export (.json.gz)", data=lambda: home_view.export_file(project),
                                file_name=f"{project}.planner.json.gz", mime="application/gzip",
                                key="home.export", icon=":material/download:")
-    with st.form("home.rename_form", border=False):
-        name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")
-        new_name = name_col.text_input("New name", key="home.new_name", max_chars=NAME_MAX_CHARS)
-        if button_col.form_submit_button("Rename", icon=":material/edit:", key="home.rename"):
-            home_view.set_notice(home_view.rename(project, new_name))
-            st.rerun()
-        if archive_col.form_submit_button("Archive", icon=":material/archive:", key="home.archive"):
-            home_view.set_notice(home_view.archive(project, True))
-            st.rerun()
+    if access_view.owns(project):
+        with st.form("home.rename_form", border=False):
+            name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+            new_name = name_col.text_input("New name", key="home.new_name", max_chars=NAME_MAX_CHARS)
+            if button_col.form_submit_button("Rename", icon=":material/edit:", key="home.rename"):
+                home_view.set_notice(home_view.rename(project, new_name))
+                st.rerun()
+            if archive_col.form_submit_button("Archive…", icon=":material/archive:", key="home.archive"):
+                home_view.ask_archive(project)
+    else:
+        st.caption("Renaming and archiving the project need its owner role (see Members and log).")
+    home_view.archive_dialog()
 
 with st.expander("Create a project"), st.form("home.create_form", border=False):
     name = st.text_input("Project name", key="home.create_name", max_chars=NAME_MAX_CHARS)

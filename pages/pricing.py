@@ -8,10 +8,12 @@ from ui import api_pricing_view, pricing_view
 st.title("Prices")
 st.caption("Every estimate prices GPU instances from a price list: the built-in catalog, or one you saved. "
            "Pick one to browse it; choose it for an assessment on the Results page under *What if*.")
+pricing_view.open_link()
+api_pricing_view.open_link()
 source = pricing_view.choose_source()
 rows = pricing_view.filtered(source)
-browse, per_token, apis, own = st.tabs(["Browse prices", "Cost per million tokens", "Managed APIs",
-                                        "Bring your own prices"])
+browse, per_token, apis, own = st.tabs(["Browse prices", "Cost per million tokens", api_pricing_view.TAB,
+                                        "Bring your own prices"], default=api_pricing_view.first_tab())
 with browse:
     pricing_view.render_browser(rows)
 with per_token:

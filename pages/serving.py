@@ -6,10 +6,12 @@ from planner.errors import PlannerError
 from ui import serving_view
 
 st.title("Serving calculator")
+serving_view.open_link()
 st.caption("Throughput and latency of a number of GPUs serving one model, split into replicas as the planner "
            "splits them. Every figure is modelled (a calibrated step model and its simulation), not measured. "
            "The command line gives the same figures: `planner serving --help`.")
 config = serving_view.read_config()
+serving_view.render_link(config)
 try:
     point = serving_view.compute_point(config)
 except PlannerError as exc:

@@ -149,14 +149,16 @@ def chromium_path() -> Path:
 
 
 @contextmanager
-def serve_app(database: Path) -> Iterator[str]:
-    """The app served by `streamlit run` on a free port on the SQLite file ``database``; killed on exit."""
+def serve_app(database: Path, *options: str) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port on the SQLite file ``database``, with more Streamlit
+    ``options`` (e.g. ``--secrets.files PATH``); killed on exit."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]  # edits to the working tree must not rerun the pages
+               "--server.fileWatcherType", "none",  # edits to the working tree must not rerun the pages
+               *options]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

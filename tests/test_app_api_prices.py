@@ -140,7 +140,8 @@ def test_a_valid_upload_is_saved_browsed_and_deleted(prices: AppTest) -> None:
     ok(prices.button(key="p.api.save").click().run())  # the same name again
     assert "already exists" in errors(prices)
     ok(prices.checkbox(key="p.api.replace").check().run())
-    ok(prices.button(key="p.api.save").click().run())
+    ok(prices.button(key="p.api.save").click().run())  # replacing asks first (tests/test_app_confirmations.py)
+    ok(prices.button(key="p.api.save_confirm").click().run())
     assert not prices.error
 
     ok(prices.selectbox(key="p.api.source").set_value("Negotiated 2026").run())
@@ -152,6 +153,7 @@ def test_a_valid_upload_is_saved_browsed_and_deleted(prices: AppTest) -> None:
 
     ok(prices.selectbox(key="p.api.delete_name").set_value("Negotiated 2026").run())
     ok(prices.button(key="p.api.delete").click().run())
+    ok(prices.button(key="p.api.delete_confirm").click().run())
     assert saved_names() == []
     assert prices.selectbox(key="p.api.source").value is None
     assert len(frame(prices, "p.api.table")) == len(load_api_prices())

@@ -94,7 +94,8 @@ def test_rename_archive_and_restore_from_home(temp_database: str) -> None:
     at.text_input(key="home.new_name").input("New name")
     at.button(key="home.rename").click().run()
     assert "Renamed “Old name” to “New name”" in texts(at)
-    at.button(key="home.archive").click().run()
+    at.button(key="home.archive").click().run()  # asks first (tests/test_app_confirmations.py)
+    at.button(key="home.archive_confirm").click().run()
     assert "Archived “New name”" in texts(at)
     engine = store.get_engine(temp_database)
     assert [(p.name, p.archived) for p in store.list_projects(engine)] == [("New name", True)]

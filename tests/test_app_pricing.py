@@ -154,7 +154,8 @@ def test_a_valid_upload_is_saved_browsed_and_deleted(prices: AppTest) -> None:
     ok(prices.button(key="p.save").click().run())  # the same name again
     assert "already exists" in errors(prices)
     ok(prices.checkbox(key="p.replace").check().run())
-    ok(prices.button(key="p.save").click().run())
+    ok(prices.button(key="p.save").click().run())  # replacing asks first (tests/test_app_confirmations.py)
+    ok(prices.button(key="p.save_confirm").click().run())
     assert not prices.error
 
     ok(prices.selectbox(key="p.source").set_value("Negotiated 2026").run())
@@ -163,6 +164,7 @@ def test_a_valid_upload_is_saved_browsed_and_deleted(prices: AppTest) -> None:
     assert not gpu_warnings(prices)  # dated 2026-10: fresh
     ok(prices.selectbox(key="p.delete_name").set_value("Negotiated 2026").run())
     ok(prices.button(key="p.delete").click().run())
+    ok(prices.button(key="p.delete_confirm").click().run())
     assert saved_names(prices) == []
     assert prices.selectbox(key="p.source").value is None
     assert len(table_rows(prices)) == len(load_instances())

@@ -62,10 +62,11 @@ def test_delete_asks_first_then_undo_brings_it_back(temp_database: str) -> None:
     at = go(start(temp_database), SAVED)
     at.selectbox(key="s.pick").select(drop).run()
     click(at, "s.delete")
-    assert saved_ids(temp_database) == [drop, keep]  # nothing happens before the confirmation
-    assert "Delete \\#2 Bot · drop \\*\\*me\\*\\*" in at.warning[0].value  # the label shown literally
+    assert saved_ids(temp_database) == [drop, keep]  # nothing happens before the confirmation, asked in a dialog
+    [dialog] = at.get("dialog")
+    assert "Delete \\#2 Bot · drop \\*\\*me\\*\\*" in dialog.markdown[0].value  # the label shown literally
     click(at, "s.delete_cancel")
-    assert not at.warning and saved_ids(temp_database) == [drop, keep]
+    assert not at.get("dialog") and saved_ids(temp_database) == [drop, keep]
 
     click(at, "s.delete")
     click(at, "s.delete_confirm")

@@ -13,8 +13,8 @@ from tests.test_browser_layout import OVERFLOW_JS, SCROLLBAR_PX
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("Home", "Assess", "Results", "History", "Saved assessments", "Prices", "Serving calculator", "Workshop",
-         "Join a workshop")
+PAGES = ("Home", "Assess", "Results", "History", "Saved assessments", "Members and log", "Prices",
+         "Serving calculator", "Workshop", "Join a workshop")
 
 
 @pytest.mark.parametrize("width", [1280, 1440])

@@ -360,7 +360,8 @@ def test_the_migrations_form_one_line_from_the_first() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [HEAD]
     chain = [s.revision for s in scripts.walk_revisions("base", "head")]
-    assert chain == [HEAD, "0010_improvement_items", "0009_api_price_lists", "0008_archive_and_acks", "0007_gpu_link", "0006_price_list_mode",
+    assert chain == [HEAD, "0010_improvement_items", "0009_api_price_lists", "0008_archive_and_acks", "0007_gpu_link",
+                     "0006_price_list_mode",
                      "0005_gpu_spec_rates", "0004_workshops", "0003_price_lists", "0002_history", "0001"]
     assert all(not script.is_merge_point for script in scripts.walk_revisions("base", "head"))
 

@@ -3,7 +3,8 @@
 Every figure comes from ``planner.present.api_prices`` (the tables; the self-hosted figure through
 ``planner.estimate.token_costs`` with the workload of the page's cost-per-token tab) and
 ``planner.store.api_price_lists`` (validation and storage); this module reads widgets and renders. Widget keys
-start with ``p.api.``.
+start with ``p.api.``. The saved API list chosen is in the page's link (``ui.links``: ``prices?api_list=NAME``),
+which opens this tab.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from planner.inputs.paths import data_dir
 from planner.inputs.price_files import PriceListError
 from planner.present.api_prices import ASSUMED, SelfHosted, api_price_rows, assumed_figures, self_hosted_costs
 from planner.store import api_price_lists
-from ui import db
+from ui import db, links
 from ui.list_controls import delete_control, save_control
 from ui.pricing_view import MAX_UPLOAD_MB, MISSING, Source, today
 from ui.text import literal
 
 SHIPPED_LABEL = "Built-in API prices (data/api_prices.csv)"
+TAB = "Managed APIs"  # this tab's label on the Prices page
+SOURCE_KEY = "p.api.source"  # the API price list picker
+LINKED_TAB_KEY = "p.api.linked_tab"  # session key: the tab a link opened the Prices page on (kept for the session)
 MONEY = "$%.3f"
 # Each table fits the page at 1280 px (about 800 px of columns): which API (provider and model) and what the table
 # is about. A name longer than its column is cut there; the sources below name every API in full.
@@ -73,18 +77,40 @@ TERMS_COLUMNS: dict[str, Any] = {  # how much, how fast, how reliably
 }
 
 
-def choose_api_list() -> tuple[str | None, tuple[ApiPrice, ...]]:
-    """A select box of the shipped API prices and the saved API lists; the chosen one's name and rows."""
+def open_link() -> None:
+    """Choose the saved API price list a link names (``prices?api_list=NAME``) and open its tab; say in plain words
+    when it is not here."""
+    if links.open_saved_list(links.API_PRICE_LIST,
+                             lambda: [s.name for s in api_price_lists.list_api_price_lists(db.engine())],
+                             session_key=SOURCE_KEY, what="API price list",
+                             instead="The built-in API prices are shown instead."):
+        st.session_state[LINKED_TAB_KEY] = TAB
+
+
+def first_tab() -> str | None:
+    """The tab the Prices page opens on: this one after a link to an API price list (None: the first tab)."""
+    tab: str | None = st.session_state.get(LINKED_TAB_KEY)
+    return tab
+
+
+def choose_api_list(source: Source) -> tuple[str | None, tuple[ApiPrice, ...]]:
+    """A select box of the shipped API prices and the saved API lists (kept in the address bar); the chosen one's
+    name and rows. Its link names the GPU price list (``source``) too: the self-hosted figures use it."""
     try:
         names = [s.name for s in api_price_lists.list_api_price_lists(db.engine())]
     except PlannerError as exc:
         st.error(f"The saved API price lists could not be read: {literal(str(exc))}")
         names = []
     options: list[str | None] = [None, *names]
-    if st.session_state.get("p.api.source") not in options:
-        st.session_state.pop("p.api.source", None)
-    name = st.selectbox("API price list", options, key="p.api.source",
-                        format_func=lambda n: SHIPPED_LABEL if n is None else f"{n} (saved API price list)")
+    if st.session_state.get(SOURCE_KEY) not in options:
+        st.session_state.pop(SOURCE_KEY, None)
+    pick, link = st.columns([5, 1], vertical_alignment="bottom")
+    name = pick.selectbox("API price list", options, key=SOURCE_KEY,
+                          format_func=lambda n: SHIPPED_LABEL if n is None else f"{n} (saved API price list)")
+    links.publish({links.API_PRICE_LIST: name})
+    with link:
+        links.show(links.PRICES, {links.PRICE_LIST: source.name, links.API_PRICE_LIST: name},
+                   what="these API prices, beside self-hosting with the price list above", key="p.api.link")
     if name is None:
         return None, tuple(load_api_prices().values())
     try:
@@ -186,7 +212,17 @@ def render_bring_your_own() -> None:
     if draft is not None:
         st.success(f"Valid: {len(draft.apis)} API row(s).")
     save_control("p.api.", what="API price list", kind="API list",
-                 save=None if draft is None else partial(_save, draft), placeholder="e.g. Negotiated token prices 2026")
+                 save=None if draft is None else partial(_save, draft), placeholder="e.g. Negotiated token prices 2026",
+                 saved=_saved())
+
+
+def _saved() -> dict[str, str]:
+    """What each saved API list holds, by name, for the confirmation of replacing one (empty when unreadable)."""
+    try:
+        return {s.name: f"{s.api_count} API row(s), saved {s.updated_at:%Y-%m-%d %H:%M} UTC"
+                for s in api_price_lists.list_api_price_lists(db.engine())}
+    except PlannerError:
+        return {}  # the list picker above says why
 
 
 def _save(draft: ApiPriceList, name: str, replace: bool) -> str:
@@ -219,7 +255,7 @@ def render(workload: Assessment | None, source: Source) -> None:
     """The whole tab: choose an API list, its tables beside self-hosting, your own API lists."""
     st.caption("What managed APIs charge per million tokens, with their rate limits, latency and SLA, each with its "
                "source, next to what self-hosting the same open model costs with the GPU prices above.")
-    _, apis = choose_api_list()
+    _, apis = choose_api_list(source)
     render_table(apis, workload, source)
     st.subheader("Bring your own API prices")
     render_bring_your_own()

@@ -3,7 +3,8 @@
 Every number comes from ``planner.history`` (timeline, compare, attribute) over saved assessments;
 this module only lays them out. Attribution re-evaluates up to eight mixtures of old and new inputs,
 so it runs on a button press, shows a line per re-evaluation, and is kept per server process by the
-two assessment ids and the database.
+two assessment ids and the database. The project and the two assessments compared are in the page's link
+(``ui.links``: ``history?project=NAME&a=ID&b=ID``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from planner.present import history_charts
 from planner.store import StoredAssessment
 from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
-from ui import db, workshop_provenance
+from ui import db, links, workshop_provenance
 from ui.evaluation import evaluate_shared
 from ui.text import literal
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
+OLDER_KEY, NEWER_KEY = "h.old", "h.new"  # session keys: the ids of the two assessments compared
 EXPLAINED_KEY = "history.explained"  # session key: the (old id, new id) pair whose attribution is shown
 ARCH_ORDER = [a.label for a in Architecture]
 ARCH_COLORS = ["#1565c0", "#ef6c00", "#6a1b9a"]  # monolith, hybrid, microservices
@@ -42,8 +44,51 @@ def open_history(project: str) -> None:
     st.session_state[PROJECT_KEY] = project
 
 
+def open_link() -> None:
+    """Open the project, and the comparison, that a link names (``ui.links``); say in plain words what is wrong."""
+    linked = links.arrived(links.PROJECT, links.OLDER, links.NEWER)
+    if not linked:
+        return
+    try:
+        if links.PROJECT not in linked:
+            raise links.LinkError("The link compares two assessments but names no project.")
+        names = [p.name for p in store.list_projects(db.engine())]
+        project = links.choice(linked[links.PROJECT], names, what="project",
+                               gone=": it may have been renamed or deleted")
+    except links.LinkError as exc:
+        links.warn([str(exc)], "The History page shows another project instead.")
+        return
+    except PlannerError:
+        return  # the project picker says why the projects cannot be read
+    open_history(project)
+    if links.OLDER in linked or links.NEWER in linked:
+        try:
+            _open_pair(project, linked.get(links.OLDER, ""), linked.get(links.NEWER, ""))
+        except links.LinkError as exc:
+            links.publish({links.OLDER: None, links.NEWER: None})
+            links.warn([str(exc)], "The comparison shows the two latest assessments instead.")
+
+
+def _open_pair(project: str, older: str, newer: str) -> None:
+    """Compare the two assessments of ``project`` a link names by id."""
+    ids = [s.id for s in assessments_of(project)]
+    pair = []
+    for what, value in (("older assessment", older), ("newer assessment", newer)):
+        if not value:
+            raise links.LinkError(f"The link names no {what} to compare.")
+        assessment_id = links.ident(value, what=what)
+        if assessment_id not in ids:
+            raise links.LinkError(f"The link's {what} #{assessment_id} is not a saved assessment of the project "
+                                  f"{links.quoted(project)}: it may have been deleted.")
+        pair.append(assessment_id)
+    if pair[0] == pair[1]:
+        raise links.LinkError(f"The link compares assessment #{pair[0]} with itself.")
+    st.session_state[OLDER_KEY], st.session_state[NEWER_KEY] = pair
+
+
 def pick_project() -> str | None:
-    """The project picker (first shown: the one the Home page opened); None, after saying why, when there is none."""
+    """The project picker (first shown: the one the Home page or a link opened); None, after saying why, when there
+    is none. The address bar follows the project picked."""
     try:
         names = [p.name for p in store.list_projects(db.engine())]
     except PlannerError as exc:
@@ -54,8 +99,35 @@ def pick_project() -> str | None:
         return None
     if st.session_state.get(PROJECT_KEY) not in names:
         st.session_state[PROJECT_KEY] = names[0]
-    project: str = st.selectbox("Project", names, key=PROJECT_KEY)
+    pick, link = st.columns([5, 1], vertical_alignment="bottom")
+    project: str = pick.selectbox("Project", names, key=PROJECT_KEY)
+    if st.query_params.get(links.PROJECT) != project:  # another project (or none yet): its own pair
+        links.publish({links.PROJECT: project, links.OLDER: None, links.NEWER: None})
+    with link:
+        links.show(links.HISTORY, {links.PROJECT: project}, what="this project's history", key="h.link")
     return project
+
+
+def pick_pair(project: str, stored: list[StoredAssessment]) -> tuple[int, int] | None:
+    """The Older and Newer pickers (first shown: the two latest, or the two a link named), kept in the address;
+    None, after saying why, when the project has fewer than two assessments."""
+    if len(stored) < 2:
+        links.publish({links.OLDER: None, links.NEWER: None})
+        st.info("Save a second assessment of this project to compare the two.")
+        return None
+    by_id = {s.id: s for s in stored}
+    ids = list(by_id)
+    for key, default in ((OLDER_KEY, ids[-2]), (NEWER_KEY, ids[-1])):
+        if st.session_state.get(key) not in by_id:
+            st.session_state[key] = default
+    left, right, link = st.columns([3, 3, 1], vertical_alignment="bottom")
+    old_id: int = left.selectbox("Older", ids, format_func=lambda i: title(by_id[i]), key=OLDER_KEY)
+    new_id: int = right.selectbox("Newer", ids, format_func=lambda i: title(by_id[i]), key=NEWER_KEY)
+    links.publish({links.OLDER: old_id, links.NEWER: new_id})
+    with link:
+        links.show(links.HISTORY, {links.PROJECT: project, links.OLDER: old_id, links.NEWER: new_id},
+                   what="this comparison", key="h.pair_link")
+    return old_id, new_id
 
 
 def assessments_of(project: str) -> list[StoredAssessment]:

@@ -15,10 +15,11 @@ from planner.history import FiredTrigger, ProjectStatus
 from planner.inputs.files import load_presets
 from planner.inputs.limits import ACKNOWLEDGEMENT_NOTE_MAX_CHARS, NAME_MAX_CHARS
 from planner.store import ProjectSummary
-from ui import db, history_view, state
+from ui import confirm, db, history_view, state
 from ui.text import literal
 
 NOTICE_KEY = "home.notice"  # one message for the next run of the Home page
+ARCHIVE_KEY = "home.archive"  # the confirmation of archiving a project (ui.confirm), named after its button
 
 
 def projects() -> list[ProjectSummary]:
@@ -89,6 +90,18 @@ def archive(name: str, archived: bool) -> state.Notice:
     if archived:
         return state.Notice("success", f"Archived “{name}”: its assessments are kept; restore it to add new ones.")
     return state.Notice("success", f"Restored “{name}”.")
+
+
+def ask_archive(project: str) -> None:
+    """Ask, in a dialog, before archiving a project (``archive_dialog`` shows it)."""
+    confirm.ask(ARCHIVE_KEY, project, title="Archive this project?", action_label="Archive", icon=":material/archive:",
+                message=f"Archive project “{literal(project)}”? It keeps its assessments and can be restored from "
+                        "Archived projects.")
+
+
+def archive_dialog() -> None:
+    """The confirmation of archiving a project, while asked for; Confirm archives it."""
+    confirm.dialog(ARCHIVE_KEY, lambda project: set_notice(archive(project, True)))
 
 
 def export_file(project: str) -> bytes:

@@ -2,6 +2,7 @@
 
 Every figure comes from ``planner.store.price_lists`` (the table, validation, storage) and
 ``planner.estimate.token_costs``; this module reads widgets and renders. Widget keys start with ``p.``.
+The saved list chosen is in the page's link (``ui.links``: ``prices?list=NAME``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from planner.store.price_lists import (
     PriceList,
     PriceListError,
 )
-from ui import db, state
+from ui import db, links, state
 from ui.list_controls import delete_control, save_control
 from ui.text import literal
 
 CATALOG_LABEL = "Built-in catalog (data/instances.csv)"
+SOURCE_KEY = "p.source"  # the price list picker
 PRICING_LABELS = {"on_demand": "On-demand", "spot": "Spot", "committed": "Committed (1-year)"}
 UPLOAD, EDIT = "Upload CSV files", "Edit a table in the app"
 MAX_UPLOAD_MB = price_lists.MAX_PRICE_LIST_BYTES // (1024 * 1024)  # Streamlit counts MB as MiB too
@@ -61,18 +63,28 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def open_link() -> None:
+    """Choose the saved price list a link names (``prices?list=NAME``); say in plain words when it is not here."""
+    links.open_saved_list(links.PRICE_LIST, lambda: [s.name for s in price_lists.list_price_lists(db.engine())],
+                          session_key=SOURCE_KEY, what="price list", instead="The built-in catalog is shown instead.")
+
+
 def choose_source() -> Source:
-    """A select box of the catalog and the saved lists; returns the chosen one, loaded."""
+    """A select box of the catalog and the saved lists (kept in the address bar); returns the chosen one, loaded."""
     try:
         names = [s.name for s in price_lists.list_price_lists(db.engine())]
     except PlannerError as exc:
         st.error(f"The saved price lists could not be read: {literal(exc)}")
         names = []
     options: list[str | None] = [None, *names]
-    if st.session_state.get("p.source") not in options:
-        st.session_state.pop("p.source", None)
-    name = st.selectbox("Price list", options, key="p.source",
-                        format_func=lambda n: CATALOG_LABEL if n is None else f"{n} (saved list)")
+    if st.session_state.get(SOURCE_KEY) not in options:
+        st.session_state.pop(SOURCE_KEY, None)
+    pick, link = st.columns([5, 1], vertical_alignment="bottom")
+    name = pick.selectbox("Price list", options, key=SOURCE_KEY,
+                          format_func=lambda n: CATALOG_LABEL if n is None else f"{n} (saved list)")
+    links.publish({links.PRICE_LIST: name})
+    with link:
+        links.show(links.PRICES, {links.PRICE_LIST: name}, what="this price list", key="p.link")
     if name is None:
         return Source(None, load_instances(), dict(load_gpus()))
     try:
@@ -305,7 +317,16 @@ def render_bring_your_own(source: Source) -> None:
     if draft is not None:
         _render_preview(draft)
     save_control("p.", what="price list", kind="list", save=None if draft is None else partial(_save, draft),
-                 placeholder="e.g. Negotiated AWS 2026")
+                 placeholder="e.g. Negotiated AWS 2026", saved=_saved())
+
+
+def _saved() -> dict[str, str]:
+    """What each saved list holds, by name, for the confirmation of replacing one (empty when unreadable)."""
+    try:
+        return {s.name: f"{s.instance_count} instance row(s), saved {s.updated_at:%Y-%m-%d %H:%M} UTC"
+                for s in price_lists.list_price_lists(db.engine())}
+    except PlannerError:
+        return {}  # the list picker above says why
 
 
 def _save(draft: PriceList, name: str, replace: bool) -> str:

@@ -23,7 +23,7 @@ from planner.inputs.files import size_text
 from planner.inputs.limits import NAME_MAX_CHARS
 from planner.inputs.models import Assessment
 from planner.present.report import WhatChanged, build_report, report_filename, what_changed
-from ui import db
+from ui import auth, db
 from ui.text import literal
 
 REPORT_KEY = "report.built"  # session key: (fingerprint, file name, PDF bytes) of the last report built
@@ -93,7 +93,7 @@ def pdf_form(*, form_key: str, prefix: str, built_key: str, fingerprint: Callabl
     """
     with st.form(form_key, border=True):
         author = st.text_input("Prepared by (optional)", key=f"{prefix}.author", max_chars=NAME_MAX_CHARS,
-                               placeholder=placeholder)
+                               placeholder=placeholder, value=auth.author_name())  # signed in: their name
         prepare = st.form_submit_button("Prepare PDF report", key=f"{prefix}.prepare",
                                         icon=":material/picture_as_pdf:")
     if prepare:

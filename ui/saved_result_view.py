@@ -20,7 +20,7 @@ from planner.errors import PlannerError
 from planner.estimate.results import Evaluation
 from planner.present.report import build_report, build_saved_report, report_filename
 from planner.store import StoredAssessment
-from ui import db, report_view, saved_view
+from ui import db, links, report_view, saved_view
 from ui.evaluation import evaluate_shared
 from ui.text import literal
 
@@ -38,7 +38,7 @@ class Shown(NamedTuple):
     prices: history.PriceSource
 
 
-LINK_PARAM = "assessment"  # planner.present.decision_records links here with ?assessment=ID
+LINK_PARAM = links.ASSESSMENT  # planner.present.decision_records links here with ?assessment=ID
 
 
 def open_saved(assessment_id: int) -> None:
@@ -50,16 +50,22 @@ def open_saved(assessment_id: int) -> None:
 def opened() -> StoredAssessment | None:
     """The saved assessment to show, or None (after saying why) when none is open or it cannot be read.
 
-    A link ``saved-result?assessment=ID`` (a decision record's link back) opens that assessment."""
-    linked = st.query_params.get(LINK_PARAM)
+    A link ``saved-result?assessment=ID`` (a decision record's link back, ``ui.links``) opens that assessment; the
+    address bar keeps the link of the one shown."""
+    linked = links.arrived(LINK_PARAM).get(LINK_PARAM)
     if linked is not None:
-        if linked.isdigit() and int(linked) > 0:
-            open_saved(int(linked))
-        del st.query_params[LINK_PARAM]
+        try:
+            open_saved(links.ident(linked, what="assessment"))
+        except links.LinkError as exc:
+            before = OPENED_KEY in st.session_state
+            links.warn([str(exc)], "Showing the saved assessment opened before instead." if before
+                       else "Open a saved assessment from Saved assessments or History instead.")
     assessment_id = st.session_state.get(OPENED_KEY)
     if assessment_id is None:
+        links.publish({LINK_PARAM: None})
         st.info("Open a saved assessment from **Saved assessments** or **History** to see its results here.")
         return None
+    links.publish({LINK_PARAM: assessment_id})
     try:
         return store.load_assessment(db.engine(), assessment_id=assessment_id)
     except PlannerError as exc:
@@ -104,6 +110,7 @@ def render_header(stored: StoredAssessment, current: Shown) -> None:
         saved_view.reopen(stored.id)
         st.switch_page("pages/assess.py")
     right.page_link("pages/saved.py", label="All saved assessments", icon=":material/folder_open:")
+    links.show(links.SAVED_RESULT, {LINK_PARAM: stored.id}, what="this saved assessment", key="sr.link")
 
 
 def _reevaluate(stored: StoredAssessment) -> None:

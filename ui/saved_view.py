@@ -13,10 +13,10 @@ from planner import store
 from planner.errors import StoreError
 from planner.store import AssessmentSummary
 from planner.store.workshops import WorkshopLink
-from ui import db, state, workshop_provenance
+from ui import confirm, db, state, workshop_provenance
 from ui.text import literal
 
-CONFIRM_KEY = "saved.confirm"  # session key: the id whose deletion waits for a confirmation
+DELETE_KEY = "s.delete"  # the Delete button, and the confirmation of deleting (ui.confirm): s.delete_confirm...
 UNDO_KEY = "saved.undo"  # session key: the id deleted last, offered for Undo
 NOTICE_KEY = "saved.notice"  # session key: one message for the next run of the Saved page
 SELECT_KEY = "saved.select"  # session key: the id the picker shows on the next run (a restored assessment)
@@ -85,22 +85,14 @@ def show_notice() -> None:
 
 
 def render_delete(row: AssessmentSummary) -> None:
-    """The Delete button, then a confirmation naming the assessment; confirmed, it is archived (with Undo)."""
-    if st.session_state.get(CONFIRM_KEY) != row.id:
-        if st.button("Delete…", key="s.delete", icon=":material/delete:"):
-            st.session_state[CONFIRM_KEY] = row.id
-            st.rerun()
-        return
-    with st.container(border=True):
-        st.warning(f"Delete {literal(title(row))}? It leaves the lists, its project's history and comparisons. "
-                   "You can undo it right after, or restore it later from Archived assessments.")
-        yes, no = st.columns(2)
-        if yes.button("Delete", key="s.delete_confirm", type="primary", icon=":material/delete:"):
-            st.session_state.pop(CONFIRM_KEY, None)
-            _act(row.id, archive=True)
-        if no.button("Cancel", key="s.delete_cancel"):
-            st.session_state.pop(CONFIRM_KEY, None)
-            st.rerun()
+    """The Delete button, then a confirmation naming the assessment in a dialog; confirmed, it is archived (with
+    Undo)."""
+    if st.button("Delete…", key=DELETE_KEY, icon=":material/delete:"):
+        confirm.ask(DELETE_KEY, row.id, title="Delete this saved assessment?", action_label="Delete",
+                    icon=":material/delete:",
+                    message=f"Delete {literal(title(row))}? It leaves the lists, its project's history and "
+                            "comparisons. You can undo it right after, or restore it later from Archived assessments.")
+    confirm.dialog(DELETE_KEY, lambda assessment_id: _act(assessment_id, archive=True))
 
 
 def render_undo() -> None:

@@ -2,12 +2,15 @@
 
 Every figure comes from ``planner.estimate.calculator`` and reads as ``planner serving`` prints it
 (``planner.present.calculator``); this module reads widgets, caches the runs and renders. Widget keys start
-with ``sc.``.
+with ``sc.``. Every input is in the page's link (``ui.links``), its query parameter named as the option of
+``planner serving`` (``LINK_PARAMS``): ``serving?model=llama-3.1-8b&gpu=H100-SXM&gpus=1&precision=fp8&...``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +28,7 @@ from planner.estimate.serving_constants import ServingConstants, vendor_efficien
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
+from ui import links
 from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
@@ -34,6 +38,16 @@ SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions
 FIELD_LABELS = {"model": "Model", "gpu": "GPU", "gpus": "GPUs", "tp": "GPUs per replica", "input": "Input tokens",
                 "output": "Output tokens", "concurrency": "Concurrency"}
+_LEVERS = ServingConstants()
+DEFAULTS: dict[str, Any] = {  # each input's widget key and the value it starts from
+    "sc.model": DEFAULT_MODEL, "sc.gpu": DEFAULT_GPU, "sc.gpus": 1, "sc.tp": None, "sc.precision": DEFAULT_PRECISION,
+    "sc.kv": None, "sc.input": DEFAULT_TOKENS, "sc.output": DEFAULT_TOKENS, "sc.concurrency": None,
+    "sc.budget": _LEVERS.prefill_token_budget, "sc.prefix": _LEVERS.prefix_cache_hit_rate,
+    "sc.draft": _LEVERS.spec_draft_tokens, "sc.accept": _LEVERS.spec_acceptance_rate, "sc.ep": _LEVERS.expert_parallel}
+LINK_PARAMS = {  # the query parameter of each input in a link (ui.links), named as `planner serving` names its options
+    "model": "sc.model", "gpu": "sc.gpu", "gpus": "sc.gpus", "tp": "sc.tp", "precision": "sc.precision",
+    "kv": "sc.kv", "input": "sc.input", "output": "sc.output", "concurrency": "sc.concurrency",
+    "budget": "sc.budget", "prefix": "sc.prefix", "draft": "sc.draft", "accept": "sc.accept", "ep": "sc.ep"}
 
 
 @dataclass(frozen=True)
@@ -76,45 +90,45 @@ def _bounds(name: str) -> tuple[float, float]:
 
 def read_levers() -> ServingConstants:
     """The engine levers in an expander, their defaults the engines' own; efficiencies stay calibrated."""
-    default = ServingConstants()
     with st.expander("Engine levers: token budget, prefix cache, speculative decoding"):
         c1, c2, c3, c4 = st.columns(4)
         low, high = _bounds("prefill_token_budget")
-        budget = c1.number_input("Token budget per iteration", int(low), int(high), default.prefill_token_budget,
-                                 1024, key="sc.budget", help=LEVERS["prefill_token_budget"].description)
+        budget = c1.number_input("Token budget per iteration", int(low), int(high), step=1024, key="sc.budget",
+                                 help=LEVERS["prefill_token_budget"].description)
         low, high = _bounds("prefix_cache_hit_rate")
-        hit = c2.slider("Prefix-cache hit rate", low, high, default.prefix_cache_hit_rate, 0.05, key="sc.prefix",
+        hit = c2.slider("Prefix-cache hit rate", low, high, step=0.05, key="sc.prefix",
                         help=LEVERS["prefix_cache_hit_rate"].description)
         low, high = _bounds("spec_draft_tokens")
-        draft = c3.number_input("Speculative draft tokens", int(low), int(high), default.spec_draft_tokens, 1,
-                                key="sc.draft", help=LEVERS["spec_draft_tokens"].description)
-        accept = c4.slider("Draft acceptance rate", 0.0, 1.0, default.spec_acceptance_rate, 0.05, key="sc.accept",
+        draft = c3.number_input("Speculative draft tokens", int(low), int(high), step=1, key="sc.draft",
+                                help=LEVERS["spec_draft_tokens"].description)
+        accept = c4.slider("Draft acceptance rate", 0.0, 1.0, step=0.05, key="sc.accept",
                            help=LEVERS["spec_acceptance_rate"].description, disabled=not draft)
-        expert = st.checkbox("Expert parallelism (mixture-of-experts models)", default.expert_parallel, key="sc.ep",
+        expert = st.checkbox("Expert parallelism (mixture-of-experts models)", key="sc.ep",
                              help=LEVERS["expert_parallel"].description)
     return ServingConstants(prefill_token_budget=int(budget), prefix_cache_hit_rate=hit,
                             spec_draft_tokens=int(draft), spec_acceptance_rate=accept, expert_parallel=expert)
 
 
 def read_config() -> Config:
-    """The model, hardware and workload widgets, then the levers."""
+    """The model, hardware and workload widgets, then the levers (each starts from ``DEFAULTS``, or a link)."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
     llms, gpus = load_llms(), load_gpus()
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", list(llms), index=list(llms).index(DEFAULT_MODEL), key="sc.model",
-                         format_func=lambda k: llms[k].name)
-    gpu = c2.selectbox("GPU", list(gpus), index=list(gpus).index(DEFAULT_GPU), key="sc.gpu")
-    n = c3.number_input("GPUs", 1, MAX_GPUS, 1, 1, key="sc.gpus", help="Split into replicas as the planner does.")
+    model = c1.selectbox("Model", list(llms), key="sc.model", format_func=lambda k: llms[k].name)
+    gpu = c2.selectbox("GPU", list(gpus), key="sc.gpu")
+    n = c3.number_input("GPUs", 1, MAX_GPUS, step=1, key="sc.gpus", help="Split into replicas as the planner does.")
     tp = c4.selectbox("GPUs per replica", TP_CHOICES, key="sc.tp",
                       format_func=lambda t: "Auto" if t is None else str(t),
                       help="Auto: the fewest GPUs (a power of two) that hold the model, as the planner picks.")
     c5, c6, c7, c8 = st.columns(4)
-    precision = c5.selectbox("Precision", list(Precision), index=list(Precision).index(DEFAULT_PRECISION),
-                             key="sc.precision", format_func=lambda p: p.value.upper())
+    precision = c5.selectbox("Precision", list(Precision), key="sc.precision", format_func=lambda p: p.value.upper())
     kv = c6.selectbox("KV-cache precision", [None, *KvPrecision], key="sc.kv",
                       format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k is None
                       else k.value.upper())
-    tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, DEFAULT_TOKENS, 100, key="sc.input")
-    tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, DEFAULT_TOKENS, 100, key="sc.output")
+    tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, step=100, key="sc.input")
+    tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, step=100, key="sc.output")
     concurrency = st.number_input(
         "Concurrency (clients)", 1, MAX_CONCURRENCY, None, 1, key="sc.concurrency", placeholder="Full load",
         help="Empty: every replica at its batch cap (closed form). A number: that many clients, each sending its "
@@ -122,6 +136,70 @@ def read_config() -> Config:
     constants = read_levers()
     return Config(model, gpu, int(n), tp, precision, kv, int(tokens_in), int(tokens_out),
                   None if concurrency is None else int(concurrency), constants.model_dump_json())
+
+
+def _link_readers() -> dict[str, Callable[[str], Any]]:
+    """How each query parameter of a link is read into its input's value (each raises links.LinkError)."""
+    budget, prefix, draft = (_bounds(n) for n in ("prefill_token_budget", "prefix_cache_hit_rate", "spec_draft_tokens"))
+    return {
+        "model": lambda t: links.choice(t, list(load_llms()), what="model"),
+        "gpu": lambda t: links.choice(t, list(load_gpus()), what="GPU"),
+        "gpus": lambda t: links.whole(t, 1, MAX_GPUS, what="number of GPUs"),
+        "tp": lambda t: None if t == "auto" else int(links.choice(
+            t, [str(c) for c in TP_CHOICES if c is not None], what="number of GPUs per replica")),
+        "precision": lambda t: Precision(links.choice(t, [p.value for p in Precision], what="precision")),
+        "kv": lambda t: KvPrecision(links.choice(t, [k.value for k in KvPrecision], what="KV-cache precision")),
+        "input": lambda t: links.whole(t, 1, MAX_TOKENS, what="number of input tokens"),
+        "output": lambda t: links.whole(t, 1, MAX_TOKENS, what="number of output tokens"),
+        "concurrency": lambda t: links.whole(t, 1, MAX_CONCURRENCY, what="concurrency"),
+        "budget": lambda t: links.whole(t, int(budget[0]), int(budget[1]), what="token budget"),
+        "prefix": lambda t: links.number(t, *prefix, what="prefix-cache hit rate"),
+        "draft": lambda t: links.whole(t, int(draft[0]), int(draft[1]), what="number of draft tokens"),
+        "accept": lambda t: links.number(t, 0.0, 1.0, what="draft acceptance rate"),
+        "ep": lambda t: links.choice(t, ["0", "1"], what="expert parallelism") == "1",
+    }
+
+
+def open_link() -> None:
+    """Fill the inputs from a link (``ui.links``): each from its query parameter, or its default; a plain-words
+    warning names every value that cannot be used."""
+    linked = links.arrived(*LINK_PARAMS)
+    if not linked:
+        return
+    readers, problems = _link_readers(), []
+    for param, key in LINK_PARAMS.items():
+        st.session_state[key] = DEFAULTS[key]
+        if param in linked:
+            try:
+                st.session_state[key] = readers[param](linked[param])
+            except links.LinkError as exc:
+                problems.append(str(exc))
+    links.warn(problems, "The calculator uses the default of each of these instead.")
+
+
+def link_params(config: Config) -> dict[str, object | None]:
+    """The query parameters of a link to these inputs; the levers only when they differ from the engines' defaults."""
+    levers = config.constants
+
+    def changed(value: float, default: float) -> str | None:
+        return None if value == default else str(value) if isinstance(value, int) else f"{value:.6g}"
+
+    return {"model": config.model_id, "gpu": config.gpu, "gpus": config.gpus, "tp": config.tp,
+            "precision": config.precision.value,
+            "kv": None if config.kv_precision is None else config.kv_precision.value,
+            "input": config.input_tokens, "output": config.output_tokens, "concurrency": config.concurrency,
+            "budget": changed(levers.prefill_token_budget, _LEVERS.prefill_token_budget),
+            "prefix": changed(levers.prefix_cache_hit_rate, _LEVERS.prefix_cache_hit_rate),
+            "draft": changed(levers.spec_draft_tokens, _LEVERS.spec_draft_tokens),
+            "accept": changed(levers.spec_acceptance_rate, _LEVERS.spec_acceptance_rate),
+            "ep": "1" if levers.expert_parallel else None}
+
+
+def render_link(config: Config) -> None:
+    """Keep the address bar on these inputs, and the "Copy link" button."""
+    params = link_params(config)
+    links.publish(params)
+    links.show(links.SERVING, params, what="this calculation with these inputs", key="sc.link")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

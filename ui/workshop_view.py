@@ -9,7 +9,6 @@ The live board is ``ui.workshop_board``; agreeing on the answers and making the 
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -19,6 +18,8 @@ from planner.errors import InputError, PlannerError
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db
+from ui.links import PUBLIC_URL_ENV, app_base_url
+from ui.links import base_url as base_url  # kept here: the join link's base, tested as workshop_view.base_url
 from ui.text import literal
 
 TOKEN = "wf.token"  # session key of the facilitator token (also in the URL as ?token=)
@@ -27,36 +28,12 @@ CREATED = "wf.created"  # id of the assessment this session just created
 REFRESH_S = 3  # seconds between live refreshes of the answers
 
 
-PUBLIC_URL_ENV = "PLANNER_PUBLIC_URL"  # the address participants reach the app at, e.g. https://planner.example.org
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # addresses no other device can reach
-
-
-def base_url(configured: str, browser_url: str, host: str) -> str:
-    """The app's address for links: the configured public URL, else the facilitator's browser's, else ''.
-
-    ``configured`` is PLANNER_PUBLIC_URL (an http(s) URL; anything else is ignored), ``browser_url`` the
-    page the facilitator's browser shows (st.context.url) and ``host`` its Host header. '' means the
-    address is unknown and links stay relative.
-    """
-    public = urlsplit(configured.strip())
-    if public.scheme in ("http", "https") and public.netloc:
-        return f"{public.scheme}://{public.netloc}{public.path.rstrip('/')}"
-    parts = urlsplit(browser_url)
-    if parts.scheme and parts.netloc:
-        prefix = parts.path.rsplit("/", 1)[0] if parts.path else ""
-        return f"{parts.scheme}://{parts.netloc}{prefix}"
-    return f"http://{host}" if host else ""
-
-
-def _app_base_url() -> str:
-    headers = st.context.headers
-    return base_url(os.environ.get(PUBLIC_URL_ENV, ""), st.context.url or "",
-                    (headers.get("Host") if headers else None) or "")
 
 
 def page_url(path: str, **params: str) -> str:
     """An absolute URL to another page of this app (relative when the server's address is unknown)."""
-    return f"{_app_base_url()}/{path}?{urlencode(params)}"
+    return f"{app_base_url()}/{path}?{urlencode(params)}"
 
 
 def reachable_only_here(url: str) -> bool:
