@@ -12,6 +12,7 @@ import streamlit as st
 
 from planner import store
 from planner.errors import PlannerError
+from planner.present.audit import audit_csv, audit_rows
 from planner.store import AuditEvent, Member, Role
 from ui import auth, confirm, links
 from ui.db import engine
@@ -127,26 +128,14 @@ def show_notice() -> None:
         st.success(literal(notice))
 
 
-def log_frame(events: list[AuditEvent]) -> pd.DataFrame:
-    """The audit log as a table, newest first: when (UTC), who, what, on what, detail."""
-    return pd.DataFrame({
-        "When (UTC)": [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
-        "Who": [e.actor for e in events],
-        "What": [e.action for e in events],
-        "On": [e.subject for e in events],
-        "Detail": [e.detail for e in events],
-    })
-
-
 def render_log(events: list[AuditEvent], *, file_name: str, key: str) -> None:
     """An audit log with its CSV download; a plain line when it is empty."""
     if not events:
         st.write("Nothing recorded yet.")
         return
-    frame = log_frame(events)
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.table",
+    st.dataframe(pd.DataFrame(audit_rows(events)), hide_index=True, width="stretch", key=f"{key}.table",
                  column_config={"Detail": st.column_config.TextColumn(width="large")})
-    st.download_button("Download the log (.csv)", data=frame.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download the log (.csv)", data=audit_csv(events).encode("utf-8"),
                        file_name=file_name, mime="text/csv", key=f"{key}.csv", icon=":material/download:")
 
 

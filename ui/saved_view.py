@@ -32,7 +32,7 @@ def render_table(rows: list[AssessmentSummary], links: dict[int, WorkshopLink]) 
     """One line per saved assessment, with the join code of the workshop it came from, if any."""
     frame = pd.DataFrame([{
         "Id": r.id, "Project": r.project, "Label": r.label, "Recommendation": r.recommended.capitalize(),
-        "Saved at (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"),
+        "Saved at (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"), "Saved by": r.created_by or "—",
         "From workshop": workshop_provenance.code_column(links, r.id), "Version": r.app_version,
     } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch",

@@ -34,6 +34,7 @@ from planner import history, store
 from planner.cli import adr as cli_adr
 from planner.cli import backup as cli_backup
 from planner.cli import items as cli_items
+from planner.cli import members as cli_members
 from planner.cli import prices as cli_prices
 from planner.cli import serving as cli_serving
 from planner.decide.results import Recommendation
@@ -382,5 +383,8 @@ def import_command(
 app.command("serving")(cli_serving.serving)
 app.command("adr")(cli_adr.adr)
 app.command("backup")(cli_backup.backup)
+app.command("log")(cli_members.log)
 app.add_typer(cli_prices.app, name="prices", help="Check, import, list and delete price lists (planner/cli/prices.py).")
+app.add_typer(cli_members.app, name="members", help="List, add, change and remove project members "
+                                                   "(planner/cli/members.py).")
 app.add_typer(cli_items.app, name="items", help="List, export and change improvement items (planner/cli/items.py).")
