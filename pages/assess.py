@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import estimates_view, form, sourcing_form, state
+from ui import estimates_view, form, router, sourcing_form, state
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 estimates_view.warm_evaluation_pool()  # the pool's workers start while the user answers (once per server)
 state.seed_widgets()

@@ -4,8 +4,10 @@ import streamlit as st
 
 from planner import history
 from planner.errors import PlannerError
-from ui import decision_view, history_view, items_view, saved_result_view, workshop_provenance
+from ui import decision_view, history_view, items_view, router, saved_result_view, workshop_provenance
 from ui.text import literal
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("History")
 history_view.open_link()

@@ -4,8 +4,10 @@ import streamlit as st
 
 from planner.errors import PlannerError
 from planner.inputs.limits import NAME_MAX_CHARS
-from ui import access_view, history_view, home_view
+from ui import access_view, history_view, home_view, router
 from ui.text import literal
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("GenAI Architecture Planner")
 st.caption("Choose between a monolith, a hybrid and microservices for a generative-AI platform, and revisit the "

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import workshop_join
+from ui import router, workshop_join
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Join a workshop")
 code, secret = workshop_join.credentials()

@@ -3,7 +3,9 @@ and your own price lists."""
 
 import streamlit as st
 
-from ui import api_pricing_view, pricing_view
+from ui import api_pricing_view, pricing_view, router
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Prices")
 st.caption("Every estimate prices GPU instances from a price list: the built-in catalog, or one you saved. "

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from planner.errors import PlannerError
-from ui import access_view
+from ui import access_view, router
 from ui.text import literal
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Members and log")
 access_view.show_notice()

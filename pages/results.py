@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import buildbuy_view, estimates_view, resilience_view, results_view, state, whatif_view
+from ui import buildbuy_view, estimates_view, resilience_view, results_view, router, state, whatif_view
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Recommendation")
 assessment = state.submitted_assessment()

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from planner.errors import PlannerError, StoreError
-from ui import saved_result_view, saved_view, workshop_provenance
+from ui import router, saved_result_view, saved_view, workshop_provenance
 from ui.text import literal
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Saved assessments")
 saved_view.show_notice()

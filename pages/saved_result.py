@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import buildbuy_view, decision_view, estimates_view, resilience_view, results_view, saved_result_view
+from ui import buildbuy_view, decision_view, estimates_view, resilience_view, results_view, router, saved_result_view
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Saved assessment")
 stored = saved_result_view.opened()

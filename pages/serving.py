@@ -3,7 +3,9 @@
 import streamlit as st
 
 from planner.errors import PlannerError
-from ui import serving_view
+from ui import router, serving_view
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Serving calculator")
 serving_view.open_link()

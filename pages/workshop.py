@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import workshop_board, workshop_consensus, workshop_view
+from ui import router, workshop_board, workshop_consensus, workshop_view
+
+router.enter()  # through app.py's navigation and sign-in, even for a link opened first
 
 st.title("Workshop")
 token = workshop_view.token()

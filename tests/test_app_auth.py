@@ -69,13 +69,17 @@ def test_without_sign_in_configured_nothing_asks_for_an_account(team: str) -> No
     assert "Sign-in is off" in texts(at)
 
 
-def test_a_visitor_who_has_not_signed_in_sees_the_prompt_and_no_project(team: str) -> None:
-    # AppTest's switch_page runs a page's script alone, without app.py's router; the other pages, links and the
-    # join page are checked through a real server in tests/test_browser_auth.py.
-    at = app_as(None)
-    assert at.title[0].value == "Sign in"
-    assert at.button(key="auth.sign_in")
-    assert "Open to all" not in texts(at) and "Bot" not in texts(at)
+def test_a_visitor_who_has_not_signed_in_sees_the_prompt_on_every_page_but_join(team: str) -> None:
+    for page in ("pages/home.py", "pages/history.py", "pages/saved.py", "pages/saved_result.py", "pages/project.py",
+                 "pages/pricing.py", "pages/serving.py", "pages/workshop.py", "pages/assess.py"):
+        at = app_as(None, page=page)  # a page run alone goes through app.py's router (ui/router.py)
+        assert [t.value for t in at.title] == ["Sign in"], page
+        assert at.button(key="auth.sign_in")
+        assert "Open to all" not in texts(at) and "Bot" not in texts(at)
+    linked = app_as(None, query={"project": PROJECT})
+    assert "open the same link again" in texts(linked)
+    join = app_as(None, page="pages/join.py")
+    assert [t.value for t in join.title] == ["Join a workshop"]
     assert store.current_actor() == store.LOCAL  # outside the app's script runs: the local default
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from planner import store
 from planner.store import LOCAL
-from tests.conftest import ARTIFACTS, serve_app, settle
+from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, serve_app, settle
 from tests.test_app_history import blank, seed
 from tests.test_browser import VIEWPORT, chromium_page
 
@@ -69,3 +69,35 @@ def test_the_join_page_needs_no_account(chromium_path: Path, signin_url: str) ->
         settle(page)
         expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
         expect(page.get_by_role("heading", name="Join a workshop")).to_be_visible()
+
+
+def _first_visit(chromium_path: Path, database: Path, link: str, *options: str) -> tuple[str, str, bool]:
+    """A new server whose very first visitor opens ``link``: the sidebar's text, the page's text, and whether the
+    sign-in prompt shows. (Streamlit runs such a page file alone until some session has called st.navigation.)"""
+    from playwright.sync_api import sync_playwright
+
+    with serve_app(database, *options) as served, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(60_000)
+            page.goto(f"{served}/{link}")
+            settle(page)
+            prompt = page.get_by_role("heading", name="Sign in").count() > 0
+            return page.locator('[data-testid="stSidebarNav"]').inner_text(), page.inner_text("body"), prompt
+        finally:
+            browser.close()
+
+
+def test_a_link_opened_first_after_a_start_goes_through_the_navigation_and_the_sign_in(
+        chromium_path: Path, tmp_path: Path) -> None:
+    nav_text, _, prompt = _first_visit(chromium_path, tmp_path / "open.db", "serving")
+    assert "Serving calculator" in nav_text and "saved result" not in nav_text and not prompt
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(SECRETS, encoding="utf-8")
+    database = tmp_path / "closed.db"
+    url = f"sqlite:///{database.as_posix()}"
+    seed(url, blank(SECRET_PROJECT))
+    store.dispose_engines()
+    _, body, prompt = _first_visit(chromium_path, database, "saved", "--secrets.files", str(secrets))
+    assert prompt and SECRET_PROJECT not in body
