@@ -36,20 +36,20 @@ else:
     home_view.render_projects(rows)
     names = [r.project.name for r in rows]
     project = st.selectbox("Project", names, key="home.project")
-    new, hist, access, export = st.columns(4)
-    if new.button("New assessment from its last answers", key="home.start", icon=":material/add:"):
+    actions = st.container(horizontal=True)  # the buttons side by side, wrapping when the page is narrow
+    if actions.button("New assessment from its last answers", key="home.start", icon=":material/add:"):
         home_view.start_from_last(project)
         st.switch_page("pages/assess.py")
-    if hist.button("Open its history", key="home.history", icon=":material/timeline:"):
+    if actions.button("Open its history", key="home.history", icon=":material/timeline:"):
         history_view.open_history(project)
         st.switch_page("pages/history.py")
-    if access.button("Members and log", key="home.access", icon=":material/manage_accounts:"):
+    if actions.button("Members and log", key="home.access", icon=":material/manage_accounts:"):
         access_view.open_project(project)
         st.switch_page("pages/project.py")
     if next(r for r in rows if r.project.name == project).latest is not None:
-        export.download_button("Export (.json.gz)", data=lambda: home_view.export_file(project),
-                               file_name=f"{project}.planner.json.gz", mime="application/gzip",
-                               key="home.export", icon=":material/download:")
+        actions.download_button("Export (.json.gz)", data=lambda: home_view.export_file(project),
+                                file_name=f"{project}.planner.json.gz", mime="application/gzip",
+                                key="home.export", icon=":material/download:")
     if access_view.owns(project):
         with st.form("home.rename_form", border=False):
             name_col, button_col, archive_col = st.columns([3, 1, 1], vertical_alignment="bottom")

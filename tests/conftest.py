@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import MetaData, create_engine, make_url, text
@@ -35,6 +37,19 @@ UI_TIMEOUT_MS = 30_000  # a cold first run imports pandas and altair and migrate
 # do the same for the tests that import it directly.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def as_shown(markdown: object) -> object:
+    """A cell of a static table as the browser shows it: ui.tables.show_table passes text through ui.text.literal
+    (backslash escapes, word joiners), which render as the text itself."""
+    if not isinstance(markdown, str):
+        return markdown
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def tables_shown(at: AppTest) -> list[pd.DataFrame]:
+    """Every static table (``st.table``) of an AppTest run, its text cells as the browser shows them."""
+    return [t.value.map(as_shown) for t in at.table]
 
 
 @pytest.fixture

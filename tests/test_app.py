@@ -20,6 +20,7 @@ from planner.decide.scoring import recommend, scale_text
 from planner.estimate.engine import evaluate
 from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.present.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
+from tests.conftest import tables_shown
 from ui import state
 from ui.form import pipeline_rows
 
@@ -106,7 +107,7 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
 
 def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:
     """The estimates table (the first with deployables; a what-if's comparison comes before it) by architecture."""
-    frame = next(t.value for t in at.table if "Deployables" in t.value.columns)
+    frame = next(t for t in tables_shown(at) if "Deployables" in t.columns)
     return {row["Architecture"]: row for row in frame.to_dict("records")}
 
 
@@ -137,7 +138,7 @@ def test_what_if_re_evaluates_and_goes_back(app: AppTest) -> None:
     # Beside the answers (issue 15 item 16): each cell is "yours → what-if (change)", under the headline.
     headings = [h.value for h in app.subheader]
     assert headings.index("What-if beside your answers") < headings.index("Estimates at peak and per month")
-    side = next(t.value for t in app.table if "Score" in t.value.columns and "Monthly cost" in t.value.columns)
+    side = next(t for t in tables_shown(app) if "Score" in t.columns and "Monthly cost" in t.columns)
     monolith = side.set_index("Architecture").loc["Monolith", "Monthly cost"]
     assert monolith.startswith(f"{before} → {after} (")
     app.button(key="FormSubmitter:whatif.form-Back to my answers").click().run()

@@ -17,6 +17,7 @@ from planner.estimate.engine import evaluate
 from planner.inputs.api_catalog import load_api_prices
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, Sourcing
+from tests.conftest import tables_shown
 from ui.report_view import REPORT_KEY
 from ui.text import JOINER
 
@@ -85,7 +86,7 @@ def test_compare_mode_shows_the_build_or_buy_section_with_the_evaluations_number
     said = [e.value for e in [*results.markdown, *results.warning] if decision.rate_limit.text in plain(e.value)]
     assert len(said) == 1  # once, not again among the reasons
 
-    other = next(t.value for t in results.table if "Managed API (used)" in t.value.columns)
+    other = next(t for t in tables_shown(results) if "Managed API (used)" in t.columns)
     assert evaluation.alternative is not None
     for architecture in Architecture:
         row = other[other["Architecture"] == architecture.label].iloc[0]

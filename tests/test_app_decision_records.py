@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner import store
 from planner.present.decision_records import file_name, project_records
+from tests.conftest import tables_shown
 from tests.test_app_history import HISTORY, blank, seed, start, texts
 
 HOSTILE = "**x** [y](javascript:z)"
@@ -23,7 +24,7 @@ def test_results_offer_a_proposed_record_and_history_lists_the_chain(temp_databa
     at.switch_page(HISTORY).run()
     assert not at.exception, at.exception
     assert "Decision records" in [s.value for s in at.subheader]
-    table = next(t.value for t in at.table if "Record" in t.value.columns)
+    table = next(t for t in tables_shown(at) if "Record" in t.columns)
     assert table.to_dict("records")[0]["Record"] == "0001"
     assert table.to_dict("records")[0]["Status"] == "accepted"
     assert table.to_dict("records")[0]["Confirmed by"] == f"#{second}"

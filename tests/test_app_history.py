@@ -17,7 +17,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.catalog import load_instances
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment, InstancePrice
-from tests.conftest import APP_TIMEOUT_S, ROOT
+from tests.conftest import APP_TIMEOUT_S, ROOT, tables_shown
 
 HOME, HISTORY, ASSESS = "pages/home.py", "pages/history.py", "pages/assess.py"
 _EVALUATIONS: dict[tuple[str, tuple[InstancePrice, ...]], Evaluation] = {}
@@ -151,7 +151,7 @@ def test_history_shows_the_timeline_comparison_and_attribution(temp_database: st
     assert all(" of 2: " in line for line in lines) and "The older assessment" in " ".join(lines)
     at.run()  # a rerun shows the kept attribution without re-evaluating
     assert not at.exception and not at.get("status") and len(at.get("vega_lite_chart")) == 8
-    table = at.table[-1].value
+    table = tables_shown(at)[-1]
     assert "Prices" in set(table["Cause"])
     monolith = table.iloc[: len(history.FACTORS) + 2]
     total = monolith[monolith["Cause"] == "Total change"]["Monthly cost (USD)"].item()

@@ -42,6 +42,8 @@ def sources(at: AppTest) -> Iterator[str]:
         label = getattr(node, "label", None)
         if isinstance(label, str) and label:
             yield label
+    for table in at.table:  # st.table renders its cells as Markdown too
+        yield from (cell for cell in table.value.to_numpy().ravel() if isinstance(cell, str))
 
 
 def rendered_text(source: str) -> str:
@@ -181,3 +183,19 @@ def test_workshop_names_and_notes_render_as_typed(app: AppTest) -> None:
     page_text(host)
     for page in (SAVED, HISTORY):
         page_text(go(host, page))
+
+
+def test_members_and_the_log_render_as_typed(app: AppTest, temp_database: str) -> None:
+    from planner import store
+    from tests.test_app_history import blank, seed
+
+    engine = store.get_engine(temp_database)
+    store.create_project(engine, name=HOSTILE, actor=store.LOCAL)
+    planted = "![x](http://127.0.0.1:9/p.png)**b**[l](javascript:alert(1))<img/src=x/onerror=alert(1)>"
+    store.set_member(engine, project=HOSTILE, member=planted, role="owner", actor=store.LOCAL)
+    seed(temp_database, blank(HOSTILE).model_copy(update={"label": HOSTILE}))
+    at = go(app, "pages/project.py")
+    page_text(at)
+    cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    assert cells and HOSTILE in "\n".join(rendered_text(c) for c in cells)  # st.table renders cells as Markdown
+    assert planted.lower() in [str(v) for v in at.dataframe[0].value["Member"]]  # a data frame shows plain text

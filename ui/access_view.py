@@ -16,11 +16,13 @@ from planner.present.audit import audit_csv, audit_rows
 from planner.store import AuditEvent, Member, Role
 from ui import auth, confirm, links
 from ui.db import engine
+from ui.tables import show_table
 from ui.text import literal
 
 PROJECT_KEY = "access.project"
 NOTICE_KEY = "access.notice"
 ROLES = [r.value for r in Role]
+LOG_ROWS_SHOWN = 100  # the newest events shown on the page; the CSV download has the whole log
 
 
 def pick_project() -> str | None:
@@ -133,8 +135,10 @@ def render_log(events: list[AuditEvent], *, file_name: str, key: str) -> None:
     if not events:
         st.write("Nothing recorded yet.")
         return
-    st.dataframe(pd.DataFrame(audit_rows(events)), hide_index=True, width="stretch", key=f"{key}.table",
-                 column_config={"Detail": st.column_config.TextColumn(width="large")})
+    shown = events[:LOG_ROWS_SHOWN]
+    show_table(pd.DataFrame(audit_rows(shown)))  # wraps long addresses; names and notes show as typed
+    if len(events) > len(shown):
+        st.caption(f"The newest {len(shown)} of {len(events)} events; the CSV has them all.")
     st.download_button("Download the log (.csv)", data=audit_csv(events).encode("utf-8"),
                        file_name=file_name, mime="text/csv", key=f"{key}.csv", icon=":material/download:")
 

@@ -32,7 +32,7 @@ from planner.store.price_lists import PriceList
 from ui import db
 from ui.evaluation import OnProgress, api_list_json, evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
-from ui.tables import show_dataframe, show_wrapped
+from ui.tables import show_dataframe, show_table, show_wrapped
 from ui.text import literal
 
 WHATIF_KEY = "whatif.changes"  # session key of the applied what-if changes (a dict of field -> value)
@@ -236,7 +236,7 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
         st.warning(literal(caution), icon=":material/warning:")
     every = tables.estimates_table(evaluation)
     summary = every.select(*(c for c in every.columns if c != "Requests over a target"))
-    st.table(summary.frame(), hide_index=True, border="horizontal")
+    show_table(summary.frame())
     st.caption(f"{tables.model_text(assessment, evaluation)}; targets: {tables.targets_text(assessment)}. Latencies "
                f"are simulated (seed {evaluation.seed}) with 95 % confidence intervals.")
     cost_col, latency_col = st.columns(2)

@@ -26,6 +26,7 @@ from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
 from ui import db, links, workshop_provenance
 from ui.evaluation import evaluate_shared
+from ui.tables import show_table
 from ui.text import literal
 
 PROJECT_KEY = "history.project"  # session key: the project the History page shows (set by the Home page)
@@ -251,12 +252,12 @@ def render_comparison(comparison: Comparison) -> None:
         st.caption("Both used the same prices and GPU specs.")
     st.markdown("**Answers changed**")
     if comparison.answers_changed:
-        st.table(pd.DataFrame([{"Answer": c.label, "Before": c.old, "After": c.new}
-                               for c in comparison.answers_changed]), hide_index=True, border="horizontal")
+        show_table(pd.DataFrame([{"Answer": c.label, "Before": c.old, "After": c.new}
+                                 for c in comparison.answers_changed]))
     else:
         st.write("No answer changed.")
     st.markdown("**Estimates per architecture** (new minus old)")
-    st.table(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Architecture": d.architecture.label,
         "Score": f"{_plain(d.old_score, '.1f')} → {_plain(d.new_score, '.1f')} ({_signed(d.score_delta, '.1f')})",
         "Monthly cost": f"{_plain(d.old_cost_usd, ',.0f')} → {_plain(d.new_cost_usd, ',.0f')} USD "
@@ -265,7 +266,7 @@ def render_comparison(comparison: Comparison) -> None:
                           f"({_signed(d.p95_e2e_delta_ms, ',.0f')})",
         "p95 first token": f"{_plain(d.old_p95_ttft_ms, ',.0f')} → {_plain(d.new_p95_ttft_ms, ',.0f')} ms "
                            f"({_signed(d.p95_ttft_delta_ms, ',.0f')})",
-    } for d in comparison.estimates]), hide_index=True, border="horizontal")
+    } for d in comparison.estimates]))
 
 
 ExplainedKey = tuple[str, int, int]  # database URL, older id, newer id
@@ -335,7 +336,7 @@ def render_attribution(attribution: Attribution) -> None:
         rows += [{"Architecture": "", "Cause": s.label, "Monthly cost (USD)": f"{s.cost_usd:+,.0f}",
                   "p95 end-to-end (ms)": f"{s.p95_e2e_ms:+,.0f}", "Score (points)": f"{s.score:+.2f}"}
                  for s in a.shares]
-    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+    show_table(pd.DataFrame(rows))
     st.caption("Each cause's share is its average effect over every order of switching prices, workload and team "
                "from the older to the newer assessment (re-evaluated with the engine), so the shares add up.")
     for note in attribution.notes:

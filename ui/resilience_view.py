@@ -13,7 +13,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.present import resilience_tables, tables
 from planner.present.charts import resilience_chart
-from ui.tables import show_dataframe, show_wrapped
+from ui.tables import show_dataframe, show_table, show_wrapped
 
 
 def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
@@ -23,7 +23,7 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
         st.info("These estimates were saved before the planner modelled failures and deploys. Press **Get "
                 "recommendation** on the Assess page to compute them.")
         return
-    st.table(resilience_tables.resilience_table(evaluation).frame(), hide_index=True, border="horizontal")
+    show_table(resilience_tables.resilience_table(evaluation).frame())
     w = assessment.workload
     model_update = resilience_tables.api_resilience_text(evaluation) or (
         "Model update lead time: from a new model being ready to every replica serving it. A monolith carries the "

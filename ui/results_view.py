@@ -23,6 +23,7 @@ from planner.present import formats as fmt
 from planner.present import tables
 from planner.present.charts import contributions_chart
 from ui import db, state
+from ui.tables import show_table
 from ui.text import literal
 
 CONFIDENCE_WORDS = {
@@ -69,7 +70,7 @@ def render_ranking(recommendation: Recommendation) -> None:
         biggest = max(score.contributions, key=lambda c: abs(c.points), default=None)
         rows.append({"Rank": rank, "Architecture": score.architecture.label, "Score": fmt.score(score.score),
                      "Biggest factor": f"{fmt.points(biggest.points, digits=1)}: {biggest.reason}" if biggest else ""})
-    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")  # a table wraps the long reasons
+    show_table(pd.DataFrame(rows))  # a table wraps the long reasons
 
 
 def render_contributions(recommendation: Recommendation) -> None:
@@ -79,7 +80,7 @@ def render_contributions(recommendation: Recommendation) -> None:
     st.altair_chart(contributions_chart(recommendation), width="content")
     for score in recommendation.ranked:
         with st.expander(f"{score.architecture.label}: {fmt.score(score.score)} points, every reason"):
-            st.table(tables.contributions_table(score).frame(), hide_index=True, border="horizontal")
+            show_table(tables.contributions_table(score).frame())
 
 
 def render_gaps(recommendation: Recommendation) -> None:
@@ -92,7 +93,7 @@ def render_gaps(recommendation: Recommendation) -> None:
             if not gaps:
                 st.write(tables.ready_text(architecture))
             else:  # a table wraps the long next steps
-                st.table(tables.gaps_table(gaps).frame(), hide_index=True, border="horizontal")
+                show_table(tables.gaps_table(gaps).frame())
 
 
 def render_flip_points(recommendation: Recommendation) -> None:

@@ -36,7 +36,9 @@ def render_table(rows: list[AssessmentSummary], links: dict[int, WorkshopLink]) 
         "From workshop": workshop_provenance.code_column(links, r.id), "Version": r.app_version,
     } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={"Id": st.column_config.NumberColumn(format="%d", width="small")})
+                 column_config={"Id": st.column_config.NumberColumn(format="%d", width=40),
+                                "Version": st.column_config.TextColumn(width=60),
+                                "From workshop": st.column_config.TextColumn(width=110)})
 
 
 def title(row: AssessmentSummary) -> str:

@@ -8,9 +8,11 @@ one of short cells as a data frame whose numbers stay numbers, so they sort as n
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from planner.present.tables import Table
+from ui.text import literal
 
 
 def show_dataframe(table: Table, *, key: str | None = None) -> None:
@@ -26,5 +28,13 @@ WRAP_ANYWHERE = '<style>[data-testid="stTable"] td, [data-testid="stTable"] th {
 
 def show_wrapped(table: Table) -> None:
     """A static table that wraps long text, so no column is cut at any width (it does not sort)."""
+    show_table(table.frame())
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """``st.table`` of a frame, wrapping long words, with every text cell through ``literal``: ``st.table`` renders
+    its cells as Markdown, and cells hold names, notes and sources people typed. Every static table goes through
+    here."""
     st.html(WRAP_ANYWHERE)
-    st.table(table.frame(), hide_index=True, border="horizontal")
+    st.table(frame.map(lambda cell: literal(cell) if isinstance(cell, str) else cell), hide_index=True,
+             border="horizontal")

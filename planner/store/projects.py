@@ -82,7 +82,9 @@ def rename_project(engine: Engine, *, name: str, new_name: str, actor: Actor | N
     def write(session: Session) -> str:
         project_id = existing_project_id(session, name)
         require(session, who, project_id, Role.OWNER, doing="rename the project")
-        if clean != name and find_project(session, clean) is not None:
+        if clean == name:
+            return clean  # the same name: nothing to change or log
+        if find_project(session, clean) is not None:
             raise StoreError(f"A project named “{clean}” already exists; choose another name.")
         session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(name=clean))
         record(session, who, "renamed project", project_id=project_id, subject=clean, detail=f"was “{name}”")
