@@ -25,6 +25,7 @@ from planner.inputs.catalog import load_assumptions
 from planner.inputs.files import load_presets
 from planner.inputs.models import Architecture, Assessment
 from planner.present.charts import resilience_chart
+from tests.conftest import tables_shown
 from tests.presets import self_hosted
 
 MONO, HYBRID, MICRO = Architecture.MONOLITH, Architecture.HYBRID, Architecture.MICROSERVICES
@@ -380,7 +381,7 @@ def test_results_page_shows_the_resilience_section(app: AppTest) -> None:
     app.button(key="a.submit").click().run()
     assert not app.exception, app.exception
     assert "Resilience and change" in app.subheader.values
-    tables = [t.value for t in app.table]
+    tables = tables_shown(app)
     (resilience,) = [t for t in tables if "Model update lead time" in t.columns]
     assert resilience["Architecture"].tolist() == ["Monolith", "Hybrid", "Microservices"]
     expected = evaluation_of("blank").estimate(MONO).resilience
