@@ -38,12 +38,11 @@ from tests.conftest import (
     settle,
 )
 from tests.test_browser import nav
-from tests.test_browser_workshop import VIEWPORT, join, open_page
+from tests.test_browser_workshop import VIEWPORT, join, open_page, record_consensus
 
 SERVERS = 2
 STOP_TIMEOUT_S = 10  # a terminated server that has not exited by then is killed
 LIVE_UPDATE_MS = 15_000  # the boards and the room's answers refresh every few seconds
-ASSESSMENT_TIMEOUT_MS = 120_000  # evaluating the consensus assessment on a busy two-core machine
 PROJECT = "Two servers"
 NOTE = "Both clusters moved to Kubernetes last month"
 ANA = {"Containers and orchestration": 1, "Incident response and on-call": 2}  # answered on server A
@@ -182,39 +181,6 @@ def expect_board(host: Any, code: str) -> None:
     expect(host.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1)
 
 
-def record_consensus(host: Any) -> int:
-    """On a facilitator's tab: override one answer, close the workshop, make the assessment; its id."""
-    from playwright.sync_api import expect
-
-    host.get_by_text("Live refresh").click()  # pause the board while editing the consensus
-    settle(host)
-    expect(host.get_by_text("live refresh paused")).to_be_visible()
-    override = host.get_by_role("combobox", name="Containers and orchestration")
-    override.click()
-    override.fill("3 · Production")
-    override.press("Enter")
-    host.get_by_label("Why the room chose this (required with an override)").first.fill(NOTE)
-    host.get_by_role("button", name="Save the consensus").click()
-    settle(host)
-    expect(host.get_by_text("1 override(s)")).to_be_visible()
-    host.get_by_role("button", name="Close the workshop").click()
-    host.get_by_role("button", name="Close now").click()
-    settle(host)
-    expect(host.get_by_text("workshop closed since")).to_be_visible()
-    preset = host.get_by_role("combobox", name="The project has no saved assessment yet")
-    preset.click()
-    preset.fill("Content-generation")
-    preset.press("Enter")
-    settle(host)
-    host.get_by_role("button", name="Create the assessment from the consensus").click()
-    saved = host.get_by_text(re.compile(r"Saved the consensus as assessment #\d+"))
-    expect(saved).to_be_visible(timeout=ASSESSMENT_TIMEOUT_MS)
-    settle(host)
-    found = re.search(r"#(\d+)", saved.inner_text())
-    assert found is not None
-    return int(found.group(1))
-
-
 def expect_saved_from_workshop(browser: Any, server: str, host: Any, code: str, assessment_id: int) -> None:
     """On the other server: the facilitator's tab shows the workshop closed, Saved assessments its assessment."""
     from playwright.sync_api import expect
@@ -277,7 +243,7 @@ def test_two_servers_on_one_database_run_one_workshop(browser: Any, servers: lis
     expect(ben.get_by_role("heading", name="The room's answers")).to_be_visible()  # ... seen on B
     expect(ben.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1, timeout=LIVE_UPDATE_MS)
 
-    assessment_id = record_consensus(host_b)
+    assessment_id = record_consensus(host_b, NOTE)
     ana.reload()  # closed on B, seen on A
     settle(ana)
     expect(ana.get_by_text("The facilitator has closed the workshop")).to_be_visible()

@@ -8,6 +8,7 @@ finds the workshop closed. Run with ``pytest -m browser``; screenshots go to tes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, UI_TIMEOUT_MS, settle
 
 VIEWPORT = {"width": 1400, "height": 1800}
 LIVE_UPDATE_MS = 15_000  # the facilitator's board refreshes every few seconds
+ASSESSMENT_TIMEOUT_MS = 120_000  # evaluating the consensus assessment on a busy two-core machine
 
 pytestmark = pytest.mark.browser
 
@@ -96,31 +98,7 @@ def test_two_participants_and_a_facilitator_reach_a_consensus_assessment(browser
     expect(ben.get_by_role("heading", name="The room's answers")).to_be_visible()
     expect(ben.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1, timeout=LIVE_UPDATE_MS)
 
-    host.get_by_text("Live refresh").click()  # pause the board while editing the consensus
-    settle(host)
-    expect(host.get_by_text("live refresh paused")).to_be_visible()
-    override = host.get_by_role("combobox", name="Containers and orchestration")
-    override.click()
-    override.fill("3 · Production")
-    override.press("Enter")
-    host.get_by_label("Why the room chose this (required with an override)").first.fill(
-        "Production moved to Kubernetes last month")
-    host.get_by_role("button", name="Save the consensus").click()
-    settle(host)
-    expect(host.get_by_text("1 override(s)")).to_be_visible()
-
-    host.get_by_role("button", name="Close the workshop").click()
-    host.get_by_role("button", name="Close now").click()
-    settle(host)
-    expect(host.get_by_text("workshop closed since")).to_be_visible()
-    preset = host.get_by_role("combobox", name="The project has no saved assessment yet")
-    preset.click()
-    preset.fill("Content-generation")
-    preset.press("Enter")
-    settle(host)
-    host.get_by_role("button", name="Create the assessment from the consensus").click()
-    settle(host)
-    expect(host.get_by_text("Saved the consensus as assessment #1")).to_be_visible()
+    assert record_consensus(host, "Production moved to Kubernetes last month") == 1
     expect(host.get_by_text("The individual answers stay with the workshop")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     host.screenshot(path=str(ARTIFACTS / "workshop-facilitator.png"), full_page=True)
@@ -135,3 +113,37 @@ def test_two_participants_and_a_facilitator_reach_a_consensus_assessment(browser
     settle(host)
     expect(host.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible()
     expect(host.get_by_text("Support bot")).to_be_visible()
+
+
+def record_consensus(host: Any, note: str) -> int:
+    """On a facilitator's tab: override containers to 3 with ``note``, close the workshop, make the assessment from
+    the consensus (the content-generation preset's workload); the new assessment's id."""
+    from playwright.sync_api import expect
+
+    host.get_by_text("Live refresh").click()  # pause the board while editing the consensus
+    settle(host)
+    expect(host.get_by_text("live refresh paused")).to_be_visible()
+    override = host.get_by_role("combobox", name="Containers and orchestration")
+    override.click()
+    override.fill("3 · Production")
+    override.press("Enter")
+    host.get_by_label("Why the room chose this (required with an override)").first.fill(note)
+    host.get_by_role("button", name="Save the consensus").click()
+    settle(host)
+    expect(host.get_by_text("1 override(s)")).to_be_visible()
+    host.get_by_role("button", name="Close the workshop").click()
+    host.get_by_role("button", name="Close now").click()
+    settle(host)
+    expect(host.get_by_text("workshop closed since")).to_be_visible()
+    preset = host.get_by_role("combobox", name="The project has no saved assessment yet")
+    preset.click()
+    preset.fill("Content-generation")
+    preset.press("Enter")
+    settle(host)
+    host.get_by_role("button", name="Create the assessment from the consensus").click()
+    saved = host.get_by_text(re.compile(r"Saved the consensus as assessment #\d+"))
+    expect(saved).to_be_visible(timeout=ASSESSMENT_TIMEOUT_MS)
+    settle(host)
+    found = re.search(r"#(\d+)", saved.inner_text())
+    assert found is not None
+    return int(found.group(1))

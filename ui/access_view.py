@@ -11,9 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from planner import store
-from planner.errors import PlannerError
+from planner.errors import PlannerError, StoreError
 from planner.present.audit import audit_csv, audit_rows
 from planner.store import AuditEvent, Member, Role
+from planner.store.access import member_identity
 from ui import auth, confirm, links
 from ui.db import engine
 from ui.tables import show_table
@@ -108,9 +109,13 @@ def render_members(project: str, role: Role | None) -> None:
 
 
 def _ask_role_change(project: str, member: str, role: str, members: list[Member]) -> None:
-    address = member.strip().lower()
-    if not address:
+    if not member.strip():
         st.error("Enter the e-mail address of the person to add.")
+        return
+    try:
+        address = member_identity(member)  # as the store keeps it
+    except StoreError as exc:
+        st.error(literal(str(exc)))
         return
     before = next((m.role.value for m in members if m.member == address), None)
     change = f"make {literal(address)} a member as **{role}**" if before is None else \

@@ -24,7 +24,7 @@ from planner.inputs.price_files import PriceListError
 from planner.present.api_prices import ASSUMED, SelfHosted, api_price_rows, assumed_figures, self_hosted_costs
 from planner.store import api_price_lists
 from ui import db, links
-from ui.list_controls import delete_control, save_control
+from ui.list_controls import delete_control, pick_saved, save_control
 from ui.pricing_view import MAX_UPLOAD_MB, MISSING, Source, today
 from ui.text import literal
 
@@ -80,11 +80,14 @@ TERMS_COLUMNS: dict[str, Any] = {  # how much, how fast, how reliably
 def open_link() -> None:
     """Choose the saved API price list a link names (``prices?api_list=NAME``) and open its tab; say in plain words
     when it is not here."""
-    if links.open_saved_list(links.API_PRICE_LIST,
-                             lambda: [s.name for s in api_price_lists.list_api_price_lists(db.engine())],
-                             session_key=SOURCE_KEY, what="API price list",
+    if links.open_saved_list(links.API_PRICE_LIST, saved_names, session_key=SOURCE_KEY, what="API price list",
                              instead="The built-in API prices are shown instead."):
         st.session_state[LINKED_TAB_KEY] = TAB
+
+
+def saved_names() -> list[str]:
+    """The names of the saved API price lists (StoreError when they cannot be read)."""
+    return [s.name for s in api_price_lists.list_api_price_lists(db.engine())]
 
 
 def first_tab() -> str | None:
@@ -96,18 +99,8 @@ def first_tab() -> str | None:
 def choose_api_list(source: Source) -> tuple[str | None, tuple[ApiPrice, ...]]:
     """A select box of the shipped API prices and the saved API lists (kept in the address bar); the chosen one's
     name and rows. Its link names the GPU price list (``source``) too: the self-hosted figures use it."""
-    try:
-        names = [s.name for s in api_price_lists.list_api_price_lists(db.engine())]
-    except PlannerError as exc:
-        st.error(f"The saved API price lists could not be read: {literal(str(exc))}")
-        names = []
-    options: list[str | None] = [None, *names]
-    if st.session_state.get(SOURCE_KEY) not in options:
-        st.session_state.pop(SOURCE_KEY, None)
-    pick, link = st.columns([5, 1], vertical_alignment="bottom")
-    name = pick.selectbox("API price list", options, key=SOURCE_KEY,
-                          format_func=lambda n: SHIPPED_LABEL if n is None else f"{n} (saved API price list)")
-    links.publish({links.API_PRICE_LIST: name})
+    name, link = pick_saved("API price list", saved_names, key=SOURCE_KEY, builtin=SHIPPED_LABEL,
+                            saved_as="API price list", lists="API price lists", link_param=links.API_PRICE_LIST)
     with link:
         links.show(links.PRICES, {links.PRICE_LIST: source.name, links.API_PRICE_LIST: name},
                    what="these API prices, beside self-hosting with the price list above", key="p.api.link")

@@ -13,11 +13,33 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from planner.errors import PlannerError
 from planner.inputs.limits import NAME_MAX_CHARS
-from ui import confirm
+from ui import confirm, links
 from ui.text import literal
+
+
+def pick_saved(label: str, read_names: Callable[[], list[str]], *, key: str, builtin: str, saved_as: str,
+               lists: str, link_param: str) -> tuple[str | None, DeltaGenerator]:
+    """A select box of the built-in rows (None) and the saved lists, kept in the address bar under ``link_param``;
+    the chosen name and the narrow column beside it (for the view's *Copy link*). Lists that cannot be read are
+    said in plain words ("The saved ``lists`` could not be read"), and the box then offers the built-in rows only;
+    a saved list shows as "name (saved ``saved_as``)"."""
+    try:
+        names = read_names()
+    except PlannerError as exc:
+        st.error(f"The saved {lists} could not be read: {literal(str(exc))}")
+        names = []
+    options: list[str | None] = [None, *names]
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    pick, link = st.columns([5, 1], vertical_alignment="bottom")
+    name = pick.selectbox(label, options, key=key,
+                          format_func=lambda n: builtin if n is None else f"{n} (saved {saved_as})")
+    links.publish({link_param: name})
+    return name, link
 
 
 def save_control(prefix: str, *, what: str, kind: str, save: Callable[[str, bool], str] | None,

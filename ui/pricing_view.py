@@ -34,7 +34,7 @@ from planner.store.price_lists import (
     PriceListError,
 )
 from ui import db, links, state
-from ui.list_controls import delete_control, save_control
+from ui.list_controls import delete_control, pick_saved, save_control
 from ui.text import literal
 
 CATALOG_LABEL = "Built-in catalog (data/instances.csv)"
@@ -65,24 +65,19 @@ def today() -> date:
 
 def open_link() -> None:
     """Choose the saved price list a link names (``prices?list=NAME``); say in plain words when it is not here."""
-    links.open_saved_list(links.PRICE_LIST, lambda: [s.name for s in price_lists.list_price_lists(db.engine())],
-                          session_key=SOURCE_KEY, what="price list", instead="The built-in catalog is shown instead.")
+    links.open_saved_list(links.PRICE_LIST, saved_names, session_key=SOURCE_KEY, what="price list",
+                          instead="The built-in catalog is shown instead.")
+
+
+def saved_names() -> list[str]:
+    """The names of the saved price lists (StoreError when they cannot be read)."""
+    return [s.name for s in price_lists.list_price_lists(db.engine())]
 
 
 def choose_source() -> Source:
     """A select box of the catalog and the saved lists (kept in the address bar); returns the chosen one, loaded."""
-    try:
-        names = [s.name for s in price_lists.list_price_lists(db.engine())]
-    except PlannerError as exc:
-        st.error(f"The saved price lists could not be read: {literal(exc)}")
-        names = []
-    options: list[str | None] = [None, *names]
-    if st.session_state.get(SOURCE_KEY) not in options:
-        st.session_state.pop(SOURCE_KEY, None)
-    pick, link = st.columns([5, 1], vertical_alignment="bottom")
-    name = pick.selectbox("Price list", options, key=SOURCE_KEY,
-                          format_func=lambda n: CATALOG_LABEL if n is None else f"{n} (saved list)")
-    links.publish({links.PRICE_LIST: name})
+    name, link = pick_saved("Price list", saved_names, key=SOURCE_KEY, builtin=CATALOG_LABEL, saved_as="list",
+                            lists="price lists", link_param=links.PRICE_LIST)
     with link:
         links.show(links.PRICES, {links.PRICE_LIST: name}, what="this price list", key="p.link")
     if name is None:

@@ -19,6 +19,7 @@ import typer
 from planner import store
 from planner.errors import PlannerError
 from planner.present.audit import audit_csv, audit_lines, audit_rows
+from planner.store.access import member_identity
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 
@@ -75,7 +76,7 @@ def remove(project: ProjectArgument, member: AddressArgument) -> None:
         store.remove_member(open_store(), project=project, member=member)
     except PlannerError as exc:
         fail(exc)
-    typer.echo(f"{member.strip().lower()} was removed from “{project}”.")
+    typer.echo(f"{member_identity(member)} was removed from “{project}”.")
 
 
 OutOption = Annotated[Path, typer.Option("--out", metavar="FILE", help="Write here (- : standard output).")]

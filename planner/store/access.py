@@ -19,6 +19,7 @@ an admin can make the first member. Whoever creates a project while signed in be
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -164,7 +165,7 @@ def visible_projects(actor: Actor) -> ColumnElement[bool]:
     return or_(~has_members, is_member)
 
 
-def become_owner(session: Session, actor: Actor, project_id: int, *, now: object) -> None:
+def become_owner(session: Session, actor: Actor, project_id: int, *, now: datetime) -> None:
     """A signed-in user who creates a project becomes its owner; local and command-line projects stay open."""
     if actor.kind == "user":
         session.add(MemberRow(project_id=project_id, member=actor.user, role=Role.OWNER.value,

@@ -206,12 +206,21 @@ def load_item(engine: Engine, *, item_id: int, actor: Actor | None = None) -> It
 
 
 def _one(session: Session, item_id: int, actor: Actor, needed: Role) -> Item:
+    return _record(session, _row(session, item_id, actor, needed))
+
+
+def _record(session: Session, row: ImprovementItemRow) -> Item:
+    project = session.scalar(select(ProjectRow.name).where(ProjectRow.id == row.project_id)) or ""
+    return _records(session, [row], project)[0]
+
+
+def _row(session: Session, item_id: int, actor: Actor, needed: Role) -> ImprovementItemRow:
+    """The item's row, when the actor holds ``needed`` in its project; StoreError or AccessDenied otherwise."""
     row = session.get(ImprovementItemRow, item_id)
     if row is None:
         raise StoreError(f"No improvement item {display_id(item_id)}.")
     require(session, actor, row.project_id, needed, doing="read or change its improvement items")
-    project = session.scalar(select(ProjectRow.name).where(ProjectRow.id == row.project_id)) or ""
-    return _records(session, [row], project)[0]
+    return row
 
 
 def _records(session: Session, rows: Sequence[ImprovementItemRow], project: str) -> list[Item]:
@@ -303,9 +312,7 @@ def set_item(engine: Engine, *, item_id: int, status: ItemStatus | str | None = 
     now = datetime.now(UTC)
 
     def write(session: Session) -> Item:
-        _one(session, item_id, who, Role.EDITOR)
-        row = session.get(ImprovementItemRow, item_id)
-        assert row is not None  # _one raised otherwise
+        row = _row(session, item_id, who, Role.EDITOR)
         moves = new_status is not None and new_status.value != row.status
         if text.note and not moves:
             sentence = "A note explains a change of status: change the status too, or leave the note empty."
@@ -322,7 +329,7 @@ def set_item(engine: Engine, *, item_id: int, status: ItemStatus | str | None = 
             record(session, who, "changed item", project_id=row.project_id, subject=display_id(item_id),
                    detail=_change_words(before, (row.status, row.owner, row.due)), at=now)
         session.flush()
-        return _one(session, item_id, who, Role.EDITOR)
+        return _record(session, row)
 
 
     return write_transaction(engine, write, failure=f"Item {display_id(item_id)} could not be changed")
