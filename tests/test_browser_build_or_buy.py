@@ -17,14 +17,13 @@ from planner.inputs.api_catalog import load_api_prices
 from planner.present.charts import BUILD_BUY_CHART_HEIGHT_PX, SOURCING_COLORS
 from tests.conftest import ARTIFACTS, settle
 from tests.test_browser import chromium_page, load_preset, nav
-from tests.test_browser_layout import OVERFLOW_JS, SCROLLBAR_PX
+from tests.test_browser_layout import overflowing
 from ui.sourcing_form import api_choice_text
 
 pytestmark = pytest.mark.browser
 
 API = "bedrock-llama-3.1-8b"  # a break-even inside the chart for this preset (data/api_prices.csv)
 COLOUR_TOLERANCE = 60  # summed RGB distance of an anti-aliased line pixel from its colour
-SETTLE_TRIES, SETTLE_WAIT_MS = 10, 300  # measure the layout again for up to 3 s while a table is still drawn
 MIN_LINE_PIXELS = 400  # a 2.5 px line across a 700 px plot paints well over this many
 CURVE_SAMPLES = 300  # points along each curve checked against the labels
 
@@ -57,7 +56,8 @@ def _line_pixels(png: bytes, colour: str) -> int:
 
     target = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    return sum(1 for pixel in image.getdata()
+    raw = image.tobytes()
+    return sum(1 for pixel in zip(raw[0::3], raw[1::3], raw[2::3], strict=True)
                if sum(abs(a - b) for a, b in zip(pixel, target, strict=True)) <= COLOUR_TOLERANCE)
 
 
@@ -88,12 +88,7 @@ def test_the_build_or_buy_chart_draws_both_curves_and_fits(chromium_path: Path, 
         png = chart.screenshot(path=str(ARTIFACTS / f"build-or-buy-chart-{width}.png"))
         page.screenshot(path=str(ARTIFACTS / f"build-or-buy-{width}.png"))
         drawn = page.evaluate(CHART_JS, [CURVE_SAMPLES])
-        cut = [m for m in page.evaluate(OVERFLOW_JS) if m["over"] > SCROLLBAR_PX]
-        for _ in range(SETTLE_TRIES):  # a table still being laid out on a busy machine measures wide for a moment
-            if not cut:
-                break
-            page.wait_for_timeout(SETTLE_WAIT_MS)
-            cut = [m for m in page.evaluate(OVERFLOW_JS) if m["over"] > SCROLLBAR_PX]
+        cut = overflowing(page)
     box, frame = drawn["box"], drawn["frame"]
     assert frame["bottom"] - frame["top"] == pytest.approx(BUILD_BUY_CHART_HEIGHT_PX, abs=1)  # not squeezed
     assert box["left"] <= frame["left"] and frame["right"] <= box["right"]

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS, settle
 from tests.test_browser import chromium_page, nav
-from tests.test_browser_layout import OVERFLOW_JS, SCROLLBAR_PX
+from tests.test_browser_layout import overflowing
 
 pytestmark = pytest.mark.browser
 
@@ -31,5 +31,5 @@ def test_every_page_opens_and_fits(chromium_path: Path, server_url: str, width: 
             settle(page)
             assert page.locator('[data-testid="stException"]').count() == 0, name
             page.screenshot(path=str(ARTIFACTS / f"page-{name.lower().replace(' ', '-')}-{width}.png"))
-            cut = [m for m in page.evaluate(OVERFLOW_JS) if m["over"] > SCROLLBAR_PX]
+            cut = overflowing(page)
             assert not cut, (name, cut)
