@@ -18,6 +18,9 @@ TAB_TRIES = 10  # a tab that a rerun has just redrawn may ignore the first click
 GRID_WIDTHS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(e => e.checkVisibility())
   .map(e => { const s = e.querySelector('.dvn-scroller');
               return {scroll: s.scrollWidth, client: s.clientWidth, text: e.innerText.slice(0, 40)}; })"""
+GRIDS = 3  # prices, a million output tokens, rate limits / latency / SLA
+GRIDS_READY_JS = """(n) => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(e => e.checkVisibility() && e.querySelector('.dvn-scroller')).length >= n"""
 
 
 def open_tab(page: object, name: str) -> None:
@@ -50,7 +53,8 @@ def test_the_api_tables_fit_the_page(chromium_path: Path, server_url: str, width
         open_tab(page, TAB)
         expect(page.get_by_text("A million output tokens of this workload")).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_function(GRIDS_READY_JS, arg=GRIDS)  # grids mount asynchronously on a busy machine
         grids = page.evaluate(GRID_WIDTHS_JS)
         page.screenshot(path=str(ARTIFACTS / f"prices-managed-apis-{width}.png"))
-    assert len(grids) == 3, grids  # prices, a million output tokens, rate limits / latency / SLA
+    assert len(grids) == GRIDS, grids
     assert all(g["scroll"] <= g["client"] for g in grids), grids
