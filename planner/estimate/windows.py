@@ -25,7 +25,7 @@ import numpy as np
 from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, SIM_WARMUP, FleetPlan, InferenceOption, simulation_input
 from planner.estimate.outages import UnitModel
 from planner.estimate.queueing import mmc_wait_quantile_s
-from planner.estimate.simulation import CpuStation, InferenceStation, Outage, simulate, station_size
+from planner.estimate.simulation import CpuStation, InferenceStation, Outage, simulate_misses, station_size
 from planner.estimate.slicing import slice_share, sliced_down
 from planner.estimate.topology import Topology
 from planner.inputs.models import Assessment
@@ -104,21 +104,20 @@ class WindowShares:
         return False
 
     def _run(self, n_requests: int, outages: list[Outage]) -> tuple[np.ndarray, np.ndarray]:
-        """Arrival times (s after the window start) and target misses of the measured requests."""
+        """Arrival times (s after the window start) and target misses (1.0 or 0.0) of the measured requests."""
         reference = self.plan.simulation
         if not outages and reference.arrival_samples_s is not None and reference.n_requests >= n_requests:
             # The peak run has the same inputs, warm-up and random numbers: its first requests are this run.
-            result = reference
-        else:
-            self.simulated += 1
-            inp = simulation_input(self.topology, self.assessment, self.plan.option,
-                                   self.plan.inference_replicas_peak, self.plan.cpu_workers, self.constants, self.seed,
-                                   n_requests=n_requests, warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
-            result = simulate(inp, keep_samples=True)
-        w = self.assessment.workload
-        ttft, e2e = np.asarray(result.ttft_samples_ms), np.asarray(result.e2e_samples_ms)
-        misses = (ttft[:n_requests] > w.p95_ttft_ms) | (e2e[:n_requests] > w.p95_e2e_ms)
-        return np.asarray(result.arrival_samples_s)[:n_requests], misses.astype(float)
+            w = self.assessment.workload
+            ttft, e2e = np.asarray(reference.ttft_samples_ms), np.asarray(reference.e2e_samples_ms)
+            misses = (ttft[:n_requests] > w.p95_ttft_ms) | (e2e[:n_requests] > w.p95_e2e_ms)
+            return np.asarray(reference.arrival_samples_s)[:n_requests], misses.astype(float)
+        self.simulated += 1
+        inp = simulation_input(self.topology, self.assessment, self.plan.option,
+                               self.plan.inference_replicas_peak, self.plan.cpu_workers, self.constants, self.seed,
+                               n_requests=n_requests, warmup=WINDOW_WARMUP).model_copy(update={"outages": outages})
+        run = simulate_misses(inp)
+        return run.arrival_s, run.missed.astype(float)
 
     def prepare(self, wanted: Sequence[tuple[UnitModel, int]]) -> None:
         """Simulate the windows of every (unit, replicas down) wanted, in one run and its reference."""

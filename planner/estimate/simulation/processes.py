@@ -199,13 +199,16 @@ class ServingPipeline:
         self.n = inp.n_requests
         self.remaining = inp.n_requests
         self.done = env.event()
+        # Seconds after the last measured arrival at which the run may stop (None: when every measured request is
+        # done): ``simulate_misses`` sets it just past the end-to-end target, when every request still running misses.
+        self.horizon_s: float | None = None
         n_stations = len(inp.stations)
         self.visits = [0] * n_stations
         self.waits_s = [[0.0] * self.n for _ in range(n_stations)]
         self.queued = [[False] * self.n for _ in range(n_stations)]  # inference: found no free slot
         self.occupancy_s = [0.0] * n_stations  # inference: slot-seconds held by measured requests
-        self.ttft_s = [0.0] * self.n
-        self.e2e_s = [0.0] * self.n
+        self.ttft_s = [math.nan] * self.n  # NaN until the request completes
+        self.e2e_s = [math.nan] * self.n
         self.arrival_s = [0.0] * self.n
         self.first_arrival_s = 0.0
         self.last_arrival_s = 0.0
@@ -227,6 +230,12 @@ class ServingPipeline:
                 replicas = [_Replica(env, station, self.draws, step0) for _ in range(station.replicas)]
                 self.plan.append((INFERENCE, i, hop_s, i > last_inference, replicas, None))
         self.return_hop_s = self.draws.hop_s.get(len(inp.stations))
+
+
+    def stop(self, _: simpy.Event) -> None:
+        """End the run at its horizon (the requests still running are left unfinished)."""
+        if not self.done.triggered:
+            self.done.succeed()
 
 
 def outage(env: simpy.Environment, pipe: ServingPipeline, spec: Outage) -> Generator[simpy.Event, Any, None]:
@@ -322,5 +331,7 @@ def arrivals(env: simpy.Environment, pipe: ServingPipeline) -> Generator[simpy.E
                 env.process(outage(env, pipe, spec))
         if rid == pipe.warmup + pipe.n - 1:
             pipe.last_arrival_s = env.now
+            if pipe.horizon_s is not None:
+                env.timeout(pipe.horizon_s).callbacks.append(pipe.stop)
         env.process(request(env, pipe, rid))
         rid += 1

@@ -22,7 +22,7 @@ interval covers the exact Erlang C value at least 93 % of the time (the plain in
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -193,6 +193,28 @@ def _station_stats(pipe: ServingPipeline, s: int, window_s: float) -> StationSta
         prob_wait=prob_wait,
         prob_wait_ci=prob_ci,
     )
+
+
+class Misses(NamedTuple):
+    """Which measured requests missed a latency target, in arrival order (``simulate_misses``)."""
+
+    arrival_s: np.ndarray  # arrival times after the first measured arrival
+    missed: np.ndarray  # bool: over the TTFT or the end-to-end target, or still running past the latter
+    simulated_s: float  # simulated clock at the end of the run
+
+
+def run_misses(pipe: ServingPipeline, now_s: float) -> Misses:
+    """The misses of a run that may have stopped at its horizon: a request still running then has missed the
+    end-to-end target already, every other one is judged on its own latencies as ``simulation_result`` does."""
+    inp = pipe.inp
+    arrived = np.cumsum(pipe.draws.gap_s[: pipe.warmup + pipe.n])[pipe.warmup :]  # the arrivals process's own sums
+    ttft, e2e = np.asarray(pipe.ttft_s), np.asarray(pipe.e2e_s)
+    missed = np.isnan(e2e)
+    if inp.ttft_slo_ms is not None:
+        missed |= ttft * MS_PER_S > inp.ttft_slo_ms
+    if inp.e2e_slo_ms is not None:
+        missed |= e2e * MS_PER_S > inp.e2e_slo_ms
+    return Misses(arrival_s=arrived - arrived[0], missed=missed, simulated_s=float(now_s))
 
 
 def simulation_result(pipe: ServingPipeline, now_s: float, *, keep_samples: bool) -> SimulationResult:
