@@ -2,14 +2,19 @@
 
 Prints one ``name=value`` line per figure, each followed where one exists by its target:
 
+- ``evaluation_workers``: the processes an evaluation spreads its architectures over (planner.estimate.parallel:
+  one per core, at most 3; ``PLANNER_SIMULATION_WORKERS`` sets it);
 - ``evaluate_default_median_s``: median wall-clock seconds of ``evaluate`` on the blank preset over
-  ``DEFAULT_RUNS`` runs, after one warm-up run (imports and catalog loading excluded), each with the
-  engine's cache of evaluations emptied first; target <= 0.5 (issue 16);
-- ``resilience_default_median_s`` and ``resilience_share``: of those runs, the median seconds spent in
+  ``DEFAULT_RUNS`` runs, after one warm-up run (imports, catalog loading and starting the workers excluded),
+  each with the engine's cache of evaluations emptied first; target <= 0.5 (issue 16);
+- ``evaluate_default_serial_median_s``: the same with every architecture estimated in this process, one after
+  the other (``PLANNER_SIMULATION_WORKERS=1``), measured first in the same run;
+- ``resilience_default_median_s`` and ``resilience_share``: of the serial runs, the median seconds spent in
   ``planner.estimate.resilience.assess_resilience`` (crashes, deploys and model updates of the three
   architectures) and its share of the ``evaluate`` time;
-- ``evaluate_chatbot_median_s``: the same for the chatbot preset (a 70B model at 180 requests/s),
-  over ``CHATBOT_RUNS`` runs, with ``resilience_chatbot_share``; target <= 1.5;
+- ``evaluate_chatbot_median_s`` and ``evaluate_chatbot_serial_median_s``: the same for the chatbot preset (a
+  70B model at 180 requests/s), over ``CHATBOT_RUNS`` runs, with ``resilience_chatbot_share`` and
+  ``parallel_speedup_chatbot`` (serial over parallel); target <= 1.5;
 - ``whatif_cached_median_s``: median seconds of ``evaluate`` on a what-if evaluated before in the
   process (the chatbot preset at 10x its traffic), over ``WHATIF_RUNS`` runs: the engine's cache
   answers; target <= 0.1;
@@ -17,17 +22,22 @@ Prints one ``name=value`` line per figure, each followed where one exists by its
   pool against the shortest bare-simpy M/M/c model in the same process, same requests, measured by
   bench/bench_simulation.py's functions (best of its ``REPEATS``); target ratio >= 0.8;
 - ``peak_rss_mb``: the process's peak resident set size (``resource.getrusage`` ru_maxrss), read at
-  the end, so it covers the imports, every evaluation and the simulations; target <= 300.
+  the end, so it covers the imports, every evaluation and the simulations; target <= 300;
+  ``peak_rss_worker_mb``: the largest worker process's, read once the workers have ended (forked workers
+  share most of their pages with this process, which each one's figure counts again).
 
 Run from the repository root: ``python bench/bench_evaluate.py``.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +57,9 @@ from bench_simulation import (
 )
 
 import planner.estimate.engine
-from planner.estimate.engine import clear_evaluation_cache, evaluate
+from planner.estimate.engine import evaluate
+from planner.estimate.evaluation_cache import clear_evaluation_cache
+from planner.estimate.parallel import WORKERS_ENV, shutdown, worker_count
 from planner.inputs.files import load_presets
 from planner.inputs.models import Assessment
 from planner.inputs.units import KIB
@@ -78,8 +90,23 @@ class ResilienceTimer:
             self.seconds += time.perf_counter() - start
 
 
+@contextmanager
+def simulation_workers(workers: int | None) -> Iterator[None]:
+    """Evaluations inside spread over ``workers`` processes (None: the engine's default, one per core)."""
+    before = os.environ.pop(WORKERS_ENV, None)
+    if workers is not None:
+        os.environ[WORKERS_ENV] = str(workers)
+    try:
+        yield
+    finally:
+        os.environ.pop(WORKERS_ENV, None)
+        if before is not None:
+            os.environ[WORKERS_ENV] = before
+
+
 def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
-    """Median seconds of ``evaluate`` over ``runs`` runs after one untimed warm-up run, and of its resilience step."""
+    """Median seconds of ``evaluate`` over ``runs`` runs after one untimed warm-up run, and of its resilience step
+    (0 when the architectures are estimated in worker processes, where this process does not see it)."""
     evaluate(assessment)
     timer = ResilienceTimer()
     planner.estimate.engine.assess_resilience = timer  # type: ignore[assignment]
@@ -123,15 +150,22 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     presets = load_presets()
-    default_s, resilience_s = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
+    with simulation_workers(1):  # everything in this process: the figures before issue 16's parallel estimates
+        serial_default_s, resilience_s = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
+        serial_chatbot_s, chatbot_resilience_s = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
+    print(f"evaluation_workers={worker_count()}")
+    default_s, _ = median_evaluate_s(presets["blank"], DEFAULT_RUNS)
     print(f"evaluate_default_median_s={default_s:.3f}")
     print(f"evaluate_default_target_s={EVALUATE_DEFAULT_TARGET_S:g}")
+    print(f"evaluate_default_serial_median_s={serial_default_s:.3f}")
     print(f"resilience_default_median_s={resilience_s:.3f}")
-    print(f"resilience_share={resilience_s / default_s:.2f}")
-    chatbot_s, chatbot_resilience_s = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
+    print(f"resilience_share={resilience_s / serial_default_s:.2f}")
+    chatbot_s, _ = median_evaluate_s(presets["chatbot_daily_updates"], CHATBOT_RUNS)
     print(f"evaluate_chatbot_median_s={chatbot_s:.3f}")
     print(f"evaluate_chatbot_target_s={EVALUATE_CHATBOT_TARGET_S:g}")
-    print(f"resilience_chatbot_share={chatbot_resilience_s / chatbot_s:.2f}")
+    print(f"evaluate_chatbot_serial_median_s={serial_chatbot_s:.3f}")
+    print(f"parallel_speedup_chatbot={serial_chatbot_s / chatbot_s:.2f}")
+    print(f"resilience_chatbot_share={chatbot_resilience_s / serial_chatbot_s:.2f}")
     cached_s = median_cached_s(whatif(presets["chatbot_daily_updates"], WHATIF_TRAFFIC_FACTOR), WHATIF_RUNS)
     print(f"whatif_cached_median_s={cached_s:.3f}")
     print(f"whatif_cached_target_s={WHATIF_CACHED_TARGET_S:g}")
@@ -147,6 +181,8 @@ def main() -> None:
 
     print(f"peak_rss_mb={peak_rss_mb():.0f}")
     print(f"peak_rss_target_mb={PEAK_RSS_TARGET_MB:g}")
+    shutdown()  # the workers' peak memory is known once they have ended
+    print(f"peak_rss_worker_mb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / KIB:.0f}")
 
 
 if __name__ == "__main__":

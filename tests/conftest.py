@@ -33,6 +33,10 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the browser tests (git-ign
 SERVER_START_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000  # a cold first run imports pandas and altair and migrates the database
 
+# The suite runs its own processes side by side (pytest-xdist), so an evaluation here estimates its architectures
+# one after another in its own process; tests/test_parallel.py checks that worker processes give the same numbers.
+os.environ.setdefault("PLANNER_SIMULATION_WORKERS", "1")
+
 # `streamlit run app.py` puts the app's folder on sys.path, which makes the `ui` package importable;
 # do the same for the tests that import it directly.
 if str(ROOT) not in sys.path:

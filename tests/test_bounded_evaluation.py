@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import pytest
 
@@ -23,9 +24,11 @@ from planner.estimate.results import Evaluation
 from planner.estimate.simulation import (
     DeadlineExceeded,
     InferenceStation,
+    Misses,
     SimulationInput,
     SimulationResult,
     simulate,
+    simulate_misses,
     time_limit,
 )
 from planner.estimate.slicing import MAX_SIM_RATE_PER_S, MIN_SLICE_REPLICAS, slice_share, sliced_replicas
@@ -41,6 +44,7 @@ MEAN_SHARE_OF_PEAK = 1 / 3
 # Arrivals one peak simulation may run: warm-up + measured (3,300) plus the drain at the bounded rate
 # (200 requests/s x the slowest end-to-end time, ~30 s on the blank preset), with room to spare.
 MAX_ARRIVALS_PER_RUN = 20_000
+R = TypeVar("R", SimulationResult, Misses)
 
 
 def blank_at(peak: float) -> Assessment:
@@ -52,13 +56,14 @@ def blank_at(peak: float) -> Assessment:
 
 
 class Recorder:
-    """Wraps ``simulate`` where capacity and windows call it, keeping each run's input and arrivals."""
+    """Wraps ``simulate`` where capacity calls it and ``simulate_misses`` where windows calls it, keeping each run's
+    input and arrivals."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[SimulationInput, int]] = []
 
-    def wrap(self, original: Callable[..., SimulationResult]) -> Callable[..., SimulationResult]:
-        def recorded(inp: SimulationInput, **kwargs: object) -> SimulationResult:
+    def wrap(self, original: Callable[..., R]) -> Callable[..., R]:
+        def recorded(inp: SimulationInput, **kwargs: object) -> R:
             result = original(inp, **kwargs)
             # Every request visits every station once: visits / stations = arrivals simulated.
             self.runs.append((inp, result.station_visits // len(inp.stations)))
@@ -70,8 +75,8 @@ class Recorder:
 @pytest.mark.parametrize("peak", HEAVY_PEAKS)
 def test_heavy_peaks_simulate_a_bounded_slice(peak: float, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder()
-    for module in (planner.estimate.capacity, planner.estimate.windows):
-        monkeypatch.setattr(module, "simulate", recorder.wrap(simulate))
+    monkeypatch.setattr(planner.estimate.capacity, "simulate", recorder.wrap(simulate))
+    monkeypatch.setattr(planner.estimate.windows, "simulate_misses", recorder.wrap(simulate_misses))
     started = time.perf_counter()
     evaluation = evaluate(blank_at(peak))
     elapsed = time.perf_counter() - started
@@ -212,7 +217,7 @@ def test_a_waiting_page_hears_the_stages_of_its_evaluation(workers: int) -> None
     assert heard, "no stage was reported"
     shares = [share for _, share in heard]
     assert shares == sorted(shares) and shares[0] >= 0.0 and shares[-1] <= 1.0
-    assert all(stage.startswith(("serving model", "sizing and simulating", "resilience of", "done"))
+    assert all(stage.startswith(("serving model", "sizing, simulating", "estimated the", "done"))
                for stage, _ in heard)
     if workers == 0:  # in this thread every stage is heard, the last one "done"
         assert heard[0][0].startswith("serving model") and heard[-1] == ("done", 1.0)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from planner.estimate import parallel
 from planner.estimate.engine import Progress, evaluate
 from planner.estimate.results import Evaluation
 from planner.inputs.api_catalog import ApiPrice
@@ -54,11 +55,13 @@ def evaluate_json(assessment_json: str, instances_json: str, gpus_json: str, api
 
 
 def warm_up(queue: Queue[Any] | None = None) -> None:
-    """Load the catalogs once when a worker starts, so its first evaluation does not pay for them; keep the
-    pool's progress queue."""
+    """Load the catalogs once when a worker starts, so its first evaluation does not pay for them, and start the
+    processes its evaluations spread their architectures over (planner.estimate.parallel); keep the pool's progress
+    queue."""
     global _progress_queue
     _progress_queue = queue
     load_assumptions()
     load_gpus()
     load_instances()
     load_llms()
+    parallel.start()  # forked now, while this worker runs one thread: they share its loaded catalogs

@@ -308,6 +308,13 @@ def cheapest_option(architecture: Architecture, topology: Topology, assessment: 
                                                         o), o.instance.provider, o.instance.instance))
 
 
+def first_replicas(assessment: Assessment, option: InferenceOption, constants: dict[str, float]) -> int:
+    """The closed form's inference replicas at peak (at least what the availability target asks): the first round
+    of ``confirm_replicas``, and what ``size_fleet`` scales the hourly fleet from."""
+    return max(min_replicas(assessment, constants),
+               _replicas_for(assessment.workload.peak_requests_per_s, option, 1.0))
+
+
 def peak_cpu_workers(assessment: Assessment, constants: dict[str, float]) -> dict[str, int]:
     """vCPU workers per CPU step at peak."""
     peak = assessment.workload.peak_requests_per_s
@@ -325,7 +332,7 @@ def confirm_replicas(topology: Topology, assessment: Assessment, option: Inferen
     """
     w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
-    replicas = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
+    replicas = first_replicas(assessment, option, constants)
     result = simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed),
                       keep_samples=True)
     rounds = 1
@@ -356,9 +363,8 @@ def size_fleet(architecture: Architecture, topology: Topology, assessment: Asses
 
     ``simulation``: that peak run when it was made already (the confirming run on this topology).
     """
-    w = assessment.workload
     workers = peak_cpu_workers(assessment, constants)
-    base = max(min_replicas(assessment, constants), _replicas_for(w.peak_requests_per_s, option, 1.0))
+    base = first_replicas(assessment, option, constants)
     result = simulation or simulate(simulation_input(topology, assessment, option, replicas, workers, constants, seed),
                                     keep_samples=True)
     units = _units(architecture, topology, assessment, option, replicas / base, constants)

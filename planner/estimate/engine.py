@@ -8,12 +8,9 @@ replaceable through ``Assessment.assumption_overrides``.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-
-from pydantic import TypeAdapter
+from dataclasses import dataclass
 
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.estimate.api import ApiService, api_service, requests_per_month, token_cost_lines
@@ -23,11 +20,14 @@ from planner.estimate.capacity import (
     InferenceOption,
     cheapest_option,
     confirm_replicas,
+    first_replicas,
     inference_options,
     size_api_fleet,
     size_fleet,
 )
 from planner.estimate.costs import estimate_cost, fleet_items
+from planner.estimate.evaluation_cache import CACHE, cache_key
+from planner.estimate.parallel import run_all
 from planner.estimate.pricing import priced_instances
 from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import (
@@ -42,7 +42,6 @@ from planner.estimate.serving_constants import LEGACY_KEYS
 from planner.estimate.simulation import (
     DeadlineExceeded,
     LatencyStats,
-    SimulationResult,
     check_deadline,
     time_limit,
 )
@@ -60,11 +59,9 @@ from planner.inputs.units import ms_to_s
 
 DEFAULT_SEED = 20261129  # every evaluation of the same inputs simulates the same requests
 STAGE_START = 0.05  # share of an evaluation the serving model and the candidate instances take
-RESILIENCE_SHARE = 0.5  # share of each architecture's part its resilience takes (about half in the profile)
 EVALUATE_DEADLINE_S = 60.0  # seconds of wall-clock time an evaluation may take before it is stopped
 SERVING_SOURCE = "engine default (vLLM, SGLang and TensorRT-LLM ship it)"
 SERVING_AS_OF = "2026-11"  # the engine versions the lever defaults describe
-CACHE_SIZE = 32  # evaluations kept per process: a what-if computed before returns at once
 CALIBRATION_SOURCE = ("fitted per vendor stack by bench/calibrate.py to data/serving_measurements.csv "
                       "(data/serving_efficiency.csv)")
 
@@ -168,14 +165,14 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
     (planner.estimate.sourcing); when the assessment asks to compare, both are estimated and ``estimates``
     holds the chosen sourcing's, ``alternative`` the other's. An evaluation still running after
     ``deadline_s`` seconds of wall-clock time stops with ``EvaluationTimeoutError``. The same inputs
-    evaluated before in this process (the last ``CACHE_SIZE``) return a copy of the earlier result at
+    evaluated before in this process (the last ``evaluation_cache.CACHE_SIZE``) return a copy of the earlier result at
     once, or the same timeout when that one took longer than ``deadline_s``. ``progress``, if given, hears
-    each stage as it starts (serving model, then sizing and simulation and resilience per architecture) and
-    ``("done", 1.0)`` at the end.
+    each stage as it starts (serving model, confirming the replicas, the architectures' sizing, simulation and
+    resilience), each architecture once it is estimated, and ``("done", 1.0)`` at the end.
     """
     report = progress or _silent
-    key = _cache_key(assessment, instances, gpus, seed, api_prices)
-    cached = _CACHE.get(key)
+    key = cache_key(assessment, instances, gpus, seed, api_prices)
+    cached = CACHE.get(key)
     try:
         if cached is not None:
             evaluation, seconds = cached
@@ -192,7 +189,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
             "server. Try again when fewer estimates are running, or narrow the allowed GPU types and "
             "providers.") from None
-    _CACHE.put(key, evaluation, time.perf_counter() - started)
+    CACHE.put(key, evaluation, time.perf_counter() - started)
     report(DONE, 1.0)
     return evaluation.model_copy(deep=True)
 
@@ -202,56 +199,6 @@ DONE = "done"
 
 def _silent(stage: str, share: float) -> None:
     """The progress of an evaluation nobody watches."""
-
-
-_INSTANCES = TypeAdapter(tuple[InstancePrice, ...])
-_GPUS = TypeAdapter(dict[str, GpuSpec])
-_APIS = TypeAdapter(dict[str, ApiPrice])
-CacheKey = tuple[str, str, str, int, str]
-
-
-def _cache_key(assessment: Assessment, instances: Sequence[InstancePrice] | None,
-               gpus: Mapping[str, GpuSpec] | None, seed: int,
-               api_prices: Mapping[str, ApiPrice] | None = None) -> CacheKey:
-    """Everything an evaluation reads besides the catalogs (loaded once per process): its inputs as JSON text."""
-    return (assessment.model_dump_json(), "" if instances is None else _INSTANCES.dump_json(tuple(instances)).decode(),
-            "" if gpus is None else _GPUS.dump_json(dict(gpus)).decode(), seed,
-            "" if api_prices is None else _APIS.dump_json(dict(api_prices)).decode())
-
-
-class _EvaluationCache:
-    """The last ``CACHE_SIZE`` evaluations of this process by input, with the seconds each took; thread-safe."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.items: OrderedDict[CacheKey, tuple[Evaluation, float]] = OrderedDict()
-
-    def get(self, key: CacheKey) -> tuple[Evaluation, float] | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: CacheKey, evaluation: Evaluation, seconds: float) -> None:
-        with self.lock:
-            self.items[key] = (evaluation, seconds)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-_CACHE = _EvaluationCache(CACHE_SIZE)
-
-
-def clear_evaluation_cache() -> None:
-    """Forget every cached evaluation (tests and benchmarks that time the computation itself)."""
-    _CACHE.clear()
 
 
 def _evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | None,
@@ -304,32 +251,90 @@ def _sourcing_estimates(assessment: Assessment, llm: LlmSpec, options: list[Infe
                         service: ApiService | None, constants: dict[str, float], seed: int, progress: Progress,
                         start: float, part: float) -> tuple[dict[Architecture, ArchitectureEstimate], FleetPlan | None]:
     """Every architecture sized, simulated and costed with the model self-hosted on ``options`` (``service`` None)
-    or behind the API; also the self-hosted hybrid's plan (its inference fleet is the break-even's)."""
-    estimates = {}
+    or behind the API; also the self-hosted hybrid's plan (its inference fleet is the break-even's).
+
+    The inference replicas are confirmed on the widest topology (planner.estimate.capacity): the widest
+    architecture's job confirms them itself, while the others are estimated side by side with it at the closed
+    form's replicas (planner.estimate.parallel), and again at the confirmed ones when the confirmation added some.
+    An option the widest architecture does not use is confirmed before the jobs start.
+    """
     topologies = {a: build_topology(a, assessment.workload, api=service is not None) for a in Architecture}
     widest = max(topologies.values(), key=lambda t: t.network_hops)
-    # option index -> (replicas, the last confirming run: the widest topology's own peak run, simulation rounds)
-    confirmed: dict[int, tuple[int, SimulationResult, int]] = {}
-    hybrid_plan = None
-    for i, (architecture, topology) in enumerate(topologies.items()):
-        check_deadline()
-        share = start + part * i / len(topologies)
-        progress(f"sizing and simulating the {architecture.label.lower()}", share)
-        if service is not None:
-            plan = size_api_fleet(architecture, topology, assessment, service, constants, seed)
-        else:
-            option = cheapest_option(architecture, topology, assessment, options, constants)
-            key = options.index(option)
-            if key not in confirmed:
-                confirmed[key] = confirm_replicas(widest, assessment, option, constants, seed)
-            replicas, run, rounds = confirmed[key]
-            plan = size_fleet(architecture, topology, assessment, option, replicas, constants, seed, rounds,
-                              simulation=run if topology is widest else None)
-            if architecture is Architecture.HYBRID:
-                hybrid_plan = plan
-        progress(f"resilience of the {architecture.label.lower()}", share + part * RESILIENCE_SHARE / len(topologies))
-        estimates[architecture] = _estimate(architecture, topology, plan, assessment, llm, constants, seed, service)
-    return estimates, hybrid_plan
+    jobs: dict[Architecture, _Job] = {}
+    if service is not None:
+        jobs = {a: _Job(a, t, service) for a, t in topologies.items()}
+    else:
+        chosen = {a: cheapest_option(a, t, assessment, options, constants) for a, t in topologies.items()}
+        confirming = chosen[widest.architecture]
+        for architecture, topology in topologies.items():
+            option = chosen[architecture]
+            if topology is widest:
+                jobs[architecture] = _Job(architecture, topology, option, confirm=True)
+            elif option is confirming:
+                jobs[architecture] = _Job(architecture, topology, option, first_replicas(assessment, option, constants))
+            else:  # rare: confirmed here, on the widest topology, before the jobs
+                check_deadline()
+                replicas, _, rounds = confirm_replicas(widest, assessment, option, constants, seed)
+                jobs[architecture] = _Job(architecture, topology, option, replicas, rounds)
+    done = _run_jobs(list(jobs.values()), assessment, llm, constants, seed, progress, start, part)
+    if service is None:  # the replicas the widest architecture confirmed, where a job guessed them before
+        confirmed = done[widest.architecture][1]
+        again = [job for job in jobs.values() if not job.confirm and job.option is confirming
+                 and job.replicas != confirmed.inference_replicas_peak]
+        redone = [_Job(j.architecture, j.topology, j.option, confirmed.inference_replicas_peak, confirmed.sim_rounds)
+                  for j in again]
+        done.update(_run_jobs(redone, assessment, llm, constants, seed, progress, start + part, 0.0))
+    estimates = {a: done[a][0] for a in Architecture}
+    return estimates, (done[Architecture.HYBRID][1] if service is None else None)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One architecture to estimate: its topology, its inference (an option of ours or the API), and its replicas
+    (``confirm``: confirm them by simulation first; otherwise these, confirmed in ``rounds`` simulated rounds)."""
+
+    architecture: Architecture
+    topology: Topology
+    option: InferenceOption | ApiService
+    replicas: int = 0
+    rounds: int = 1
+    confirm: bool = False
+
+
+Estimated = dict[Architecture, tuple[ArchitectureEstimate, FleetPlan]]
+
+
+def _run_jobs(jobs: list[_Job], assessment: Assessment, llm: LlmSpec, constants: dict[str, float], seed: int,
+              progress: Progress, start: float, part: float) -> Estimated:
+    """The jobs estimated side by side, the one with the most units first (its resilience simulates the most
+    windows: the longest job); ``progress`` hears each as it finishes."""
+    if not jobs:
+        return {}
+    jobs = sorted(jobs, key=lambda j: (-len(j.topology.own_units), -j.confirm))
+    progress("sizing, simulating and the resilience of each architecture", start)
+    finished: list[int] = []
+
+    def heard(i: int) -> None:
+        finished.append(i)
+        progress(f"estimated the {jobs[i].architecture.label.lower()}", start + part * len(finished) / len(jobs))
+
+    results = run_all(_architecture_estimate, [(j, assessment, llm, constants, seed) for j in jobs], on_done=heard)
+    return {j.architecture: r for j, r in zip(jobs, results, strict=True)}
+
+
+def _architecture_estimate(job: _Job, assessment: Assessment, llm: LlmSpec, constants: dict[str, float],
+                           seed: int) -> tuple[ArchitectureEstimate, FleetPlan]:
+    """One architecture's fleet, peak simulation, costs and resilience (a job of ``_run_jobs``)."""
+    a, topology, option = job.architecture, job.topology, job.option
+    if isinstance(option, ApiService):
+        plan = size_api_fleet(a, topology, assessment, option, constants, seed)
+        return _estimate(a, topology, plan, assessment, llm, constants, seed, option), plan
+    if job.confirm:
+        replicas, run, rounds = confirm_replicas(topology, assessment, option, constants, seed)
+        plan = size_fleet(a, topology, assessment, option, replicas, constants, seed, rounds, simulation=run)
+    else:
+        plan = size_fleet(a, topology, assessment, option, job.replicas, constants, seed, job.rounds)
+    return _estimate(a, topology, plan, assessment, llm, constants, seed, None), plan
 
 
 def _estimate(architecture: Architecture, topology: Topology, plan: FleetPlan, assessment: Assessment,

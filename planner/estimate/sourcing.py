@@ -32,9 +32,8 @@ from planner.estimate.capacity import (
     FleetPlan,
     InferenceOption,
     cheapest_option,
+    first_replicas,
     inference_monthly_usd,
-    min_replicas,
-    replicas_for,
 )
 from planner.estimate.results import ArchitectureEstimate, BuildVsBuy, CostPoint, SourcingFactor
 from planner.estimate.topology import build_topology
@@ -226,9 +225,7 @@ def against_self_hosting(assessment: Assessment, api: ApiPrice, llm: LlmSpec, co
     """The break-even against the simulated hybrid's inference fleet, else the closed form's cheapest."""
     if hybrid_plan is not None and isinstance(hybrid_plan.option, InferenceOption):
         option, simulated = hybrid_plan.option, True
-        w = assessment.workload
-        base = max(min_replicas(assessment, constants), replicas_for(w.peak_requests_per_s, option))
-        factor = hybrid_plan.inference_replicas_peak / base
+        factor = hybrid_plan.inference_replicas_peak / first_replicas(assessment, option, constants)
     elif options:
         topology = build_topology(Architecture.HYBRID, assessment.workload)
         option, simulated, factor = cheapest_option(Architecture.HYBRID, topology, assessment, options, constants), \

@@ -41,3 +41,9 @@ def check_deadline() -> None:
     deadline = _DEADLINE.get()
     if deadline is not None and time.monotonic() > deadline:
         raise DeadlineExceeded("the time limit passed while simulating")
+
+
+def remaining_s() -> float | None:
+    """Seconds left before the enclosing ``time_limit`` block's deadline (None outside one), to hand to a worker."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()

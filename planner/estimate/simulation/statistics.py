@@ -201,6 +201,7 @@ class Misses(NamedTuple):
     arrival_s: np.ndarray  # arrival times after the first measured arrival
     missed: np.ndarray  # bool: over the TTFT or the end-to-end target, or still running past the latter
     simulated_s: float  # simulated clock at the end of the run
+    station_visits: int  # every visit in the run, as ``SimulationResult.station_visits``
 
 
 def run_misses(pipe: ServingPipeline, now_s: float) -> Misses:
@@ -214,7 +215,8 @@ def run_misses(pipe: ServingPipeline, now_s: float) -> Misses:
         missed |= ttft * MS_PER_S > inp.ttft_slo_ms
     if inp.e2e_slo_ms is not None:
         missed |= e2e * MS_PER_S > inp.e2e_slo_ms
-    return Misses(arrival_s=arrived - arrived[0], missed=missed, simulated_s=float(now_s))
+    return Misses(arrival_s=arrived - arrived[0], missed=missed, simulated_s=float(now_s),
+                  station_visits=sum(pipe.visits))
 
 
 def simulation_result(pipe: ServingPipeline, now_s: float, *, keep_samples: bool) -> SimulationResult:
