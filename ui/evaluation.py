@@ -17,8 +17,9 @@ When no pool can be made (a platform without process support, ``PLANNER_EVALUATI
 its workers died, the evaluation runs in the page's own thread, as before; AppTest works either way.
 
 Progress: a waiting page may pass ``on_progress``; it hears each stage ``evaluate`` reports (serving model,
-the architectures' sizing, simulation and resilience, each architecture once estimated), from the worker through the pool's queue (a thread of
-this process reads it), or directly when the evaluation runs in the page's thread. A page joining an evaluation
+the architectures' sizing, simulation and resilience, each architecture once estimated), from the worker
+through the pool's queue (a thread of this process reads it), or directly when the evaluation runs in the
+page's thread. A page joining an evaluation
 already running hears its latest stage too.
 """
 

@@ -8,9 +8,9 @@ replaceable through ``Assessment.assumption_overrides``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.estimate.api import ApiService, api_service, requests_per_month, token_cost_lines
@@ -22,19 +22,17 @@ from planner.estimate.capacity import (
     confirm_replicas,
     first_replicas,
     inference_options,
-    size_api_fleet,
-    size_fleet,
 )
 from planner.estimate.costs import estimate_cost, fleet_items
 from planner.estimate.evaluation_cache import CACHE, cache_key
-from planner.estimate.parallel import run_all
+from planner.estimate.fleets import FleetJob, simulate_fleets
 from planner.estimate.pricing import priced_instances
-from planner.estimate.resilience import assess_resilience
 from planner.estimate.results import (
     ArchitectureEstimate,
     AssumptionUsed,
     Evaluation,
     LatencyEstimate,
+    ResilienceEstimate,
     StationLoad,
 )
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
@@ -189,7 +187,7 @@ def evaluate(assessment: Assessment, *, instances: Sequence[InstancePrice] | Non
             f"The estimate took longer than {deadline_s:g} s; it was stopped so that it does not hold up the "
             "server. Try again when fewer estimates are running, or narrow the allowed GPU types and "
             "providers.") from None
-    CACHE.put(key, evaluation, time.perf_counter() - started)
+    CACHE.put(key, (evaluation, time.perf_counter() - started))
     report(DONE, 1.0)
     return evaluation.model_copy(deep=True)
 
@@ -260,87 +258,65 @@ def _sourcing_estimates(assessment: Assessment, llm: LlmSpec, options: list[Infe
     """
     topologies = {a: build_topology(a, assessment.workload, api=service is not None) for a in Architecture}
     widest = max(topologies.values(), key=lambda t: t.network_hops)
-    jobs: dict[Architecture, _Job] = {}
+    jobs: dict[Architecture, FleetJob] = {}
     if service is not None:
-        jobs = {a: _Job(a, t, service) for a, t in topologies.items()}
+        jobs = {a: FleetJob(a, t, service) for a, t in topologies.items()}
     else:
         chosen = {a: cheapest_option(a, t, assessment, options, constants) for a, t in topologies.items()}
         confirming = chosen[widest.architecture]
         for architecture, topology in topologies.items():
             option = chosen[architecture]
             if topology is widest:
-                jobs[architecture] = _Job(architecture, topology, option, confirm=True)
+                jobs[architecture] = FleetJob(architecture, topology, option, confirm=True)
             elif option is confirming:
-                jobs[architecture] = _Job(architecture, topology, option, first_replicas(assessment, option, constants))
+                guess = first_replicas(assessment, option, constants)
+                jobs[architecture] = FleetJob(architecture, topology, option, guess)
             else:  # rare: confirmed here, on the widest topology, before the jobs
                 check_deadline()
                 replicas, _, rounds = confirm_replicas(widest, assessment, option, constants, seed)
-                jobs[architecture] = _Job(architecture, topology, option, replicas, rounds)
+                jobs[architecture] = FleetJob(architecture, topology, option, replicas, rounds)
     done = _run_jobs(list(jobs.values()), assessment, llm, constants, seed, progress, start, part)
     if service is None:  # the replicas the widest architecture confirmed, where a job guessed them before
         confirmed = done[widest.architecture][1]
         again = [job for job in jobs.values() if not job.confirm and job.option is confirming
                  and job.replicas != confirmed.inference_replicas_peak]
-        redone = [_Job(j.architecture, j.topology, j.option, confirmed.inference_replicas_peak, confirmed.sim_rounds)
+        redone = [dataclasses.replace(j, replicas=confirmed.inference_replicas_peak, rounds=confirmed.sim_rounds)
                   for j in again]
         done.update(_run_jobs(redone, assessment, llm, constants, seed, progress, start + part, 0.0))
     estimates = {a: done[a][0] for a in Architecture}
     return estimates, (done[Architecture.HYBRID][1] if service is None else None)
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One architecture to estimate: its topology, its inference (an option of ours or the API), and its replicas
-    (``confirm``: confirm them by simulation first; otherwise these, confirmed in ``rounds`` simulated rounds)."""
-
-    architecture: Architecture
-    topology: Topology
-    option: InferenceOption | ApiService
-    replicas: int = 0
-    rounds: int = 1
-    confirm: bool = False
-
-
 Estimated = dict[Architecture, tuple[ArchitectureEstimate, FleetPlan]]
 
 
-def _run_jobs(jobs: list[_Job], assessment: Assessment, llm: LlmSpec, constants: dict[str, float], seed: int,
+def _run_jobs(jobs: list[FleetJob], assessment: Assessment, llm: LlmSpec, constants: dict[str, float], seed: int,
               progress: Progress, start: float, part: float) -> Estimated:
-    """The jobs estimated side by side, the one with the most units first (its resilience simulates the most
-    windows: the longest job); ``progress`` hears each as it finishes."""
+    """The jobs' fleets simulated side by side (planner.estimate.fleets), then priced here; ``progress`` hears each
+    architecture as its fleet is ready."""
     if not jobs:
         return {}
-    jobs = sorted(jobs, key=lambda j: (-len(j.topology.own_units), -j.confirm))
     progress("sizing, simulating and the resilience of each architecture", start)
-    finished: list[int] = []
+    finished: list[FleetJob] = []
 
-    def heard(i: int) -> None:
-        finished.append(i)
-        progress(f"estimated the {jobs[i].architecture.label.lower()}", start + part * len(finished) / len(jobs))
+    def heard(job: FleetJob) -> None:
+        finished.append(job)
+        progress(f"estimated the {job.architecture.label.lower()}", start + part * len(finished) / len(jobs))
 
-    results = run_all(_architecture_estimate, [(j, assessment, llm, constants, seed) for j in jobs], on_done=heard)
-    return {j.architecture: r for j, r in zip(jobs, results, strict=True)}
-
-
-def _architecture_estimate(job: _Job, assessment: Assessment, llm: LlmSpec, constants: dict[str, float],
-                           seed: int) -> tuple[ArchitectureEstimate, FleetPlan]:
-    """One architecture's fleet, peak simulation, costs and resilience (a job of ``_run_jobs``)."""
-    a, topology, option = job.architecture, job.topology, job.option
-    if isinstance(option, ApiService):
-        plan = size_api_fleet(a, topology, assessment, option, constants, seed)
-        return _estimate(a, topology, plan, assessment, llm, constants, seed, option), plan
-    if job.confirm:
-        replicas, run, rounds = confirm_replicas(topology, assessment, option, constants, seed)
-        plan = size_fleet(a, topology, assessment, option, replicas, constants, seed, rounds, simulation=run)
-    else:
-        plan = size_fleet(a, topology, assessment, option, job.replicas, constants, seed, job.rounds)
-    return _estimate(a, topology, plan, assessment, llm, constants, seed, None), plan
+    simulated = simulate_fleets(jobs, assessment, llm, constants, seed, on_done=heard)
+    out = {}
+    for job in jobs:
+        plan, resilience = simulated[job.architecture]
+        service = job.option if isinstance(job.option, ApiService) else None
+        out[job.architecture] = (_estimate(job.architecture, job.topology, plan, assessment, llm, constants, service,
+                                           resilience), plan)
+    return out
 
 
 def _estimate(architecture: Architecture, topology: Topology, plan: FleetPlan, assessment: Assessment,
-              llm: LlmSpec, constants: dict[str, float], seed: int,
-              service: ApiService | None) -> ArchitectureEstimate:
-    """Cost, latency against the targets and resilience of one sized fleet."""
+              llm: LlmSpec, constants: dict[str, float], service: ApiService | None,
+              resilience: ResilienceEstimate) -> ArchitectureEstimate:
+    """Cost and latency against the targets of one simulated fleet, with its resilience."""
     w = assessment.workload
     cost, lines = estimate_cost(plan, topology, assessment, constants)
     notes = []
@@ -366,8 +342,6 @@ def _estimate(architecture: Architecture, topology: Topology, plan: FleetPlan, a
     elif sim.ttft.p95_ms > w.p95_ttft_ms or sim.e2e.p95_ms > w.p95_e2e_ms:
         notes.append("The simulated p95 is a little over a target but within the simulation's 95 % "
                      "confidence interval of it.")
-    resilience = assess_resilience(topology, assessment, plan, llm, constants, seed,
-                                   provider_sla_pct=service.sla_pct if service is not None else None)
     provider_ms = constants["api.network_rtt_ms"] if service is not None else 0.0
     return ArchitectureEstimate(
         architecture=architecture, deployable_units=len(topology.own_units), network_hops=topology.network_hops,

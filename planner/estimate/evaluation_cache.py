@@ -2,14 +2,16 @@
 
 ``planner.estimate.engine.evaluate`` looks here first. The key is everything an evaluation reads besides the
 catalogs (loaded once per process): the assessment and any replaced price rows, GPU specs or API rows, as JSON
-text, and the seed.
+text, and the seed. ``Lru`` also keeps the parts of evaluations that other modules reuse
+(planner.estimate.fleets: each architecture's simulated fleet, whatever the prices and the team).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -34,24 +36,29 @@ def cache_key(assessment: Assessment, instances: Sequence[InstancePrice] | None,
             "" if api_prices is None else APIS.dump_json(dict(api_prices)).decode())
 
 
-class EvaluationCache:
-    """The last ``CACHE_SIZE`` evaluations of this process by input, with the seconds each took; thread-safe."""
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """The last ``size`` values put, by key; thread-safe. Every one made is emptied by ``clear_evaluation_cache``."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.lock = threading.Lock()
-        self.items: OrderedDict[CacheKey, tuple[Evaluation, float]] = OrderedDict()
+        self.items: OrderedDict[K, V] = OrderedDict()
+        _ALL.append(self)
 
-    def get(self, key: CacheKey) -> tuple[Evaluation, float] | None:
+    def get(self, key: K) -> V | None:
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
             return found
 
-    def put(self, key: CacheKey, evaluation: Evaluation, seconds: float) -> None:
+    def put(self, key: K, value: V) -> None:
         with self.lock:
-            self.items[key] = (evaluation, seconds)
+            self.items[key] = value
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
@@ -61,9 +68,11 @@ class EvaluationCache:
             self.items.clear()
 
 
-CACHE = EvaluationCache(CACHE_SIZE)
+_ALL: list[Lru[Any, Any]] = []
+CACHE: Lru[CacheKey, tuple[Evaluation, float]] = Lru(CACHE_SIZE)  # each evaluation with the seconds it took
 
 
 def clear_evaluation_cache() -> None:
-    """Forget every cached evaluation (tests and benchmarks that time the computation itself)."""
-    CACHE.clear()
+    """Forget every cached evaluation and every part of one (tests and benchmarks that time the computation)."""
+    for cache in _ALL:
+        cache.clear()
