@@ -15,6 +15,10 @@ Prints one ``name=value`` line per figure, each followed where one exists by its
 - ``evaluate_chatbot_median_s`` and ``evaluate_chatbot_serial_median_s``: the same for the chatbot preset (a
   70B model at 180 requests/s), over ``CHATBOT_RUNS`` runs, with ``resilience_chatbot_share`` and
   ``parallel_speedup_chatbot`` (serial over parallel); target <= 1.5;
+- ``attribution_chatbot_s``: median seconds of History's "Explain the change" (``planner.history.attribute``)
+  between two saved chatbot assessments that differ in prices (GPUs ``ATTRIBUTION_PRICES`` of the older ones),
+  traffic (``ATTRIBUTION_TRAFFIC`` times) and team readiness, over ``ATTRIBUTION_RUNS`` runs, every cache
+  emptied before each (as on a server that evaluated neither before); target <= 3;
 - ``whatif_cached_median_s``: median seconds of ``evaluate`` on a what-if evaluated before in the
   process (the chatbot preset at 10x its traffic), over ``WHATIF_RUNS`` runs: the engine's cache
   answers; target <= 0.1;
@@ -35,6 +39,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,11 +60,15 @@ from bench_simulation import (
     bare_mmc_visits_per_s,
     sim_mmc_visits_per_s,
 )
+from sqlalchemy import Engine
 
-import planner.estimate.engine
+import planner.estimate.fleets
+from planner import history, store
+from planner.decide.scoring import recommend
 from planner.estimate.engine import evaluate
 from planner.estimate.evaluation_cache import clear_evaluation_cache
 from planner.estimate.parallel import WORKERS_ENV, shutdown, worker_count
+from planner.inputs.catalog import load_instances
 from planner.inputs.files import load_presets
 from planner.inputs.models import Assessment
 from planner.inputs.units import KIB
@@ -71,6 +80,10 @@ WHATIF_TRAFFIC_FACTOR = 10.0  # the what-if: the chatbot preset's mean and peak 
 EVALUATE_DEFAULT_TARGET_S = 0.5
 EVALUATE_CHATBOT_TARGET_S = 1.5
 WHATIF_CACHED_TARGET_S = 0.1
+ATTRIBUTION_RUNS = 3
+ATTRIBUTION_TRAFFIC = 1.3  # the newer assessment's traffic over the older one's
+ATTRIBUTION_PRICES = 0.85  # its GPU prices over the older one's
+ATTRIBUTION_TARGET_S = 3.0
 SIM_TO_BARE_TARGET = 0.8
 PEAK_RSS_TARGET_MB = 300.0
 
@@ -80,7 +93,7 @@ class ResilienceTimer:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self.inner = planner.estimate.engine.assess_resilience
+        self.inner = planner.estimate.fleets.assess_resilience
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -109,7 +122,7 @@ def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
     (0 when the architectures are estimated in worker processes, where this process does not see it)."""
     evaluate(assessment)
     timer = ResilienceTimer()
-    planner.estimate.engine.assess_resilience = timer  # type: ignore[assignment]
+    planner.estimate.fleets.assess_resilience = timer  # type: ignore[assignment]
     times, resilience = [], []
     try:
         for _ in range(runs):
@@ -120,7 +133,7 @@ def median_evaluate_s(assessment: Assessment, runs: int) -> tuple[float, float]:
             times.append(time.perf_counter() - start)
             resilience.append(timer.seconds)
     finally:
-        planner.estimate.engine.assess_resilience = timer.inner
+        planner.estimate.fleets.assess_resilience = timer.inner
     return statistics.median(times), statistics.median(resilience)
 
 
@@ -132,6 +145,42 @@ def median_cached_s(assessment: Assessment, runs: int) -> float:
         start = time.perf_counter()
         evaluate(assessment)
         times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def attribution_pair(engine: Engine) -> tuple[store.StoredAssessment, store.StoredAssessment]:
+    """Two saved chatbot assessments a quarter apart: GPU prices cut, traffic up, the team more ready."""
+    old = load_presets()["chatbot_daily_updates"]
+    w, team = old.workload, old.team
+    new = old.model_copy(update={
+        "label": "Next quarter",
+        "workload": w.model_copy(update={"mean_requests_per_s": w.mean_requests_per_s * ATTRIBUTION_TRAFFIC,
+                                         "peak_requests_per_s": w.peak_requests_per_s * ATTRIBUTION_TRAFFIC}),
+        "team": team.model_copy(update={"api_design": team.api_design + 1,
+                                        "service_security": team.service_security + 1})})
+    cut = [r.model_copy(update={"on_demand_usd_h": round(r.on_demand_usd_h * ATTRIBUTION_PRICES, 4),
+                                "committed_usd_h": None if r.committed_usd_h is None
+                                else round(r.committed_usd_h * ATTRIBUTION_PRICES, 4)}) for r in load_instances()]
+    ids = []
+    for assessment, rows in ((old, list(load_instances())), (new, cut)):
+        evaluation = evaluate(assessment, instances=rows)
+        ids.append(history.save_evaluated(engine, assessment, recommend(assessment, evaluation), evaluation,
+                                          prices=rows))
+    return (store.load_assessment(engine, assessment_id=ids[0]), store.load_assessment(engine, assessment_id=ids[1]))
+
+
+def median_attribution_s(runs: int) -> float:
+    """Median seconds of History's "Explain the change" between the two, every cache emptied first."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = store.get_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+        old, new = attribution_pair(engine)
+        times = []
+        for _ in range(runs):
+            clear_evaluation_cache()
+            start = time.perf_counter()
+            history.attribute(old, new, engine=engine)
+            times.append(time.perf_counter() - start)
+        store.dispose_engines()
     return statistics.median(times)
 
 
@@ -166,6 +215,9 @@ def main() -> None:
     print(f"evaluate_chatbot_serial_median_s={serial_chatbot_s:.3f}")
     print(f"parallel_speedup_chatbot={serial_chatbot_s / chatbot_s:.2f}")
     print(f"resilience_chatbot_share={chatbot_resilience_s / serial_chatbot_s:.2f}")
+    attribution_s = median_attribution_s(ATTRIBUTION_RUNS)
+    print(f"attribution_chatbot_s={attribution_s:.3f}")
+    print(f"attribution_chatbot_target_s={ATTRIBUTION_TARGET_S:g}")
     cached_s = median_cached_s(whatif(presets["chatbot_daily_updates"], WHATIF_TRAFFIC_FACTOR), WHATIF_RUNS)
     print(f"whatif_cached_median_s={cached_s:.3f}")
     print(f"whatif_cached_target_s={WHATIF_CACHED_TARGET_S:g}")
