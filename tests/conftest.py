@@ -33,10 +33,6 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the browser tests (git-ign
 SERVER_START_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000  # a cold first run imports pandas and altair and migrates the database
 
-# The suite runs its own processes side by side (pytest-xdist), so an evaluation here estimates its architectures
-# one after another in its own process; tests/test_parallel.py checks that worker processes give the same numbers.
-os.environ.setdefault("PLANNER_SIMULATION_WORKERS", "1")
-
 # `streamlit run app.py` puts the app's folder on sys.path, which makes the `ui` package importable;
 # do the same for the tests that import it directly.
 if str(ROOT) not in sys.path:
@@ -54,6 +50,14 @@ def as_shown(markdown: object) -> object:
 def tables_shown(at: AppTest) -> list[pd.DataFrame]:
     """Every static table (``st.table``) of an AppTest run, its text cells as the browser shows them."""
     return [t.value.map(as_shown) for t in at.table]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite runs its own processes side by side (pytest-xdist), so an evaluation in a test (and in the servers
+    and commands it starts) estimates its architectures one after another in its own process;
+    tests/test_parallel.py checks that worker processes give the same numbers. Not at import: the benchmarks
+    import this module and measure the app as it runs."""
+    os.environ.setdefault("PLANNER_SIMULATION_WORKERS", "1")
 
 
 @pytest.fixture
