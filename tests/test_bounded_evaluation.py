@@ -222,3 +222,21 @@ def test_a_waiting_page_hears_the_stages_of_its_evaluation(workers: int) -> None
     if workers == 0:  # in this thread every stage is heard, the last one "done"
         assert heard[0][0].startswith("serving model") and heard[-1] == ("done", 1.0)
     assert shared.stages == {}  # forgotten once the evaluation is over
+
+
+@pytest.mark.parametrize("workers", [0, 1])  # in the page's thread, and in one pool worker (through its queue)
+def test_a_batch_is_evaluated_in_turn_and_kept(workers: int) -> None:
+    blank = load_presets()["blank"]
+    other_team = blank.model_copy(update={"team": blank.team.model_copy(update={"containers": 1})})
+    keys: list[Key] = [(evaluation_key(a), "", "", "") for a in (blank, other_team)]
+    shared = SharedEvaluations(workers)
+    heard: list[int] = []
+    try:
+        evaluations = shared.evaluate_many(keys, heard.append)
+        kept = shared.evaluate(keys[1])  # answered from what the batch kept
+    finally:
+        shared.close()
+    assert [e.model_dump_json() for e in evaluations] == [evaluate_json(*k).model_dump_json() for k in keys]
+    assert kept.model_dump_json() == evaluations[1].model_dump_json()
+    assert heard == [1, 2]  # every count, in order, even those a worker reported while the page was not looking
+    assert shared.stages == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -235,6 +235,32 @@ def test_a_price_drop_alone_is_attributed_to_prices(engine: Engine) -> None:
         for factor in ("workload", "team", "other"):
             assert part.share(factor).cost_usd == pytest.approx(0.0, abs=1e-6)
     assert attribution.notes == ()
+
+
+def test_a_batch_evaluates_every_mixture_at_once_with_the_same_result(engine: Engine) -> None:
+    """The app's path: every distinct mixture handed to one batch call (one worker), in the subsets' order."""
+    old_inputs = blank()
+    new_inputs = with_team(blank(mean_requests_per_s=10.0, peak_requests_per_s=30.0), containers=4)
+    old, new = stored_pair(engine, old_inputs, new_inputs, list(load_instances()), scaled_prices(0.8))
+    calls: list[list[tuple[Assessment, history.Pricing]]] = []
+
+    def batch(jobs: list[tuple[Assessment, history.Pricing]], on_done: Callable[[int], None]) -> list[Evaluation]:
+        calls.append(jobs)
+        out = []
+        for assessment, pricing in jobs:
+            out.append(cached_evaluate(assessment, pricing.instances, pricing.gpus))
+            on_done(len(out))
+        return out
+
+    heard: list[tuple[int, int, str]] = []
+    batched = history.attribute(old, new, evaluator=cached_evaluate, batch=batch,
+                                progress=lambda done, total, name: heard.append((done, total, name)))
+    one_by_one = history.attribute(old, new, evaluator=cached_evaluate)
+    assert batched == one_by_one
+    assert len(calls) == 1 and len(calls[0]) == 8  # prices, workload and team all changed: 2 x 2 x 2 mixtures
+    assert [h[:2] for h in heard] == [(n, 8) for n in range(1, 9)]
+    assert heard[0][2] == "The older assessment (its inputs and prices)"
+    assert heard[-1][2] == "The newer assessment (its inputs and prices)"
 
 
 def test_workload_and_team_changes_split_cost_and_score_exactly(engine: Engine) -> None:

@@ -40,11 +40,12 @@ from typing import Any
 import streamlit as st
 
 from planner.estimate.results import Evaluation
+from planner.history.snapshots import Pricing
 from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.models import Assessment, GpuSpec, InstancePrice
 from planner.store import api_price_lists
 from ui import db
-from ui.evaluation_worker import APIS, evaluate_json, prices_json, warm_up
+from ui.evaluation_worker import APIS, evaluate_json, evaluate_many_json, prices_json, warm_up
 
 WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in the page's thread; default: cores
 START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
@@ -138,6 +139,50 @@ class SharedEvaluations:
                     del self.in_flight[key]
                     self.stages.pop(self.progress_ids.pop(key, ""), None)
 
+    def evaluate_many(self, keys: list[Key], on_done: Callable[[int], None]) -> list[Evaluation]:
+        """The evaluations of ``keys``, made in turn by one worker (``evaluate_many_json``: the fleets it simulates
+        serve the keys that differ only in prices or team); ``on_done`` hears each count done, 1 to the last, in
+        order. Each is kept as ``evaluate`` keeps it."""
+        progress_id = uuid.uuid4().hex
+        heard = 0
+
+        def reached(done: int) -> None:  # every count in order, also those a worker reported while none looked
+            nonlocal heard
+            while heard < done:
+                heard += 1
+                on_done(heard)
+
+        future: Future[list[Evaluation]] | None = None
+        for _ in range(2):  # a broken pool is replaced once
+            if self.pool is None:
+                break
+            try:
+                future = self.pool.submit(evaluate_many_json, keys, progress_id=progress_id)
+                break
+            except (BrokenProcessPool, RuntimeError):
+                self.pool = _new_pool(self.workers, self.queue)
+        try:
+            if future is None:
+                evaluations = evaluate_many_json(keys, on_done=reached)
+            else:
+                self._follow(future, progress_id, lambda stage, share: reached(int(stage)))
+                try:
+                    evaluations = future.result()
+                except BrokenProcessPool:
+                    with self.lock:
+                        self.pool = _new_pool(self.workers, self.queue)
+                    evaluations = evaluate_many_json(keys, on_done=reached)
+            reached(len(keys))
+        finally:
+            self.stages.pop(progress_id, None)
+        with self.lock:
+            for key, evaluation in zip(keys, evaluations, strict=True):
+                self.results[key] = evaluation
+                self.results.move_to_end(key)
+            while len(self.results) > KEPT_RESULTS:
+                self.results.popitem(last=False)
+        return [e.model_copy(deep=True) for e in evaluations]
+
     def close(self) -> None:
         """Stop the workers; evaluations not started yet are cancelled, running ones end with their process."""
         with self.lock:
@@ -180,7 +225,7 @@ class SharedEvaluations:
             progress_id, stage, share = item
             self.stages[progress_id] = (stage, share)
 
-    def _follow(self, future: Future[Evaluation], progress_id: str, on_progress: OnProgress) -> None:
+    def _follow(self, future: Future[Any], progress_id: str, on_progress: OnProgress) -> None:
         """Tell ``on_progress`` each new stage until the evaluation ends."""
         shown = None
         while True:
@@ -235,6 +280,13 @@ def evaluate_shared(assessment: Assessment | str, instances: Sequence[InstancePr
     rows, specs, api_rows = prices_json(instances, gpus, None if isinstance(apis, str) else apis)
     return shared_evaluations().evaluate((key, rows, specs, apis if isinstance(apis, str) else api_rows),
                                          on_progress=on_progress)
+
+
+def evaluate_shared_batch(jobs: list[tuple[Assessment, Pricing]], on_done: Callable[[int], None]) -> list[Evaluation]:
+    """Every (assessment, pricing) evaluated by one worker of the pool, in turn (History's attribution:
+    ``planner.history.attribute``'s ``batch``)."""
+    keys = [(evaluation_key(a), *prices_json(p.instances, p.gpus, p.apis)) for a, p in jobs]
+    return shared_evaluations().evaluate_many(keys, on_done)
 
 
 def api_list_json(assessment: Assessment) -> str:

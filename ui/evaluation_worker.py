@@ -7,7 +7,7 @@ pool's queue (given to every worker when it starts) as (the evaluation's progres
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -52,6 +52,22 @@ def evaluate_json(assessment_json: str, instances_json: str, gpus_json: str, api
         def progress(stage: str, share: float) -> None:
             queue.put((progress_id, stage, share))
     return evaluate(assessment, instances=instances, gpus=gpus, api_prices=apis, progress=progress)
+
+
+def evaluate_many_json(keys: list[tuple[str, str, str, str]], *, progress_id: str = "",
+                       on_done: Callable[[int], None] | None = None) -> list[Evaluation]:
+    """``evaluate_json`` on each key in turn, in this one process (so each simulated fleet is made once for every
+    price list and team, planner.estimate.fleets); after each, ``on_done`` hears how many are done, or, in a pool
+    worker, the pool's queue hears (``progress_id``, that count as text, the share done)."""
+    queue = _progress_queue
+    out = []
+    for key in keys:
+        out.append(evaluate_json(*key))
+        if on_done is not None:
+            on_done(len(out))
+        elif progress_id and queue is not None:
+            queue.put((progress_id, str(len(out)), len(out) / len(keys)))
+    return out
 
 
 def warm_up(queue: Queue[Any] | None = None) -> None:

@@ -25,7 +25,7 @@ from planner.store import StoredAssessment
 from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
 from ui import db, links, workshop_provenance
-from ui.evaluation import evaluate_shared
+from ui.evaluation import evaluate_shared, evaluate_shared_batch
 from ui.tables import show_table
 from ui.text import literal
 
@@ -287,8 +287,10 @@ def _attribute(old_id: int, new_id: int, progress: Progress) -> Attribution:
     old = store.load_assessment(engine, assessment_id=old_id)
     new = store.load_assessment(engine, assessment_id=new_id)
     # Each side priced by the one rule of history.reevaluate: its own price snapshot. The mixtures are
-    # evaluated in the server's evaluation pool (ui.evaluation), off this page's thread, each distinct one once.
-    return history.attribute(old, new, engine=engine, prices="saved", evaluator=evaluate_shared, progress=progress)
+    # evaluated in the server's evaluation pool (ui.evaluation), off this page's thread, each distinct one once, all
+    # by one worker: the fleets it simulates for one workload serve every price list and team.
+    return history.attribute(old, new, engine=engine, prices="saved", evaluator=evaluate_shared,
+                             batch=evaluate_shared_batch, progress=progress)
 
 
 def attribution_for(old_id: int, new_id: int) -> Attribution:

@@ -101,6 +101,9 @@ class Attribution(BaseModel):
 # (assessment, instance rows, GPU specs[, API rows]) -> estimates; the API rows come only when the assessment
 # names a saved API price list (``snapshots.run_evaluator``).
 Evaluator = Callable[..., Evaluation]
+# Every mixture at once: [(assessment, its pricing)], and a callback told how many are done after each one. One
+# process evaluating them in turn reuses each simulated fleet across prices and team (planner.estimate.fleets).
+BatchEvaluator = Callable[[list[tuple[Assessment, Pricing]], Callable[[int], None]], list[Evaluation]]
 
 
 def _default_evaluator(assessment: Assessment, instances: Sequence[InstancePrice], gpus: Mapping[str, GpuSpec],
@@ -155,25 +158,52 @@ class _Mixtures:
         self.evaluations: dict[tuple[str, bool], Evaluation] = {}
         self.scores: dict[frozenset[str], dict[Architecture, float]] = {}
         subsets = [frozenset(c) for size in range(len(FACTORS) + 1) for c in itertools.combinations(FACTORS, size)]
-        self.total = len({self._key(mixture(old, new, s), s) for s in subsets})
+        # Each distinct mixture by its key, with the first subset that makes it (the order of ``subsets``).
+        self.distinct: dict[tuple[str, bool], frozenset[str]] = {}
+        for subset in subsets:
+            self.distinct.setdefault(self._key(mixture(old, new, subset), subset), subset)
+        self.total = len(self.distinct)
 
     @staticmethod
     def _key(assessment: Assessment, take_new: frozenset[str]) -> tuple[str, bool]:
         # A team change moves the people cost and the scores; a workload change moves everything.
         return assessment.model_dump_json(exclude={"project", "label", "notes"}), "prices" in take_new
 
+    def _pricing(self, take_new: frozenset[str]) -> Pricing:
+        # A mixture's sourcing is the newer assessment's (no factor takes it), so are the API rows it names.
+        return self.pricing["prices" in take_new]._replace(apis=self.pricing[True].apis)
+
+    @staticmethod
+    def _failed(take_new: frozenset[str], exc: PlannerError) -> PlannerError:
+        which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
+        return PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}")
+
+    def evaluate_all(self, batch: BatchEvaluator) -> None:
+        """Every distinct mixture evaluated by one call of ``batch`` (in the order of the subsets), which reports
+        each as it is done."""
+        jobs = [(mixture(self.old, self.new, s), self._pricing(s)) for s in self.distinct.values()]
+        names = [describe_mixture(s) for s in self.distinct.values()]
+
+        def heard(done: int) -> None:
+            if self.progress is not None:
+                self.progress(done, self.total, names[done - 1])
+
+        try:
+            evaluations = batch(jobs, heard)
+        except PlannerError as exc:
+            raise PlannerError(f"The attribution needs the older and newer inputs re-evaluated, which failed: {exc}"
+                               ) from exc
+        self.evaluations.update(zip(self.distinct, evaluations, strict=True))
+
     def evaluation(self, take_new: frozenset[str]) -> tuple[Assessment, Evaluation]:
         """The mixture taking ``take_new`` from the newer assessment, and its estimates."""
         assessment = mixture(self.old, self.new, take_new)
         key = self._key(assessment, take_new)
         if key not in self.evaluations:
-            # A mixture's sourcing is the newer assessment's (no factor takes it), so are the API rows it names.
-            pricing = self.pricing["prices" in take_new]._replace(apis=self.pricing[True].apis)
             try:
-                self.evaluations[key] = run_evaluator(self.evaluator, assessment, pricing)
+                self.evaluations[key] = run_evaluator(self.evaluator, assessment, self._pricing(take_new))
             except PlannerError as exc:
-                which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
-                raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc
+                raise self._failed(take_new, exc) from exc
             if self.progress is not None:
                 self.progress(len(self.evaluations), self.total, describe_mixture(take_new))
         return assessment, self.evaluations[key]
@@ -206,20 +236,23 @@ def _pricing_notes(old: StoredAssessment, new: StoredAssessment, prices: PriceSo
 
 def attribute(old: StoredAssessment, new: StoredAssessment, *, engine: Engine | None = None,
               prices: PriceSource = "saved", evaluator: Evaluator = _default_evaluator,
-              progress: Progress | None = None) -> Attribution:
+              progress: Progress | None = None, batch: BatchEvaluator | None = None) -> Attribution:
     """Split the change from ``old`` to ``new`` into prices, workload, team readiness and other.
 
     Each distinct mixture of old and new inputs and old and new prices is evaluated once;
     ``progress(done, total, mixture)`` is called after each evaluation, with the mixture in words. Each
     side is priced as ``reevaluate`` prices it (``saved_pricing`` with ``engine`` and ``prices``): its
     price snapshot and kept GPU specs, or today's prices when asked or when it was saved without a
-    snapshot; the notes say so.
+    snapshot; the notes say so. ``batch``, if given, evaluates every mixture in one call instead of ``evaluator``
+    (the app hands them to one worker process, whose kept fleets serve every mixture of the same workload).
     """
     old, new = older_first(old, new)
     pricing = {False: saved_pricing(old, engine=engine, prices=prices),
                True: saved_pricing(new, engine=engine, prices=prices)}
     notes = _pricing_notes(old, new, prices)
     mixtures = _Mixtures(old.assessment, new.assessment, pricing, evaluator, progress)
+    if batch is not None:
+        mixtures.evaluate_all(batch)
     stored_old, stored_new = stored_evaluation(old), stored_evaluation(new)
     recs = stored_recommendation(old), stored_recommendation(new)
     if stored_old is None or stored_new is None:
