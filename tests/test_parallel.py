@@ -86,7 +86,21 @@ def test_the_deadline_stops_the_workers_too(two_workers: None) -> None:
 
 
 def test_a_dead_worker_leaves_the_jobs_to_this_process(two_workers: None) -> None:
-    assert parallel.run_all(_die_unless_in, [(os.getpid(), n) for n in range(3)]) == [0, 1, 4]
+    heard: list[int] = []
+    assert parallel.run_all(_die_unless_in, [(os.getpid(), n) for n in range(3)], on_done=heard.append) == [0, 1, 4]
+    assert sorted(set(heard)) == [0, 1, 2]  # each job heard, done here
+
+
+def test_without_process_support_the_jobs_run_here(two_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    parallel.shutdown()
+
+    def unsupported(method: str) -> None:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", unsupported)
+    heard: list[int] = []
+    assert parallel.run_all(_pid, [(n,) for n in range(3)], on_done=heard.append) == [os.getpid()] * 3
+    assert heard == [0, 1, 2]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("2", 2), ("64", parallel.MAX_WORKERS), ("0", 1),

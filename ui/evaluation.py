@@ -19,8 +19,7 @@ its workers died, the evaluation runs in the page's own thread, as before; AppTe
 Progress: a waiting page may pass ``on_progress``; it hears each stage ``evaluate`` reports (serving model,
 the architectures' sizing, simulation and resilience, each architecture once estimated), from the worker
 through the pool's queue (a thread of this process reads it), or directly when the evaluation runs in the
-page's thread. A page joining an evaluation
-already running hears its latest stage too.
+page's thread. A page joining an evaluation already running hears its latest stage too.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import Queue
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -50,6 +49,7 @@ from ui.evaluation_worker import APIS, evaluate_json, evaluate_many_json, prices
 WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # worker processes; 0 evaluates in the page's thread; default: cores
 START_METHOD = "forkserver"  # never fork the threaded server itself; workers fork from a clean server process
 
+T = TypeVar("T")
 POLL_S = 0.25  # how often a waiting page looks for a new stage
 KEPT_RESULTS = 32  # finished evaluations kept per server process
 Key = tuple[str, str, str, str]  # assessment JSON, price rows JSON, GPU specs JSON, API rows JSON
@@ -127,11 +127,7 @@ class SharedEvaluations:
             elif on_progress is not None:
                 self._follow(future, progress_id, on_progress)
             evaluation = self._result(key, future)
-            with self.lock:
-                self.results[key] = evaluation
-                self.results.move_to_end(key)
-                while len(self.results) > KEPT_RESULTS:
-                    self.results.popitem(last=False)
+            self._keep([(key, evaluation)])
             return evaluation.model_copy(deep=True)
         finally:
             with self.lock:
@@ -152,17 +148,9 @@ class SharedEvaluations:
                 heard += 1
                 on_done(heard)
 
-        future: Future[list[Evaluation]] | None = None
-        for _ in range(2):  # a broken pool is replaced once
-            if self.pool is None:
-                break
-            try:
-                future = self.pool.submit(evaluate_many_json, keys, progress_id=progress_id)
-                break
-            except (BrokenProcessPool, RuntimeError):
-                self.pool = _new_pool(self.workers, self.queue)
+        future, here = self._submit_job(evaluate_many_json, keys, progress_id=progress_id)
         try:
-            if future is None:
+            if here:
                 evaluations = evaluate_many_json(keys, on_done=reached)
             else:
                 self._follow(future, progress_id, lambda stage, share: reached(int(stage)))
@@ -175,13 +163,17 @@ class SharedEvaluations:
             reached(len(keys))
         finally:
             self.stages.pop(progress_id, None)
+        self._keep(list(zip(keys, evaluations, strict=True)))
+        return [e.model_copy(deep=True) for e in evaluations]
+
+    def _keep(self, finished: list[tuple[Key, Evaluation]]) -> None:
+        """Keep finished evaluations for every session, the last ``KEPT_RESULTS`` of them."""
         with self.lock:
-            for key, evaluation in zip(keys, evaluations, strict=True):
+            for key, evaluation in finished:
                 self.results[key] = evaluation
                 self.results.move_to_end(key)
             while len(self.results) > KEPT_RESULTS:
                 self.results.popitem(last=False)
-        return [e.model_copy(deep=True) for e in evaluations]
 
     def close(self) -> None:
         """Stop the workers; evaluations not started yet are cancelled, running ones end with their process."""
@@ -194,11 +186,15 @@ class SharedEvaluations:
 
     def _submit(self, key: Key, progress_id: str = "") -> tuple[Future[Evaluation], bool]:
         """The future of a new evaluation, and whether the caller must run it in its own thread."""
+        return self._submit_job(evaluate_json, *key, progress_id=progress_id)
+
+    def _submit_job(self, fn: Callable[..., T], *args: Any, progress_id: str) -> tuple[Future[T], bool]:
+        """The future of ``fn(*args)`` in the pool, and whether the caller must run it itself (no pool)."""
         for _ in range(2):  # a broken pool is replaced once
             if self.pool is None:
                 break
             try:
-                return self.pool.submit(evaluate_json, *key, progress_id=progress_id), False
+                return self.pool.submit(fn, *args, progress_id=progress_id), False
             except (BrokenProcessPool, RuntimeError):
                 self.pool = _new_pool(self.workers, self.queue)
         return Future(), True

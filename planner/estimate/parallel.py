@@ -145,7 +145,7 @@ def _collect(futures: list[Future[T]], notify: Callable[[int], None], pool: Proc
                 notify(index[future])
     except BrokenProcessPool:  # a worker died (killed, out of memory): do the work here
         _forget_pool(pool)
-        return [fn(*args) for args in jobs]
+        return [_serial(fn, args, i, notify) for i, args in enumerate(jobs)]
     except BaseException:
         for future in futures:
             future.cancel()

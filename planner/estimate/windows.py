@@ -25,7 +25,14 @@ import numpy as np
 from planner.estimate.capacity import CPU_WAIT_SHARE_OF_TTFT, SIM_WARMUP, FleetPlan, InferenceOption, simulation_input
 from planner.estimate.outages import UnitModel
 from planner.estimate.queueing import mmc_wait_quantile_s
-from planner.estimate.simulation import CpuStation, InferenceStation, Outage, simulate_misses, station_size
+from planner.estimate.simulation import (
+    CpuStation,
+    InferenceStation,
+    Outage,
+    over_targets,
+    simulate_misses,
+    station_size,
+)
 from planner.estimate.slicing import slice_share, sliced_down
 from planner.estimate.topology import Topology
 from planner.inputs.models import Assessment
@@ -110,7 +117,7 @@ class WindowShares:
             # The peak run has the same inputs, warm-up and random numbers: its first requests are this run.
             w = self.assessment.workload
             ttft, e2e = np.asarray(reference.ttft_samples_ms), np.asarray(reference.e2e_samples_ms)
-            misses = (ttft[:n_requests] > w.p95_ttft_ms) | (e2e[:n_requests] > w.p95_e2e_ms)
+            misses = over_targets(ttft[:n_requests], e2e[:n_requests], w.p95_ttft_ms, w.p95_e2e_ms)
             return np.asarray(reference.arrival_samples_s)[:n_requests], misses.astype(float)
         self.simulated += 1
         inp = simulation_input(self.topology, self.assessment, self.plan.option,

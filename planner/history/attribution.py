@@ -173,11 +173,6 @@ class _Mixtures:
         # A mixture's sourcing is the newer assessment's (no factor takes it), so are the API rows it names.
         return self.pricing["prices" in take_new]._replace(apis=self.pricing[True].apis)
 
-    @staticmethod
-    def _failed(take_new: frozenset[str], exc: PlannerError) -> PlannerError:
-        which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
-        return PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}")
-
     def evaluate_all(self, batch: BatchEvaluator) -> None:
         """Every distinct mixture evaluated by one call of ``batch`` (in the order of the subsets), which reports
         each as it is done."""
@@ -203,7 +198,8 @@ class _Mixtures:
             try:
                 self.evaluations[key] = run_evaluator(self.evaluator, assessment, self._pricing(take_new))
             except PlannerError as exc:
-                raise self._failed(take_new, exc) from exc
+                which = "the older inputs" if not take_new else "a mix of the older and newer inputs"
+                raise PlannerError(f"The attribution needs {which} re-evaluated, which failed: {exc}") from exc
             if self.progress is not None:
                 self.progress(len(self.evaluations), self.total, describe_mixture(take_new))
         return assessment, self.evaluations[key]

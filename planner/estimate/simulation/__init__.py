@@ -43,6 +43,7 @@ from planner.estimate.simulation.statistics import (
     Misses,
     SimulationResult,
     StationStats,
+    over_targets,
     run_misses,
     simulation_result,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "SimulationResult",
     "StationStats",
     "check_deadline",
+    "over_targets",
     "simulate",
     "simulate_misses",
     "station_size",

@@ -204,17 +204,24 @@ class Misses(NamedTuple):
     station_visits: int  # every visit in the run, as ``SimulationResult.station_visits``
 
 
+def over_targets(ttft_ms: np.ndarray, e2e_ms: np.ndarray, ttft_slo_ms: float | None,
+                 e2e_slo_ms: float | None) -> np.ndarray:
+    """Which requests are over the TTFT or the end-to-end target (None: no such target; NaN is over neither)."""
+    miss = np.zeros(len(e2e_ms), dtype=bool)
+    if ttft_slo_ms is not None:
+        miss |= ttft_ms > ttft_slo_ms
+    if e2e_slo_ms is not None:
+        miss |= e2e_ms > e2e_slo_ms
+    return miss
+
+
 def run_misses(pipe: ServingPipeline, now_s: float) -> Misses:
     """The misses of a run that may have stopped at its horizon: a request still running then has missed the
     end-to-end target already, every other one is judged on its own latencies as ``simulation_result`` does."""
     inp = pipe.inp
     arrived = np.cumsum(pipe.draws.gap_s[: pipe.warmup + pipe.n])[pipe.warmup :]  # the arrivals process's own sums
     ttft, e2e = np.asarray(pipe.ttft_s), np.asarray(pipe.e2e_s)
-    missed = np.isnan(e2e)
-    if inp.ttft_slo_ms is not None:
-        missed |= ttft * MS_PER_S > inp.ttft_slo_ms
-    if inp.e2e_slo_ms is not None:
-        missed |= e2e * MS_PER_S > inp.e2e_slo_ms
+    missed = np.isnan(e2e) | over_targets(ttft * MS_PER_S, e2e * MS_PER_S, inp.ttft_slo_ms, inp.e2e_slo_ms)
     return Misses(arrival_s=arrived - arrived[0], missed=missed, simulated_s=float(now_s),
                   station_visits=sum(pipe.visits))
 
@@ -229,11 +236,7 @@ def simulation_result(pipe: ServingPipeline, now_s: float, *, keep_samples: bool
     window_s = span_s * n / (n - 1) if n > 1 else now_s - pipe.first_arrival_s
     ttft = np.asarray(pipe.ttft_s)
     e2e = np.asarray(pipe.e2e_s)
-    miss = np.zeros(n, dtype=bool)
-    if inp.ttft_slo_ms is not None:
-        miss |= ttft * MS_PER_S > inp.ttft_slo_ms
-    if inp.e2e_slo_ms is not None:
-        miss |= e2e * MS_PER_S > inp.e2e_slo_ms
+    miss = over_targets(ttft * MS_PER_S, e2e * MS_PER_S, inp.ttft_slo_ms, inp.e2e_slo_ms)
     return SimulationResult(
         n_requests=n,
         ttft=_latency_stats(ttft),
