@@ -59,7 +59,7 @@ NUMBERS_SHOWN_JS = """(heading) => {
     const shown = (el) => el.checkVisibility() && el.getBoundingClientRect().height > 0;
     const title = [...document.querySelectorAll('h3')].find((h) => h.textContent.trim().startsWith(heading));
     if (!title || !shown(title)) return false;
-    const table = [...document.querySelectorAll('[data-testid="stTable"]')].find(
+    const table = [...document.querySelectorAll('table.planner-table')].find(
         (t) => title.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
     if (!table || !shown(table) || !table.querySelector('tbody tr td')) return false;
     window.__shownAt = performance.now();

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner import store
 from planner.store.settings import normalize_database_url
+from ui.tables import TABLE_CLASS
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL_ENV = "PLANNER_TEST_PG_URL"  # an empty PostgreSQL database the tests may wipe
@@ -39,17 +40,43 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def as_shown(markdown: object) -> object:
-    """A cell of a static table as the browser shows it: ui.tables.show_table passes text through ui.text.literal
-    (backslash escapes, word joiners), which render as the text itself."""
-    if not isinstance(markdown, str):
-        return markdown
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+class _TableReader(HTMLParser):
+    """The static tables (``ui.tables.table_html``) in one ``st.html`` body: each a header and rows of cell text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("class", TABLE_CLASS) in attrs:
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables_in_html(body: str) -> list[pd.DataFrame]:
+    """The static tables of an HTML text, each cell's text as the browser shows it."""
+    reader = _TableReader()
+    reader.feed(body)
+    return [pd.DataFrame(rows[1:], columns=rows[0]) for rows in reader.tables if rows]
 
 
 def tables_shown(at: AppTest) -> list[pd.DataFrame]:
-    """Every static table (``st.table``) of an AppTest run, its text cells as the browser shows them."""
-    return [t.value.map(as_shown) for t in at.table]
+    """Every static table (``ui.tables.show_table``) of an AppTest run, in page order, its cells as the browser
+    shows them (text)."""
+    return [table for element in at.get("html") for table in tables_in_html(element.proto.body)]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -120,7 +120,7 @@ def test_results_show_the_engines_numbers(app: AppTest) -> None:
         row = rows[estimate.architecture.label]
         assert row["Monthly cost"] == f"${estimate.monthly_cost_usd:,.0f}"
         assert row["p95 TTFT (ms)"] == f"{estimate.ttft.p95_ms:,.0f}"
-        assert row["Network hops"] == estimate.network_hops
+        assert row["Network hops"] == str(estimate.network_hops)
     assert any("$" in c.reason for s in recommend(load_presets()["content_startup"], evaluation).ranked
                for c in s.contributions)
 

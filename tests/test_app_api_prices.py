@@ -183,6 +183,6 @@ def test_assess_offers_the_apis_of_the_chosen_api_list_and_results_use_it(app: A
     ok(app.button(key="a.submit").click().run())
     ok(app.switch_page("pages/results.py").run())
     assert not app.error, [e.value for e in app.error]
-    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "table", "dataframe", "metric")
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "html", "dataframe", "metric")
                      for e in app.get(kind))
     assert "Acme" in shown

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 
+import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from planner.inputs.files import dump_assessment, load_presets
 from planner.inputs.paths import data_dir
-from tests.conftest import APP_TIMEOUT_S, ROOT
+from tests.conftest import APP_TIMEOUT_S, ROOT, tables_shown
+from ui.tables import table_html
 from ui.text import JOINER
 
 HOSTILE = "![x](http://127.0.0.1:9/p.png) **b** [l](javascript:alert(1)) <img src=x onerror=alert(1)>"
@@ -42,8 +45,6 @@ def sources(at: AppTest) -> Iterator[str]:
         label = getattr(node, "label", None)
         if isinstance(label, str) and label:
             yield label
-    for table in at.table:  # st.table renders its cells as Markdown too
-        yield from (cell for cell in table.value.to_numpy().ravel() if isinstance(cell, str))
 
 
 def rendered_text(source: str) -> str:
@@ -64,10 +65,41 @@ def rendered_text(source: str) -> str:
     return "".join(shown).replace(JOINER, "")
 
 
+class _HtmlText(HTMLParser):
+    """The text of an ``st.html`` body, checking that it holds only the tags and attributes of the app's own
+    static tables and styles (``ui.tables.table_html``): nothing typed became a tag."""
+
+    TAGS = frozenset({"style", "div", "table", "thead", "tbody", "tr", "th", "td"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in self.TAGS and all(name == "class" for name, _ in attrs), (tag, attrs)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+        self.text.append("\n" if tag == "tr" else " ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_style:
+            self.text.append(data)
+
+
+def html_text(body: str) -> str:
+    """The text an ``st.html`` body shows, after checking it holds nothing planted."""
+    parser = _HtmlText()
+    parser.feed(body)
+    return "".join(parser.text)
+
+
 def page_text(at: AppTest) -> str:
-    """The page's Markdown as shown, every source checked to render nothing planted."""
+    """The page's Markdown and static tables as shown, every source checked to render nothing planted."""
     assert not at.exception, at.exception
-    return "\n".join(rendered_text(s) for s in sources(at))
+    return "\n".join([*(rendered_text(s) for s in sources(at)), *(html_text(h.value) for h in at.get("html"))])
 
 
 def go(at: AppTest, page: str) -> AppTest:
@@ -94,6 +126,12 @@ def new_session(**query: str) -> AppTest:
 def test_the_literal_text_check_catches_markdown() -> None:
     with pytest.raises(AssertionError):
         rendered_text(HOSTILE)
+
+
+def test_the_table_check_catches_planted_tags_and_reads_escaped_text() -> None:
+    with pytest.raises(AssertionError):
+        html_text(f"<table><tr><td>{HOSTILE}</td></tr></table>")
+    assert HOSTILE in html_text(table_html(pd.DataFrame({HOSTILE: [HOSTILE]})))
 
 
 def test_every_field_renders_as_typed_on_every_page(app: AppTest) -> None:
@@ -196,6 +234,6 @@ def test_members_and_the_log_render_as_typed(app: AppTest, temp_database: str) -
     seed(temp_database, blank(HOSTILE).model_copy(update={"label": HOSTILE}))
     at = go(app, "pages/project.py")
     page_text(at)
-    cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
-    assert cells and HOSTILE in "\n".join(rendered_text(c) for c in cells)  # st.table renders cells as Markdown
+    cells = [str(v) for table in tables_shown(at) for v in table.to_numpy().ravel()]
+    assert HOSTILE in cells  # a static table shows the text as typed
     assert planted.lower() in [str(v) for v in at.dataframe[0].value["Member"]]  # a data frame shows plain text

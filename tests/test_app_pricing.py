@@ -19,6 +19,7 @@ from planner.inputs.files import load_presets
 from planner.inputs.models import InstancePrice
 from planner.store import price_lists
 from planner.store.price_lists import instances_csv
+from tests.conftest import tables_shown
 from ui import pricing_view
 
 PRICES, RESULTS = "pages/pricing.py", "pages/results.py"
@@ -199,11 +200,11 @@ def test_an_assessment_uses_the_price_list_chosen_on_results(app: AppTest) -> No
     ok(app.button(key="a.load_preset").click().run())
     ok(app.button(key="a.submit").click().run())
     ok(app.switch_page(RESULTS).run())
-    before = app.table[0].value.set_index("Architecture")["Monthly cost"].to_dict()
+    before = tables_shown(app)[0].set_index("Architecture")["Monthly cost"].to_dict()
     app.selectbox(key="whatif.price_list").set_value("half")  # inside the what-if form: sent on submit
     ok(app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run())
     assert any("the saved price list “half”" in c.value for c in app.caption)
-    after = app.table[0].value.set_index("Architecture")["Monthly cost"].to_dict()
+    after = tables_shown(app)[0].set_index("Architecture")["Monthly cost"].to_dict()
     assert after != before
     assert app.session_state["whatif.changes"]["price_list"] == "half"
     assert load_presets()["content_startup"].price_list is None

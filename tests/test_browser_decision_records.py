@@ -80,7 +80,7 @@ def test_history_downloads_the_records_and_the_items(page: object, tmp_path: Pat
     settle(page)
     nav(page, "History")
     expect(page.get_by_role("heading", name="Decision records")).to_be_visible()
-    table = page.locator('[data-testid="stTable"]').filter(has_text="superseded by 0002")
+    table = page.locator("table.planner-table").filter(has_text="superseded by 0002")
     expect(table).to_have_count(1)
     ARTIFACTS.mkdir(exist_ok=True)
     table.scroll_into_view_if_needed()

@@ -24,12 +24,12 @@ READY_JS = """([charts, tables]) => {
   const drawn = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
     .filter(el => el.querySelector('svg.marks, canvas') && el.getBoundingClientRect().height > 0);
   return drawn.length >= charts
-    && document.querySelectorAll('[data-testid="stTable"]').length >= tables;
+    && document.querySelectorAll('.planner-table-box').length >= tables;
 }"""
 OVERFLOW_JS = """() => {
   const out = [];
   const boxes = document.querySelectorAll(
-    '[data-testid="stTable"], [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]');
+    '.planner-table-box, [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]');
   for (const el of boxes) {
     const box = el.getBoundingClientRect();
     let worst = 0;
@@ -37,7 +37,7 @@ OVERFLOW_JS = """() => {
       const r = k.getBoundingClientRect();
       if (r.width > 0) worst = Math.max(worst, r.right - box.right);
     }
-    out.push({kind: el.getAttribute('data-testid'), over: Math.round(worst),
+    out.push({kind: el.getAttribute('data-testid') || el.className, over: Math.round(worst),
               text: (el.innerText || '').slice(0, 60).replace(/\\s+/g, ' ')});
   }
   return out;
@@ -85,5 +85,5 @@ def test_nothing_on_results_runs_past_its_box(chromium_path: Path, server_url: s
         measured = page.evaluate(OVERFLOW_JS)
         cut = overflowing(page)
     assert sum(m["kind"] == "stVegaLiteChart" for m in measured) >= MIN_CHARTS
-    assert sum(m["kind"] == "stTable" for m in measured) >= MIN_TABLES
+    assert sum(m["kind"] == "planner-table-box" for m in measured) >= MIN_TABLES
     assert not cut, cut

@@ -121,6 +121,6 @@ def test_saved_deletes_with_confirmation_undoes_and_opens_saved_results(chromium
         expect(page.get_by_text("The results as saved: nothing was computed again.")).to_be_visible()
         expect(page.get_by_role("heading", name="Estimates at peak and per month")).to_be_visible()
         expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(4)  # cost, latency, resilience, why
-        expect(page.locator('[data-testid="stTable"]').first).to_contain_text("Monolith")
+        expect(page.locator("table.planner-table").first).to_contain_text("Monolith")
         page.wait_for_timeout(2_500)  # let the charts draw before the screenshot
         page.screenshot(path=str(ARTIFACTS / "browser-saved-result-1280.png"), full_page=True)

@@ -25,6 +25,7 @@ from planner.present.warnings import (
     result_warnings,
     stale_price_warnings,
 )
+from tests.conftest import tables_shown
 
 TODAY = date(2026, 11, 30)
 RESULTS = "pages/results.py"
@@ -156,7 +157,7 @@ def test_results_show_the_warnings_of_their_evaluation(app: AppTest) -> None:
     assert any("instance type was" in w for w in expected)
     for warning in expected:
         assert warning in shown
-    fleet = next(t.value for t in app.table if "$/h each (price used)" in t.value.columns)
+    fleet = next(t for t in tables_shown(app) if "$/h each (price used)" in t.columns)
     assert any(cell.endswith("(on-demand)") for cell in fleet["$/h each (price used)"])
 
 
@@ -218,7 +219,7 @@ def test_results_show_shares_as_sortable_numbers_and_wrap_long_text(app: AppTest
     stations = next(d.value for d in app.dataframe if "Utilisation" in d.value.columns)
     assert stations["Utilisation"].dtype.kind == "f"  # sorts 20 % before 100 %
     # Tables with free text wrap instead of cutting columns at 1280 px (issue 15 item 17)
-    wrapped = [t.value.columns for t in app.table]
+    wrapped = [t.columns for t in tables_shown(app)]
     for column in ("Runs", "Formula", "Source", "Affected", "Assumption"):
         assert any(column in columns for columns in wrapped), column
     assert not any(column in d.value.columns for d in app.dataframe for column in ("Runs", "Formula", "Source"))

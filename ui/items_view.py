@@ -4,7 +4,7 @@ A table of the items with filters (status, source); a form to change one item's 
 the name of who edits, kept with each change of status; downloads of the CSV that issue trackers import and of
 Markdown; and a chart of what each saved assessment opened, reopened and marked done. The items come from
 ``planner.store.items`` and every table, file and count from ``planner.present.items``; typed text is shown
-through ``ui.text.literal`` (a static table renders Markdown in its cells).
+through ``ui.text.literal`` where Streamlit renders Markdown, and tables through ``ui.tables.show_table``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from planner.errors import PlannerError
 from planner.inputs.limits import ITEM_NOTE_MAX_CHARS, NAME_MAX_CHARS
 from planner.present.decision_records import slug
 from planner.present.items import (
-    TABLE_COLUMNS,
     changes_per_assessment,
     event_text,
     items_csv,
@@ -32,7 +31,7 @@ from planner.store import items as item_store
 from planner.store.item_sync import KIND_LABELS, ItemStatus
 from planner.store.items import Item
 from ui import auth, db
-from ui.tables import WRAP_ANYWHERE
+from ui.tables import show_table
 from ui.text import literal
 
 STATUS_KEY = "items.status"  # session keys of the filters, the editor's name, the item picked and the last change
@@ -40,10 +39,7 @@ SOURCE_KEY = "items.source"
 BY_KEY = "items.by"
 PICK_KEY = "items.pick"
 DONE_KEY = "items.changed"
-TABLE_KEY = "items-table"  # the table's container: Streamlit gives it the CSS class st-key-items-table
-WHOLE_COLUMNS = (TABLE_COLUMNS.index("ID") + 1, TABLE_COLUMNS.index("Due") + 1)  # ids and dates break at no hyphen
-KEEP_WHOLE = "<style>" + ", ".join(f".st-key-{TABLE_KEY} td:nth-child({n}), .st-key-{TABLE_KEY} td:nth-child({n}) *"
-                                   for n in WHOLE_COLUMNS) + " {white-space: nowrap; overflow-wrap: normal;}</style>"
+WHOLE_COLUMNS = ("ID", "Due")  # ids and dates break at no hyphen
 DEFAULT_STATUSES = [ItemStatus.OPEN.label, ItemStatus.IN_PROGRESS.label]
 FLOW_COLORS = {"Opened": "#1565c0", "Reopened": "#ef6c00", "Done": "#2e7d32"}
 CHART_HEIGHT_PX = 200
@@ -85,12 +81,8 @@ def _filtered(items: list[Item]) -> list[Item]:
 
 
 def _table(table: Table) -> None:
-    """A static table that wraps, but not inside an id or a date; every cell through ``literal``, since ``st.table``
-    renders Markdown in cells."""
-    st.html(WRAP_ANYWHERE + KEEP_WHOLE)
-    frame = pd.DataFrame([[literal(cell) for cell in row] for row in table.rows], columns=list(table.columns))
-    with st.container(key=TABLE_KEY):
-        st.table(frame, hide_index=True, border="horizontal")
+    """A static table that wraps, but not inside an id or a date."""
+    show_table(table.frame(), whole=WHOLE_COLUMNS)
 
 
 def _downloads(shown: list[Item], project: str) -> None:
