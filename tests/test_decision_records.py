@@ -118,7 +118,7 @@ def test_cli_writes_one_record_and_a_projects_records(three: tuple[str, list[int
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     url, (first, _, third) = three
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PLANNER_BASE_URL", "https://planner.example/")
+    monkeypatch.setenv("PLANNER_PUBLIC_URL", "https://planner.example/")
     runner = CliRunner()
     shown = runner.invoke(app, ["adr", str(third)])
     assert shown.exit_code == 0, shown.output

@@ -36,7 +36,7 @@ from planner.store import (
     load_assessment,
     save_assessment,
 )
-from planner.store.settings import database_url, normalize_database_url
+from planner.store.settings import database_url, normalize_database_url, public_url
 
 HEAD = "0011_members_and_audit"  # the newest migration
 
@@ -692,3 +692,15 @@ def test_export_files_with_misplaced_gpu_specs_or_from_a_newer_planner_are_refus
     with pytest.raises(InputError, match=r"newer version of the planner .*version 4.* update the planner") as info:
         parse_project_export(json.dumps({**data, "version": 4}).encode(), filename="f.json")
     assert "version" in info.value.field_errors
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"PLANNER_PUBLIC_URL": "https://planner.example.org/team/"}, "https://planner.example.org/team"),
+    ({"PLANNER_BASE_URL": "http://10.0.0.5:8501"}, "http://10.0.0.5:8501"),  # the command line's former name
+    ({"PLANNER_PUBLIC_URL": "https://new.example", "PLANNER_BASE_URL": "https://old.example"}, "https://new.example"),
+    ({"PLANNER_PUBLIC_URL": "planner.example.org"}, ""),  # no scheme: not an address a browser can open
+    ({"PLANNER_PUBLIC_URL": "javascript:alert(1)"}, ""),
+    ({}, ""),
+])
+def test_one_public_address_for_every_link(environ: dict[str, str], expected: str) -> None:
+    assert public_url(environ) == expected

@@ -33,7 +33,7 @@ from planner.present.decision_records import (
     render,
     slug,
 )
-from ui import db
+from ui import db, links
 from ui.tables import show_wrapped
 from ui.text import literal
 
@@ -43,12 +43,9 @@ CAPTION = ("A Markdown record in the MADR format, as decision-record tools keep 
 
 
 def _base_url() -> str | None:
-    """The app's address as the browser sees it, for the record's link back to its assessment."""
-    try:
-        url = st.context.url
-    except AttributeError:  # an older Streamlit, or no browser (AppTest)
-        return None
-    return url.split("?")[0].rsplit("/", 1)[0] if url else None
+    """The app's address (PLANNER_PUBLIC_URL, else as the browser sees it), for the record's link back to its
+    assessment; None when unknown."""
+    return links.app_base_url() or None
 
 
 def _deciders(key: str) -> tuple[str, ...]:

@@ -26,7 +26,6 @@ through ``ui.text.literal``; the page shows them all at its top (``warn``) and u
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from urllib.parse import quote, urlencode, urlsplit
@@ -35,6 +34,7 @@ import streamlit as st
 
 from planner.errors import PlannerError
 from planner.inputs.limits import NAME_MAX_CHARS
+from planner.store.settings import normalize_public_url, public_url
 from ui.text import literal
 
 HISTORY, SAVED_RESULT, PRICES, SERVING = "history", "saved-result", "prices", "serving"  # url_path of the pages
@@ -45,7 +45,6 @@ PRICE_LIST, API_PRICE_LIST = "list", "api_list"  # prices: a saved price list's 
 MAX_VALUE_CHARS = NAME_MAX_CHARS  # the longest value read: no name is longer
 QUOTED_CHARS = 60  # of a value quoted back in a warning
 MAX_LISTED = 10  # known values listed in a warning about an unknown one (more: only said to be unknown)
-PUBLIC_URL_ENV = "PLANNER_PUBLIC_URL"  # the address others reach the app at, e.g. https://planner.example.org
 SEEN_KEY = "links.seen"  # session key: {parameter: value} last read from or put in the address by this session
 
 
@@ -62,13 +61,14 @@ def path(page: str, params: Mapping[str, object | None]) -> str:
 def base_url(configured: str, browser_url: str, host: str) -> str:
     """The app's address for links: the configured public URL, else the browser's, else ''.
 
-    ``configured`` is PLANNER_PUBLIC_URL (an http(s) URL; anything else is ignored), ``browser_url`` the
+    ``configured`` is PLANNER_PUBLIC_URL (``planner.store.settings.public_url``; an http(s) URL, anything else is
+    ignored), ``browser_url`` the
     page the user's browser shows (st.context.url) and ``host`` its Host header. '' means the
     address is unknown and links stay relative.
     """
-    public = urlsplit(configured.strip())
-    if public.scheme in ("http", "https") and public.netloc:
-        return f"{public.scheme}://{public.netloc}{public.path.rstrip('/')}"
+    public = normalize_public_url(configured)
+    if public:
+        return public
     parts = urlsplit(browser_url)
     if parts.scheme and parts.netloc:
         prefix = parts.path.rsplit("/", 1)[0] if parts.path else ""
@@ -79,7 +79,7 @@ def base_url(configured: str, browser_url: str, host: str) -> str:
 def app_base_url() -> str:
     """This app's address for links (``base_url`` of this session), '' when unknown."""
     headers = st.context.headers
-    return base_url(os.environ.get(PUBLIC_URL_ENV, ""), st.context.url or "",
+    return base_url(public_url(), st.context.url or "",
                     (headers.get("Host") if headers else None) or "")
 
 

@@ -16,9 +16,10 @@ import streamlit as st
 from planner import store
 from planner.errors import InputError, PlannerError
 from planner.store import workshops as workshop_store
+from planner.store.settings import PUBLIC_URL_ENV
 from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db
-from ui.links import PUBLIC_URL_ENV, app_base_url
+from ui.links import app_base_url
 from ui.links import base_url as base_url  # kept here: the join link's base, tested as workshop_view.base_url
 from ui.text import literal
 

@@ -7,7 +7,6 @@ file and the supersede links between them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,7 @@ import typer
 import planner
 from planner.errors import InputError, PlannerError
 from planner.present.decision_records import assessment_record, project_records
-
-BASE_URL_ENV = "PLANNER_BASE_URL"  # the app's address, for the records' links back to their assessments
+from planner.store.settings import public_url
 
 
 def adr(
@@ -35,7 +33,7 @@ def adr(
     from planner.cli.commands import fail, open_store, write_output  # late: commands registers this command
 
     deciders = tuple(decider or ())
-    base_url = os.environ.get(BASE_URL_ENV) or None
+    base_url = public_url() or None  # the records' links back to their assessments
     try:
         if (assessment_id is None) == (project is None):
             raise InputError("Give either an ASSESSMENT_ID or --project NAME (with --dir DIR).")

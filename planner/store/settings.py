@@ -1,9 +1,13 @@
-"""Settings read from the environment at start-up; today only where the database lives.
+"""Settings read from the environment at start-up: where the database lives, and the app's public address.
 
 ``DATABASE_URL`` selects the database (DESIGN.md section 6). Unset or blank, the planner uses an
 embedded SQLite file ``var/planner.db`` under the working directory, created on first start.
 PostgreSQL URLs (``postgresql://``, ``postgres://`` or ``postgresql+psycopg://``) are sent to the
 psycopg 3 driver, which is the only PostgreSQL driver the planner ships with.
+
+``PLANNER_PUBLIC_URL`` is the address people reach the app at (behind a proxy, say), for every link the planner
+gives out: workshop join links, Copy link, and the links back from decision records, written by the app or the
+command line. ``PLANNER_BASE_URL``, the command line's earlier name for it, is still read when it is not set.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import make_url
@@ -19,6 +24,8 @@ from sqlalchemy.exc import ArgumentError
 from planner.errors import StoreError
 
 DATABASE_URL_ENV = "DATABASE_URL"
+PUBLIC_URL_ENV = "PLANNER_PUBLIC_URL"
+FORMER_PUBLIC_URL_ENV = "PLANNER_BASE_URL"  # read when PUBLIC_URL_ENV is not set
 DEFAULT_SQLITE_PATH = Path("var") / "planner.db"  # relative to the working directory at start-up
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite"}
@@ -76,3 +83,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def database_url(environ: Mapping[str, str] | None = None) -> str:
     """The database URL from ``DATABASE_URL``, or the default SQLite file."""
     return load_settings(environ).database_url
+
+
+def normalize_public_url(url: str) -> str:
+    """An http(s) address as ``scheme://host[:port][/path]`` without a trailing slash; '' for anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return ""
+
+
+def public_url(environ: Mapping[str, str] | None = None) -> str:
+    """The app's public address from ``PLANNER_PUBLIC_URL`` (else ``PLANNER_BASE_URL``); '' when neither is an
+    http(s) URL."""
+    env = os.environ if environ is None else environ
+    return normalize_public_url(env.get(PUBLIC_URL_ENV) or env.get(FORMER_PUBLIC_URL_ENV) or "")
