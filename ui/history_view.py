@@ -201,8 +201,7 @@ def render_table(points: list[TimelinePoint], links: dict[int, WorkshopLink]) ->
                      "Monthly cost": "—" if cost is None else f"${cost:,.0f}",
                      "Peak req/s": f"{p.peak_requests_per_s:g}", "Revisit by": p.revisit_by.isoformat(),
                      "From workshop": workshop_provenance.code_column(links, p.id), "Version": p.app_version})
-    st.dataframe(pd.DataFrame(rows[::-1]), hide_index=True, width="stretch",
-                 column_config={"Id": st.column_config.NumberColumn(format="%d", width="small")})
+    show_table(pd.DataFrame(rows[::-1]), whole=("Saved (UTC)",))  # a static table: ten columns fit at 1280 px
 
 
 def render_workshops(stored: list[StoredAssessment], links: dict[int, WorkshopLink]) -> None:
