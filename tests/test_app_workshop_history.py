@@ -18,7 +18,7 @@ from planner.decide import consensus as workshops
 from planner.decide.scoring import recommend
 from planner.inputs.files import load_presets
 from planner.store import workshops as workshop_store
-from tests.conftest import APP_TIMEOUT_S, ROOT
+from tests.conftest import APP_TIMEOUT_S, ROOT, tables_shown
 
 SAVED, HISTORY = "pages/saved.py", "pages/history.py"
 PROJECT = "Support bot"
@@ -71,7 +71,9 @@ def rendered_text(at: AppTest) -> str:
 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The one data frame or static table with this column (a static table's ids as numbers, as a frame's)."""
     frames = [d.value for d in at.dataframe if column in d.value.columns]
+    frames += [t.astype({"Id": int}) if "Id" in t.columns else t for t in tables_shown(at) if column in t.columns]
     assert len(frames) == 1, [list(d.value.columns) for d in at.dataframe]
     return frames[0]
 
