@@ -40,7 +40,7 @@ def test_daily_update_chatbot_with_mature_team_does_not_get_a_monolith():
     assert rec.top is MICRO
     assert rec.ranked[-1].architecture is MONO
     micro = reasons(rec, MICRO)
-    assert "models updated 30 times a month" in micro["update_cadence"]
+    assert "models updated 30x a month" in micro["update_cadence"]
     assert "6 teams" in micro["teams"]
     assert "waits for the next release of the whole monolith" in reasons(rec, MONO)["update_cadence"]
     assert rec.confidence == "high"

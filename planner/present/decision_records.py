@@ -136,7 +136,7 @@ def _context(assessment: Assessment) -> list[str]:
         f"{w.mean_input_tokens:,} input and {w.mean_output_tokens:,} output tokens, with the model "
         f"`{w.model_id}`. Targets: p95 time to first token {w.p95_ttft_ms:,.0f} ms, p95 end to end "
         f"{w.p95_e2e_ms:,.0f} ms, availability {w.availability_target_pct:g} %. The model changes "
-        f"{w.model_updates_per_month:g} times a month; {w.deploys_per_week:g} code deploys a week come from "
+        f"{w.model_updates_per_month:g}x a month; {w.deploys_per_week:g} code deploys a week come from "
         f"{w.teams_contributing} team(s).",
         "",
         f"The team: {t.team_size} engineers, {t.platform_headcount} on platform/SRE, readiness levels "
