@@ -19,7 +19,7 @@ import math
 from datetime import date
 from pathlib import Path
 
-from planner.estimate.fitting import CURRENT_SINCE, calibration_set, fit, leave_one_out, log_ratios
+from planner.estimate.fitting import CURRENT_SINCE, START, calibration_set, fit, fitted_names, leave_one_out, log_ratios
 from planner.estimate.serving_constants import CALIBRATED, ServingConstants
 from planner.inputs.calibration import EFFICIENCY_FILE, MEASUREMENTS_FILE, VendorEfficiency, load_measurements
 from planner.inputs.paths import data_dir
@@ -35,21 +35,28 @@ def _spread(ratios: list[float]) -> str:
     return f"geomean {geomean:.3f}, worst {worst:.2f}, {inside}/{len(ratios)} within 0.8-1.25"
 
 
-def calibrate(vendor: str) -> VendorEfficiency:
-    """Fit one vendor and print its figures; returns the row for data/serving_efficiency.csv."""
+def calibrate(vendor: str, reference: VendorEfficiency | None = None) -> VendorEfficiency:
+    """Fit one vendor and print its figures; returns the row for data/serving_efficiency.csv.
+
+    A rate factor no point of the vendor ran at (``fitting.fitted_names``) is taken from ``reference``, the
+    first vendor's row, and the row's source says so."""
     points = calibration_set(load_measurements(), vendor)
-    constants = fit(points, ServingConstants())
+    start = tuple(getattr(reference, n) if reference and n not in fitted_names(points) else START[i]
+                  for i, n in enumerate(CALIBRATED))
+    constants = fit(points, ServingConstants(), start)
     fitted = [math.exp(r) for r in log_ratios(points, constants)]
-    loo = leave_one_out(points, ServingConstants())
+    loo = leave_one_out(points, ServingConstants(), start)
     values = {name: round(float(getattr(constants, name)), 3) for name in CALIBRATED}
     print(f"{vendor}: {len(points)} points; " + ", ".join(f"{k} {v:g}" for k, v in values.items()))
     print(f"  fit:           {_spread(fitted)}")
     print(f"  leave-one-out: {_spread(loo)}")
     engines = sorted({p.engine.split(" (")[0] for p in points})
+    borrowed = [n for n in CALIBRATED if n not in fitted_names(points)]
+    note = f"; {', '.join(borrowed)} from {reference.vendor} (no point at that rate)" if reference and borrowed else ""
     return VendorEfficiency(
         vendor=vendor, **values, points=len(points), engine=", ".join(engines)[:120],
         source=f"bench/calibrate.py: least squares in log space over the {len(points)} points of data/"
-               f"{MEASUREMENTS_FILE} on {vendor} GPUs measured since {CURRENT_SINCE}",
+               f"{MEASUREMENTS_FILE} on {vendor} GPUs measured since {CURRENT_SINCE}{note}",
         as_of=date.today().strftime("%Y-%m"))
 
 
@@ -68,7 +75,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write data/{EFFICIENCY_FILE}")
     args = parser.parse_args()
-    rows = [calibrate(vendor) for vendor in VENDORS]
+    rows = [calibrate(VENDORS[0])]
+    rows += [calibrate(vendor, rows[0]) for vendor in VENDORS[1:]]
     if args.write:
         print(f"wrote {_write(rows).name}")
 

@@ -41,9 +41,10 @@ from ui.evaluation_worker import evaluate_json, prices_json
 
 HEAVY_PEAKS = [8566.0, 17154.0]  # requests/s that ran past 300 s before (issue 13)
 MEAN_SHARE_OF_PEAK = 1 / 3
-# Arrivals one peak simulation may run: warm-up + measured (3,300) plus the drain at the bounded rate
-# (200 requests/s x the slowest end-to-end time, ~30 s on the blank preset), with room to spare.
-MAX_ARRIVALS_PER_RUN = 20_000
+# Arrivals one peak simulation may run: warm-up + measured (3,300) plus the drain at the slice's rate (16 replicas
+# at the fleet's load per replica: about 640 requests/s on the blank preset's fleet, at either peak) x the slowest
+# end-to-end time (~30 s), with room to spare. It depends on the load per replica, not on the peak.
+MAX_ARRIVALS_PER_RUN = 25_000
 R = TypeVar("R", SimulationResult, Misses)
 
 

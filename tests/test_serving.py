@@ -18,6 +18,7 @@ from planner.estimate.serving import (
     plan_replica,
     tp_scaling,
 )
+from planner.estimate.serving_constants import CALIBRATED
 from planner.inputs.calibration import load_efficiencies
 from planner.inputs.models import GpuSpec, KvPrecision, LlmSpec, Precision, kv_precision_for
 
@@ -50,6 +51,8 @@ HAND = ServingConstants(
     kv_read_efficiency=0.5,
     step_overhead_ms=1.0,
     sequence_overhead_us=0.0,
+    fp8_compute_factor=1.0,
+    fp4_compute_factor=1.0,
     runtime_reserved_gb_per_gpu=3.0,
     tp_efficiency=0.9,
 )
@@ -282,6 +285,21 @@ def test_quantised_weights_read_less_and_run_at_their_rate(precision, bytes_per_
     assert b200.peak_flops(Precision.FP4) == 9000e12
 
 
+@pytest.mark.parametrize("gpu, precision, rate, factor", [
+    ("H100", Precision.BF16, 989e12, 1.0),
+    ("H100", Precision.FP8, 1979e12, 0.8),
+    ("H100", Precision.FP4, 1979e12, 0.8),  # no FP4 units: the FP8 rate, and its factor
+    ("B200", Precision.FP4, 9000e12, 0.6),
+    ("A100", Precision.FP8, 312e12, 1.0),  # no FP8 units: the BF16 rate, at the plain compute efficiency
+])
+def test_each_tensor_core_rate_reaches_its_own_share(gpu, precision, rate, factor):
+    gpus = {"H100": H100, "B200": H100.model_copy(update={"gpu": "B200", "fp4_tflops": 9000}),
+            "A100": H100.model_copy(update={"gpu": "A100", "bf16_tflops": 312, "fp8_tflops": None})}
+    constants = HAND.model_copy(update={"fp8_compute_factor": 0.8, "fp4_compute_factor": 0.6})
+    r = plan_replica(LLAMA_8B, gpus[gpu], precision, max_gpus=1, mean_context_tokens=2000, constants=constants)
+    assert r.flop_per_s == pytest.approx(rate * 0.5 * factor)
+
+
 def test_prefix_cache_hits_skip_prefill_but_keep_the_context():
     cached = plan_replica(LLAMA_8B, H100, Precision.BF16, max_gpus=1, mean_context_tokens=2000,
                           constants=HAND.model_copy(update={"prefix_cache_hit_rate": 0.75}))
@@ -407,17 +425,29 @@ def test_every_calibration_point_names_a_catalog_model_and_gpu_and_a_source():
 
 
 def test_the_fit_recovers_constants_that_generated_the_measurements():
-    from planner.estimate.fitting import calibration_set, fit, predict
+    from planner.estimate.fitting import calibration_set, fit, fitted_names, predict
     from planner.inputs.calibration import load_measurements
 
     truth = ServingConstants(compute_efficiency=0.4, weight_read_efficiency=0.8, kv_read_efficiency=0.5,
-                             step_overhead_ms=1.5, sequence_overhead_us=20.0)
-    points = calibration_set(load_measurements(), "nvidia")[:40]
+                             step_overhead_ms=1.5, sequence_overhead_us=20.0, fp8_compute_factor=0.8,
+                             fp4_compute_factor=0.6)
+    points = calibration_set(load_measurements(), "nvidia")
     synthetic = [p.model_copy(update={"value": predict(p, truth)}) for p in points]
     found = fit(synthetic)
-    for name in ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms",
-                 "sequence_overhead_us"):
+    assert fitted_names(synthetic) == CALIBRATED  # points at 16-, 8- and 4-bit rates decide every constant
+    for name in CALIBRATED:
         assert getattr(found, name) == pytest.approx(getattr(truth, name), rel=0.02), name
+
+
+def test_a_rate_no_point_ran_at_keeps_its_starting_factor():
+    from planner.estimate.fitting import START, calibration_set, fit, fitted_names, rate_bits
+    from planner.inputs.calibration import load_measurements
+
+    points = [p for p in calibration_set(load_measurements(), "nvidia") if rate_bits(p) != 4]
+    assert "fp4_compute_factor" not in fitted_names(points)
+    assert fitted_names(points)[:5] == CALIBRATED[:5]
+    held = (*START[:6], 0.42)
+    assert fit(points, None, held).fp4_compute_factor == 0.42
 
 
 def test_the_closed_form_leaves_out_points_it_does_not_describe():

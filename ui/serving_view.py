@@ -270,7 +270,8 @@ def render_assumptions(config: Config) -> None:
             "*What if… → assumptions* overrides any of them (`serving.<name>`) for an assessment.")
         rows = [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(calibration, name):g}",
                  "Source": f"{calibration.source} ({calibration.as_of})"}
-                for name in ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms")]
+                for name in ("compute_efficiency", "fp8_compute_factor", "fp4_compute_factor", "weight_read_efficiency",
+                             "kv_read_efficiency", "step_overhead_ms")]
         constants = config.constants
         rows += [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(constants, name):g}",
                   "Source": LEVERS[name].description or ""}

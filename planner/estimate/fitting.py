@@ -12,9 +12,11 @@ Points measured at a fixed request rate, or time to first token under load, depe
 form does not describe; ``predict`` returns None for them and they are left out of fit and report. Points on
 engines older than ``CURRENT_SINCE`` or deliberately untuned (``UNTUNED_MARKS``) are reported, not fitted.
 
-``fit`` chooses a vendor's four calibrated constants (compute, weight-read and KV-read efficiency, step
-overhead) to minimise the sum of squared log ratios model/measured (Levenberg-Marquardt with a numerical
-Jacobian, numpy only); efficiencies stay in (0, 1) through a logistic parametrisation. ``leave_one_out``
+``fit`` chooses a vendor's calibrated constants (``CALIBRATED``: compute, weight-read and KV-read efficiency,
+step and per-sequence overhead, and the compute factors of the FP8 and FP4 rates) to minimise the sum of
+squared log ratios model/measured (Levenberg-Marquardt with a numerical Jacobian, numpy only); efficiencies
+stay in (0, 1) through a logistic parametrisation, the others positive through a log. A rate's factor is only
+fitted when some point ran at that rate (``rate_bits``); otherwise it keeps its starting value. ``leave_one_out``
 refits without each point in turn and predicts it, the honest error of a calibrated model.
 """
 
@@ -41,7 +43,9 @@ UNTUNED_MARKS = ("-baseline-", "-eager")
 MAX_ITERATIONS = 60  # Levenberg-Marquardt steps
 STEP_TOLERANCE = 1e-7  # stop when the parameters move less than this (log space)
 JACOBIAN_STEP = 1e-4  # finite-difference step in parameter space
-START = (0.5, 0.7, 0.5, 2.0, 10.0)  # compute, weight-read, KV-read efficiency, step overhead ms, per sequence us
+START = (0.5, 0.7, 0.5, 2.0, 10.0, 1.0, 1.0)  # in CALIBRATED's order
+EFFICIENCIES = 3  # the first CALIBRATED constants are shares of a peak, in (0, 1)
+RATE_FACTOR_BITS = {"fp8_compute_factor": 8, "fp4_compute_factor": 4}  # fitted only when a point ran at that rate
 
 
 def modelled(point: Measurement) -> bool:
@@ -77,16 +81,40 @@ def predict(point: Measurement, constants: ServingConstants | None = None) -> fl
     return per_replica * replicas
 
 
-def _to_constants(theta: np.ndarray, base: ServingConstants) -> ServingConstants:
-    effs = 1.0 / (1.0 + np.exp(-theta[:3]))
-    values = {name: float(v) for name, v in zip(CALIBRATED, [*effs, *np.exp(np.clip(theta[3:], -7.0, 4.0))],
-                                                strict=True)}
+def _to_constants(theta: np.ndarray, base: ServingConstants, names: Sequence[str] = CALIBRATED,
+                  held: Sequence[float] = START) -> ServingConstants:
+    """The constants of a parameter vector over ``names``; the other calibrated constants at ``held``."""
+    free = dict(zip(names, theta, strict=True))
+    values = {}
+    for i, name in enumerate(CALIBRATED):
+        if name not in free:
+            values[name] = float(held[i])
+        elif i < EFFICIENCIES:
+            values[name] = float(1.0 / (1.0 + np.exp(-free[name])))
+        else:
+            values[name] = float(np.exp(np.clip(free[name], -7.0, 4.0)))
     return base.model_copy(update=values)
 
 
-def _from_values(values: Sequence[float]) -> np.ndarray:
-    effs = [math.log(v / (1.0 - v)) for v in (min(max(x, 1e-3), 0.999) for x in values[:3])]
-    return np.array([*effs, *(math.log(max(v, 1e-3)) for v in values[3:])])
+def _from_values(values: Sequence[float], names: Sequence[str] = CALIBRATED) -> np.ndarray:
+    out = []
+    for i, name in enumerate(CALIBRATED):
+        if name in names:
+            v = values[i]
+            out.append(math.log(min(max(v, 1e-3), 0.999) / (1.0 - min(max(v, 1e-3), 0.999))) if i < EFFICIENCIES
+                       else math.log(max(v, 1e-3)))
+    return np.array(out)
+
+
+def rate_bits(point: Measurement) -> int:
+    """The width of the tensor-core rate a point's matrix products ran at (16, 8 or 4)."""
+    return load_gpus()[point.gpu].compute_rate(point.precision)[1]
+
+
+def fitted_names(points: Sequence[Measurement]) -> tuple[str, ...]:
+    """The calibrated constants these points can decide: a rate's factor needs a point at that rate."""
+    rates = {rate_bits(p) for p in points}
+    return tuple(n for n in CALIBRATED if RATE_FACTOR_BITS.get(n, 16) in rates or n not in RATE_FACTOR_BITS)
 
 
 def log_ratios(points: Sequence[Measurement], constants: ServingConstants) -> np.ndarray:
@@ -105,8 +133,10 @@ def fit(points: Sequence[Measurement], base: ServingConstants | None = None,
         start: Sequence[float] = START) -> ServingConstants:
     """The constants minimising the squared log ratios over ``points`` (Levenberg-Marquardt)."""
     base = base or ServingConstants()
-    residual: Callable[[np.ndarray], np.ndarray] = lambda t: log_ratios(points, _to_constants(t, base))  # noqa: E731
-    theta = _from_values(start)
+    names = fitted_names(points)
+    residual: Callable[[np.ndarray], np.ndarray] = lambda t: log_ratios(  # noqa: E731
+        points, _to_constants(t, base, names, start))
+    theta = _from_values(start, names)
     r = residual(theta)
     damping = 1e-2
     for _ in range(MAX_ITERATIONS):
@@ -127,12 +157,13 @@ def fit(points: Sequence[Measurement], base: ServingConstants | None = None,
             damping *= 4.0
             if damping > 1e8:
                 break
-    return _to_constants(theta, base)
+    return _to_constants(theta, base, names, start)
 
 
-def leave_one_out(points: Sequence[Measurement], base: ServingConstants | None = None) -> list[float]:
-    """For each point, model/measured after fitting on all the others."""
-    full = fit(points, base)
+def leave_one_out(points: Sequence[Measurement], base: ServingConstants | None = None,
+                  start: Sequence[float] = START) -> list[float]:
+    """For each point, model/measured after fitting on all the others (constants no point decides at ``start``)."""
+    full = fit(points, base, start)
     start = [float(getattr(full, name)) for name in CALIBRATED]
     ratios = []
     for i, point in enumerate(points):

@@ -7,7 +7,8 @@ budget of waiting prompts, in chunks. Its time (``ReplicaModel.step_s``) is the 
 
 - compute: 2 x active parameters FLOP per token processed, plus attention, 4 x layers x heads x head dim
   FLOP per token per token of context it attends to, at ``compute_efficiency`` of the peak rate of the
-  weights' precision; and
+  weights' precision (times ``fp8_compute_factor`` or ``fp4_compute_factor`` at the narrower rates, which
+  engines keep less busy); and
 - memory: the weights once per iteration at ``weight_read_efficiency`` of peak bandwidth (for a
   mixture-of-experts model, the shared weights plus the experts the iteration's tokens route to), and the
   KV cache of every decoding sequence at ``kv_read_efficiency``,
@@ -286,6 +287,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
     c = c.for_vendor(gpu.vendor)
     scale = tp * tp_scaling(tp, c.tp_efficiency)
+    peak_flops, rate_bits = gpu.compute_rate(precision)
     # Expert parallelism keeps each expert whole on one GPU: the MoE layers scale without tensor-parallel loss.
     moe_scale = tp if c.expert_parallel and llm.experts > 1 else scale
     bandwidth = gpu.bandwidth_tb_s * TB
@@ -304,7 +306,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
         attention_flop_per_context=attention_flop_per_context(llm),
-        flop_per_s=gpu.peak_flops(precision) * scale * c.value("compute_efficiency"),
+        flop_per_s=peak_flops * scale * c.compute_share(rate_bits),
         shared_weight_bytes=shared * bytes_per_param, expert_bytes=experts * bytes_per_param,
         expert_route_share=llm.active_experts / llm.experts,
         weight_bytes_per_s=weight_bytes_per_s,

@@ -24,7 +24,8 @@ from planner.inputs.calibration import VendorEfficiency, load_efficiencies
 OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
 DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
 CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms",
-              "sequence_overhead_us")
+              "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor")
+RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
     "prefill_efficiency": ("compute_efficiency",),
@@ -38,7 +39,16 @@ class ServingConstants(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     compute_efficiency: Efficiency | None = Field(
-        None, description="Share of peak dense FLOP/s reached by matrix products; empty: calibrated per vendor.")
+        None, description="Share of peak dense FLOP/s reached by matrix products at 16-bit (BF16) rates; empty: "
+                          "calibrated per vendor.")
+    fp8_compute_factor: float | None = Field(
+        None, gt=0.0, le=2.0,
+        description="At FP8 and INT8 rates, the compute efficiency times this (narrower tensor-core rates are "
+                    "harder to keep fed, and the layers around the matrix products stay at 16 bits); empty: "
+                    "calibrated per vendor.")
+    fp4_compute_factor: float | None = Field(
+        None, gt=0.0, le=2.0,
+        description="At FP4 rates, the compute efficiency times this; empty: calibrated per vendor.")
     weight_read_efficiency: Efficiency | None = Field(
         None, description="Share of peak memory bandwidth reached reading weights; empty: calibrated per vendor.")
     kv_read_efficiency: Efficiency | None = Field(
@@ -117,6 +127,11 @@ class ServingConstants(BaseModel):
         """A field's value as a number, an empty efficiency taken from ``vendor``'s calibration."""
         own = getattr(self, name)
         return float(own if own is not None else getattr(vendor_efficiency(vendor), name))
+
+    def compute_share(self, bits: int) -> float:
+        """The share of a peak rate of ``bits``-wide tensor cores (16, 8 or 4) that matrix products reach."""
+        factor = RATE_FACTORS.get(bits)
+        return self.value("compute_efficiency") * (self.value(factor) if factor else 1.0)
 
     @property
     def tokens_per_step(self) -> float:

@@ -31,11 +31,13 @@ class VendorEfficiency(Sourced):
     """What an engine on one vendor's stack reaches of the datasheet peaks (fitted by bench/calibrate.py)."""
 
     vendor: GpuVendor
-    compute_efficiency: Share = Field(description="Share of peak dense FLOP/s reached by matrix products.")
+    compute_efficiency: Share = Field(description="Share of peak dense FLOP/s reached by 16-bit matrix products.")
     weight_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading weights.")
     kv_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading the KV cache.")
     step_overhead_ms: float = Field(ge=0.0, le=100.0, description="Fixed time of each iteration, ms.")
     sequence_overhead_us: float = Field(ge=0.0, le=10_000.0, description="Time per running sequence, us.")
+    fp8_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP8/INT8 rates, relative.")
+    fp4_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP4 rates, relative.")
     points: int = Field(ge=0, description="Calibration points the fit used.")
     engine: str = Field(min_length=1, max_length=120, description="The engines the points were measured on.")
 

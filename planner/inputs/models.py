@@ -257,19 +257,24 @@ class GpuSpec(Sourced):
         default=None, gt=0, le=100_000,
         description="GPU-to-GPU bandwidth each way per GPU, GB/s (NVLink, Infinity Fabric; PCIe if none).")
 
-    def peak_flops(self, precision: Precision) -> float:
-        """Dense FLOP/s of the matrix products at a weight precision (``Precision`` says which rate each uses).
+    def compute_rate(self, precision: Precision) -> tuple[float, int]:
+        """The matrix products' dense FLOP/s at a weight precision (``Precision`` says which rate each uses), and
+        the width in bits of the tensor-core rate that gives it (16, 8 or 4).
 
         A GPU without the units runs at the next wider rate it has: FP4 falls back to FP8, then BF16; FP8 and
         INT8 fall back to BF16.
         """
         rates = {
-            Precision.FP4: (self.fp4_tflops, self.fp8_tflops),
-            Precision.FP8: (self.fp8_tflops,),
-            Precision.INT8: (self.int8_tops,),
+            Precision.FP4: ((self.fp4_tflops, 4), (self.fp8_tflops, 8)),
+            Precision.FP8: ((self.fp8_tflops, 8),),
+            Precision.INT8: ((self.int8_tops, 8),),
         }.get(precision, ())
-        tflops = next((r for r in rates if r), self.bf16_tflops)
-        return tflops * 1e12
+        tflops, bits = next(((r, b) for r, b in rates if r), (self.bf16_tflops, 16))
+        return tflops * 1e12, bits
+
+    def peak_flops(self, precision: Precision) -> float:
+        """Dense FLOP/s of the matrix products at a weight precision (``compute_rate``)."""
+        return self.compute_rate(precision)[0]
 
 
 class InstancePrice(Sourced):
