@@ -430,7 +430,7 @@ def test_the_fit_recovers_constants_that_generated_the_measurements():
 
     truth = ServingConstants(compute_efficiency=0.4, weight_read_efficiency=0.8, kv_read_efficiency=0.5,
                              step_overhead_ms=1.5, sequence_overhead_us=20.0, fp8_compute_factor=0.8,
-                             fp4_compute_factor=0.6)
+                             fp4_compute_factor=0.6, tp_efficiency=0.9)
     points = calibration_set(load_measurements(), "nvidia")
     synthetic = [p.model_copy(update={"value": predict(p, truth)}) for p in points]
     found = fit(synthetic)
@@ -445,8 +445,8 @@ def test_a_rate_no_point_ran_at_keeps_its_starting_factor():
 
     points = [p for p in calibration_set(load_measurements(), "nvidia") if rate_bits(p) != 4]
     assert "fp4_compute_factor" not in fitted_names(points)
-    assert fitted_names(points)[:5] == CALIBRATED[:5]
-    held = (*START[:6], 0.42)
+    assert fitted_names(points)[:6] == CALIBRATED[:6]
+    held = (*START[:7], 0.42)
     assert fit(points, None, held).fp4_compute_factor == 0.42
 
 

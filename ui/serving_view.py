@@ -271,11 +271,11 @@ def render_assumptions(config: Config) -> None:
         rows = [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(calibration, name):g}",
                  "Source": f"{calibration.source} ({calibration.as_of})"}
                 for name in ("compute_efficiency", "fp8_compute_factor", "fp4_compute_factor", "weight_read_efficiency",
-                             "kv_read_efficiency", "step_overhead_ms")]
+                             "kv_read_efficiency", "tp_efficiency", "step_overhead_ms")]
         constants = config.constants
         rows += [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(constants, name):g}",
                   "Source": LEVERS[name].description or ""}
                  for name in ("prefill_token_budget", "prefix_cache_hit_rate", "spec_draft_tokens",
-                              "spec_acceptance_rate", "spec_draft_cost", "tp_efficiency", "min_free_memory_fraction",
+                              "spec_acceptance_rate", "spec_draft_cost", "min_free_memory_fraction",
                               "runtime_reserved_gb_per_gpu")]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sc.assumptions")

@@ -12,12 +12,13 @@ Points measured at a fixed request rate, or time to first token under load, depe
 form does not describe; ``predict`` returns None for them and they are left out of fit and report. Points on
 engines older than ``CURRENT_SINCE`` or deliberately untuned (``UNTUNED_MARKS``) are reported, not fitted.
 
-``fit`` chooses a vendor's calibrated constants (``CALIBRATED``: compute, weight-read and KV-read efficiency,
-step and per-sequence overhead, and the compute factors of the FP8 and FP4 rates) to minimise the sum of
-squared log ratios model/measured (Levenberg-Marquardt with a numerical Jacobian, numpy only); efficiencies
-stay in (0, 1) through a logistic parametrisation, the others positive through a log. A rate's factor is only
-fitted when some point ran at that rate (``rate_bits``); otherwise it keeps its starting value. ``leave_one_out``
-refits without each point in turn and predicts it, the honest error of a calibrated model.
+``fit`` chooses a vendor's calibrated constants (``CALIBRATED``: compute, weight-read and KV-read efficiency, the
+tensor-parallel efficiency, step and per-sequence overhead, and the compute factors of the FP8 and FP4 rates) to
+minimise the sum of squared log ratios model/measured (Levenberg-Marquardt with a numerical Jacobian, numpy
+only); efficiencies stay in (0, 1) through a logistic parametrisation, the others positive through a log. A
+rate's factor is only fitted when some point ran at that rate (``rate_bits``), and the tensor-parallel
+efficiency when some point split the model over GPUs; otherwise they keep their starting values.
+``leave_one_out`` refits without each point in turn and predicts it, the honest error of a calibrated model.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ UNTUNED_MARKS = ("-baseline-", "-eager")
 MAX_ITERATIONS = 60  # Levenberg-Marquardt steps
 STEP_TOLERANCE = 1e-7  # stop when the parameters move less than this (log space)
 JACOBIAN_STEP = 1e-4  # finite-difference step in parameter space
-START = (0.5, 0.7, 0.5, 2.0, 10.0, 1.0, 1.0)  # in CALIBRATED's order
-EFFICIENCIES = 3  # the first CALIBRATED constants are shares of a peak, in (0, 1)
+START = (0.5, 0.7, 0.5, 0.95, 2.0, 10.0, 1.0, 1.0)  # in CALIBRATED's order
+EFFICIENCIES = 4  # the first CALIBRATED constants are shares, in (0, 1)
 RATE_FACTOR_BITS = {"fp8_compute_factor": 8, "fp4_compute_factor": 4}  # fitted only when a point ran at that rate
 
 
@@ -114,7 +115,9 @@ def rate_bits(point: Measurement) -> int:
 def fitted_names(points: Sequence[Measurement]) -> tuple[str, ...]:
     """The calibrated constants these points can decide: a rate's factor needs a point at that rate."""
     rates = {rate_bits(p) for p in points}
-    return tuple(n for n in CALIBRATED if RATE_FACTOR_BITS.get(n, 16) in rates or n not in RATE_FACTOR_BITS)
+    split = any(p.tp > 1 for p in points)
+    return tuple(n for n in CALIBRATED if (RATE_FACTOR_BITS.get(n, 16) in rates or n not in RATE_FACTOR_BITS)
+                 and (split or n != "tp_efficiency"))
 
 
 def log_ratios(points: Sequence[Measurement], constants: ServingConstants) -> np.ndarray:

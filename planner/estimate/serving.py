@@ -286,7 +286,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
              capacity: int, mean_context_tokens: float) -> ReplicaModel:
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
     c = c.for_vendor(gpu.vendor)
-    scale = tp * tp_scaling(tp, c.tp_efficiency)
+    scale = tp * tp_scaling(tp, c.value("tp_efficiency"))
     peak_flops, rate_bits = gpu.compute_rate(precision)
     # Expert parallelism keeps each expert whole on one GPU: the MoE layers scale without tensor-parallel loss.
     moe_scale = tp if c.expert_parallel and llm.experts > 1 else scale

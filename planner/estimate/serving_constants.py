@@ -23,8 +23,8 @@ from planner.inputs.calibration import VendorEfficiency, load_efficiencies
 
 OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
 DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
-CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "step_overhead_ms",
-              "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor")
+CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "tp_efficiency",
+              "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor")
 RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
@@ -91,9 +91,10 @@ class ServingConstants(BaseModel):
         description="Share of GPU memory that must stay free of weights (for KV cache and runtime).")
     runtime_reserved_gb_per_gpu: float = Field(
         3.0, ge=0.0, le=64.0, description="Memory per GPU for activations and CUDA context, GB.")
-    tp_efficiency: Efficiency = Field(
-        1.0, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs beyond the "
-                         "all-reduces the model counts (smaller matrices per GPU run less efficiently); 1: none.")
+    tp_efficiency: Efficiency | None = Field(
+        None, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs beyond the "
+                          "all-reduces the model counts (smaller matrices per GPU run less efficiently; 1: none); "
+                          "empty: calibrated per vendor.")
 
     def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
         """A copy with the ``serving.<field>`` entries of ``overrides`` applied; other keys are ignored."""

@@ -34,6 +34,8 @@ class VendorEfficiency(Sourced):
     compute_efficiency: Share = Field(description="Share of peak dense FLOP/s reached by 16-bit matrix products.")
     weight_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading weights.")
     kv_read_efficiency: Share = Field(description="Share of peak memory bandwidth reached reading the KV cache.")
+    tp_efficiency: Share = Field(1.0, description="Share of the ideal speed-up kept per doubling of tensor "
+                                                  "parallelism.")
     step_overhead_ms: float = Field(ge=0.0, le=100.0, description="Fixed time of each iteration, ms.")
     sequence_overhead_us: float = Field(ge=0.0, le=10_000.0, description="Time per running sequence, us.")
     fp8_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP8/INT8 rates, relative.")
