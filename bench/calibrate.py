@@ -3,9 +3,11 @@
     python bench/calibrate.py            # print the fit and its errors
     python bench/calibrate.py --write    # also write data/serving_efficiency.csv
 
-For each vendor stack (NVIDIA, AMD) the four calibrated constants (compute, weight-read and KV-read efficiency,
-step overhead) minimise the squared log ratios model/measured over that vendor's points in
+For each vendor stack (NVIDIA, AMD) the calibrated constants (planner.estimate.serving_constants.CALIBRATED:
+compute, weight-read, KV-read and tensor-parallel efficiency, step and per-sequence overhead, and the compute
+factors of the FP8 and FP4 rates) minimise the squared log ratios model/measured over that vendor's points in
 data/serving_measurements.csv measured since planner.estimate.fitting.CURRENT_SINCE (planner.estimate.fitting).
+A constant no point of a later vendor decides (AMD has no point at the FP4 rate) is taken from the first's row.
 Leave-one-out refits without each point and predicts it: the error to expect on a configuration the fit has not
 seen.
 """
