@@ -43,8 +43,8 @@ def calibrate(vendor: str, reference: VendorEfficiency | None = None) -> VendorE
     A rate factor no point of the vendor ran at (``fitting.fitted_names``) is taken from ``reference``, the
     first vendor's row, and the row's source says so."""
     points = calibration_set(load_measurements(), vendor)
-    start = tuple(getattr(reference, n) if reference and n not in fitted_names(points) else START[i]
-                  for i, n in enumerate(CALIBRATED))
+    borrowed = [n for n in CALIBRATED if n not in fitted_names(points)] if reference else []
+    start = tuple(getattr(reference, n) if n in borrowed else START[i] for i, n in enumerate(CALIBRATED))
     constants = fit(points, ServingConstants(), start)
     fitted = [math.exp(r) for r in log_ratios(points, constants)]
     loo = leave_one_out(points, ServingConstants(), start)
@@ -53,7 +53,6 @@ def calibrate(vendor: str, reference: VendorEfficiency | None = None) -> VendorE
     print(f"  fit:           {_spread(fitted)}")
     print(f"  leave-one-out: {_spread(loo)}")
     engines = sorted({p.engine.split(" (")[0] for p in points})
-    borrowed = [n for n in CALIBRATED if n not in fitted_names(points)]
     note = f"; {', '.join(borrowed)} from {reference.vendor} (no point at that rate)" if reference and borrowed else ""
     return VendorEfficiency(
         vendor=vendor, **values, points=len(points), engine=", ".join(engines)[:120],

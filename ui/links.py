@@ -62,9 +62,8 @@ def base_url(configured: str, browser_url: str, host: str) -> str:
     """The app's address for links: the configured public URL, else the browser's, else ''.
 
     ``configured`` is PLANNER_PUBLIC_URL (``planner.store.settings.public_url``; an http(s) URL, anything else is
-    ignored), ``browser_url`` the
-    page the user's browser shows (st.context.url) and ``host`` its Host header. '' means the
-    address is unknown and links stay relative.
+    ignored), ``browser_url`` the page the user's browser shows (st.context.url) and ``host`` its Host header. ''
+    means the address is unknown and links stay relative.
     """
     public = normalize_public_url(configured)
     if public:

@@ -24,7 +24,7 @@ from planner.estimate.calculator import (
     concurrency_sweep,
     serving_point,
 )
-from planner.estimate.serving_constants import ServingConstants, vendor_efficiency
+from planner.estimate.serving_constants import CALIBRATED, ServingConstants, vendor_efficiency
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
@@ -270,8 +270,7 @@ def render_assumptions(config: Config) -> None:
             "*What if… → assumptions* overrides any of them (`serving.<name>`) for an assessment.")
         rows = [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(calibration, name):g}",
                  "Source": f"{calibration.source} ({calibration.as_of})"}
-                for name in ("compute_efficiency", "fp8_compute_factor", "fp4_compute_factor", "weight_read_efficiency",
-                             "kv_read_efficiency", "tp_efficiency", "step_overhead_ms")]
+                for name in CALIBRATED]
         constants = config.constants
         rows += [{"Assumption": name.replace("_", " ").capitalize(), "Value": f"{getattr(constants, name):g}",
                   "Source": LEVERS[name].description or ""}

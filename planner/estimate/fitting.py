@@ -31,7 +31,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError
 from planner.estimate.serving import plan_replica
-from planner.estimate.serving_constants import CALIBRATED, ServingConstants
+from planner.estimate.serving_constants import CALIBRATED, RATE_FACTORS, ServingConstants
 from planner.inputs.calibration import Measurement
 from planner.inputs.catalog import load_gpus, load_llms
 
@@ -46,7 +46,6 @@ STEP_TOLERANCE = 1e-7  # stop when the parameters move less than this (log space
 JACOBIAN_STEP = 1e-4  # finite-difference step in parameter space
 START = (0.5, 0.7, 0.5, 0.95, 2.0, 10.0, 1.0, 1.0)  # in CALIBRATED's order
 EFFICIENCIES = 4  # the first CALIBRATED constants are shares, in (0, 1)
-RATE_FACTOR_BITS = {"fp8_compute_factor": 8, "fp4_compute_factor": 4}  # fitted only when a point ran at that rate
 
 
 def modelled(point: Measurement) -> bool:
@@ -101,9 +100,8 @@ def _from_values(values: Sequence[float], names: Sequence[str] = CALIBRATED) -> 
     out = []
     for i, name in enumerate(CALIBRATED):
         if name in names:
-            v = values[i]
-            out.append(math.log(min(max(v, 1e-3), 0.999) / (1.0 - min(max(v, 1e-3), 0.999))) if i < EFFICIENCIES
-                       else math.log(max(v, 1e-3)))
+            v = max(values[i], 1e-3)
+            out.append(math.log(min(v, 0.999) / (1.0 - min(v, 0.999))) if i < EFFICIENCIES else math.log(v))
     return np.array(out)
 
 
@@ -113,11 +111,12 @@ def rate_bits(point: Measurement) -> int:
 
 
 def fitted_names(points: Sequence[Measurement]) -> tuple[str, ...]:
-    """The calibrated constants these points can decide: a rate's factor needs a point at that rate."""
-    rates = {rate_bits(p) for p in points}
-    split = any(p.tp > 1 for p in points)
-    return tuple(n for n in CALIBRATED if (RATE_FACTOR_BITS.get(n, 16) in rates or n not in RATE_FACTOR_BITS)
-                 and (split or n != "tp_efficiency"))
+    """The calibrated constants these points can decide: a rate's factor needs a point at that rate, and the
+    tensor-parallel efficiency a point split over GPUs."""
+    undecided = {factor for bits, factor in RATE_FACTORS.items() if bits not in {rate_bits(p) for p in points}}
+    if not any(p.tp > 1 for p in points):
+        undecided.add("tp_efficiency")
+    return tuple(n for n in CALIBRATED if n not in undecided)
 
 
 def log_ratios(points: Sequence[Measurement], constants: ServingConstants) -> np.ndarray:
