@@ -14,6 +14,7 @@ from planner import cli
 from planner.estimate.calculator import concurrency_sweep
 from planner.inputs.models import Precision
 from planner.present.calculator import sweep_frame
+from tests.conftest import tables_shown
 from ui import serving_view
 
 SERVING = "pages/serving.py"
@@ -66,8 +67,9 @@ def test_page_shows_the_figures_the_cli_prints(page: AppTest):
 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first dataframe on the page that has this column."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    """The first data frame, or else static table, on the page that has this column."""
+    frames = [d.value for d in at.dataframe] + tables_shown(at)
+    return next(f for f in frames if column in f.columns)
 
 
 def test_table_labels_every_figure_modelled_or_how_the_gpus_split(page: AppTest):

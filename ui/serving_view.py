@@ -29,6 +29,7 @@ from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
 from ui import links
+from ui.tables import show_table
 from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
@@ -277,4 +278,4 @@ def render_assumptions(config: Config) -> None:
                  for name in ("prefill_token_budget", "prefix_cache_hit_rate", "spec_draft_tokens",
                               "spec_acceptance_rate", "spec_draft_cost", "min_free_memory_fraction",
                               "runtime_reserved_gb_per_gpu")]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sc.assumptions")
+        show_table(pd.DataFrame(rows))  # a static table wraps the long sources instead of cutting them
