@@ -21,7 +21,7 @@ from ui import auth
 # animation took about 0.025 CPU-seconds a second (Chromium, measured), with twenty tabs waiting at once a share of
 # the machine in bench/bench_load.py. Pages say what they wait for in words (ui.estimates_view.stage_text), and the
 # Stop button still shows that a run is under way.
-STILL_RUNNING_ICON = "<style>[data-testid='stStatusWidgetRunningIcon'] {display: none;}</style>"
+HIDE_RUNNING_ICON = "<style>[data-testid='stStatusWidgetRunningIcon'] {display: none;}</style>"
 
 _ROUTED: ContextVar[bool] = ContextVar("planner_routed", default=False)  # set while run() runs the page
 
@@ -48,7 +48,7 @@ def run() -> None:
     """app.py: the page's look, who acts, the navigation, the account line, and the chosen page unless it needs a
     sign-in first."""
     st.set_page_config(page_title="GenAI Architecture Planner", page_icon=":material/account_tree:", layout="wide")
-    st.html(STILL_RUNNING_ICON)
+    st.html(HIDE_RUNNING_ICON)
     auth.install()
     page = st.navigation(pages())
     auth.render_account()
