@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner import store
 from planner.store.settings import normalize_database_url
+from ui.sections import KEY_PREFIX
 from ui.tables import TABLE_CLASS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,16 @@ def pytest_configure(config: pytest.Config) -> None:
     tests/test_parallel.py checks that worker processes give the same numbers. Not at import: the benchmarks
     import this module and measure the app as it runs."""
     os.environ.setdefault("PLANNER_SIMULATION_WORKERS", "1")
+
+
+def open_sections(at: AppTest) -> AppTest:
+    """Open every section of the page (``ui.sections``: built only while open) and run again, as a user who
+    opens them all; the sections a run opens reveal (none today) stay as they were."""
+    state = at.session_state._state  # AppTest's wrapper lists no keys; the state it wraps does
+    for key in list(state.filtered_state):
+        if key.startswith(KEY_PREFIX):
+            at.session_state[key] = True
+    return at.run()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from planner.decide.scoring import recommend, scale_text
 from planner.estimate.engine import evaluate
 from planner.inputs.files import MAX_FILE_BYTES, dump_assessment, load_presets
 from planner.present.charts import AGAINST, TOWARD, contributions_chart, contributions_frame
-from tests.conftest import tables_shown
+from tests.conftest import open_sections, tables_shown
 from ui import state
 from ui.form import pipeline_rows
 
@@ -129,6 +129,7 @@ def test_what_if_re_evaluates_and_goes_back(app: AppTest) -> None:
     load_preset(app, "content_startup")
     get_recommendation(app)
     before = estimate_rows(app)["Monolith"]["Monthly cost"]
+    open_sections(app)  # the what-if form is built once its section is open
     app.number_input(key="whatif.traffic").set_value(20.0)
     app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()
     assert not app.exception, app.exception
@@ -146,6 +147,22 @@ def test_what_if_re_evaluates_and_goes_back(app: AppTest) -> None:
     assert "What-if beside your answers" not in [h.value for h in app.subheader]
 
 
+def test_results_build_a_section_only_while_it_is_open(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    get_recommendation(app)
+    labels = [e.label for e in app.expander]
+    assert "Fleet per architecture" in labels and "Cost lines: every dollar with its formula" in labels
+    columns = [tuple(t.columns) for t in tables_shown(app)]
+    assert not any("Formula" in c for c in columns)  # the cost lines: closed, so not sent
+    assert not any(key.startswith("whatif.") for key in app.session_state._state.filtered_state)
+    app.session_state["open.cost_lines"] = True
+    app.run()
+    assert any("Formula" in t.columns for t in tables_shown(app))
+    assert not any("Runs" in t.columns for t in tables_shown(app))  # the fleet stays closed
+    app.run()  # and the open one stays open on the next run
+    assert any("Formula" in t.columns for t in tables_shown(app))
+
+
 def test_save_and_pdf_sit_in_a_toolbar_above_the_estimates(app: AppTest) -> None:
     load_preset(app, "content_startup")
     get_recommendation(app)
@@ -161,6 +178,7 @@ def test_what_if_with_an_impossible_model_explains_why(app: AppTest) -> None:
     load_preset(app, "content_startup")
     app.radio(key="s.mode").set_value("self_hosted").run()  # compared with an API, the API would serve it
     get_recommendation(app)
+    open_sections(app)
     app.selectbox(key="whatif.model").set_value("llama-3.1-405b")
     app.multiselect(key="whatif.gpus").set_value(["L4"])
     app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from planner.inputs.files import dump_assessment, load_presets, size_text
 from planner.inputs.limits import MAX_ASSESSMENT_FILE_BYTES
 from planner.inputs.models import KvPrecision
-from tests.conftest import tables_shown
+from tests.conftest import open_sections, tables_shown
 from ui import state
 from ui.engine_form import KV_KEY
 from ui.form import COMMUNITY_KEY, COMMUNITY_LABEL
@@ -150,6 +150,7 @@ def test_the_results_page_lists_a_lever_as_your_override(app: AppTest) -> None:
     ok(app.number_input(key="e.prefix_cache_hit_rate").set_value(40.0).run())
     ok(app.button(key="a.submit").click().run())
     ok(app.switch_page(RESULTS).run())
+    ok(open_sections(app))
     frames = [t for t in tables_shown(app) if "Assumption" in t.columns]
     assert frames, "no assumptions table"
     frame = frames[0]

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner.inputs.files import dump_assessment, load_presets
 from planner.inputs.paths import data_dir
-from tests.conftest import APP_TIMEOUT_S, ROOT, tables_shown
+from tests.conftest import APP_TIMEOUT_S, ROOT, open_sections, tables_shown
 from ui.tables import table_html
 from ui.text import JOINER
 
@@ -148,6 +148,7 @@ def test_every_field_renders_as_typed_on_every_page(app: AppTest) -> None:
     at.button(key="a.submit").click().run()
     assert f"{HOSTILE} · {HOSTILE}" in page_text(at)  # the Results caption
     go(at, RESULTS)  # AppTest reruns the page last switched to: make that Results
+    page_text(open_sections(at))  # every section's contents too
     at.date_input(key="r.revisit_by").set_value(datetime.now(UTC).date())
     click(at, "Save assessment")
     assert f"Saved as assessment #1 of “{HOSTILE}”" in page_text(at)

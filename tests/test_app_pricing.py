@@ -19,7 +19,7 @@ from planner.inputs.files import load_presets
 from planner.inputs.models import InstancePrice
 from planner.store import price_lists
 from planner.store.price_lists import instances_csv
-from tests.conftest import tables_shown
+from tests.conftest import open_sections, tables_shown
 from ui import pricing_view
 
 PRICES, RESULTS = "pages/pricing.py", "pages/results.py"
@@ -201,6 +201,7 @@ def test_an_assessment_uses_the_price_list_chosen_on_results(app: AppTest) -> No
     ok(app.button(key="a.submit").click().run())
     ok(app.switch_page(RESULTS).run())
     before = tables_shown(app)[0].set_index("Architecture")["Monthly cost"].to_dict()
+    ok(open_sections(app))
     app.selectbox(key="whatif.price_list").set_value("half")  # inside the what-if form: sent on submit
     ok(app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run())
     assert any("the saved price list “half”" in c.value for c in app.caption)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from planner import history, store
 from planner.decide.scoring import recommend
 from planner.inputs.files import load_presets
+from tests.conftest import open_sections
 from ui.report_view import REPORT_KEY
 
 PREPARE = "report.prepare"
@@ -83,6 +84,7 @@ def test_the_report_compares_with_the_projects_previous_assessment(app: AppTest,
 
 def test_a_what_if_report_says_what_it_varies(app: AppTest) -> None:
     get_recommendation(app)
+    open_sections(app)
     app.number_input(key="whatif.traffic").set_value(2.0)
     app.button(key="FormSubmitter:whatif.form-Re-evaluate").click().run()
     assert not app.exception, app.exception

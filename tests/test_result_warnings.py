@@ -25,7 +25,7 @@ from planner.present.warnings import (
     result_warnings,
     stale_price_warnings,
 )
-from tests.conftest import tables_shown
+from tests.conftest import open_sections, tables_shown
 
 TODAY = date(2026, 11, 30)
 RESULTS = "pages/results.py"
@@ -145,6 +145,8 @@ def _results_warnings(at: AppTest, preset: str, gpu_types: list[str] | None = No
     at.button(key="a.submit").click().run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Recommendation"]
+    open_sections(at)  # the fleet and stations tables are built once their sections are open
+    assert not at.exception, at.exception
     return [w.value for w in at.warning]
 
 

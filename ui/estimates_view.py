@@ -29,7 +29,7 @@ from planner.present.charts import cost_chart, latency_chart
 from planner.present.warnings import result_warnings
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
-from ui import db
+from ui import db, sections
 from ui.evaluation import OnProgress, api_list_json, evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
 from ui.tables import show_dataframe, show_table, show_wrapped
@@ -117,54 +117,19 @@ def _apply(assessment: Assessment, changes: dict[str, Any]) -> Assessment:
     return validate_assessment(data)
 
 
+WHATIF_LABEL = "What if… (change traffic, tokens, model, GPU, pricing or any assumption)"
+
+
 def what_if(assessment: Assessment) -> Assessment:
     """What-if controls; returns the assessment to show (the answers, or a changed copy of them)."""
     changes: dict[str, Any] = st.session_state.get(WHATIF_KEY, {})
-    w = assessment.workload
-    with st.expander("What if… (change traffic, tokens, model, GPU, pricing or any assumption)",
-                     expanded=bool(changes)):
-        with st.form("whatif.form", border=False):
-            c1, c2, c3 = st.columns(3)
-            factor = c1.number_input("Traffic multiplier (mean and peak)", min_value=0.01, max_value=1000.0,
-                                     value=float(changes.get("traffic_factor", 1.0)), step=0.5, key="whatif.traffic")
-            tokens_in = c2.number_input("Mean input tokens", min_value=1, max_value=1_000_000, step=100,
-                                        value=int(changes.get("workload.mean_input_tokens", w.mean_input_tokens)),
-                                        key="whatif.input_tokens")
-            tokens_out = c3.number_input("Mean output tokens", min_value=1, max_value=1_000_000, step=50,
-                                         value=int(changes.get("workload.mean_output_tokens", w.mean_output_tokens)),
-                                         key="whatif.output_tokens")
-            c4, c5, c6 = st.columns(3)
-            llms = load_llms()
-            model = c4.selectbox("Model", list(llms), format_func=lambda k: llms[k].name, key="whatif.model",
-                                 index=list(llms).index(changes.get("workload.model_id", w.model_id)))
-            gpus = c5.multiselect("GPU types", list(load_gpus()), key="whatif.gpus",
-                                  default=changes.get("workload.gpu_types", list(w.gpu_types)),
-                                  placeholder="Any GPU")
-            options = [p.value for p in PricingOption]
-            pricing = c6.selectbox("Pricing", options, format_func=PRICING_LABELS.__getitem__, key="whatif.pricing",
-                                   index=options.index(changes.get("workload.pricing", w.pricing.value)))
-            price_list = _price_list_choice(changes.get("price_list", assessment.price_list))
-            overrides = _assumption_editor(assessment, changes.get("assumption_overrides", {}))
-            apply_col, reset_col = st.columns([1, 5])
-            applied = apply_col.form_submit_button("Re-evaluate", type="primary")
-            reset = reset_col.form_submit_button("Back to my answers")
-        if reset:
-            st.session_state.pop(WHATIF_KEY, None)
-            st.rerun()
-        if applied:
-            changes = {"traffic_factor": factor,
-                       "workload.mean_requests_per_s": w.mean_requests_per_s * factor,
-                       "workload.peak_requests_per_s": w.peak_requests_per_s * factor,
-                       "workload.mean_input_tokens": int(tokens_in), "workload.mean_output_tokens": int(tokens_out),
-                       "workload.model_id": model, "workload.gpu_types": gpus, "workload.pricing": pricing,
-                       "price_list": price_list, "assumption_overrides": overrides}
-            try:
-                _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
-            except InputError as exc:
-                for sentence in exc.field_errors.values() or [str(exc)]:
-                    st.error(literal(sentence))
-                return assessment
-            st.session_state[WHATIF_KEY] = changes
+    box = sections.expander(WHATIF_LABEL, "whatif", expanded=bool(changes))
+    if box is not None:
+        with box:
+            applied = _whatif_form(assessment, changes)
+        if applied is None:
+            return assessment  # refused: the form said why
+        changes = applied
     if not changes:
         return assessment
     try:
@@ -174,6 +139,54 @@ def what_if(assessment: Assessment) -> Assessment:
         return assessment
     st.warning("Showing a **what-if** variant of your answers. Use *Back to my answers* to return.")
     return variant
+
+
+def _whatif_form(assessment: Assessment, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The what-if form; the changes to show (stored in the session when applied), or None when refused."""
+    w = assessment.workload
+    with st.form("whatif.form", border=False):
+        c1, c2, c3 = st.columns(3)
+        factor = c1.number_input("Traffic multiplier (mean and peak)", min_value=0.01, max_value=1000.0,
+                                 value=float(changes.get("traffic_factor", 1.0)), step=0.5, key="whatif.traffic")
+        tokens_in = c2.number_input("Mean input tokens", min_value=1, max_value=1_000_000, step=100,
+                                    value=int(changes.get("workload.mean_input_tokens", w.mean_input_tokens)),
+                                    key="whatif.input_tokens")
+        tokens_out = c3.number_input("Mean output tokens", min_value=1, max_value=1_000_000, step=50,
+                                     value=int(changes.get("workload.mean_output_tokens", w.mean_output_tokens)),
+                                     key="whatif.output_tokens")
+        c4, c5, c6 = st.columns(3)
+        llms = load_llms()
+        model = c4.selectbox("Model", list(llms), format_func=lambda k: llms[k].name, key="whatif.model",
+                             index=list(llms).index(changes.get("workload.model_id", w.model_id)))
+        gpus = c5.multiselect("GPU types", list(load_gpus()), key="whatif.gpus",
+                              default=changes.get("workload.gpu_types", list(w.gpu_types)), placeholder="Any GPU")
+        options = [p.value for p in PricingOption]
+        pricing = c6.selectbox("Pricing", options, format_func=PRICING_LABELS.__getitem__, key="whatif.pricing",
+                               index=options.index(changes.get("workload.pricing", w.pricing.value)))
+        price_list = _price_list_choice(changes.get("price_list", assessment.price_list))
+        overrides = _assumption_editor(assessment, changes.get("assumption_overrides", {}))
+        apply_col, reset_col = st.columns([1, 5])
+        applied = apply_col.form_submit_button("Re-evaluate", type="primary")
+        reset = reset_col.form_submit_button("Back to my answers")
+    if reset:
+        st.session_state.pop(WHATIF_KEY, None)
+        st.rerun()
+    if not applied:
+        return changes
+    changes = {"traffic_factor": factor,
+               "workload.mean_requests_per_s": w.mean_requests_per_s * factor,
+               "workload.peak_requests_per_s": w.peak_requests_per_s * factor,
+               "workload.mean_input_tokens": int(tokens_in), "workload.mean_output_tokens": int(tokens_out),
+               "workload.model_id": model, "workload.gpu_types": gpus, "workload.pricing": pricing,
+               "price_list": price_list, "assumption_overrides": overrides}
+    try:
+        _apply(assessment, {k: v for k, v in changes.items() if k != "traffic_factor"})
+    except InputError as exc:
+        for sentence in exc.field_errors.values() or [str(exc)]:
+            st.error(literal(sentence))
+        return None
+    st.session_state[WHATIF_KEY] = changes
+    return changes
 
 
 def _price_list_choice(current: str | None) -> str | None:
@@ -250,25 +263,31 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     for estimate in evaluation.estimates.values():
         for note in estimate.notes:
             st.warning(literal(f"{estimate.architecture.label}: {note}"))
-    with st.expander("Fleet per architecture"):
-        show_wrapped(tables.fleet_summary_table(evaluation))
-        st.caption(literal(tables.fleet_note(evaluation)))
-        fallbacks = tables.fallback_price_notes(evaluation)
-        if fallbacks:
-            st.caption("Priced on-demand for want of the chosen option's price: "
-                       + " ".join(literal(note) for note in fallbacks))
-    with st.expander("Utilisation and queueing per component at peak (simulated)"):
-        show_dataframe(tables.stations_table(evaluation))
-        st.caption(tables.stations_note(evaluation))
-    with st.expander("Cost lines: every dollar with its formula"):
-        show_wrapped(tables.cost_lines_table(evaluation))
+    if box := sections.expander("Fleet per architecture", "fleet"):
+        with box:
+            show_wrapped(tables.fleet_summary_table(evaluation))
+            st.caption(literal(tables.fleet_note(evaluation)))
+            fallbacks = tables.fallback_price_notes(evaluation)
+            if fallbacks:
+                st.caption("Priced on-demand for want of the chosen option's price: "
+                           + " ".join(literal(note) for note in fallbacks))
+    if box := sections.expander("Utilisation and queueing per component at peak (simulated)", "stations"):
+        with box:
+            show_dataframe(tables.stations_table(evaluation))
+            st.caption(tables.stations_note(evaluation))
+    if box := sections.expander("Cost lines: every dollar with its formula", "cost_lines"):
+        with box:
+            show_wrapped(tables.cost_lines_table(evaluation))
     _render_token_costs(assessment)
     _render_assumptions(assessment, evaluation)
 
 
 def _render_assumptions(assessment: Assessment, evaluation: Evaluation) -> None:
     """Every assumption with its source and date, and the instance prices used."""
-    with st.expander("Assumptions, with sources and dates"):
+    box = sections.expander("Assumptions, with sources and dates", "assumptions")
+    if box is None:
+        return
+    with box:
         show_wrapped(tables.assumptions_table(evaluation))
         source = ("the built-in catalog (data/instances.csv)" if assessment.price_list is None
                   else f"the saved price list “{literal(assessment.price_list)}”")
@@ -278,15 +297,20 @@ def _render_assumptions(assessment: Assessment, evaluation: Evaluation) -> None:
 
 def _render_token_costs(assessment: Assessment) -> None:
     """Cost per million output tokens on the cheapest instance of each GPU type, for this workload."""
+    box = sections.expander("Cost per million output tokens by GPU type (GPU instance only)", "token_costs")
+    if box is None:
+        return
     try:
         engine = db.engine()
         costs = token_costs(assessment, price_lists.instances_for(engine, assessment.price_list),
                             price_lists.gpus_for(engine, assessment.price_list))
     except PlannerError:
-        return  # the estimates above already say what is wrong with the answers or the price list
-    if not costs.rows:
+        box.caption("No figures: the estimates above say what is wrong with the answers or the price list.")
         return
-    with st.expander("Cost per million output tokens by GPU type (GPU instance only)"):
+    with box:
+        if not costs.rows:
+            st.caption("No GPU type in the price list can serve this workload.")
+            return
         st.dataframe(pd.DataFrame([{"GPU": r.gpu, "Cheapest at": f"{r.provider} {r.instance}",
                                     "$ per M output tokens": round(r.usd_per_million_output_tokens, 4),
                                     "Price used": r.price_basis,

@@ -13,6 +13,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.present import resilience_tables, tables
 from planner.present.charts import resilience_chart
+from ui import sections
 from ui.tables import show_dataframe, show_table, show_wrapped
 
 
@@ -37,11 +38,15 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
     st.markdown("**Capacity in service through a crash, a code deploy and a model update**")
     st.altair_chart(resilience_chart(evaluation), width="stretch")
     st.caption(resilience_tables.capacity_chart_note(evaluation))
-    with st.expander("Blast radius: what one replica crash of each step takes down"):
-        show_wrapped(resilience_tables.blast_radius_table(evaluation))
-    with st.expander("Where requests are lost, by cause (per month)"):
-        show_dataframe(resilience_tables.loss_causes_table(evaluation))
-    with st.expander("Units: crash rates, restart times and rolling deploys"):
-        show_wrapped(resilience_tables.resilience_units_table(evaluation))
-        st.caption("Set per-step MTBF and restart time in the Assess page's pipeline editor; the model's load time, "
-                   "rollout batch, hop timeout, retries and error rate are assumptions you can change in What if.")
+    if box := sections.expander("Blast radius: what one replica crash of each step takes down", "blast_radius"):
+        with box:
+            show_wrapped(resilience_tables.blast_radius_table(evaluation))
+    if box := sections.expander("Where requests are lost, by cause (per month)", "loss_causes"):
+        with box:
+            show_dataframe(resilience_tables.loss_causes_table(evaluation))
+    if box := sections.expander("Units: crash rates, restart times and rolling deploys", "resilience_units"):
+        with box:
+            show_wrapped(resilience_tables.resilience_units_table(evaluation))
+            st.caption("Set per-step MTBF and restart time in the Assess page's pipeline editor; the model's load "
+                       "time, rollout batch, hop timeout, retries and error rate are assumptions you can change in "
+                       "What if.")

@@ -22,7 +22,7 @@ from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present import tables
 from planner.present.charts import contributions_chart
-from ui import db, state
+from ui import db, sections, state
 from ui.tables import show_table
 from ui.text import literal
 
@@ -79,8 +79,10 @@ def render_contributions(recommendation: Recommendation) -> None:
     st.caption("Every score is 50 points plus the drivers below. Hover a bar for its reason.")
     st.altair_chart(contributions_chart(recommendation), width="content")
     for score in recommendation.ranked:
-        with st.expander(f"{score.architecture.label}: {fmt.score(score.score)} points, every reason"):
-            show_table(tables.contributions_table(score).frame())
+        label = f"{score.architecture.label}: {fmt.score(score.score)} points, every reason"
+        if box := sections.expander(label, f"reasons.{score.architecture.value}"):
+            with box:
+                show_table(tables.contributions_table(score).frame())
 
 
 def render_gaps(recommendation: Recommendation) -> None:
@@ -88,8 +90,11 @@ def render_gaps(recommendation: Recommendation) -> None:
     st.subheader("Readiness gaps")
     for architecture in Architecture:
         gaps = tables.gaps_of(recommendation, architecture)
-        with st.expander(tables.gaps_heading(architecture, gaps),
-                         expanded=architecture is recommendation.top and bool(gaps)):
+        box = sections.expander(tables.gaps_heading(architecture, gaps), f"gaps.{architecture.value}",
+                                expanded=architecture is recommendation.top and bool(gaps))
+        if box is None:
+            continue
+        with box:
             if not gaps:
                 st.write(tables.ready_text(architecture))
             else:  # a table wraps the long next steps
