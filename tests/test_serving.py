@@ -15,11 +15,13 @@ from planner.estimate.serving import (
     ServingConstants,
     describe_constants,
     kv_bytes_per_token,
+    kv_replication,
     plan_replica,
     tp_scaling,
 )
 from planner.estimate.serving_constants import CALIBRATED
 from planner.inputs.calibration import load_efficiencies
+from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import GpuSpec, KvPrecision, LlmSpec, Precision, kv_precision_for
 
 SOURCED = {"source": "REFERENCE_DATA.md / model card", "as_of": "2025-01"}
@@ -459,3 +461,17 @@ def test_the_closed_form_leaves_out_points_it_does_not_describe():
     assert predict(fixed_rate) is None
     loaded_ttft = fixed_rate.model_copy(update={"id": "ttft-at-64", "metric": "ttft_ms", "concurrency": 64})
     assert predict(loaded_ttft) is None
+
+
+def test_kv_heads_fewer_than_gpus_are_stored_on_several_gpus() -> None:
+    llms = load_llms()
+    qwen, llama, deepseek = llms["qwen3-235b-a22b"], llms["llama-3.3-70b"], llms["deepseek-v3"]
+    assert qwen.kv_heads == 4
+    assert kv_replication(qwen, 8) == 2.0 and kv_replication(qwen, 4) == 1.0
+    assert kv_replication(llama, 8) == 1.0  # 8 KV heads over 8 GPUs: one each
+    assert kv_replication(deepseek, 8) == 1.0  # a latent cache
+    h100 = load_gpus()["H100-SXM"]
+    split = plan_replica(qwen, h100, Precision.FP8, max_gpus=8, tensor_parallel=8, mean_context_tokens=2000)
+    free_gb = 8 * h100.memory_gb - split.weights_gb - 8 * split.constants.runtime_reserved_gb_per_gpu
+    assert split.kv_bytes_per_token == 2 * kv_bytes_per_token(qwen, KvPrecision.FP8, 2000)
+    assert split.kv_capacity_tokens == int(free_gb * 1e9 // split.kv_bytes_per_token)

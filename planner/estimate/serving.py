@@ -41,7 +41,7 @@ from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
 __all__ = [
     "MAX_BATCH", "OVERRIDE_PREFIX", "ReplicaModel", "ServingConstants", "ThroughputEstimate", "describe_constants",
-    "kv_bytes_per_token", "plan_replica", "tp_scaling",
+    "kv_bytes_per_token", "kv_replication", "plan_replica", "tp_scaling",
 ]  # fmt: skip
 
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
@@ -84,7 +84,8 @@ class ReplicaModel(BaseModel):
     constants: ServingConstants = Field(description="The constants with the vendor's calibration filled in.")
     tensor_parallel: int = Field(ge=1, description="GPUs in the replica.")
     weights_gb: float
-    kv_bytes_per_token: float
+    kv_bytes_per_token: float = Field(description="KV cache bytes per token over the replica's GPUs, every copy of a "
+                                              "replicated KV head counted (kv_replication).")
     kv_capacity_tokens: int = Field(ge=0)
     mean_context_tokens: float = Field(gt=0)
     max_concurrent_sequences: int = Field(ge=1, le=MAX_BATCH)
@@ -230,6 +231,21 @@ def kv_bytes_per_token(llm: LlmSpec, kv_precision: KvPrecision | Precision,
     return values * kv.bytes_per_value
 
 
+def kv_replication(llm: LlmSpec, tensor_parallel: int) -> float:
+    """How many copies of its KV cache a replica of ``tensor_parallel`` GPUs keeps: 1, or more when there are
+    fewer KV heads than GPUs.
+
+    Tensor parallelism splits the KV heads over the GPUs; with more GPUs than KV heads each GPU still holds a
+    whole head, so every head is stored (and read) on ``tensor_parallel / kv_heads`` GPUs (vLLM, SGLang and
+    TensorRT-LLM replicate them so). Qwen3-235B-A22B, with 4 KV heads, keeps two copies at TP8. A latent
+    (multi-head latent attention) cache counts once here, as with attention data parallelism.
+    """
+    if llm.attention == "mla" or tensor_parallel <= llm.kv_heads:
+        return 1.0
+    per_gpu = math.ceil(llm.kv_heads / tensor_parallel)
+    return tensor_parallel * per_gpu / llm.kv_heads
+
+
 def attention_flop_per_context(llm: LlmSpec) -> float:
     """Attention FLOP per processed token per token of context: 4 x layers x query heads x head width.
 
@@ -301,7 +317,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,
         weights_gb=llm.params_b * bytes_per_param,
-        kv_bytes_per_token=kv_bytes_per_token(llm, kv, mean_context_tokens),
+        kv_bytes_per_token=kv_bytes_per_token(llm, kv, mean_context_tokens) * kv_replication(llm, tp),
         kv_capacity_tokens=capacity, mean_context_tokens=mean_context_tokens,
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
@@ -356,8 +372,9 @@ def plan_replica(
         memory_gb = tp * gpu.memory_gb
         kv_gb = memory_gb - weights_gb - tp * c.runtime_reserved_gb_per_gpu
         fits = weights_gb <= (1.0 - c.min_free_memory_fraction) * memory_gb
-        if fits and kv_gb * GB >= kv_token * mean_context_tokens:
-            return _replica(llm, gpu, precision, kv, c, tp, int(kv_gb * GB // kv_token), mean_context_tokens)
+        stored = kv_token * kv_replication(llm, tp)  # bytes per token over the replica's GPUs
+        if fits and kv_gb * GB >= stored * mean_context_tokens:
+            return _replica(llm, gpu, precision, kv, c, tp, int(kv_gb * GB // stored), mean_context_tokens)
 
     tp = candidates[-1]
     needed_gb = max(
