@@ -16,6 +16,7 @@ from planner.estimate.serving import (
     describe_constants,
     kv_bytes_per_token,
     kv_replication,
+    over_pcie,
     plan_replica,
     tp_scaling,
 )
@@ -230,12 +231,17 @@ def test_tensor_parallel_scales_rates_with_a_loss_per_doubling():
 
 
 def test_tensor_parallel_over_pcie_pays_more_for_its_all_reduces():
-    pcie = H100.model_copy(update={"link_gb_s": None})  # no link given: PCIe Gen4, 32 GB/s each way
+    pcie = H100.model_copy(update={"link_gb_s": None})  # no link given: PCIe, as nccl-tests measure it
     fast = plan_replica(LLAMA_70B, H100, Precision.FP8, max_gpus=4, tensor_parallel=4, mean_context_tokens=2000,
                         constants=HAND)
     slow = plan_replica(LLAMA_70B, pcie, Precision.FP8, max_gpus=4, tensor_parallel=4, mean_context_tokens=2000,
                         constants=HAND)
-    assert slow.all_reduce_s_per_token == pytest.approx(fast.all_reduce_s_per_token * 450 / 32)
+    assert H100.link_gb_s == 450 and HAND.pcie_allreduce_gb_s == 24.0
+    assert slow.all_reduce_s_per_token == pytest.approx(fast.all_reduce_s_per_token * 450 / 24)
+    # 2 all-reduces x 80 layers, each 40 us over PCIe against 10 us over NVLink
+    assert slow.all_reduce_s == pytest.approx(160 * 40e-6) and fast.all_reduce_s == pytest.approx(160 * 10e-6)
+    l40s = load_gpus()["L40S"]  # a PCIe Gen4 card: its own 32 GB/s link is not what a ring all-reduce reaches
+    assert over_pcie(l40s) and over_pcie(pcie) and not over_pcie(H100)
     assert slow.throughput(1000, 1000).output_tokens_per_s < 0.8 * fast.throughput(1000, 1000).output_tokens_per_s
 
 

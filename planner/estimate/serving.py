@@ -41,14 +41,14 @@ from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
 __all__ = [
     "MAX_BATCH", "OVERRIDE_PREFIX", "ReplicaModel", "ServingConstants", "ThroughputEstimate", "describe_constants",
-    "kv_bytes_per_token", "kv_replication", "plan_replica", "tp_scaling",
+    "kv_bytes_per_token", "kv_replication", "over_pcie", "plan_replica", "tp_scaling",
 ]  # fmt: skip
 
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
 ATTENTION_FLOP_PER_HEAD_DIM = 4.0  # per context token: q.k and the weighted sum of v, a multiply and an add each
 ACTIVATION_BYTES = 2.0  # bytes per value of the activations all-reduces and all-to-alls move (BF16)
 ALL_REDUCES_PER_LAYER = 2  # tensor parallelism: after attention and after the MLP (Megatron-LM)
-PCIE_LINK_GB_S = 32.0  # GB/s each way of PCIe Gen4 x16, for a GPU whose spec names no faster link
+PCIE_MAX_LINK_GB_S = 64.0  # GB/s each way of PCIe Gen5 x16: a GPU link no faster than this is PCIe (over_pcie)
 # Sequences one replica decodes together. Engines with a paged KV cache accept thousands, but past a few
 # hundred a step is compute-bound and throughput stops growing while every sequence's time per token keeps
 # rising; 512 keeps the model there (vLLM's default max_num_seqs is 256 to 1024 by GPU).
@@ -283,19 +283,27 @@ def _all_to_all_s_per_token(llm: LlmSpec, c: ServingConstants, tp: int) -> float
     return moved / (tp * c.ep_link_gb_s * GB)
 
 
+def over_pcie(gpu: GpuSpec) -> bool:
+    """Whether a GPU's peers are reached over PCIe: no link named, or one no faster than PCIe Gen5 x16."""
+    return gpu.link_gb_s is None or gpu.link_gb_s <= PCIE_MAX_LINK_GB_S
+
+
 def _all_reduce(llm: LlmSpec, gpu: GpuSpec, c: ServingConstants, tp: int) -> tuple[float, float]:
     """Tensor parallelism's all-reduces per iteration: (seconds per token, fixed seconds).
 
     Two ring all-reduces per layer of ``hidden_size`` activations per token; a ring moves 2 (tp - 1) / tp of
-    the message over each GPU's link (``GpuSpec.link_gb_s``, PCIe Gen4 where none is given), and each all-reduce
-    has a fixed latency (``allreduce_latency_us``).
+    the message over each GPU's link (``GpuSpec.link_gb_s``), and each all-reduce has a fixed latency
+    (``allreduce_latency_us``). Over PCIe (``over_pcie``) the ring reaches ``pcie_allreduce_gb_s`` and each
+    all-reduce takes ``pcie_allreduce_latency_us``, as nccl-tests measure on such machines.
     """
     if tp == 1:
         return 0.0, 0.0
     count = ALL_REDUCES_PER_LAYER * llm.layers
     hidden = llm.hidden_size or (llm.attention_heads or llm.kv_heads) * llm.head_dim
     moved = count * hidden * ACTIVATION_BYTES * 2.0 * (tp - 1) / tp
-    return moved / ((gpu.link_gb_s or PCIE_LINK_GB_S) * GB), count * c.allreduce_latency_us * 1e-6
+    if over_pcie(gpu):
+        return moved / (c.pcie_allreduce_gb_s * GB), count * c.pcie_allreduce_latency_us * 1e-6
+    return moved / ((gpu.link_gb_s or PCIE_MAX_LINK_GB_S) * GB), count * c.allreduce_latency_us * 1e-6
 
 
 def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
