@@ -53,7 +53,7 @@ def calibrate(vendor: str, reference: VendorEfficiency | None = None) -> VendorE
     print(f"  fit:           {_spread(fitted)}")
     print(f"  leave-one-out: {_spread(loo)}")
     engines = sorted({p.engine.split(" (")[0] for p in points})
-    note = f"; {', '.join(borrowed)} from {reference.vendor} (no point at that rate)" if reference and borrowed else ""
+    note = f"; {', '.join(borrowed)} from {reference.vendor} (no point decides it)" if reference and borrowed else ""
     return VendorEfficiency(
         vendor=vendor, **values, points=len(points), engine=", ".join(engines)[:120],
         source=f"bench/calibrate.py: least squares in log space over the {len(points)} points of data/"

@@ -438,11 +438,11 @@ def test_the_fit_recovers_constants_that_generated_the_measurements():
 
     truth = ServingConstants(compute_efficiency=0.4, weight_read_efficiency=0.8, kv_read_efficiency=0.5,
                              step_overhead_ms=1.5, sequence_overhead_us=20.0, fp8_compute_factor=0.8,
-                             fp4_compute_factor=0.6, tp_efficiency=0.9)
+                             fp4_compute_factor=0.6, tp_efficiency=0.9, int4_read_factor=0.7)
     points = calibration_set(load_measurements(), "nvidia")
     synthetic = [p.model_copy(update={"value": predict(p, truth)}) for p in points]
     found = fit(synthetic)
-    assert fitted_names(synthetic) == CALIBRATED  # points at 16-, 8- and 4-bit rates decide every constant
+    assert fitted_names(synthetic) == CALIBRATED  # points at 16-, 8- and 4-bit rates and INT4 decide every one
     for name in CALIBRATED:
         assert getattr(found, name) == pytest.approx(getattr(truth, name), rel=0.02), name
 
@@ -454,8 +454,26 @@ def test_a_rate_no_point_ran_at_keeps_its_starting_factor():
     points = [p for p in calibration_set(load_measurements(), "nvidia") if rate_bits(p) != 4]
     assert "fp4_compute_factor" not in fitted_names(points)
     assert fitted_names(points)[:6] == CALIBRATED[:6]
-    held = (*START[:7], 0.42)
+    held = (*START[:7], 0.42, *START[8:])
     assert fit(points, None, held).fp4_compute_factor == 0.42
+
+
+def test_int4_weights_are_read_at_their_own_factor_and_only_int4_points_decide_it():
+    from planner.estimate.fitting import calibration_set, fitted_names
+    from planner.inputs.calibration import load_measurements
+
+    points = calibration_set(load_measurements(), "nvidia")
+    assert "int4_read_factor" in fitted_names(points)
+    assert "int4_read_factor" not in fitted_names([p for p in points if p.precision is not Precision.INT4])
+    llm, a100 = load_llms()["qwen2.5-32b"], load_gpus()["A100-80GB"]
+    plain = ServingConstants(int4_read_factor=1.0)
+    half = ServingConstants(int4_read_factor=0.5)
+    int4 = [plan_replica(llm, a100, Precision.INT4, max_gpus=1, mean_context_tokens=3000, constants=c)
+            for c in (plain, half)]
+    assert int4[1].weight_bytes_per_s == pytest.approx(0.5 * int4[0].weight_bytes_per_s)
+    fp8 = [plan_replica(llm, a100, Precision.FP8, max_gpus=1, mean_context_tokens=3000, constants=c)
+           for c in (plain, half)]
+    assert fp8[1].weight_bytes_per_s == fp8[0].weight_bytes_per_s
 
 
 def test_the_closed_form_leaves_out_points_it_does_not_describe():

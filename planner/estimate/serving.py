@@ -320,7 +320,8 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
     k = c.spec_draft_tokens
     all_reduce = _all_reduce(llm, gpu, c, tp)
-    weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency")
+    weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency") * (
+        c.value("int4_read_factor") if precision is Precision.INT4 else 1.0)
     batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,

@@ -24,7 +24,8 @@ from planner.inputs.calibration import VendorEfficiency, load_efficiencies
 OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overrides
 DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
 CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "tp_efficiency",
-              "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor")
+              "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor",
+              "int4_read_factor")
 RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
@@ -49,6 +50,11 @@ class ServingConstants(BaseModel):
     fp4_compute_factor: float | None = Field(
         None, gt=0.0, le=2.0,
         description="At FP4 rates, the compute efficiency times this; empty: calibrated per vendor.")
+    int4_read_factor: float | None = Field(
+        None, gt=0.0, le=2.0,
+        description="Weight-only INT4 (AWQ, GPTQ): the weight-read efficiency times this (the dequantising kernels "
+                    "also read group scales, and the embeddings and output layer stay at 16 bits); empty: "
+                    "calibrated per vendor.")
     weight_read_efficiency: Efficiency | None = Field(
         None, description="Share of peak memory bandwidth reached reading weights; empty: calibrated per vendor.")
     kv_read_efficiency: Efficiency | None = Field(
