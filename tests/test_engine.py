@@ -230,6 +230,9 @@ def test_every_assumption_has_a_source_and_date(name):
         assert a.source.strip(), a.key
         assert a.as_of.strip(), a.key
         assert not a.overridden
+    by_key = {a.key: a for a in assumptions}
+    for key in ("serving.pcie_allreduce_gb_s", "serving.pcie_allreduce_latency_us"):  # measured, not shipped
+        assert "nccl-tests" in by_key[key].source and "engine default" not in by_key[key].source
 
 
 @pytest.mark.parametrize(("name", "top"), [

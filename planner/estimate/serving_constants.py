@@ -27,6 +27,16 @@ CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficienc
               "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor",
               "int4_read_factor")
 RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
+# Where a default that is not an engine's own setting comes from (the others: the engines' shipped defaults).
+SOURCES = {
+    "pcie_allreduce_gb_s": "NCCL's bandwidth of a PCIe Gen4 x16 link (24 GB/s); nccl-tests all_reduce_perf on four "
+                           "PCIe Gen4 GPUs: 25.7-26.0 GB/s bus bandwidth (github.com/tinygrad/open-gpu-kernel-modules "
+                           "issue 36)",
+    "pcie_allreduce_latency_us": "nccl-tests all_reduce_perf on eight PCIe Gen4 GPUs: 37-42 us for the smallest "
+                                 "message (github.com/NVIDIA/nccl issue 1530, 2024)",
+    "allreduce_latency_us": "NCCL over NVLink on eight-GPU H100 machines: about 6 us for small messages on two GPUs "
+                            "(github.com/NVIDIA/nccl issue 1259, 2024), more with more GPUs; rounded up to 10",
+}
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
     "prefill_efficiency": ("compute_efficiency",),
