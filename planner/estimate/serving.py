@@ -301,14 +301,15 @@ def _all_reduce(llm: LlmSpec, gpu: GpuSpec, c: ServingConstants, tp: int) -> tup
     count = ALL_REDUCES_PER_LAYER * llm.layers
     hidden = llm.hidden_size or (llm.attention_heads or llm.kv_heads) * llm.head_dim
     moved = count * hidden * ACTIVATION_BYTES * 2.0 * (tp - 1) / tp
-    if over_pcie(gpu):
+    if over_pcie(gpu) or gpu.link_gb_s is None:  # (over_pcie covers a GPU without a link)
         return moved / (c.pcie_allreduce_gb_s * GB), count * c.pcie_allreduce_latency_us * 1e-6
-    return moved / ((gpu.link_gb_s or PCIE_MAX_LINK_GB_S) * GB), count * c.allreduce_latency_us * 1e-6
+    return moved / (gpu.link_gb_s * GB), count * c.allreduce_latency_us * 1e-6
 
 
 def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
-             capacity: int, mean_context_tokens: float) -> ReplicaModel:
-    """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache, with its effective rates."""
+             capacity: int, kv_token: float, mean_context_tokens: float) -> ReplicaModel:
+    """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache of ``kv_token`` bytes each (over its
+    GPUs), with its effective rates."""
     c = c.for_vendor(gpu.vendor)
     scale = tp * tp_scaling(tp, c.value("tp_efficiency"))
     peak_flops, rate_bits = gpu.compute_rate(precision)
@@ -326,7 +327,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,
         weights_gb=llm.params_b * bytes_per_param,
-        kv_bytes_per_token=kv_bytes_per_token(llm, kv, mean_context_tokens) * kv_replication(llm, tp),
+        kv_bytes_per_token=kv_token,
         kv_capacity_tokens=capacity, mean_context_tokens=mean_context_tokens,
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
@@ -383,7 +384,7 @@ def plan_replica(
         fits = weights_gb <= (1.0 - c.min_free_memory_fraction) * memory_gb
         stored = kv_token * kv_replication(llm, tp)  # bytes per token over the replica's GPUs
         if fits and kv_gb * GB >= stored * mean_context_tokens:
-            return _replica(llm, gpu, precision, kv, c, tp, int(kv_gb * GB // stored), mean_context_tokens)
+            return _replica(llm, gpu, precision, kv, c, tp, int(kv_gb * GB // stored), stored, mean_context_tokens)
 
     tp = candidates[-1]
     needed_gb = max(

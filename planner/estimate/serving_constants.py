@@ -27,7 +27,8 @@ CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficienc
               "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor",
               "int4_read_factor")
 RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
-# Where a default that is not an engine's own setting comes from (the others: the engines' shipped defaults).
+# Where a default that is not an engine's own setting comes from (the others: the engines' shipped defaults); the
+# assumptions table shows it beside the field's description.
 SOURCES = {
     "pcie_allreduce_gb_s": "NCCL's bandwidth of a PCIe Gen4 x16 link (24 GB/s); nccl-tests all_reduce_perf on four "
                            "PCIe Gen4 GPUs: 25.7-26.0 GB/s bus bandwidth (github.com/tinygrad/open-gpu-kernel-modules "
@@ -100,19 +101,15 @@ class ServingConstants(BaseModel):
         description="MoE with expert parallelism: GPU-to-GPU bandwidth each way per GPU, GB/s (NVLink 4: 450).")
     allreduce_latency_us: float = Field(
         10.0, ge=0.0, le=10_000.0,
-        description="Tensor parallelism over NVLink: fixed time of one all-reduce (two per layer per iteration), us "
-                    "(NCCL and engines' custom all-reduce reach 5-20 us on NVLink).")
+        description="Tensor parallelism over NVLink: fixed time of one all-reduce (two per layer per iteration), "
+                    "microseconds.")
     pcie_allreduce_gb_s: float = Field(
         24.0, gt=0.0, le=1000.0,
         description="Tensor parallelism over PCIe (GPUs without NVLink: L40S, L4, A10G): the bus bandwidth an "
-                    "all-reduce reaches per GPU, GB/s. 24 is NCCL's own figure for a PCIe Gen4 x16 link; nccl-tests "
-                    "measured 25.7-26.0 GB/s on four PCIe Gen4 GPUs (github.com/tinygrad/open-gpu-kernel-modules "
-                    "issue 36).")
+                    "all-reduce reaches per GPU, GB/s.")
     pcie_allreduce_latency_us: float = Field(
         40.0, ge=0.0, le=10_000.0,
-        description="Tensor parallelism over PCIe: fixed time of one all-reduce, microseconds (nccl-tests measured "
-                    "37-42 us for the smallest all-reduce over eight PCIe Gen4 GPUs, github.com/NVIDIA/nccl issue "
-                    "1530; NVLink engines reach 5-20).")
+        description="Tensor parallelism over PCIe: fixed time of one all-reduce, microseconds.")
     min_free_memory_fraction: float = Field(
         0.10, ge=0.0, lt=1.0,
         description="Share of GPU memory that must stay free of weights (for KV cache and runtime).")
