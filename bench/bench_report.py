@@ -79,7 +79,7 @@ def main() -> None:
 
     charts = (lambda: chart_png(contributions_chart(recommendation)),
               lambda: chart_png(cost_chart(evaluation), width_px=CHART_WIDTH_PX),
-              lambda: chart_png(latency_chart(evaluation, assessment)),
+              lambda: chart_png(latency_chart(evaluation, assessment.workload)),
               lambda: chart_png(resilience_chart(evaluation), width_px=CHART_WIDTH_PX))
     forget_charts()
     chart_seconds = sum(_timed(render)[0] for render in charts)

@@ -17,6 +17,7 @@ from planner.inputs.models import Sourcing
 from planner.present import buildbuy_tables
 from planner.present import formats as fmt
 from planner.present.charts import build_vs_buy_chart
+from ui import charts
 from ui.tables import show_wrapped
 from ui.text import literal
 
@@ -30,7 +31,7 @@ def render_build_vs_buy(evaluation: Evaluation, recommendation: Recommendation) 
     st.markdown(literal(buildbuy_tables.build_vs_buy_text(decision)))
     _render_figures(decision)
     st.markdown(f"**{literal(decision.break_even_text)}**")
-    st.altair_chart(build_vs_buy_chart(decision), width="stretch")
+    charts.show(build_vs_buy_chart, decision)
     st.caption(buildbuy_tables.BUILD_VS_BUY_NOTE)
     show_wrapped(buildbuy_tables.build_vs_buy_table(decision))
     if decision.ruled_out:

@@ -29,7 +29,7 @@ from planner.present.charts import cost_chart, latency_chart
 from planner.present.warnings import result_warnings
 from planner.store import price_lists
 from planner.store.price_lists import PriceList
-from ui import db, sections
+from ui import charts, db, sections
 from ui.evaluation import OnProgress, api_list_json, evaluate_shared, evaluation_key, shared_evaluations
 from ui.evaluation_worker import warm_up
 from ui.tables import show_dataframe, show_table, show_wrapped
@@ -255,11 +255,11 @@ def render_estimates(assessment: Assessment, evaluation: Evaluation) -> None:
     cost_col, latency_col = st.columns(2)
     with cost_col:
         st.markdown("**Monthly cost by category**")
-        st.altair_chart(cost_chart(evaluation), width="stretch")
+        charts.show(cost_chart, evaluation)
         st.caption(tables.budget_text(assessment, evaluation))
     with latency_col:
         st.markdown("**Latency at peak (p50 / p95 / p99, 95 % CI)**")
-        st.altair_chart(latency_chart(evaluation, assessment), width="stretch")
+        charts.show(latency_chart, evaluation, assessment.workload)
     for estimate in evaluation.estimates.values():
         for note in estimate.notes:
             st.warning(literal(f"{estimate.architecture.label}: {note}"))

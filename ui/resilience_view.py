@@ -13,7 +13,7 @@ from planner.estimate.results import Evaluation
 from planner.inputs.models import Assessment
 from planner.present import resilience_tables, tables
 from planner.present.charts import resilience_chart
-from ui import sections
+from ui import charts, sections
 from ui.tables import show_dataframe, show_table, show_wrapped
 
 
@@ -36,7 +36,7 @@ def render_resilience(assessment: Assessment, evaluation: Evaluation) -> None:
                "latency target by a crash, a restart or a retry. Degraded: answered without a non-critical step. "
                f"{tables.change_rates_text(assessment)}, each as rolling restarts. {model_update}")
     st.markdown("**Capacity in service through a crash, a code deploy and a model update**")
-    st.altair_chart(resilience_chart(evaluation), width="stretch")
+    charts.show(resilience_chart, evaluation)
     st.caption(resilience_tables.capacity_chart_note(evaluation))
     if box := sections.expander("Blast radius: what one replica crash of each step takes down", "blast_radius"):
         with box:

@@ -22,7 +22,8 @@ from planner.inputs.validation import validate_assessment
 from planner.present import formats as fmt
 from planner.present import tables
 from planner.present.charts import contributions_chart
-from ui import db, sections, state
+from ui import charts, db, sections, state
+from ui.evaluation import evaluation_key
 from ui.tables import show_table
 from ui.text import literal
 
@@ -43,8 +44,9 @@ def _recommend(assessment_json: str, evaluation_json: str) -> Recommendation:
 
 
 def recommendation_for(assessment: Assessment, evaluation: Evaluation | None = None) -> Recommendation:
-    """The recommendation for a validated assessment and its estimates (cached by their content)."""
-    return _recommend(assessment.model_dump_json(), evaluation.model_dump_json() if evaluation else "")
+    """The recommendation for a validated assessment and its estimates (cached by their content; scoring reads no
+    project, label or notes, so sessions that differ only there share one, as they share the evaluation)."""
+    return _recommend(evaluation_key(assessment), evaluation.model_dump_json() if evaluation else "")
 
 
 def render_headline(assessment: Assessment, recommendation: Recommendation) -> None:
@@ -77,7 +79,7 @@ def render_contributions(recommendation: Recommendation) -> None:
     """Why each architecture scored as it did: a chart of the drivers, then every reason in words."""
     st.subheader("Why: what pushes each architecture up or down")
     st.caption("Every score is 50 points plus the drivers below. Hover a bar for its reason.")
-    st.altair_chart(contributions_chart(recommendation), width="content")
+    charts.show(contributions_chart, recommendation, width="content")
     for score in recommendation.ranked:
         label = f"{score.architecture.label}: {fmt.score(score.score)} points, every reason"
         if box := sections.expander(label, f"reasons.{score.architecture.value}"):

@@ -18,7 +18,7 @@ import pandas as pd
 from planner.decide.results import Recommendation
 from planner.estimate.results import BuildVsBuy, Evaluation
 from planner.estimate.token_costs import TokenCosts
-from planner.inputs.models import Assessment, InstancePrice, PricingOption
+from planner.inputs.models import InstancePrice, PricingOption, WorkloadProfile
 from planner.inputs.questions import load_question_bank
 from planner.present import formats
 
@@ -130,11 +130,11 @@ def latency_frame(evaluation: Evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["architecture", "metric", "percentile", "ms", "low_ms", "high_ms"])
 
 
-def latency_chart(evaluation: Evaluation, assessment: Assessment) -> alt.FacetChart:
-    """Points with 95 % interval bars for p50/p95/p99 per architecture; the p95 targets as red rules."""
+def latency_chart(evaluation: Evaluation, workload: WorkloadProfile) -> alt.FacetChart:
+    """Points with 95 % interval bars for p50/p95/p99 per architecture; the workload's p95 targets as red rules."""
     frame = latency_frame(evaluation)
-    targets = pd.DataFrame([{"metric": "TTFT", "target_ms": assessment.workload.p95_ttft_ms},
-                            {"metric": "End-to-end", "target_ms": assessment.workload.p95_e2e_ms}])
+    targets = pd.DataFrame([{"metric": "TTFT", "target_ms": workload.p95_ttft_ms},
+                            {"metric": "End-to-end", "target_ms": workload.p95_e2e_ms}])
     frame = frame.merge(targets, on="metric")
     base = alt.Chart(frame).encode(
         y=alt.Y("architecture:N", title=None, sort=[e.architecture.label for e in evaluation.estimates.values()]),

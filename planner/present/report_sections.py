@@ -192,7 +192,7 @@ def build_vs_buy(pdf: ReportDocument, evaluation: Evaluation, recommendation: Re
 def latency(pdf: ReportDocument, assessment: Assessment, evaluation: Evaluation) -> None:
     """Latency percentiles against the targets, network hops, and the simulation's notes."""
     pdf.heading("Latency at peak")
-    pdf.figure(chart_png(latency_chart(evaluation, assessment)), width_mm=pdf.epw * 0.7,
+    pdf.figure(chart_png(latency_chart(evaluation, assessment.workload)), width_mm=pdf.epw * 0.7,
                caption="Points: p50, p95 and p99; bars: their 95 % confidence intervals; red dashes: the p95 "
                        "targets.")
     pdf.grid(tables.latency_table(assessment, evaluation).grid(), widths=(17, 20, 11, 22, 11, 13, 8),
