@@ -5,6 +5,8 @@ import streamlit as st
 from ui import estimates_view, form, router, sourcing_form, state
 
 router.enter()  # through app.py's navigation and sign-in, even for a link opened first
+if state.go_to_results():  # submitted by the button's callback: skip drawing the form the user is leaving
+    st.switch_page("pages/results.py")
 
 estimates_view.warm_evaluation_pool()  # the pool's workers start while the user answers (once per server)
 state.seed_widgets()
@@ -28,7 +30,8 @@ if error is not None:
     form.show_errors(error, slots, summary)
 
 st.divider()
-if st.button("Get recommendation", key="a.submit", type="primary", icon=":material/insights:"):
+if st.button("Get recommendation", key="a.submit", type="primary", icon=":material/insights:",
+             on_click=state.submit_without_form_run, args=(form.validate,)):
     if assessment is None:
         st.error("The answers are not valid yet; fix the fields marked in red above.")
     else:

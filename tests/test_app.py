@@ -105,6 +105,40 @@ def test_each_preset_gets_its_recommendation(app: AppTest, preset: str, top: str
     assert len(app.get("vega_lite_chart")) == 4 + names_api
 
 
+def test_a_submit_with_nothing_new_opens_results_without_drawing_the_form_again(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.form
+
+    load_preset(app, "content_startup")
+    drawn: list[int] = []
+    render_workload = ui.form.render_workload
+    monkeypatch.setattr(ui.form, "render_workload", lambda *a, **k: drawn.append(1) or render_workload(*a, **k))
+    get_recommendation(app)  # the answers the last run read are current: submitted by the button's callback
+    assert [t.value for t in app.title] == ["Recommendation"] and not drawn
+    assert app.caption[0].value == "Content-generation startup · Preset"
+    assert state.SUBMITTED in app.session_state and state.GO_TO_RESULTS not in app.session_state
+
+
+def test_a_value_typed_and_submitted_in_one_go_is_the_one_recommended(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    app.text_input(key="a.label").set_value("Typed, then the button at once")  # no run between the two
+    app.number_input(key="w.peak_requests_per_s").set_value(3.0)
+    get_recommendation(app)
+    assert [t.value for t in app.title] == ["Recommendation"]
+    assert app.caption[0].value == "Content-generation startup · Typed, then the button at once"
+    submitted = app.session_state[state.SUBMITTED][1]
+    assert submitted.label == "Typed, then the button at once" and submitted.workload.peak_requests_per_s == 3.0
+    assert answers(app)["workload"]["peak_requests_per_s"] == 3.0
+
+
+def test_invalid_answers_on_submit_stay_on_assess_with_the_error(app: AppTest) -> None:
+    load_preset(app, "content_startup")
+    app.text_input(key="a.project").set_value("").run()  # a project name is required
+    get_recommendation(app)
+    assert [t.value for t in app.title] == ["Assess your generative-AI platform"]
+    assert any("not valid yet" in e.value for e in app.error)
+
+
 def estimate_rows(at: AppTest) -> dict[str, dict[str, str]]:
     """The estimates table (the first with deployables; a what-if's comparison comes before it) by architecture."""
     frame = next(t for t in tables_shown(at) if "Deployables" in t.columns)

@@ -10,7 +10,9 @@ run. Replacing the answers (preset, import, reopen) removes the widget keys so t
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import streamlit as st
@@ -25,6 +27,8 @@ ANSWERS = "answers"  # canonical answers: dict shaped like Assessment.model_dump
 PIPELINE_BASE = "pipeline_base"  # rows the pipeline editor starts from; its edits are kept by its key
 SUBMITTED = "submitted"  # (answers, Assessment) of the last successful "Get recommendation"
 NOTICE = "notice"  # one message for the next run of the Assess page: (kind, text, field errors)
+READ_FROM = "answers_read_from"  # the answer widgets' values when the answers were last written (see answers_current)
+GO_TO_RESULTS = "go_to_results"  # set by a submit that needs no form run: the next Assess run opens Results at once
 
 PIPELINE_KEY = "w.pipeline"
 ABOUT_FIELDS = ("project", "label", "notes")
@@ -52,9 +56,14 @@ def widget_values(answers: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def widget_keys() -> list[str]:
+@cache
+def widget_keys() -> tuple[str, ...]:
     """Every key of an answer widget on the Assess page, the pipeline editor included."""
-    return [*widget_values(load_presets()[DEFAULT_PRESET].model_dump(mode="json")), PIPELINE_KEY]
+    return (*widget_values(load_presets()[DEFAULT_PRESET].model_dump(mode="json")), PIPELINE_KEY)
+
+
+def _widget_state() -> dict[str, Any]:
+    return {key: copy.deepcopy(st.session_state[key]) for key in widget_keys() if key in st.session_state}
 
 
 def init() -> None:
@@ -72,8 +81,16 @@ def answers() -> dict[str, Any]:
 
 
 def set_answers(new: dict[str, Any]) -> None:
-    """Record answers the user typed on the Assess page (the widgets already show them)."""
+    """Record answers the user typed on the Assess page (the widgets already show them), with the widget values
+    they were read from."""
     st.session_state[ANSWERS] = copy.deepcopy(new)
+    st.session_state[READ_FROM] = _widget_state()
+
+
+def answers_current() -> bool:
+    """Whether the stored answers are what the Assess page would read from its widgets now: no widget changed
+    since they were written (a click that comes with an edit, typed and not yet run, says False)."""
+    return READ_FROM in st.session_state and st.session_state[READ_FROM] == _widget_state()
 
 
 def seed_widgets() -> None:
@@ -98,6 +115,24 @@ def replace_answers(assessment: Assessment) -> None:
 def submit(assessment: Assessment) -> None:
     """Remember a validated assessment as the one the Results page shows, with the answers it came from."""
     st.session_state[SUBMITTED] = (answers(), assessment)
+
+
+def submit_without_form_run(validate: Callable[[dict[str, Any]], tuple[Assessment | None, Any]]) -> None:
+    """The "Get recommendation" button's callback: when the stored answers are current and ``validate``
+    (``ui.form.validate``: the assessment, or None and the error) accepts them, submit them and have the page's
+    run open Results before drawing the form again (``go_to_results``). Otherwise nothing: the page's run reads
+    the widgets, shows any error and submits as usual."""
+    if not answers_current():
+        return
+    assessment, _ = validate(answers())
+    if assessment is not None:
+        submit(assessment)
+        st.session_state[GO_TO_RESULTS] = True
+
+
+def go_to_results() -> bool:
+    """Whether a submit asked this run to open Results at once (asked once)."""
+    return bool(st.session_state.pop(GO_TO_RESULTS, False))
 
 
 def submitted_assessment() -> Assessment | None:
