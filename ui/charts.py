@@ -19,7 +19,6 @@ from typing import Any
 import altair as alt
 import streamlit as st
 from pydantic import BaseModel
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 CACHED_SPECS = 256  # specs kept per server process (a Results page holds five)
@@ -28,12 +27,12 @@ Builder = Callable[..., alt.TopLevelMixin]
 _BUILDERS: dict[str, tuple[Builder, tuple[type[BaseModel], ...]]] = {}
 
 
-def show(builder: Builder, *inputs: BaseModel, where: DeltaGenerator | None = None, width: str = "stretch") -> None:
-    """Draw ``builder(*inputs)`` (in ``where``, the page by default) from its cached spec."""
+def show(builder: Builder, *inputs: BaseModel, width: str = "stretch") -> None:
+    """Draw ``builder(*inputs)`` on the page from its cached spec."""
     name = f"{builder.__module__}.{builder.__qualname__}"
     _BUILDERS[name] = (builder, tuple(type(i) for i in inputs))
     spec = _spec(name, *(i.model_dump_json() for i in inputs))
-    (where or st).vega_lite_chart(spec, width=width)  # type: ignore[arg-type]
+    st.vega_lite_chart(spec, width=width)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=CACHED_SPECS)
@@ -42,4 +41,3 @@ def _spec(name: str, *inputs_json: str) -> dict[str, Any]:
     chart = builder(*(kind.model_validate_json(text) for kind, text in zip(types, inputs_json, strict=True)))
     spec: dict[str, Any] = _convert_altair_to_vega_lite_spec(chart)
     return spec
-
