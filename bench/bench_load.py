@@ -25,7 +25,12 @@ and the machine's state: ``cores``,
 ``load_avg_1m_before`` and ``load_avg_1m_after`` (other work on the machine slows every figure) and
 ``evaluation_workers``.
 
-Run from the repository root: ``python bench/bench_load.py [--sessions 20] [--browser-nice 10]
+``--error-shots DIR`` saves a screenshot and the text of each failed session's page there.
+``--servers N`` starts N app servers instead of one (README "Several app servers": one per core behind a proxy
+with sticky sessions). Session i uses server i mod N for its whole journey, as such a proxy would send it; each
+server has its own SQLite file (the sessions save nothing) and cores/N evaluation workers.
+
+Run from the repository root: ``python bench/bench_load.py [--sessions 20] [--servers 1] [--browser-nice 10]
 [--option runner.postScriptGC=false] [--root PATH]`` (``--root``: another checkout of the app to
 serve, to compare before and after a change).
 """
@@ -43,6 +48,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SESSIONS = 20  # concurrent browser sessions by default
+MAX_SERVERS = 8  # the most app servers this script will start
+WORKERS_ENV = "PLANNER_EVALUATION_WORKERS"  # the app's evaluation processes per server
 MAX_SESSIONS = 40  # the most this script will start
 SESSION_TIMEOUT_S = 180.0  # one session's whole journey; past it the session is an error
 RUN_TIMEOUT_S = 480.0  # the whole run, server start excluded
@@ -93,13 +101,15 @@ def health_seconds(url: str) -> float:
     return time.monotonic() - started
 
 
-def start_server(root: Path, database: Path, options: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(root: Path, database: Path, options: list[str],
+                 env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """``streamlit run app.py`` on a free port with its own database, once it answers its health check.
 
-    ``options`` are extra Streamlit settings as ``section.name=value`` (e.g. ``runner.postScriptGC=false``).
+    ``options`` are extra Streamlit settings as ``section.name=value`` (e.g. ``runner.postScriptGC=false``);
+    ``env_extra`` extra environment variables of the server.
     """
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database.as_posix()}", **(env_extra or {})}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
@@ -130,14 +140,14 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_cpu_s(root_pid: int, *, skip: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by a process and its living descendants, without the
-    subtree of ``skip`` (Linux /proc)."""
-    tree, total, todo = _children(), 0.0, [root_pid]
+def tree_cpu_s(*root_pids: int, skip: Collection[int] = ()) -> float:
+    """CPU seconds (user + system) used so far by processes and their living descendants, without the
+    subtrees of ``skip`` (Linux /proc)."""
+    tree, total, todo = _children(), 0.0, list(root_pids)
     tick = os.sysconf("SC_CLK_TCK")
     while todo:
         pid = todo.pop()
-        if pid == skip:
+        if pid in skip:
             continue
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -148,29 +158,30 @@ def tree_cpu_s(root_pid: int, *, skip: int | None = None) -> float:
     return total
 
 
-def _probe(url: str, stop: Any, answers: Any) -> None:
-    """The health prober's loop (its own process): ask every ``HEALTH_INTERVAL_S`` until ``stop`` is set, and
-    send each (when asked, seconds to answer) through ``answers``."""
+def _probe(urls: list[str], stop: Any, answers: Any) -> None:
+    """The health prober's loop (its own process): ask each server in turn every ``HEALTH_INTERVAL_S`` until
+    ``stop`` is set, and send each (when asked, seconds to answer) through ``answers``."""
     while not stop.is_set():
-        asked = time.monotonic()
-        answers.send((asked, health_seconds(url)))
+        for url in urls:
+            asked = time.monotonic()
+            answers.send((asked, health_seconds(url)))
         stop.wait(HEALTH_INTERVAL_S)
     answers.close()
 
 
 class HealthWatch:
-    """A process asking the health endpoint every ``HEALTH_INTERVAL_S``; keeps every answer.
+    """A process asking each server's health endpoint every ``HEALTH_INTERVAL_S``; keeps every answer.
 
     A process of its own, not a thread of this one: here Playwright's event loop drives every session, and a
     prober sharing its GIL would count this script's own waits as the server's. (CLOCK_MONOTONIC is the
     machine's, so its times compare with this process's.)
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, urls: list[str]) -> None:
         context = multiprocessing.get_context("spawn")
         self.stop = context.Event()
         self.receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=_probe, args=(url, self.stop, sender), daemon=True)
+        self.process = context.Process(target=_probe, args=(urls, self.stop, sender), daemon=True)
         self.sender = sender
         self.answers: list[tuple[float, float]] = []  # (when asked, seconds to answer), monotonic clock
 
@@ -253,13 +264,15 @@ async def recommend(page: object) -> float:
 
 
 async def session(browser: object, url: str, index: int, ready: list[int], go: asyncio.Event,
-                  total: int) -> float | None:
-    """One session's journey; its time to results, or None (an error, printed to stderr)."""
+                  total: int, shots: Path | None = None) -> float | None:
+    """One session's journey; its time to results, or None (an error, printed to stderr; with ``shots``, a
+    screenshot of the page as it was and its text are saved there as session-N.png and session-N.txt)."""
     from playwright.async_api import Browser, expect
 
     assert isinstance(browser, Browser)
     expect.set_options(timeout=SESSION_TIMEOUT_S * MS_PER_S)
     context = await browser.new_context(viewport=VIEWPORT)
+    page = None
     try:
         page = await context.new_page()
         page.set_default_timeout(SESSION_TIMEOUT_S * MS_PER_S)
@@ -274,41 +287,58 @@ async def session(browser: object, url: str, index: int, ready: list[int], go: a
     except Exception as exc:  # every failure of a session is counted, not raised
         print(f"session {index + 1}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
               file=sys.stderr)
+        if shots is not None and page is not None:
+            await save_page(page, shots / f"session-{index + 1}")
         return None
 
 
-async def cpu_at_go(go: asyncio.Event, server_pid: int) -> tuple[float, float, float]:
-    """The browser's and the server's CPU seconds so far, read when every session is ready to click, and when
+async def save_page(page: object, stem: Path) -> None:
+    """A screenshot of the whole page (``stem``.png) and its URL, script state and text (``stem``.txt)."""
+    from playwright.async_api import Page
+
+    assert isinstance(page, Page)
+    try:
+        await page.screenshot(path=stem.with_suffix(".png"), full_page=True, timeout=30 * MS_PER_S)
+        state = await page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state", timeout=5000)
+        text = await page.locator("body").inner_text(timeout=30 * MS_PER_S)
+        stem.with_suffix(".txt").write_text(f"url: {page.url}\nscript state: {state}\n\n{text}", encoding="utf-8")
+    except Exception as exc:  # the page may be gone; the error line above still counts the session
+        print(f"{stem.name}: not saved: {type(exc).__name__}", file=sys.stderr)
+
+
+async def cpu_at_go(go: asyncio.Event, server_pids: list[int]) -> tuple[float, float, float]:
+    """The browser's and the servers' CPU seconds so far, read when every session is ready to click, and when
     (monotonic)."""
     await go.wait()
-    return tree_cpu_s(os.getpid(), skip=server_pid), tree_cpu_s(server_pid), time.monotonic()
+    return tree_cpu_s(os.getpid(), skip=server_pids), tree_cpu_s(*server_pids), time.monotonic()
 
 
-async def run_sessions(url: str, sessions: int, server_pid: int,
-                       health: HealthWatch) -> tuple[list[float | None], float]:
-    """Every session at once in one Chromium; their times to results (None for an error), and the CPU
-    seconds the browser used (measured before it closes, while its page processes still exist).
+async def run_sessions(urls: list[str], sessions: int, server_pids: list[int], health: HealthWatch,
+                       shots: Path | None = None) -> tuple[list[float | None], float]:
+    """Every session at once in one Chromium, session i on server i mod len(urls) (as a proxy with sticky
+    sessions would spread them); their times to results (None for an error), and the CPU seconds the browser
+    used (measured before it closes, while its page processes still exist).
 
     Also prints the CPU seconds of the timed part alone (from the common click until the last session
     is done): ``browser_cpu_results_s`` and ``server_cpu_results_s``, and the slowest health answer in it,
     ``health_max_results_s``."""
     from playwright.async_api import async_playwright
 
-    cpu_before = tree_cpu_s(os.getpid(), skip=server_pid)
+    cpu_before = tree_cpu_s(os.getpid(), skip=server_pids)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             ready, go = [0], asyncio.Event()
             started = time.monotonic()
-            at_go = asyncio.ensure_future(cpu_at_go(go, server_pid))
-            jobs = [session(browser, url, i, ready, go, sessions) for i in range(sessions)]
+            at_go = asyncio.ensure_future(cpu_at_go(go, server_pids))
+            jobs = [session(browser, urls[i % len(urls)], i, ready, go, sessions, shots) for i in range(sessions)]
             times = await asyncio.wait_for(asyncio.gather(*jobs), RUN_TIMEOUT_S)
-            browser_cpu_s = tree_cpu_s(os.getpid(), skip=server_pid)
+            browser_cpu_s = tree_cpu_s(os.getpid(), skip=server_pids)
             print(f"run_wall_s={time.monotonic() - started:.1f}")
             if at_go.done():
                 browser_at_go, server_at_go, go_at = at_go.result()
                 print(f"browser_cpu_results_s={browser_cpu_s - browser_at_go:.1f}")
-                print(f"server_cpu_results_s={tree_cpu_s(server_pid) - server_at_go:.1f}")
+                print(f"server_cpu_results_s={tree_cpu_s(*server_pids) - server_at_go:.1f}")
                 print(f"health_max_results_s={health.slowest_from(go_at):.2f}")
             at_go.cancel()
             return times, browser_cpu_s - cpu_before
@@ -333,31 +363,50 @@ def main() -> None:
     parser.add_argument("--option", action="append", default=[], metavar="SECTION.NAME=VALUE",
                         help="an extra Streamlit setting for the server (repeatable)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout of the app to serve")
+    parser.add_argument("--servers", type=int, default=1, choices=range(1, MAX_SERVERS + 1),
+                        metavar=f"1-{MAX_SERVERS}",
+                        help="app servers on this machine, each with its own SQLite file and an equal share of the "
+                             "cores for its evaluation workers; sessions spread over them as a sticky proxy would")
+    parser.add_argument("--error-shots", type=Path, metavar="DIR",
+                        help="save a screenshot and the text of each session that fails, in this folder")
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if args.error_shots is not None:
+        args.error_shots.mkdir(parents=True, exist_ok=True)
     if not CHROMIUM.exists():
         sys.exit(f"This benchmark needs Chromium at {CHROMIUM}.")
     load_before = os.getloadavg()[0]
+    workers = os.environ.get(WORKERS_ENV) or str(max(1, (os.cpu_count() or 1) // args.servers))
+    servers: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        server, url = start_server(args.root.resolve(), Path(folder) / "planner.db", args.option)
         try:
-            server_cpu_before = tree_cpu_s(server.pid)
-            with HealthWatch(url) as health:
+            urls = []
+            for index in range(args.servers):
+                server, url = start_server(args.root.resolve(), Path(folder) / f"planner-{index}.db", args.option,
+                                           {WORKERS_ENV: workers} if args.servers > 1 else None)
+                servers.append(server)
+                urls.append(url)
+            pids = [server.pid for server in servers]
+            server_cpu_before = tree_cpu_s(*pids)
+            with HealthWatch(urls) as health:
                 if args.browser_nice:  # from here on this thread and what it starts (Playwright, Chromium)
                     os.nice(args.browser_nice)
                 try:
-                    times, browser_cpu_s = asyncio.run(run_sessions(url, args.sessions, server.pid, health))
+                    times, browser_cpu_s = asyncio.run(run_sessions(urls, args.sessions, pids, health,
+                                                                        args.error_shots))
                 except TimeoutError:
                     times, browser_cpu_s = [None] * args.sessions, float("nan")
-            server_cpu_s = tree_cpu_s(server.pid) - server_cpu_before
+            server_cpu_s = tree_cpu_s(*pids) - server_cpu_before
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait(timeout=10)
     done = sorted(t for t in times if t is not None)
     print(f"load_sessions={args.sessions}")
     print(f"load_errors={len(times) - len(done)}")
@@ -371,7 +420,8 @@ def main() -> None:
     print(f"browser_nice={args.browser_nice}")
     print(f"server_options={','.join(args.option) or 'none'}")
     print(f"cores={os.cpu_count()}")
-    print(f"evaluation_workers={os.environ.get('PLANNER_EVALUATION_WORKERS', 'cores')}")
+    print(f"servers={args.servers}")
+    print(f"evaluation_workers={workers if args.servers > 1 else os.environ.get(WORKERS_ENV, 'cores')}")
     print(f"load_avg_1m_before={load_before:.2f}")
     print(f"load_avg_1m_after={os.getloadavg()[0]:.2f}")
 
