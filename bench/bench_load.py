@@ -26,7 +26,7 @@ and the machine's state: ``cores``,
 ``evaluation_workers``.
 
 ``--error-shots DIR`` saves a screenshot and the text of each failed session's page there.
-``--servers N`` starts N app servers instead of one (README "Several app servers": one per core behind a proxy
+``--servers N`` starts N app servers instead of one (README "Several app servers": servers behind a proxy
 with sticky sessions). Session i uses server i mod N for its whole journey, as such a proxy would send it; each
 server has its own SQLite file (the sessions save nothing) and cores/N evaluation workers.
 
