@@ -20,6 +20,7 @@ from planner.inputs.catalog import load_llms
 from planner.inputs.levers import LEVERS, Lever
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present import formats as fmt
+from ui.shown import shown_index
 
 KV_KEY = "w.kv_precision"  # the KV-cache precision's widget
 AUTO = "auto"  # the KV-cache choice that leaves the answer empty (kv_precision_for decides)
@@ -74,7 +75,8 @@ def render_kv_precision(precision: str) -> str | None:
     automatic = kv_precision_for(Precision(precision)).value.upper()
     names = {AUTO: f"Automatic ({automatic} with {precision.upper()} weights)",
              **{p.value: p.value.upper() for p in KvPrecision}}
-    chosen = st.selectbox(KV_LABEL, list(names), format_func=names.__getitem__, help=KV_HELP, key=KV_KEY)
+    chosen = st.selectbox(KV_LABEL, list(names), index=shown_index(list(names), KV_KEY),
+                          format_func=names.__getitem__, help=KV_HELP, key=KV_KEY)
     return None if chosen == AUTO else str(chosen)
 
 

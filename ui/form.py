@@ -1,10 +1,10 @@
 """The Assess page's form: widgets built from the question bank, their values read back into answers.
 
 Each widget has a key (``a.*`` about the assessment, ``w.*`` workload, ``e.*`` engine levers, which are
-assumption overrides (``ui.engine_form``), ``t.*`` team and readiness) and
-is seeded from the canonical answers (``ui.state``), so it needs no ``value=``. Below each widget sits an
-empty slot; after every run the answers are validated and each error sentence is written into the slot
-of its field, so a mistake shows beside the field that caused it.
+assumption overrides (``ui.engine_form``), ``t.*`` team and readiness), is seeded from the canonical answers
+(``ui.state``) and gets the same value as its default (``ui.shown``). Below each widget sits an empty slot;
+after every run the answers are validated and each error sentence is written into the slot of its field, so a
+mistake shows beside the field that caused it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from planner.inputs.models import Assessment, Component
 from planner.inputs.questions import FieldQuestion, ReadinessQuestion, load_question_bank
 from planner.inputs.validation import validate_assessment
 from ui import engine_form, state
+from ui.shown import shown, shown_index
 from ui.text import literal
 
 Q = TypeVar("Q")
@@ -59,27 +60,29 @@ def _number(q: FieldQuestion, key: str) -> int | float | None:
     value = st.session_state[key]
     if q.kind == "int":
         low, high = int(q.min if q.min is not None else 0), int(q.max if q.max is not None else 10**9)
-        return st.number_input(q.label, min_value=min(low, int(value)), max_value=max(high, int(value)),
-                               step=int(q.step or 1), help=q.help, key=key)
+        return st.number_input(q.label, value=int(value), min_value=min(low, int(value)),
+                               max_value=max(high, int(value)), step=int(q.step or 1), help=q.help, key=key)
     low, high, step = float(q.min or 0.0), float(q.max or 1e12), float(q.step or 1.0)
     decimals = max(engine_form.decimals(step), engine_form.decimals(float(value)))
-    return st.number_input(q.label, min_value=min(low, float(value)), max_value=max(high, float(value)),
-                           step=step, format=f"%.{decimals}f", help=q.help, key=key)
+    return st.number_input(q.label, value=float(value), min_value=min(low, float(value)),
+                           max_value=max(high, float(value)), step=step, format=f"%.{decimals}f", help=q.help, key=key)
 
 
 def _field(q: FieldQuestion, key: str) -> Any:
     if q.kind in ("int", "float"):
         return _number(q, key)
     if q.kind == "choice":
-        return st.selectbox(q.label, q.choices, format_func=lambda c: CHOICE_NAMES.get(c, c), help=q.help, key=key)
+        return st.selectbox(q.label, q.choices, index=shown_index(list(q.choices), key),
+                            format_func=lambda c: CHOICE_NAMES.get(c, c), help=q.help, key=key)
     if q.kind == "model":
         llms = load_llms()
         options = list(llms) if st.session_state[key] in llms else [*llms, st.session_state[key]]
-        return st.selectbox(q.label, options, help=q.help, key=key,
+        return st.selectbox(q.label, options, index=shown_index(options, key), help=q.help, key=key,
                             format_func=lambda m: llms[m].name if m in llms else m)
     options = sorted(load_gpus()) if q.kind == "gpu_list" else sorted({r.provider for r in load_instances()})
     extra = [v for v in st.session_state[key] if v not in options]
-    return st.multiselect(q.label, [*options, *extra], help=q.help, key=key, placeholder="Any")
+    return st.multiselect(q.label, [*options, *extra], default=shown(key), help=q.help, key=key,
+                          placeholder="Any")
 
 
 def _questions(questions: tuple[FieldQuestion, ...], prefix: str, section: str, slots: Slots) -> dict[str, Any]:
@@ -142,13 +145,14 @@ def render_about(slots: Slots) -> dict[str, str]:
     st.subheader("About this assessment")
     left, right = st.columns(2)
     with left:
-        project = st.text_input("Project name", key="a.project", max_chars=NAME_MAX_CHARS)
+        project = st.text_input("Project name", value=shown("a.project"), key="a.project",
+                                max_chars=NAME_MAX_CHARS)
         slots["project"] = st.empty()
     with right:
-        label = st.text_input("Label", key="a.label", max_chars=NAME_MAX_CHARS,
+        label = st.text_input("Label", value=shown("a.label"), key="a.label", max_chars=NAME_MAX_CHARS,
                               help="Tells this assessment apart from others of the project, e.g. 'Q3 review'.")
         slots["label"] = st.empty()
-    notes = st.text_area("Notes", key="a.notes", max_chars=NOTES_MAX_CHARS, height=80)
+    notes = st.text_area("Notes", value=shown("a.notes"), key="a.notes", max_chars=NOTES_MAX_CHARS, height=80)
     slots["notes"] = st.empty()
     return {"project": project, "label": label, "notes": notes}
 
@@ -190,7 +194,7 @@ def _community(slots: Slots) -> bool:
     # Other pages drop this widget's state (it is not rendered there): seed it again from the answers.
     if COMMUNITY_KEY not in st.session_state:
         st.session_state[COMMUNITY_KEY] = bool(state.answers()["workload"]["allow_community_instances"])
-    allowed = st.checkbox(COMMUNITY_LABEL, key=COMMUNITY_KEY, help=COMMUNITY_HELP)
+    allowed = st.checkbox(COMMUNITY_LABEL, value=shown(COMMUNITY_KEY), key=COMMUNITY_KEY, help=COMMUNITY_HELP)
     slots["workload.allow_community_instances"] = st.empty()
     return bool(allowed)
 
@@ -274,8 +278,9 @@ def render_team(slots: Slots) -> dict[str, Any]:
 
 
 def _readiness(q: ReadinessQuestion) -> int:
-    value: int = st.radio(q.label, range(len(q.levels)), help=q.help, key=f"t.{q.key}",
-                          format_func=q.level_text)
+    key = f"t.{q.key}"
+    value: int = st.radio(q.label, range(len(q.levels)), index=shown_index(list(range(len(q.levels))), key),
+                          help=q.help, key=key, format_func=q.level_text)
     return value
 
 

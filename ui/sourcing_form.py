@@ -18,6 +18,7 @@ from planner.inputs.api_catalog import ApiPrice
 from planner.inputs.models import InferenceSourcing, Sourcing
 from planner.store import api_price_lists
 from ui import db
+from ui.shown import shown, shown_index
 from ui.text import literal
 
 FIELDS = tuple(InferenceSourcing.model_fields)  # the widget of each is "s.<field>"
@@ -67,7 +68,7 @@ def _api_list_picker(slots: dict[str, Any]) -> tuple[str | None, Mapping[str, Ap
     lists = [SHIPPED, *_saved_lists()]
     if st.session_state.get("s.api_price_list", SHIPPED) not in lists:  # a list deleted since: kept, its error shows
         lists.append(st.session_state["s.api_price_list"])
-    api_list = st.selectbox("API prices", lists, key="s.api_price_list",
+    api_list = st.selectbox("API prices", lists, index=shown_index(lists, "s.api_price_list"), key="s.api_price_list",
                             format_func=lambda n: SHIPPED_LABEL if n == SHIPPED else f"{n} (saved API price list)",
                             help="The managed APIs to choose from: the built-in ones, or a list saved on the Prices "
                                  "page.") or None
@@ -83,7 +84,8 @@ def render(slots: dict[str, Any], model_id: str, current: dict[str, Any]) -> dic
                "prices can be saved there too.")
     left, right = st.columns(2)
     with left:
-        mode = st.radio("Where inference runs", [s.value for s in Sourcing], key="s.mode", help=MODE_HELP,
+        modes = [s.value for s in Sourcing]
+        mode = st.radio("Where inference runs", modes, index=shown_index(modes, "s.mode"), key="s.mode", help=MODE_HELP,
                         format_func=lambda v: Sourcing(v).label, horizontal=True)
         slots["sourcing.mode"] = st.empty()
         slots["sourcing"] = st.empty()
@@ -103,7 +105,7 @@ def _api_picker(slots: dict[str, Any], model_id: str, api_list: str | None, apis
     if chosen not in options:  # an API of another list, or one no longer in this one: kept, so its error shows
         options.append(chosen)
     api: str = st.selectbox(
-        "Managed API", options, key="s.api",
+        "Managed API", options, index=shown_index(options, "s.api"), key="s.api",
         format_func=lambda i: "None" if i == NO_API else api_choice_text(apis[i]) if i in apis else
         f"{i} (not in this list)",
         help="Those serving your model come first. A proprietary model is another model: the comparison is of "
@@ -119,23 +121,25 @@ def _shares_and_rules(slots: dict[str, Any]) -> dict[str, Any]:
     """Prompt-cache and batch shares, and the answers that rule a managed API out."""
     left, right = st.columns(2)
     with left:
-        cached = st.number_input("Prompt-cache share of input tokens (0-1)",
+        cached = st.number_input("Prompt-cache share of input tokens (0-1)", value=shown("s.cached_input_share"),
                                  min_value=0.0, max_value=1.0, step=0.05, format="%.2f", key="s.cached_input_share",
                                  help="Input tokens the provider serves from its prompt cache (repeated system prompts "
                                       "and documents), billed at the cached-input price where one is offered.")
         slots["sourcing.cached_input_share"] = st.empty()
-        leave = st.checkbox("Data may leave our cloud and region", key="s.data_may_leave",
+        leave = st.checkbox("Data may leave our cloud and region", value=shown("s.data_may_leave"),
+                            key="s.data_may_leave",
                             help="Prompts and answers may be processed outside our cloud account and region. Off "
                                  "rules a managed API out: it processes requests on the provider's machines.")
         slots["sourcing.data_may_leave"] = st.empty()
     with right:
-        batch = st.number_input("Batch-API share of requests (0-1)", min_value=0.0,
+        batch = st.number_input("Batch-API share of requests (0-1)", value=shown("s.batch_share"), min_value=0.0,
                                 max_value=1.0, step=0.05, format="%.2f", key="s.batch_share",
                                 help="Non-interactive work (reports, backfills) sent through the provider's batch API, "
                                      "billed at its discount where one is offered; the latency estimates still treat "
                                      "every request as interactive.")
         slots["sourcing.batch_share"] = st.empty()
-        custom = st.checkbox("We serve fine-tuned or custom weights", key="s.custom_weights",
+        custom = st.checkbox("We serve fine-tuned or custom weights", value=shown("s.custom_weights"),
+                             key="s.custom_weights",
                              help="On rules a shared managed API out: it serves the provider's weights only.")
         slots["sourcing.custom_weights"] = st.empty()
     return {"cached_input_share": cached, "batch_share": batch, "data_may_leave": bool(leave),

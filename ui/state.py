@@ -5,6 +5,8 @@ widgets cannot hold the answers by themselves. The canonical answers live in one
 ``st.session_state["answers"]`` (an ``Assessment`` dumped as JSON-compatible data). The Assess page
 seeds each widget key from it when the key is missing and writes the widget values back after every
 run. Replacing the answers (preset, import, reopen) removes the widget keys so they are seeded anew.
+
+Each answer widget also gets its value as its default (``ui.shown``), for a browser that missed a run.
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""A browser that never received a run's widgets shows the answers, never the widgets' own defaults.
+
+Under load (``bench/bench_load.py``, 20 sessions on 2 cores) a click can interrupt a run of the Assess page
+before its widgets reach the browser: Streamlit drops the queued, unsent elements when the next run starts.
+The next run sends each widget with no value of its own (the server thinks the browser has it), so the
+browser drew the widget at its ``default``: a number at its minimum, a choice at its first option, an empty
+name. Its next message then sent those defaults back as answers: about 1 session in 20 got Results for a
+peak of 0.001 requests/s, a team of 1 and every readiness level at 0. Each answer widget must therefore
+carry its answer as its default, or send its value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import ElementTree
+
+from planner.inputs.files import load_presets
+from ui import state
+
+KINDS = ("number_input", "text_input", "text_area", "checkbox", "selectbox", "radio", "multiselect")
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, at.exception
+    return at
+
+
+def browser_shows(widget: Any) -> Any:
+    """What a browser that has no state of its own for this widget draws from its element."""
+    proto = widget.proto
+    if widget.type in ("selectbox", "radio"):
+        return proto.raw_value if proto.set_value else proto.options[proto.default]
+    if widget.type == "multiselect":
+        return list(proto.raw_values) if proto.set_value else [proto.options[i] for i in proto.default]
+    return proto.value if proto.set_value else proto.default
+
+
+def server_holds(widget: Any) -> Any:
+    """The widget's value on the server, in the form ``browser_shows`` gives."""
+    if widget.type in ("selectbox", "radio"):
+        return widget.options[widget.index]
+    if widget.type == "multiselect":
+        return list(widget.values)
+    if widget.type == "number_input":
+        return float(widget.value)  # the element's numbers are doubles
+    return widget.value
+
+
+def answer_widgets(at: AppTest) -> dict[str, Any]:
+    keys = set(state.widget_keys())
+    return {w.key: w for kind in KINDS for w in at.get(kind) if w.key in keys}
+
+
+def lose_the_last_run(at: AppTest) -> AppTest:
+    """Run again as a browser would that never received the last run's elements: it reports no widget."""
+    at._tree = ElementTree()
+    at._tree._runner = at
+    return ok(at.run())
+
+
+@pytest.mark.parametrize("preset", sorted(load_presets()))
+def test_every_answer_widget_shows_its_answer_in_a_browser_that_missed_a_run(app: AppTest, preset: str) -> None:
+    app.selectbox(key="a.preset").set_value(preset)
+    ok(app.button(key="a.load_preset").click().run())
+    lose_the_last_run(app)
+    widgets = answer_widgets(app)
+    missing = set(state.widget_keys()) - set(widgets) - {state.PIPELINE_KEY}
+    assert not missing, f"answer widgets the test does not read: {sorted(missing)}"
+    wrong = {key: (browser_shows(w), server_holds(w)) for key, w in widgets.items()
+             if browser_shows(w) != server_holds(w)}
+    assert not wrong, f"browser would show / server holds: {wrong}"
+
+
+def test_answers_typed_before_the_lost_run_survive_the_next_click(app: AppTest) -> None:
+    # The bench's sequence: a preset, a run the browser missed, then the label typed and sent with the
+    # values the browser draws (numbers, texts, ticks and the readiness levels, whose options are 0, 1, ...).
+    app.selectbox(key="a.preset").set_value("chatbot_daily_updates")
+    ok(app.button(key="a.load_preset").click().run())
+    expected = dict(app.session_state[state.ANSWERS], label="Load session 12")
+    lose_the_last_run(app)
+    for key, widget in answer_widgets(app).items():
+        if widget.type in ("number_input", "text_input", "text_area", "checkbox"):
+            widget.set_value(browser_shows(widget))
+        elif key.startswith("t.") and widget.type == "radio":
+            widget.set_value(list(widget.proto.options).index(browser_shows(widget)))
+    app.text_input(key="a.label").input("Load session 12")
+    ok(app.run())
+    assert app.session_state[state.ANSWERS] == expected
