@@ -18,9 +18,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ElementTree
 
 from planner.inputs.files import load_presets
+from planner.inputs.models import READINESS_KEYS
 from ui import state
 
-KINDS = ("number_input", "text_input", "text_area", "checkbox", "selectbox", "radio", "multiselect")
+KINDS = ("number_input", "text_input", "text_area", "checkbox", "selectbox", "radio", "multiselect", "slider")
 
 
 def ok(at: AppTest) -> AppTest:
@@ -35,23 +36,39 @@ def browser_shows(widget: Any) -> Any:
         return proto.raw_value if proto.set_value else proto.options[proto.default]
     if widget.type == "multiselect":
         return list(proto.raw_values) if proto.set_value else [proto.options[i] for i in proto.default]
+    if widget.type == "slider":
+        return list(proto.value) if proto.set_value else list(proto.default)
+    if widget.type == "number_input" and not proto.set_value and not proto.HasField("default"):
+        return None  # drawn empty
     return proto.value if proto.set_value else proto.default
 
 
 def server_holds(widget: Any) -> Any:
     """The widget's value on the server, in the form ``browser_shows`` gives."""
     if widget.type in ("selectbox", "radio"):
-        return widget.options[widget.index]
+        return str(widget.format_func(widget.value))  # as the option reads (a None value may be an option)
     if widget.type == "multiselect":
         return list(widget.values)
+    if widget.type == "slider":
+        return [float(widget.value)]
     if widget.type == "number_input":
-        return float(widget.value)  # the element's numbers are doubles
+        return None if widget.value is None else float(widget.value)  # the element's numbers are doubles
     return widget.value
 
 
 def answer_widgets(at: AppTest) -> dict[str, Any]:
     keys = set(state.widget_keys())
     return {w.key: w for kind in KINDS for w in at.get(kind) if w.key in keys}
+
+
+def widgets_of(at: AppTest, prefix: str) -> dict[str, Any]:
+    return {w.key: w for kind in KINDS for w in at.get(kind) if w.key and w.key.startswith(prefix)}
+
+
+def misdrawn(widgets: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Widgets a browser that missed the last run would draw with another value than the server's."""
+    return {key: (browser_shows(w), server_holds(w)) for key, w in widgets.items()
+            if browser_shows(w) != server_holds(w)}
 
 
 def lose_the_last_run(at: AppTest) -> AppTest:
@@ -69,9 +86,7 @@ def test_every_answer_widget_shows_its_answer_in_a_browser_that_missed_a_run(app
     widgets = answer_widgets(app)
     missing = set(state.widget_keys()) - set(widgets) - {state.PIPELINE_KEY}
     assert not missing, f"answer widgets the test does not read: {sorted(missing)}"
-    wrong = {key: (browser_shows(w), server_holds(w)) for key, w in widgets.items()
-             if browser_shows(w) != server_holds(w)}
-    assert not wrong, f"browser would show / server holds: {wrong}"
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
 
 
 def test_answers_typed_before_the_lost_run_survive_the_next_click(app: AppTest) -> None:
@@ -89,3 +104,36 @@ def test_answers_typed_before_the_lost_run_survive_the_next_click(app: AppTest) 
     app.text_input(key="a.label").input("Load session 12")
     ok(app.run())
     assert app.session_state[state.ANSWERS] == expected
+
+
+def test_the_serving_calculator_keeps_its_inputs_in_a_browser_that_missed_a_run(app: AppTest) -> None:
+    page = ok(app.switch_page("pages/serving.py").run())
+    page.number_input(key="sc.gpus").set_value(4)
+    page.number_input(key="sc.input").set_value(3000)
+    page.number_input(key="sc.concurrency").set_value(8)
+    page.selectbox(key="sc.gpu").set_value("A100-80GB")
+    ok(page.run())
+    lose_the_last_run(page)
+    widgets = widgets_of(page, "sc.")
+    assert {"sc.gpus", "sc.input", "sc.concurrency", "sc.gpu", "sc.prefix", "sc.ep"} <= set(widgets)
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
+
+
+def test_workshop_answers_and_consensus_survive_a_browser_that_missed_a_run(temp_database: str) -> None:
+    from tests.test_app_workshop import answer, click, facilitator, participant
+
+    host, code = facilitator(temp_database, workload=True)
+    ana = participant(code, "Ana")
+    answer(ana, {k: 3 for k in READINESS_KEYS}, mean_requests_per_s=2.5)
+    lose_the_last_run(ana)
+    widgets = widgets_of(ana, "wj.q.")
+    assert len(widgets) > len(READINESS_KEYS)
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
+
+    host.selectbox(key="wf.value.cicd").select(4)
+    host.text_input(key="wf.note.cicd").input("The room agreed")
+    click(host, "Save the consensus")
+    lose_the_last_run(host)
+    widgets = widgets_of(host, "wf.")
+    assert {"wf.value.cicd", "wf.note.cicd"} <= set(widgets)
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"

@@ -29,6 +29,7 @@ from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
 from ui import links
+from ui.shown import shown, shown_index
 from ui.tables import show_table
 from ui.text import literal
 
@@ -94,17 +95,19 @@ def read_levers() -> ServingConstants:
     with st.expander("Engine levers: token budget, prefix cache, speculative decoding"):
         c1, c2, c3, c4 = st.columns(4)
         low, high = _bounds("prefill_token_budget")
-        budget = c1.number_input("Token budget per iteration", int(low), int(high), step=1024, key="sc.budget",
+        budget = c1.number_input("Token budget per iteration", int(low), int(high), shown("sc.budget"), step=1024,
+                                 key="sc.budget",
                                  help=LEVERS["prefill_token_budget"].description)
         low, high = _bounds("prefix_cache_hit_rate")
-        hit = c2.slider("Prefix-cache hit rate", low, high, step=0.05, key="sc.prefix",
+        hit = c2.slider("Prefix-cache hit rate", low, high, shown("sc.prefix"), step=0.05, key="sc.prefix",
                         help=LEVERS["prefix_cache_hit_rate"].description)
         low, high = _bounds("spec_draft_tokens")
-        draft = c3.number_input("Speculative draft tokens", int(low), int(high), step=1, key="sc.draft",
+        draft = c3.number_input("Speculative draft tokens", int(low), int(high), shown("sc.draft"), step=1,
+                                key="sc.draft",
                                 help=LEVERS["spec_draft_tokens"].description)
-        accept = c4.slider("Draft acceptance rate", 0.0, 1.0, step=0.05, key="sc.accept",
+        accept = c4.slider("Draft acceptance rate", 0.0, 1.0, shown("sc.accept"), step=0.05, key="sc.accept",
                            help=LEVERS["spec_acceptance_rate"].description, disabled=not draft)
-        expert = st.checkbox("Expert parallelism (mixture-of-experts models)", key="sc.ep",
+        expert = st.checkbox("Expert parallelism (mixture-of-experts models)", shown("sc.ep"), key="sc.ep",
                              help=LEVERS["expert_parallel"].description)
     return ServingConstants(prefill_token_budget=int(budget), prefix_cache_hit_rate=hit,
                             spec_draft_tokens=int(draft), spec_acceptance_rate=accept, expert_parallel=expert)
@@ -117,21 +120,26 @@ def read_config() -> Config:
             st.session_state[key] = value
     llms, gpus = load_llms(), load_gpus()
     c1, c2, c3, c4 = st.columns(4)
-    model = c1.selectbox("Model", list(llms), key="sc.model", format_func=lambda k: llms[k].name)
-    gpu = c2.selectbox("GPU", list(gpus), key="sc.gpu")
-    n = c3.number_input("GPUs", 1, MAX_GPUS, step=1, key="sc.gpus", help="Split into replicas as the planner does.")
-    tp = c4.selectbox("GPUs per replica", TP_CHOICES, key="sc.tp",
+    model = c1.selectbox("Model", list(llms), shown_index(list(llms), "sc.model"), key="sc.model",
+                         format_func=lambda k: llms[k].name)
+    gpu = c2.selectbox("GPU", list(gpus), shown_index(list(gpus), "sc.gpu"), key="sc.gpu")
+    n = c3.number_input("GPUs", 1, MAX_GPUS, shown("sc.gpus"), step=1, key="sc.gpus",
+                        help="Split into replicas as the planner does.")
+    tp = c4.selectbox("GPUs per replica", TP_CHOICES, shown_index(list(TP_CHOICES), "sc.tp"), key="sc.tp",
                       format_func=lambda t: "Auto" if t is None else str(t),
                       help="Auto: the fewest GPUs (a power of two) that hold the model, as the planner picks.")
     c5, c6, c7, c8 = st.columns(4)
-    precision = c5.selectbox("Precision", list(Precision), key="sc.precision", format_func=lambda p: p.value.upper())
-    kv = c6.selectbox("KV-cache precision", [None, *KvPrecision], key="sc.kv",
+    precision = c5.selectbox("Precision", list(Precision), shown_index(list(Precision), "sc.precision"),
+                              key="sc.precision", format_func=lambda p: p.value.upper())
+    kvs = [None, *KvPrecision]
+    kv = c6.selectbox("KV-cache precision", kvs, shown_index(kvs, "sc.kv"), key="sc.kv",
                       format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k is None
                       else k.value.upper())
-    tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, step=100, key="sc.input")
-    tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, step=100, key="sc.output")
+    tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, shown("sc.input"), step=100, key="sc.input")
+    tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, shown("sc.output"), step=100, key="sc.output")
     concurrency = st.number_input(
-        "Concurrency (clients)", 1, MAX_CONCURRENCY, None, 1, key="sc.concurrency", placeholder="Full load",
+        "Concurrency (clients)", 1, MAX_CONCURRENCY, shown("sc.concurrency"), 1, key="sc.concurrency",
+        placeholder="Full load",
         help="Empty: every replica at its batch cap (closed form). A number: that many clients, each sending its "
              "next request when the last one is answered (closed-loop simulation).")
     constants = read_levers()

@@ -22,6 +22,8 @@ def shown(key: str) -> Any:
     return copy.deepcopy(st.session_state[key])
 
 
-def shown_index(options: list[Any], key: str) -> int:
-    """The position of a seeded choice widget's value among its options, for its ``index=``."""
-    return options.index(st.session_state[key])
+def shown_index(options: list[Any], key: str) -> int | None:
+    """The position of a seeded choice widget's value among its options, for its ``index=`` (None: nothing
+    chosen yet, when None is not one of the options)."""
+    value = st.session_state[key]
+    return None if value is None and None not in options else options.index(value)

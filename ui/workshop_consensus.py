@@ -20,6 +20,7 @@ from planner.inputs.models import Assessment
 from planner.store import workshops as workshop_store
 from planner.store.workshops import FacilitatorView, WorkshopInfo
 from ui import db, estimates_view, results_view, saved_view, state
+from ui.shown import shown, shown_index
 from ui.text import literal
 from ui.workshop_view import CREATED, ERRORS
 
@@ -42,14 +43,17 @@ def render_overrides(view: FacilitatorView, token_: str) -> None:
             left, right = st.columns([2, 3])
             with left:
                 if agg.kind == "readiness":
-                    st.selectbox(agg.label, [MEDIAN, 0, 1, 2, 3, 4], key=f"wf.value.{agg.key}",
+                    choices = [MEDIAN, 0, 1, 2, 3, 4]
+                    st.selectbox(agg.label, choices, shown_index(choices, f"wf.value.{agg.key}"),
+                                 key=f"wf.value.{agg.key}",
                                  format_func=lambda v, k=agg.key: "Median of the answers" if v == MEDIAN
                                  else workshops.level_text(k, v))
                 else:
-                    st.number_input(agg.label, value=None, key=f"wf.value.{agg.key}",
+                    st.number_input(agg.label, value=shown(f"wf.value.{agg.key}"), key=f"wf.value.{agg.key}",
                                     placeholder="Median of the answers")
             with right:
-                st.text_input("Why the room chose this (required with an override)", key=f"wf.note.{agg.key}",
+                st.text_input("Why the room chose this (required with an override)",
+                              value=shown(f"wf.note.{agg.key}"), key=f"wf.note.{agg.key}",
                               max_chars=OVERRIDE_NOTE_MAX_CHARS)
             if agg.key in errors:
                 st.error(literal(errors[agg.key]))

@@ -27,6 +27,7 @@ from planner.inputs.questions import ReadinessQuestion, load_question_bank
 from planner.store import workshops as workshop_store
 from planner.store.workshops import AccessDenied, ParticipantView
 from ui import db
+from ui.shown import shown, shown_index
 from ui.state import Notice
 from ui.text import literal
 from ui.workshop_charts import distribution_chart
@@ -182,8 +183,9 @@ def _radio(q: ReadinessQuestion, saved: dict[str, float], *, disabled: bool) -> 
     widget = f"wj.q.{q.key}"
     if widget not in st.session_state and q.key in saved:
         st.session_state[widget] = int(saved[q.key])
-    st.radio(q.label, range(len(q.levels)), key=widget, help=q.help, format_func=q.level_text, disabled=disabled,
-             **({} if widget in st.session_state else {"index": None}))
+    levels = list(range(len(q.levels)))
+    st.radio(q.label, levels, key=widget, help=q.help, format_func=q.level_text, disabled=disabled,
+             index=shown_index(levels, widget) if widget in st.session_state else None)
 
 
 def _number(key: str, label: str, help_: str, whole: bool, low: float | None, high: float | None,
@@ -192,7 +194,8 @@ def _number(key: str, label: str, help_: str, whole: bool, low: float | None, hi
     if widget not in st.session_state:
         value: Any = saved.get(key)
         st.session_state[widget] = int(value) if whole and value is not None else value
-    st.number_input(label, key=widget, help=help_, min_value=int(low) if whole and low is not None else low,
+    st.number_input(label, value=shown(widget), key=widget, help=help_,
+                    min_value=int(low) if whole and low is not None else low,
                     max_value=int(high) if whole and high is not None else high, step=1 if whole else None,
                     placeholder="No estimate", disabled=disabled)
 
