@@ -137,3 +137,17 @@ def test_workshop_answers_and_consensus_survive_a_browser_that_missed_a_run(temp
     widgets = widgets_of(host, "wf.")
     assert {"wf.value.cicd", "wf.note.cicd"} <= set(widgets)
     assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
+
+
+def test_the_history_pickers_keep_their_choice_in_a_browser_that_missed_a_run(temp_database: str) -> None:
+    from tests.test_app_history import HISTORY, blank, seed, start
+
+    ids = [seed(temp_database, blank().model_copy(update={"label": f"Q{n}"})) for n in (1, 2, 3)]
+    at = start(temp_database)
+    ok(at.switch_page(HISTORY).run())
+    at.selectbox(key="h.old").set_value(ids[0])
+    ok(at.run())
+    lose_the_last_run(at)
+    widgets = widgets_of(at, "h.")
+    assert at.selectbox(key="h.old").value == ids[0] and {"h.old", "h.new"} <= set(widgets)
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"

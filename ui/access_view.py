@@ -17,6 +17,7 @@ from planner.store import AuditEvent, Member, Role
 from planner.store.access import member_identity
 from ui import auth, confirm, links
 from ui.db import engine
+from ui.shown import shown_index
 from ui.tables import show_table
 from ui.text import literal
 
@@ -39,7 +40,7 @@ def pick_project() -> str | None:
         else:
             st.warning(f"The link names the project {links.quoted(arrived)}, which does not exist or which you "
                        "may not read; pick one below.")
-    project = st.selectbox("Project", names, key=PROJECT_KEY)
+    project = st.selectbox("Project", names, shown_index(names, PROJECT_KEY), key=PROJECT_KEY)
     links.publish({links.PROJECT: project})
     links.show("project", {links.PROJECT: project}, what="this project's members and log", key="access.link")
     return project

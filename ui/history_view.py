@@ -26,6 +26,7 @@ from planner.store.settings import database_url
 from planner.store.workshops import WorkshopLink
 from ui import db, links, workshop_provenance
 from ui.evaluation import evaluate_shared, evaluate_shared_batch
+from ui.shown import shown_index
 from ui.tables import show_table
 from ui.text import literal
 
@@ -101,7 +102,7 @@ def pick_project() -> str | None:
     if st.session_state.get(PROJECT_KEY) not in names:
         st.session_state[PROJECT_KEY] = names[0]
     pick, link = st.columns([5, 1], vertical_alignment="bottom")
-    project: str = pick.selectbox("Project", names, key=PROJECT_KEY)
+    project: str = pick.selectbox("Project", names, shown_index(names, PROJECT_KEY), key=PROJECT_KEY)
     if st.query_params.get(links.PROJECT) != project:  # another project (or none yet): its own pair
         links.publish({links.PROJECT: project, links.OLDER: None, links.NEWER: None})
     with link:
@@ -122,8 +123,10 @@ def pick_pair(project: str, stored: list[StoredAssessment]) -> tuple[int, int] |
         if st.session_state.get(key) not in by_id:
             st.session_state[key] = default
     left, right, link = st.columns([3, 3, 1], vertical_alignment="bottom")
-    old_id: int = left.selectbox("Older", ids, format_func=lambda i: title(by_id[i]), key=OLDER_KEY)
-    new_id: int = right.selectbox("Newer", ids, format_func=lambda i: title(by_id[i]), key=NEWER_KEY)
+    old_id: int = left.selectbox("Older", ids, shown_index(ids, OLDER_KEY), format_func=lambda i: title(by_id[i]),
+                                 key=OLDER_KEY)
+    new_id: int = right.selectbox("Newer", ids, shown_index(ids, NEWER_KEY), format_func=lambda i: title(by_id[i]),
+                                  key=NEWER_KEY)
     links.publish({links.OLDER: old_id, links.NEWER: new_id})
     with link:
         links.show(links.HISTORY, {links.PROJECT: project, links.OLDER: old_id, links.NEWER: new_id},

@@ -31,6 +31,7 @@ from planner.store import items as item_store
 from planner.store.item_sync import KIND_LABELS, ItemStatus
 from planner.store.items import Item
 from ui import auth, db
+from ui.shown import shown_index
 from ui.tables import show_table
 from ui.text import literal
 
@@ -112,7 +113,7 @@ def _editor(candidates: list[Item]) -> None:
     else:
         by = st.columns(2)[0].text_input("Your name (kept with each change of status)", key=BY_KEY,
                                          max_chars=NAME_MAX_CHARS, placeholder="Who is editing")
-    picked = st.selectbox("Item", list(by_id), key=PICK_KEY,
+    picked = st.selectbox("Item", list(by_id), shown_index(list(by_id), PICK_KEY), key=PICK_KEY,
                           format_func=lambda i: f"{by_id[i].display_id} · {by_id[i].title}")
     _form(by_id[picked], by)
     with st.expander(f"History of {by_id[picked].display_id} ({len(by_id[picked].events)} changes of status)"):

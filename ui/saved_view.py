@@ -14,6 +14,7 @@ from planner.errors import StoreError
 from planner.store import AssessmentSummary
 from planner.store.workshops import WorkshopLink
 from ui import confirm, db, state, workshop_provenance
+from ui.shown import shown_index
 from ui.text import literal
 
 DELETE_KEY = "s.delete"  # the Delete button, and the confirmation of deleting (ui.confirm): s.delete_confirm...
@@ -53,7 +54,8 @@ def pick(rows: list[AssessmentSummary]) -> AssessmentSummary:
     wanted = st.session_state.pop(SELECT_KEY, None)
     if wanted in by_id:
         st.session_state[PICK_KEY] = wanted
-    picked = st.selectbox("Assessment", list(by_id), format_func=lambda i: title(by_id[i]), key=PICK_KEY)
+    picked = st.selectbox("Assessment", list(by_id), shown_index(list(by_id), PICK_KEY),
+                          format_func=lambda i: title(by_id[i]), key=PICK_KEY)
     return by_id[picked]
 
 

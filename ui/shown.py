@@ -23,7 +23,10 @@ def shown(key: str) -> Any:
 
 
 def shown_index(options: list[Any], key: str) -> int | None:
-    """The position of a seeded choice widget's value among its options, for its ``index=`` (None: nothing
-    chosen yet, when None is not one of the options)."""
-    value = st.session_state[key]
-    return None if value is None and None not in options else options.index(value)
+    """The position of a choice widget's value among its options, for its ``index=``: None when nothing is chosen
+    (a None value that is not an option), the first option when the key has no value or one no longer offered
+    (a deleted project, say: Streamlit then treats the stale value as it always does)."""
+    value = st.session_state.get(key)
+    if value in options:
+        return options.index(value)
+    return None if value is None and key in st.session_state else 0
