@@ -288,7 +288,7 @@ def test_bad_serving_values_are_named_and_fall_back_to_their_defaults(temp_datab
         assert says in warning
     assert "uses the default of each of these instead" in warning
     assert at.selectbox(key="sc.model").value == "llama-3.1-8b" and at.selectbox(key="sc.gpu").value == "H200"
-    assert at.number_input(key="sc.gpus").value == 1 and at.selectbox(key="sc.tp").value is None
+    assert at.number_input(key="sc.gpus").value == 1 and at.selectbox(key="sc.tp").value == "auto"
     assert at.number_input(key="sc.input").value == 1000 and at.number_input(key="sc.output").value == 200
     assert at.checkbox(key="sc.ep").value is False
     assert any(m.label == THROUGHPUT for m in at.metric)  # the figures of the defaults are shown

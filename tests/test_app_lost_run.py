@@ -11,6 +11,7 @@ carry its answer as its default, or send its value.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from streamlit.testing.v1.element_tree import ElementTree
 
 from planner.inputs.files import load_presets
 from planner.inputs.models import READINESS_KEYS
+from tests.conftest import open_sections
 from ui import state
 
 KINDS = ("number_input", "text_input", "text_area", "checkbox", "selectbox", "radio", "multiselect", "slider")
@@ -33,12 +35,14 @@ def browser_shows(widget: Any) -> Any:
     """What a browser that has no state of its own for this widget draws from its element."""
     proto = widget.proto
     if widget.type in ("selectbox", "radio"):
-        return proto.raw_value if proto.set_value else proto.options[proto.default]
+        if proto.set_value:
+            return proto.raw_value
+        return proto.options[proto.default] if proto.HasField("default") else ""  # "": the placeholder
     if widget.type == "multiselect":
         return list(proto.raw_values) if proto.set_value else [proto.options[i] for i in proto.default]
     if widget.type == "slider":
         return list(proto.value) if proto.set_value else list(proto.default)
-    if widget.type == "number_input" and not proto.set_value and not proto.HasField("default"):
+    if widget.type == "number_input" and not proto.HasField("value" if proto.set_value else "default"):
         return None  # drawn empty
     return proto.value if proto.set_value else proto.default
 
@@ -46,7 +50,8 @@ def browser_shows(widget: Any) -> Any:
 def server_holds(widget: Any) -> Any:
     """The widget's value on the server, in the form ``browser_shows`` gives."""
     if widget.type in ("selectbox", "radio"):
-        return str(widget.format_func(widget.value))  # as the option reads (a None value may be an option)
+        shown = str(widget.format_func(widget.value))  # as the option reads
+        return shown if widget.value is not None or shown in widget.options else ""  # "": nothing chosen
     if widget.type == "multiselect":
         return list(widget.values)
     if widget.type == "slider":
@@ -108,6 +113,11 @@ def test_answers_typed_before_the_lost_run_survive_the_next_click(app: AppTest) 
 
 def test_the_serving_calculator_keeps_its_inputs_in_a_browser_that_missed_a_run(app: AppTest) -> None:
     page = ok(app.switch_page("pages/serving.py").run())
+    # A first visit draws what the server holds: "Auto" and "Default (FP8)", never "Choose an option", which is
+    # how Streamlit draws a None value (the pickers' automatic choice was None until this test).
+    first = widgets_of(page, "sc.")
+    assert not (wrong := misdrawn(first)), f"browser would show / server holds: {wrong}"
+    assert (browser_shows(first["sc.tp"]), browser_shows(first["sc.kv"])) == ("Auto", "Default (FP8)")
     page.number_input(key="sc.gpus").set_value(4)
     page.number_input(key="sc.input").set_value(3000)
     page.number_input(key="sc.concurrency").set_value(8)
@@ -150,4 +160,21 @@ def test_the_history_pickers_keep_their_choice_in_a_browser_that_missed_a_run(te
     lose_the_last_run(at)
     widgets = widgets_of(at, "h.")
     assert at.selectbox(key="h.old").value == ids[0] and {"h.old", "h.new"} <= set(widgets)
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (Path(__file__).parents[1] / "pages").glob("*.py")))
+def test_every_page_draws_what_the_server_holds(app: AppTest, page: str) -> None:
+    # The browser draws a widget from its element: a None value of a picker reads "Choose an option", so an
+    # automatic choice must be an option of its own, not None.
+    at = ok(app.switch_page(f"pages/{page}").run())
+    widgets = {f"{w.type}:{w.key or w.label}": w for kind in KINDS for w in at.get(kind)}
+    assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"
+
+
+def test_results_draw_what_the_server_holds(app: AppTest) -> None:
+    ok(app.button(key="a.submit").click().run())
+    open_sections(app)
+    widgets = {f"{w.type}:{w.key or w.label}": w for kind in KINDS for w in app.get(kind)}
+    assert any(key.startswith("selectbox:whatif.") for key in widgets), sorted(widgets)
     assert not (wrong := misdrawn(widgets)), f"browser would show / server holds: {wrong}"

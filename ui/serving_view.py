@@ -35,15 +35,16 @@ from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
 DEFAULT_TOKENS = 1000  # input and output tokens per request
-TP_CHOICES: tuple[int | None, ...] = (None, 1, 2, 4, 8, 16, 32, 64)  # None: the fewest GPUs that hold the model
+AUTO = "auto"  # the pickers' first option, never None: Streamlit draws a None value as "Choose an option"
+TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the fewest GPUs that hold the model
 SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions
 FIELD_LABELS = {"model": "Model", "gpu": "GPU", "gpus": "GPUs", "tp": "GPUs per replica", "input": "Input tokens",
                 "output": "Output tokens", "concurrency": "Concurrency"}
 _LEVERS = ServingConstants()
 DEFAULTS: dict[str, Any] = {  # each input's widget key and the value it starts from
-    "sc.model": DEFAULT_MODEL, "sc.gpu": DEFAULT_GPU, "sc.gpus": 1, "sc.tp": None, "sc.precision": DEFAULT_PRECISION,
-    "sc.kv": None, "sc.input": DEFAULT_TOKENS, "sc.output": DEFAULT_TOKENS, "sc.concurrency": None,
+    "sc.model": DEFAULT_MODEL, "sc.gpu": DEFAULT_GPU, "sc.gpus": 1, "sc.tp": AUTO, "sc.precision": DEFAULT_PRECISION,
+    "sc.kv": AUTO, "sc.input": DEFAULT_TOKENS, "sc.output": DEFAULT_TOKENS, "sc.concurrency": None,
     "sc.budget": _LEVERS.prefill_token_budget, "sc.prefix": _LEVERS.prefix_cache_hit_rate,
     "sc.draft": _LEVERS.spec_draft_tokens, "sc.accept": _LEVERS.spec_acceptance_rate, "sc.ep": _LEVERS.expert_parallel}
 LINK_PARAMS = {  # the query parameter of each input in a link (ui.links), named as `planner serving` names its options
@@ -126,14 +127,14 @@ def read_config() -> Config:
     n = c3.number_input("GPUs", 1, MAX_GPUS, shown("sc.gpus"), step=1, key="sc.gpus",
                         help="Split into replicas as the planner does.")
     tp = c4.selectbox("GPUs per replica", TP_CHOICES, shown_index(list(TP_CHOICES), "sc.tp"), key="sc.tp",
-                      format_func=lambda t: "Auto" if t is None else str(t),
+                      format_func=lambda t: "Auto" if t == AUTO else str(t),
                       help="Auto: the fewest GPUs (a power of two) that hold the model, as the planner picks.")
     c5, c6, c7, c8 = st.columns(4)
     precision = c5.selectbox("Precision", list(Precision), shown_index(list(Precision), "sc.precision"),
                               key="sc.precision", format_func=lambda p: p.value.upper())
-    kvs = [None, *KvPrecision]
+    kvs = [AUTO, *KvPrecision]
     kv = c6.selectbox("KV-cache precision", kvs, shown_index(kvs, "sc.kv"), key="sc.kv",
-                      format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k is None
+                      format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k == AUTO
                       else k.value.upper())
     tokens_in = c7.number_input("Input tokens", 1, MAX_TOKENS, shown("sc.input"), step=100, key="sc.input")
     tokens_out = c8.number_input("Output tokens", 1, MAX_TOKENS, shown("sc.output"), step=100, key="sc.output")
@@ -143,7 +144,8 @@ def read_config() -> Config:
         help="Empty: every replica at its batch cap (closed form). A number: that many clients, each sending its "
              "next request when the last one is answered (closed-loop simulation).")
     constants = read_levers()
-    return Config(model, gpu, int(n), tp, precision, kv, int(tokens_in), int(tokens_out),
+    return Config(model, gpu, int(n), None if tp == AUTO else int(tp), precision, None if kv == AUTO else kv,
+                  int(tokens_in), int(tokens_out),
                   None if concurrency is None else int(concurrency), constants.model_dump_json())
 
 
@@ -154,8 +156,8 @@ def _link_readers() -> dict[str, Callable[[str], Any]]:
         "model": lambda t: links.choice(t, list(load_llms()), what="model"),
         "gpu": lambda t: links.choice(t, list(load_gpus()), what="GPU"),
         "gpus": lambda t: links.whole(t, 1, MAX_GPUS, what="number of GPUs"),
-        "tp": lambda t: None if t == "auto" else int(links.choice(
-            t, [str(c) for c in TP_CHOICES if c is not None], what="number of GPUs per replica")),
+        "tp": lambda t: AUTO if t == AUTO else int(links.choice(
+            t, [str(c) for c in TP_CHOICES if c != AUTO], what="number of GPUs per replica")),
         "precision": lambda t: Precision(links.choice(t, [p.value for p in Precision], what="precision")),
         "kv": lambda t: KvPrecision(links.choice(t, [k.value for k in KvPrecision], what="KV-cache precision")),
         "input": lambda t: links.whole(t, 1, MAX_TOKENS, what="number of input tokens"),
