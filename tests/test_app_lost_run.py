@@ -71,7 +71,8 @@ def widgets_of(at: AppTest, prefix: str) -> dict[str, Any]:
 
 
 def misdrawn(widgets: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """Widgets a browser that missed the last run would draw with another value than the server's."""
+    """Widgets a browser would draw, from their elements alone, with another value than the server holds (after a
+    lost run the browser has nothing else; on a first visit neither)."""
     return {key: (browser_shows(w), server_holds(w)) for key, w in widgets.items()
             if browser_shows(w) != server_holds(w)}
 

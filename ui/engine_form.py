@@ -20,10 +20,9 @@ from planner.inputs.catalog import load_llms
 from planner.inputs.levers import LEVERS, Lever
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present import formats as fmt
-from ui.shown import shown_index
+from ui.shown import AUTO, shown_index  # AUTO: the KV-cache answer stays empty (kv_precision_for decides)
 
 KV_KEY = "w.kv_precision"  # the KV-cache precision's widget
-AUTO = "auto"  # the KV-cache choice that leaves the answer empty (kv_precision_for decides)
 KV_LABEL = "KV-cache precision"
 KV_HELP = ("The number format of the KV cache (the attention keys and values kept for every token in flight). "
            "Default Automatic: FP8 beside FP8 or FP4 weights, as their engines ship it, BF16 otherwise. FP8 halves "

@@ -278,9 +278,9 @@ def render_team(slots: Slots) -> dict[str, Any]:
 
 
 def _readiness(q: ReadinessQuestion) -> int:
-    key = f"t.{q.key}"
-    value: int = st.radio(q.label, range(len(q.levels)), index=shown_index(list(range(len(q.levels))), key),
-                          help=q.help, key=key, format_func=q.level_text)
+    key, levels = f"t.{q.key}", list(range(len(q.levels)))
+    value: int = st.radio(q.label, levels, index=shown_index(levels, key), help=q.help, key=key,
+                          format_func=q.level_text)
     return value
 
 

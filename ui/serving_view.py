@@ -29,13 +29,12 @@ from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
 from ui import links
-from ui.shown import shown, shown_index
+from ui.shown import AUTO, shown, shown_index
 from ui.tables import show_table
 from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
 DEFAULT_TOKENS = 1000  # input and output tokens per request
-AUTO = "auto"  # the pickers' first option, never None: Streamlit draws a None value as "Choose an option"
 TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the fewest GPUs that hold the model
 SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions

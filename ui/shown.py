@@ -1,12 +1,14 @@
-"""An answer widget's default: the value it shows, so that a browser that missed a run draws the answer.
+"""A seeded widget's default: the value it shows, so that a browser that missed a run draws that value.
 
-The Assess page's widgets are seeded through their keys (``ui.state``), which needs no default. But under
+Widgets seeded through their keys (the Assess page's answers from ``ui.state``, the serving calculator's inputs,
+a workshop's saved answers, the pickers) need no default as far as the server is concerned. But under
 load a click can interrupt a run before its widgets reach the browser: Streamlit drops the queued elements when
 the next run starts. The next run sends those widgets without a value, as the server believes the browser has
 it, and the browser draws each at its own default: a number at its minimum, a choice at its first option, an
-empty name, which its next message sends back as the user's answers (``bench/bench_load.py`` saw about 1 session
-in 20 get Results for a peak of 0.001 requests/s and a team of 1). Given the widget's value as its default too,
-the browser draws the answer (``tests/test_app_lost_run.py``).
+empty name, which its next message sends back as the user's answers (``bench/bench_load.py`` saw 6 sessions in
+380 get Results for a peak of 0.001 requests/s and a team of 1). Given the widget's value as its default too,
+the browser draws the answer (``tests/test_app_lost_run.py``). For the same reason a picker's automatic choice is
+an option of its own (``AUTO``): Streamlit draws a None value as an empty picker, "Choose an option".
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import copy
 from typing import Any
 
 import streamlit as st
+
+AUTO = "auto"  # a picker's automatic choice (the engine or the planner decides), read back as None
 
 
 def shown(key: str) -> Any:
