@@ -17,6 +17,7 @@ from planner.estimate.serving import (
     kv_bytes_per_token,
     kv_replication,
     over_pcie,
+    overlapped,
     plan_replica,
     tp_scaling,
 )
@@ -58,6 +59,7 @@ HAND = ServingConstants(
     fp4_compute_factor=1.0,
     runtime_reserved_gb_per_gpu=3.0,
     tp_efficiency=0.9,
+    overlap_exponent=1.5,
 )
 ATTENTION_8B = 4 * 32 * 32 * 128  # FLOP per token per context token: 4 x layers x heads x head dim
 
@@ -181,42 +183,61 @@ def test_expert_parallelism_pays_an_all_to_all_and_skips_the_tensor_parallel_los
 
 def test_prefill_by_hand():
     # 2 x 8.03e9 FLOP x 1,000 tokens + attention 524,288 FLOP x 1,000 tokens x 500 of context on average,
-    # over 989e12 FLOP/s x 0.5 = 33.008 ms, plus 1 ms of overhead (one chunk: 1,000 < 8,192 tokens)
-    assert replica_8b_bf16_h100().prefill_s(1000) == pytest.approx(0.034007, rel=1e-4)
+    # over 989e12 FLOP/s x 0.5 = 33.008 ms of compute and 16.06e9 B / 1.675e12 B/s = 9.588 ms of weight reads,
+    # overlapped (33.008^1.5 + 9.588^1.5)^(1/1.5) = 36.369 ms, plus 1 ms of overhead (one chunk: 1,000 < 8,192)
+    assert replica_8b_bf16_h100().prefill_s(1000) == pytest.approx(0.037369, rel=1e-4)
 
 
 def test_long_prompts_are_prefilled_in_chunks_of_the_token_budget():
     small = HAND.model_copy(update={"prefill_token_budget": 1000})
     r = plan_replica(LLAMA_8B, H100, Precision.BF16, max_gpus=1, mean_context_tokens=20_000, constants=small)
     one = plan_replica(LLAMA_8B, H100, Precision.BF16, max_gpus=1, mean_context_tokens=20_000, constants=HAND)
-    # 4,000 tokens: 4 chunks, each paying the overhead once
+    # 4,000 tokens: 4 chunks, each paying the overhead and reading the weights once
     assert r.prefill_s(4000) == pytest.approx(4 * r.step_s(0, 1000, 4000, 2000))
-    assert r.prefill_s(4000) == pytest.approx(one.prefill_s(4000) + 3 * 0.001)
+    assert r.prefill_s(4000) > one.prefill_s(4000) + 3 * 0.001
 
 
 def test_decode_step_at_batch_1_is_bandwidth_bound_by_hand():
-    # 16.06e9 B of weights / (3.35e12 B/s x 0.5) + 131,072 B x 1,000 tokens / (3.35e12 B/s x 0.5) = 9.666 ms
-    assert replica_8b_bf16_h100().decode_step_s(1, 1000) == pytest.approx(0.010666, rel=1e-4)
+    # 16.06e9 B of weights / (3.35e12 B/s x 0.5) + 131,072 B x 1,000 tokens / (3.35e12 B/s x 0.5) = 9.666 ms;
+    # compute (16.06e9 + 524,288 x 1,000) / 494.5e12 = 0.034 ms barely adds: (9.666^1.5 + 0.034^1.5)^(1/1.5)
+    # = 9.667 ms, plus 1 ms
+    assert replica_8b_bf16_h100().decode_step_s(1, 1000) == pytest.approx(0.0106673, rel=1e-4)
 
 
 def test_weights_and_kv_cache_are_read_at_their_own_efficiencies():
     slow_kv = HAND.model_copy(update={"kv_read_efficiency": 0.25})
     r = plan_replica(LLAMA_8B, H100, Precision.BF16, max_gpus=1, mean_context_tokens=2000, constants=slow_kv)
-    # the KV read (0.078 ms at 0.5) takes twice as long; the weight read is unchanged
-    assert r.decode_step_s(1, 1000) == pytest.approx(0.010666 + 131_072 * 1000 / 1.675e12, rel=1e-4)
+    # the KV read (0.078 ms at 0.5) takes twice as long; the weight read is unchanged: memory 9.744 ms
+    assert r.decode_step_s(1, 1000) == pytest.approx(0.0107456, rel=1e-4)
+    assert r.decode_step_s(1, 1000) - replica_8b_bf16_h100().decode_step_s(1, 1000) == pytest.approx(
+        131_072 * 1000 / 1.675e12, rel=1e-2)
 
 
-def test_decode_step_at_batch_512_is_compute_bound_by_hand():
-    # compute: (2 x 8.03e9 x 512 + 524,288 x 512 x 100) / 494.5e12 = 16.683 ms > memory 13.6 ms; plus 1 ms
-    assert replica_8b_bf16_h100().decode_step_s(512, 100) == pytest.approx(0.017683, rel=1e-4)
+def test_decode_step_at_batch_512_overlaps_compute_and_memory_in_part_by_hand():
+    # compute: (2 x 8.03e9 x 512 + 524,288 x 512 x 100) / 494.5e12 = 16.683 ms; memory: 9.588 ms of weights
+    # + 512 x 131,072 B x 100 / 1.675e12 B/s = 13.595 ms; (16.683^1.5 + 13.595^1.5)^(1/1.5) = 24.094 ms, more
+    # than either alone and less than their sum; plus 1 ms
+    assert replica_8b_bf16_h100().decode_step_s(512, 100) == pytest.approx(0.025094, rel=1e-4)
 
 
 def test_step_adds_prefill_flops_to_the_compute_term():
     r = replica_8b_bf16_h100()
     # 4 decodes at 1,000 of context and 2,000 prompt tokens at 500: (2 x 8.03e9 x 2,004 + 524,288 x 1,004,000)
-    # / 494.5e12 = 66.149 ms > memory time 9.7 ms; plus 1 ms
-    assert r.step_s(4, 2000, 1000) == pytest.approx(0.067149, rel=1e-4)
+    # / 494.5e12 = 66.149 ms; memory 9.901 ms; overlapped 68.679 ms, plus 1 ms
+    assert r.step_s(4, 2000, 1000) == pytest.approx(0.069679, rel=1e-4)
     assert r.step_s(4, 0, 1000) == r.decode_step_s(4, 1000)
+
+
+def test_compute_and_memory_overlap_between_their_sum_and_their_maximum():
+    assert overlapped(3.0, 4.0, 1.0) == pytest.approx(7.0)  # p = 1: one after the other
+    assert overlapped(3.0, 4.0, 2.0) == pytest.approx(5.0)  # p = 2: the Euclidean norm
+    assert overlapped(4.0, 3.0, 1.5) == overlapped(3.0, 4.0, 1.5)
+    assert 4.0 < overlapped(3.0, 4.0, 16.0) < 4.01  # p large: the larger of the two, a plain roofline
+    assert overlapped(0.0, 0.0, 1.5) == 0.0 and overlapped(2e-9, 0.0, 1.5) == 2e-9
+    assert overlapped(1e-300, 1e-301, 16.0) == pytest.approx(1e-300)  # no underflow
+    exponents = [1.0, 1.25, 1.5, 2.0, 4.0, 16.0]
+    times = [overlapped(3.0, 4.0, p) for p in exponents]
+    assert times == sorted(times, reverse=True)
 
 
 def test_tensor_parallel_scales_rates_with_a_loss_per_doubling():
@@ -251,12 +272,13 @@ def test_throughput_is_the_steady_state_of_the_step_model_by_hand():
     # 100 slots: each request decodes 99 iterations after the one that prefills it, so 1 request finishes per
     # iteration, 99 sequences decode and 1,000 prompt tokens are prefilled (within the 8,192 budget).
     # compute: (2 x 8.03e9 x 1,099 + 524,288 x (99 x 1,050 + 1,000 x 500)) / 494.5e12 = 36.333 ms
-    # memory: 9.588 ms of weights + 99 x 131,072 x 1,050 / 1.675e12 = 17.72 ms; iteration = 37.333 ms
+    # memory: 9.588 ms of weights + 99 x 131,072 x 1,050 / 1.675e12 = 17.72 ms; overlapped
+    # (36.333^1.5 + 17.72^1.5)^(1/1.5) = 44.174 ms; iteration = 45.174 ms
     assert t.decoding == pytest.approx(99)
-    assert t.tpot_ms == pytest.approx(37.333, rel=1e-4)
-    assert t.requests_per_s == pytest.approx(1 / 0.037333, rel=1e-4)
+    assert t.tpot_ms == pytest.approx(45.174, rel=1e-4)
+    assert t.requests_per_s == pytest.approx(1 / 0.045174, rel=1e-4)
     assert t.output_tokens_per_s == pytest.approx(100 * t.requests_per_s)
-    assert t.ttft_ms == pytest.approx(34.007, rel=1e-4)
+    assert t.ttft_ms == pytest.approx(37.369, rel=1e-4)
     assert r.throughput(1000, 100).batch == r.max_concurrent_sequences
 
 

@@ -3,7 +3,7 @@
 A replica is a group of ``tensor_parallel`` GPUs of one type that together hold the model's weights and a
 paged KV cache, and run one continuous-batching engine with chunked prefill (vLLM, SGLang, TensorRT-LLM).
 Each **iteration** gives every decoding sequence its next token(s) and prefills up to the rest of a token
-budget of waiting prompts, in chunks. Its time (``ReplicaModel.step_s``) is the larger of
+budget of waiting prompts, in chunks. Its time (``ReplicaModel.step_s``) combines
 
 - compute: 2 x active parameters FLOP per token processed, plus attention, 4 x layers x heads x head dim
   FLOP per token per token of context it attends to, at ``compute_efficiency`` of the peak rate of the
@@ -13,7 +13,9 @@ budget of waiting prompts, in chunks. Its time (``ReplicaModel.step_s``) is the 
   mixture-of-experts model, the shared weights plus the experts the iteration's tokens route to), and the
   KV cache of every decoding sequence at ``kv_read_efficiency``,
 
-plus a fixed ``step_overhead_ms`` (scheduler, kernel launches) and, with expert parallelism, the
+as ``overlapped``: (compute^p + memory^p)^(1/p) with p = ``overlap_exponent``, between their sum (p = 1, the
+matrix products and the attention's KV reads one after the other) and the plain roofline's larger of the two
+(p large), plus a fixed ``step_overhead_ms`` (scheduler, kernel launches) and, with expert parallelism, the
 all-to-all of the MoE layers. This is the standard roofline of LLM serving (Databricks, "LLM Inference
 Performance Engineering: Best Practices"; Yuan et al., arXiv 2402.16363) scheduled the way Sarathi-Serve
 (Agrawal et al., OSDI 2024, arXiv 2403.02310) chunks prefills.
@@ -31,6 +33,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import InfeasibleError
+from planner.estimate.interconnect import all_reduce_times, all_to_all_s_per_token, over_pcie, tp_scaling
 from planner.estimate.serving_constants import (
     OVERRIDE_PREFIX,
     ServingConstants,
@@ -41,14 +44,11 @@ from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
 __all__ = [
     "MAX_BATCH", "OVERRIDE_PREFIX", "ReplicaModel", "ServingConstants", "ThroughputEstimate", "describe_constants",
-    "kv_bytes_per_token", "kv_replication", "over_pcie", "plan_replica", "tp_scaling",
+    "kv_bytes_per_token", "kv_replication", "over_pcie", "overlapped", "plan_replica", "tp_scaling",
 ]  # fmt: skip
 
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
 ATTENTION_FLOP_PER_HEAD_DIM = 4.0  # per context token: q.k and the weighted sum of v, a multiply and an add each
-ACTIVATION_BYTES = 2.0  # bytes per value of the activations all-reduces and all-to-alls move (BF16)
-ALL_REDUCES_PER_LAYER = 2  # tensor parallelism: after attention and after the MLP (Megatron-LM)
-PCIE_MAX_LINK_GB_S = 64.0  # GB/s each way of PCIe Gen5 x16: a GPU link no faster than this is PCIe (over_pcie)
 # Sequences one replica decodes together. Engines with a paged KV cache accept thousands, but past a few
 # hundred a step is compute-bound and throughput stops growing while every sequence's time per token keeps
 # rising; 512 keeps the model there (vLLM's default max_num_seqs is 256 to 1024 by GPU).
@@ -107,6 +107,7 @@ class ReplicaModel(BaseModel):
     verify_tokens: int = Field(ge=1, description="Tokens a decoding sequence puts through the model per iteration.")
     draft_s: float = Field(ge=0, description="Time to draft the speculative tokens of an iteration, s.")
     cached_share: float = Field(ge=0, lt=1, description="Share of each prompt already in the prefix cache.")
+    overlap_exponent: float = Field(ge=1, description="p of ``overlapped``: how far compute and memory overlap.")
 
     def weight_bytes(self, tokens: float) -> float:
         """Weight bytes an iteration of ``tokens`` reads: shared weights plus the experts its tokens route to.
@@ -133,7 +134,7 @@ class ReplicaModel(BaseModel):
         draft = self.draft_s if decoding > 0 else 0.0
         communication = (self.all_to_all_s_per_token + self.all_reduce_s_per_token) * tokens + self.all_reduce_s
         overhead = self.step_overhead_s + self.sequence_overhead_s * decoding
-        return max(compute, memory) + overhead + communication + draft
+        return overlapped(compute, memory, self.overlap_exponent) + overhead + communication + draft
 
     def decode_step_s(self, batch: float, mean_context_tokens: float) -> float:
         """Seconds of one iteration that only decodes ``batch`` sequences."""
@@ -208,9 +209,18 @@ class ReplicaModel(BaseModel):
         )
 
 
-def tp_scaling(tensor_parallel: int, tp_efficiency: float) -> float:
-    """Share of linear speed-up kept by ``tensor_parallel`` GPUs: ``tp_efficiency`` per doubling."""
-    return float(tp_efficiency ** math.log2(tensor_parallel))
+def overlapped(compute_s: float, memory_s: float, exponent: float) -> float:
+    """An iteration's core time from its compute and memory time: (compute^p + memory^p)^(1/p), p = ``exponent``.
+
+    Within an iteration the matrix products (compute-bound at large batches) and the attention's KV-cache reads
+    (memory-bound) are different kernels that overlap only in part, so the time lies between the larger of the
+    two (a plain roofline, p -> infinity) and their sum (p = 1). Written as larger x (1 + (smaller /
+    larger)^p)^(1/p), which neither overflows nor underflows.
+    """
+    larger, smaller = (compute_s, memory_s) if compute_s >= memory_s else (memory_s, compute_s)
+    if larger <= 0.0:
+        return 0.0
+    return larger * (1.0 + (smaller / larger) ** exponent) ** (1.0 / exponent)
 
 
 def kv_bytes_per_token(llm: LlmSpec, kv_precision: KvPrecision | Precision,
@@ -274,38 +284,6 @@ def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> l
     raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
 
 
-def _all_to_all_s_per_token(llm: LlmSpec, c: ServingConstants, tp: int) -> float:
-    """Expert parallelism: each token's activations go to its experts and back in every MoE layer; the share
-    (tp - 1) / tp leaves the GPU, over ``ep_link_gb_s`` per GPU (a labelled assumption)."""
-    if not c.expert_parallel or tp == 1 or llm.experts <= 1 or not llm.hidden_size:
-        return 0.0
-    moved = 2.0 * llm.layers * llm.active_experts * llm.hidden_size * ACTIVATION_BYTES * (tp - 1) / tp
-    return moved / (tp * c.ep_link_gb_s * GB)
-
-
-def over_pcie(gpu: GpuSpec) -> bool:
-    """Whether a GPU's peers are reached over PCIe: no link named, or one no faster than PCIe Gen5 x16."""
-    return gpu.link_gb_s is None or gpu.link_gb_s <= PCIE_MAX_LINK_GB_S
-
-
-def _all_reduce(llm: LlmSpec, gpu: GpuSpec, c: ServingConstants, tp: int) -> tuple[float, float]:
-    """Tensor parallelism's all-reduces per iteration: (seconds per token, fixed seconds).
-
-    Two ring all-reduces per layer of ``hidden_size`` activations per token; a ring moves 2 (tp - 1) / tp of
-    the message over each GPU's link (``GpuSpec.link_gb_s``), and each all-reduce has a fixed latency
-    (``allreduce_latency_us``). Over PCIe (``over_pcie``) the ring reaches ``pcie_allreduce_gb_s`` and each
-    all-reduce takes ``pcie_allreduce_latency_us``, as nccl-tests measure on such machines.
-    """
-    if tp == 1:
-        return 0.0, 0.0
-    count = ALL_REDUCES_PER_LAYER * llm.layers
-    hidden = llm.hidden_size or (llm.attention_heads or llm.kv_heads) * llm.head_dim
-    moved = count * hidden * ACTIVATION_BYTES * 2.0 * (tp - 1) / tp
-    if over_pcie(gpu) or gpu.link_gb_s is None:  # (over_pcie covers a GPU without a link)
-        return moved / (c.pcie_allreduce_gb_s * GB), count * c.pcie_allreduce_latency_us * 1e-6
-    return moved / (gpu.link_gb_s * GB), count * c.allreduce_latency_us * 1e-6
-
-
 def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
              capacity: int, kv_token: float, mean_context_tokens: float) -> ReplicaModel:
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache of ``kv_token`` bytes each (over its
@@ -320,7 +298,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     bytes_per_param = precision.bytes_per_param
     weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
     k = c.spec_draft_tokens
-    all_reduce = _all_reduce(llm, gpu, c, tp)
+    all_reduce = all_reduce_times(llm, gpu, c, tp)
     weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency") * (
         c.value("int4_read_factor") if precision is Precision.INT4 else 1.0)
     batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
@@ -337,13 +315,13 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
         expert_route_share=llm.active_experts / llm.experts,
         weight_bytes_per_s=weight_bytes_per_s,
         kv_bytes_per_s=bandwidth * scale * c.value("kv_read_efficiency"),
-        all_to_all_s_per_token=_all_to_all_s_per_token(llm, c, tp),
+        all_to_all_s_per_token=all_to_all_s_per_token(llm, c, tp),
         all_reduce_s_per_token=all_reduce[0], all_reduce_s=all_reduce[1],
         step_overhead_s=ms_to_s(c.value("step_overhead_ms")),
         sequence_overhead_s=c.value("sequence_overhead_us") * 1e-6,
         token_budget=c.prefill_token_budget, tokens_per_step=c.tokens_per_step, verify_tokens=k + 1,
         draft_s=k * c.spec_draft_cost * batch1_s,
-        cached_share=c.prefix_cache_hit_rate,
+        cached_share=c.prefix_cache_hit_rate, overlap_exponent=c.overlap_exponent,
     )
 
 
