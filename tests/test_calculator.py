@@ -51,12 +51,31 @@ def test_full_load_is_the_closed_form_times_the_replicas():
     assert point.itl_ms is None and point.e2e_ms is None and point.concurrency is None
 
 
-def test_gpus_split_into_replicas_of_the_fewest_gpus_that_hold_the_model_and_leftovers_idle():
-    # 70B in BF16 (140 GB) needs two H100s; five GPUs make two replicas and leave one idle
+def test_gpus_split_into_replicas_and_leftovers_idle():
+    # 70B in BF16 (141 GB) needs two H100s, which leave KV cache for 32 sequences; one replica of four holds 424
+    # and serves more than two pairs, so five GPUs make one replica of four and leave one idle
     point = serving_point("llama-3.3-70b", "H100-SXM", 5, None, Precision.BF16, None, 1000, 200)
-    assert (point.tp, point.replicas) == (2, 2)
+    pairs = serving_point("llama-3.3-70b", "H100-SXM", 5, 2, Precision.BF16, None, 1000, 200)
+    assert (point.tp, point.replicas) == (4, 1) and (pairs.tp, pairs.replicas) == (2, 2)
+    assert point.output_tokens_per_s > pairs.output_tokens_per_s
     fixed = serving_point("llama-3.3-70b", "H100-SXM", 8, 4, Precision.BF16, None, 1000, 200)
     assert (fixed.tp, fixed.replicas) == (4, 2)
+
+
+def test_auto_split_is_the_one_with_the_most_throughput_as_the_planner_picks():
+    # Llama 2 70B in FP8 (70 GB) on one 80 GB H100 leaves KV cache for few sequences; pairs hold many more, so
+    # four pairs serve more than eight single GPUs (the MLPerf Inference setup of this model on H100)
+    args = ("llama-2-70b", "H100-SXM", 8)
+    auto = serving_point(*args, None, Precision.FP8, None, 294, 287)
+    fixed = {tp: serving_point(*args, tp, Precision.FP8, None, 294, 287) for tp in (1, 2, 4, 8)}
+    assert fixed[1].batch < fixed[2].batch
+    best = max(fixed.values(), key=lambda p: p.output_tokens_per_s)
+    assert (auto.tp, auto.replicas) == (best.tp, best.replicas) == (2, 4)
+    assert auto.output_tokens_per_s == pytest.approx(best.output_tokens_per_s)
+    assert auto.output_tokens_per_s > 1.2 * fixed[1].output_tokens_per_s
+    # where one GPU holds the model with room to spare, more GPUs per replica only lose (the fewest win)
+    small = serving_point("llama-3.1-8b", "H100-SXM", 4, None, Precision.FP8, None, 1000, 1000)
+    assert small.tp == 1
 
 
 def test_throughput_grows_with_concurrency_and_saturates_at_the_closed_form():

@@ -35,7 +35,7 @@ from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
 DEFAULT_TOKENS = 1000  # input and output tokens per request
-TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the fewest GPUs that hold the model
+TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the split with the most throughput
 SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions
 FIELD_LABELS = {"model": "Model", "gpu": "GPU", "gpus": "GPUs", "tp": "GPUs per replica", "input": "Input tokens",
@@ -127,7 +127,8 @@ def read_config() -> Config:
                         help="Split into replicas as the planner does.")
     tp = c4.selectbox("GPUs per replica", TP_CHOICES, shown_index(list(TP_CHOICES), "sc.tp"), key="sc.tp",
                       format_func=lambda t: "Auto" if t == AUTO else str(t),
-                      help="Auto: the fewest GPUs (a power of two) that hold the model, as the planner picks.")
+                      help="Auto: the split with the most output tokens per second, from the fewest GPUs (a power "
+                           "of two) that hold the model up to all of them, as the planner picks.")
     c5, c6, c7, c8 = st.columns(4)
     precision = c5.selectbox("Precision", list(Precision), shown_index(list(Precision), "sc.precision"),
                               key="sc.precision", format_func=lambda p: p.value.upper())

@@ -50,7 +50,7 @@ def serving(
     input_tokens: Annotated[int, typer.Option("--input", metavar="TOKENS", help="Prompt tokens per request.")],
     output_tokens: Annotated[int, typer.Option("--output", metavar="TOKENS", help="Output tokens per request.")],
     tp: Annotated[int | None, typer.Option(
-        "--tp", metavar="N", help="GPUs per replica (a power of two); default: the fewest that hold the model.",
+        "--tp", metavar="N", help="GPUs per replica (a power of two); default: the split with the most throughput.",
     )] = None,
     kv_precision: Annotated[str | None, typer.Option(
         "--kv-precision", metavar="{bf16,fp8}",

@@ -1,9 +1,12 @@
 """The serving calculator: what N GPUs of one type serve of one model, at full load or at a given concurrency.
 
-The GPUs are split into replicas as the planner splits them: ``plan_replica`` picks the fewest GPUs (a power
-of two) that hold the model, or the tensor-parallel degree asked for, and the GPUs left over that cannot make
-another replica stay idle. Each replica reserves KV cache for the full context of a request (prompt plus
-output), which sets its batch cap.
+The GPUs are split into replicas as the planner splits them: every tensor-parallel degree (a power of two) from
+the fewest GPUs that hold the model (``plan_replica``) up to all of them is tried, as the planner's fleet sizing
+tries them (``planner.estimate.capacity.inference_options``), and the split with the most output tokens per
+second over all replicas wins, the fewer GPUs per replica on a tie; or the degree asked for. A larger degree
+can win because it leaves more memory for the KV cache (Llama 2 70B in FP8 on 80 GB GPUs: 84 sequences per
+GPU alone, 892 per pair). The GPUs left over that cannot make another replica stay idle. Each replica
+reserves KV cache for the full context of a request (prompt plus output), which sets its batch cap.
 
 - Without a concurrency: the closed form, every replica at its batch cap (``ReplicaModel.throughput``).
 - With a concurrency: that many closed-loop clients on the simulated replicas
@@ -88,14 +91,34 @@ def _check(model_id: str, gpu: str, gpus: int, tp: int | None, input_tokens: int
 def size_replica(model_id: str, gpu: str, gpus: int, tp: int | None, precision: Precision,
                  kv_precision: KvPrecision | None, input_tokens: int, output_tokens: int,
                  constants: ServingConstants | None = None) -> ReplicaModel:
-    """The replica the planner would build from these GPUs; InputError naming the field if the model does not fit."""
+    """The replica the planner would build from these GPUs; InputError naming the field if the model does not fit.
+
+    Without ``tp``, the degree whose replicas together give the most output tokens per second (module docstring).
+    """
+    llm, spec = load_llms()[model_id], load_gpus()[gpu]
+
+    def plan(degree: int | None) -> ReplicaModel:
+        return plan_replica(llm, spec, precision, max_gpus=gpus, mean_context_tokens=input_tokens + output_tokens,
+                            constants=constants, tensor_parallel=degree, kv_precision=kv_precision)
+
     try:
-        return plan_replica(load_llms()[model_id], load_gpus()[gpu], precision, max_gpus=gpus,
-                            mean_context_tokens=input_tokens + output_tokens, constants=constants,
-                            tensor_parallel=tp, kv_precision=kv_precision)
+        best = plan(tp)
     except InfeasibleError as exc:
         field = "tp" if tp is not None else "gpus"
         raise InputError(f"The model does not fit: {exc}", {field: str(exc)}) from None
+    if tp is not None:
+        return best
+
+    def total(replica: ReplicaModel) -> float:
+        return replica.throughput(input_tokens, output_tokens).output_tokens_per_s * (gpus // replica.tensor_parallel)
+
+    best_total, degree = total(best), best.tensor_parallel * 2
+    while degree <= gpus:
+        candidate = plan(degree)
+        if (candidate_total := total(candidate)) > best_total:
+            best, best_total = candidate, candidate_total
+        degree *= 2
+    return best
 
 
 def serving_point(model_id: str, gpu: str, gpus: int, tp: int | None, precision: Precision,
