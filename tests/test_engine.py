@@ -233,6 +233,8 @@ def test_every_assumption_has_a_source_and_date(name):
     by_key = {a.key: a for a in assumptions}
     for key in ("serving.pcie_allreduce_gb_s", "serving.pcie_allreduce_latency_us"):  # measured, not shipped
         assert "nccl-tests" in by_key[key].source and "engine default" not in by_key[key].source
+    overlap = by_key["serving.overlap_exponent"]  # a modelling choice of this repository, dated when it was made
+    assert "bench/calibrate.py --sweep-overlap" in overlap.source and overlap.as_of == "2026-12"
 
 
 @pytest.mark.parametrize(("name", "top"), [

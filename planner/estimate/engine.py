@@ -36,7 +36,7 @@ from planner.estimate.results import (
     StationLoad,
 )
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
-from planner.estimate.serving_constants import LEGACY_KEYS, SOURCES
+from planner.estimate.serving_constants import LEGACY_KEYS, SOURCE_AS_OF, SOURCES
 from planner.estimate.simulation import (
     DeadlineExceeded,
     LatencyStats,
@@ -103,7 +103,8 @@ def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple
             continue
         rows.append(AssumptionUsed(
             key=key, value=float(own), unit="", description=description,
-            source="your override" if key in replaced else SOURCES.get(name, SERVING_SOURCE), as_of=SERVING_AS_OF,
+            source="your override" if key in replaced else SOURCES.get(name, SERVING_SOURCE),
+            as_of=SOURCE_AS_OF.get(name, SERVING_AS_OF),
             overridden=key in replaced))
     return tuple(rows)
 

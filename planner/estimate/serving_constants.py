@@ -37,12 +37,13 @@ SOURCES = {
                                  "message (github.com/NVIDIA/nccl issue 1530, 2024)",
     "allreduce_latency_us": "NCCL over NVLink on eight-GPU H100 machines: about 6 us for small messages on two GPUs "
                             "(github.com/NVIDIA/nccl issue 1259, 2024), more with more GPUs; rounded up to 10",
-    "overlap_exponent": "bench/calibrate.py --sweep-overlap (2026-12): refitted at 1, 1.25, 1.5, 1.75, 2, 3 and 16, "
+    "overlap_exponent": "bench/calibrate.py --sweep-overlap: refitted at 1, 1.25, 1.5, 1.75, 2, 3 and 16, "
                         "96 of 102 leave-one-out ratios fall within 0.8-1.25 at 1 to 2 (95 at 1.75; 92 at 3 and at "
                         "16, the plain maximum); 1.5 is the middle of that plateau, where the rms log error "
                         "(0.111-0.115) barely moves. Below it a compute-bound prefill would pay its whole weight "
                         "read on top",
 }
+SOURCE_AS_OF = {"overlap_exponent": "2026-12"}  # the date of a SOURCES entry that is not the engines' defaults' date
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
     "prefill_efficiency": ("compute_efficiency",),
