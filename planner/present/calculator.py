@@ -19,7 +19,7 @@ from planner.present.tables import Table
 
 CLOSED_FORM_BASIS = "modelled: closed form, every replica at its batch cap"
 SIMULATED_BASIS = "modelled: closed-loop simulation, mean after warm-up"
-SPLIT_BASIS = "how the planner splits the GPUs"
+SPLIT_BASIS = "how the planner splits the GPUs (Auto: the split serving the most tokens/s)"
 CHART_HEIGHT_PX = 240
 CEILING_COLOR = "#7f7f7f"  # the closed-form maximum throughput
 X_PADDING_PX = 8  # so the end points are not cut at the plot's edges
