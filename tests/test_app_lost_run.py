@@ -23,6 +23,7 @@ from planner.inputs.models import READINESS_KEYS
 from tests.conftest import open_sections
 from ui import state
 
+NOTHING_CHOSEN = ""  # how a picker with no choice reads in these comparisons (Streamlit shows "Choose an option")
 KINDS = ("number_input", "text_input", "text_area", "checkbox", "selectbox", "radio", "multiselect", "slider")
 
 
@@ -37,7 +38,7 @@ def browser_shows(widget: Any) -> Any:
     if widget.type in ("selectbox", "radio"):
         if proto.set_value:
             return proto.raw_value
-        return proto.options[proto.default] if proto.HasField("default") else ""  # "": the placeholder
+        return proto.options[proto.default] if proto.HasField("default") else NOTHING_CHOSEN
     if widget.type == "multiselect":
         return list(proto.raw_values) if proto.set_value else [proto.options[i] for i in proto.default]
     if widget.type == "slider":
@@ -51,7 +52,7 @@ def server_holds(widget: Any) -> Any:
     """The widget's value on the server, in the form ``browser_shows`` gives."""
     if widget.type in ("selectbox", "radio"):
         shown = str(widget.format_func(widget.value))  # as the option reads
-        return shown if widget.value is not None or shown in widget.options else ""  # "": nothing chosen
+        return shown if widget.value is not None or shown in widget.options else NOTHING_CHOSEN
     if widget.type == "multiselect":
         return list(widget.values)
     if widget.type == "slider":

@@ -20,7 +20,7 @@ from planner.inputs.catalog import load_llms
 from planner.inputs.levers import LEVERS, Lever
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present import formats as fmt
-from ui.shown import AUTO, shown_index  # AUTO: the KV-cache answer stays empty (kv_precision_for decides)
+from ui.shown import AUTO, shown_index, unless_auto  # AUTO: the KV-cache answer stays empty (kv_precision_for decides)
 
 KV_KEY = "w.kv_precision"  # the KV-cache precision's widget
 KV_LABEL = "KV-cache precision"
@@ -76,7 +76,7 @@ def render_kv_precision(precision: str) -> str | None:
              **{p.value: p.value.upper() for p in KvPrecision}}
     chosen = st.selectbox(KV_LABEL, list(names), index=shown_index(list(names), KV_KEY),
                           format_func=names.__getitem__, help=KV_HELP, key=KV_KEY)
-    return None if chosen == AUTO else str(chosen)
+    return None if (kv := unless_auto(chosen)) is None else str(kv)
 
 
 def render_levers(slots: dict[str, Any], overrides: dict[str, float], model_id: str) -> dict[str, float]:

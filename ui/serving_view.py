@@ -29,7 +29,7 @@ from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
 from ui import links
-from ui.shown import AUTO, shown, shown_index
+from ui.shown import AUTO, shown, shown_index, unless_auto
 from ui.tables import show_table
 from ui.text import literal
 
@@ -144,7 +144,8 @@ def read_config() -> Config:
         help="Empty: every replica at its batch cap (closed form). A number: that many clients, each sending its "
              "next request when the last one is answered (closed-loop simulation).")
     constants = read_levers()
-    return Config(model, gpu, int(n), None if tp == AUTO else int(tp), precision, None if kv == AUTO else kv,
+    degree = unless_auto(tp)
+    return Config(model, gpu, int(n), None if degree is None else int(degree), precision, unless_auto(kv),
                   int(tokens_in), int(tokens_out),
                   None if concurrency is None else int(concurrency), constants.model_dump_json())
 

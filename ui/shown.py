@@ -21,6 +21,11 @@ import streamlit as st
 AUTO = "auto"  # a picker's automatic choice (the engine or the planner decides), read back as None
 
 
+def unless_auto(value: Any) -> Any:
+    """A picker's value as the planner takes it: None for the automatic choice (``AUTO``)."""
+    return None if value == AUTO else value
+
+
 def shown(key: str) -> Any:
     """A seeded widget's value, for its ``value=`` or ``default=``."""
     return copy.deepcopy(st.session_state[key])

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import InfeasibleError, InputError
 from planner.estimate.capacity import inference_station
-from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
+from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica, replica_degrees
 from planner.estimate.simulation.closed_loop import simulate_closed_loop
 from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
@@ -96,29 +96,19 @@ def size_replica(model_id: str, gpu: str, gpus: int, tp: int | None, precision: 
     Without ``tp``, the degree whose replicas together give the most output tokens per second (module docstring).
     """
     llm, spec = load_llms()[model_id], load_gpus()[gpu]
-
-    def plan(degree: int | None) -> ReplicaModel:
-        return plan_replica(llm, spec, precision, max_gpus=gpus, mean_context_tokens=input_tokens + output_tokens,
-                            constants=constants, tensor_parallel=degree, kv_precision=kv_precision)
-
+    context = input_tokens + output_tokens
     try:
-        best = plan(tp)
+        if tp is not None:
+            return plan_replica(llm, spec, precision, max_gpus=gpus, mean_context_tokens=context,
+                                constants=constants, tensor_parallel=tp, kv_precision=kv_precision)
+        replicas = replica_degrees(llm, spec, precision, max_gpus=gpus, mean_context_tokens=context,
+                                   constants=constants, kv_precision=kv_precision)
     except InfeasibleError as exc:
         field = "tp" if tp is not None else "gpus"
         raise InputError(f"The model does not fit: {exc}", {field: str(exc)}) from None
-    if tp is not None:
-        return best
-
-    def total(replica: ReplicaModel) -> float:
-        return replica.throughput(input_tokens, output_tokens).output_tokens_per_s * (gpus // replica.tensor_parallel)
-
-    best_total, degree = total(best), best.tensor_parallel * 2
-    while degree <= gpus:
-        candidate = plan(degree)
-        if (candidate_total := total(candidate)) > best_total:
-            best, best_total = candidate, candidate_total
-        degree *= 2
-    return best
+    # max keeps the first of equals: the fewer GPUs per replica on a tie
+    return max(replicas, key=lambda r: r.throughput(input_tokens, output_tokens).output_tokens_per_s
+               * (gpus // r.tensor_parallel))
 
 
 def serving_point(model_id: str, gpu: str, gpus: int, tp: int | None, precision: Precision,

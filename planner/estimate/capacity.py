@@ -32,7 +32,7 @@ from planner.errors import InfeasibleError
 from planner.estimate.api import ApiService, api_station_args
 from planner.estimate.pricing import ON_DEMAND, PricedInstance
 from planner.estimate.queueing import min_servers_for_wait
-from planner.estimate.serving import ReplicaModel, ServingConstants, plan_replica
+from planner.estimate.serving import ReplicaModel, ServingConstants, replica_degrees
 from planner.estimate.simulation import (
     ApiStation,
     CpuStation,
@@ -135,24 +135,19 @@ def inference_options(
     for item in instances:
         row, price, basis = PricedInstance(*item)
         try:
-            smallest = plan_replica(llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count,
-                                    mean_context_tokens=context, constants=serving, kv_precision=w.kv_precision)
+            # More tensor parallelism shortens each step: try every power of two the instance holds.
+            replicas = replica_degrees(llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count,
+                                       mean_context_tokens=context, constants=serving, kv_precision=w.kv_precision)
         except InfeasibleError as exc:
             problems.append(f"{row.provider} {row.instance}: {exc}")
             continue
-        # More tensor parallelism shortens each step: try every power of two the instance holds.
         found = False
-        tp = smallest.tensor_parallel
-        while tp <= row.gpu_count:
-            replica = smallest if tp == smallest.tensor_parallel else plan_replica(
-                llm, gpus[row.gpu], w.precision, max_gpus=row.gpu_count, mean_context_tokens=context,
-                constants=serving, tensor_parallel=tp, kv_precision=w.kv_precision)
+        for replica in replicas:
             option = _option(PricedInstance(row, price, basis), replica, w.mean_input_tokens, w.mean_output_tokens,
                              tpot_budget_s)
             if option is not None:
                 options.append(option)
                 found = True
-            tp *= 2
         if not found:
             problems.append(f"{row.provider} {row.instance}: one output token takes longer than the end-to-end "
                             f"target allows ({s_to_ms(tpot_budget_s):.0f} ms per token for a p95-long answer)")

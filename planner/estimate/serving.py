@@ -44,7 +44,7 @@ from planner.inputs.units import BILLION, GB, TB, ms_to_s, s_to_ms
 
 __all__ = [
     "MAX_BATCH", "OVERRIDE_PREFIX", "ReplicaModel", "ServingConstants", "ThroughputEstimate", "describe_constants",
-    "kv_bytes_per_token", "kv_replication", "over_pcie", "overlapped", "plan_replica", "tp_scaling",
+    "kv_bytes_per_token", "kv_replication", "over_pcie", "overlapped", "plan_replica", "replica_degrees", "tp_scaling",
 ]  # fmt: skip
 
 FLOP_PER_PARAM = 2.0  # FLOP per parameter per token: one multiply and one add
@@ -374,3 +374,27 @@ def plan_replica(
         f"plus room for the KV cache and runtime); {tp} x {gpu.gpu} ({gpu.memory_gb:g} GB) holds "
         f"{tp * gpu.memory_gb:g} GB. Allow more GPUs per replica, pick a larger GPU or a smaller precision."
     )
+
+
+def replica_degrees(
+    llm: LlmSpec,
+    gpu: GpuSpec,
+    precision: Precision,
+    *,
+    max_gpus: int,
+    mean_context_tokens: float,
+    constants: ServingConstants | None = None,
+    kv_precision: KvPrecision | None = None,
+) -> list[ReplicaModel]:
+    """The replica of every tensor-parallel degree ``max_gpus`` GPUs can run, fewest GPUs first: the fewest that
+    hold the model (``plan_replica``), then each power of two up to ``max_gpus``. More GPUs per replica shorten
+    each step and leave more memory for the KV cache. Raises InfeasibleError when no degree holds the model.
+    """
+    def plan(degree: int | None) -> ReplicaModel:
+        return plan_replica(llm, gpu, precision, max_gpus=max_gpus, mean_context_tokens=mean_context_tokens,
+                            constants=constants, tensor_parallel=degree, kv_precision=kv_precision)
+
+    replicas = [plan(None)]
+    while (degree := replicas[-1].tensor_parallel * 2) <= max_gpus:
+        replicas.append(plan(degree))
+    return replicas
