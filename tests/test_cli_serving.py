@@ -93,3 +93,13 @@ def test_an_unknown_precision_exits_1_naming_the_option_and_the_choices(option):
     code, out, err = run(*with_option(option, "fp16"))
     assert code == 1 and not out
     assert err.startswith(f"{option}: must be one of bf16, fp8") and "'fp16'" in err
+
+
+def test_catalog_ids_match_without_regard_to_case():
+    _, expected, _ = run(*BASE, "--json")
+    code, out, err = run(*with_option("--gpu", " h100-sxm "), "--json")
+    assert code == 0, err
+    assert json.loads(out) == json.loads(expected)
+    code, out, err = run(*with_option("--model", "LLAMA-3.1-8B"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["model_id"] == "llama-3.1-8b"

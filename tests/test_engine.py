@@ -142,6 +142,17 @@ def test_lower_bandwidth_efficiency_costs_more_gpu():
     assert used["serving.kv_read_efficiency"].overridden and not used["serving.compute_efficiency"].overridden
 
 
+def test_a_retired_serving_key_still_loads_and_is_listed_as_not_used():
+    from planner.estimate.engine import list_assumptions
+
+    old = with_changes(preset(SMALL), overrides={"serving.int4_read_factor": 0.6})  # a file of the 2026-11 model
+    rows = {a.key: a for a in list_assumptions(old)}
+    retired = rows["serving.int4_read_factor"]
+    assert retired.overridden and retired.value == 0.6 and retired.description.startswith("Not used: ")
+    assert "serving.dequant_flops_per_weight" in retired.description
+    assert not rows["serving.dequant_flops_per_weight"].overridden
+
+
 @pytest.mark.parametrize(("key", "value"), [
     ("network.nope", 1.0),  # not an assumption
     ("cpu.vcpu_hour_usd", -0.05),  # negative price

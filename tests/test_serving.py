@@ -304,10 +304,10 @@ def test_fp8_kv_cache_halves_the_kv_bytes_beside_bf16_weights():
 
 
 @pytest.mark.parametrize("precision, bytes_per_param, flops", [
-    (Precision.INT8, 1.0, 1979e12), (Precision.INT4, 0.5, 989e12), (Precision.FP4, 0.5, 1979e12),
+    (Precision.INT8, 1.0, 989e12), (Precision.INT4, 0.5, 989e12), (Precision.FP4, 0.5, 1979e12),
 ])
 def test_quantised_weights_read_less_and_run_at_their_rate(precision, bytes_per_param, flops):
-    h100 = H100.model_copy(update={"int8_tops": 1979})
+    h100 = H100.model_copy(update={"int8_tops": 1979})  # INT8 is weight-only: its datasheet rate goes unused
     r = plan_replica(LLAMA_8B, h100, precision, max_gpus=1, mean_context_tokens=2000, constants=HAND)
     assert r.weights_gb == pytest.approx(8.03 * bytes_per_param)
     assert r.flop_per_s == pytest.approx(flops * 0.5)  # H100 has no FP4 units: FP4 runs at the FP8 rate
@@ -460,11 +460,11 @@ def test_the_fit_recovers_constants_that_generated_the_measurements():
 
     truth = ServingConstants(compute_efficiency=0.4, weight_read_efficiency=0.8, kv_read_efficiency=0.5,
                              step_overhead_ms=1.5, sequence_overhead_us=20.0, fp8_compute_factor=0.8,
-                             fp4_compute_factor=0.6, tp_efficiency=0.9, int4_read_factor=0.7)
+                             fp4_compute_factor=0.6, tp_efficiency=0.9, dequant_flops_per_weight=40.0)
     points = calibration_set(load_measurements(), "nvidia")
     synthetic = [p.model_copy(update={"value": predict(p, truth)}) for p in points]
     found = fit(synthetic)
-    assert fitted_names(synthetic) == CALIBRATED  # points at 16-, 8- and 4-bit rates and INT4 decide every one
+    assert fitted_names(synthetic) == CALIBRATED  # points at 16-, 8- and 4-bit rates and weight-only ones decide all
     for name in CALIBRATED:
         assert getattr(found, name) == pytest.approx(getattr(truth, name), rel=0.02), name
 
@@ -480,22 +480,30 @@ def test_a_rate_no_point_ran_at_keeps_its_starting_factor():
     assert fit(points, None, held).fp4_compute_factor == 0.42
 
 
-def test_int4_weights_are_read_at_their_own_factor_and_only_int4_points_decide_it():
+@pytest.mark.parametrize("gpu, precision, weight_only", [
+    ("A100-80GB", Precision.BF16, False), ("A100-80GB", Precision.INT8, True), ("A100-80GB", Precision.INT4, True),
+    ("A100-80GB", Precision.FP8, True), ("H100-SXM", Precision.FP8, False), ("H100-SXM", Precision.FP4, True),
+    ("B200", Precision.FP4, False), ("H100-SXM", Precision.INT8, True),
+])
+def test_weights_narrower_than_their_rate_are_weight_only(gpu, precision, weight_only):
+    assert load_gpus()[gpu].weight_only(precision) is weight_only
+
+
+def test_weight_only_kernels_pay_a_dequantisation_per_weight_and_only_their_points_decide_it():
     from planner.estimate.fitting import calibration_set, fitted_names
     from planner.inputs.calibration import load_measurements
 
     points = calibration_set(load_measurements(), "nvidia")
-    assert "int4_read_factor" in fitted_names(points)
-    assert "int4_read_factor" not in fitted_names([p for p in points if p.precision is not Precision.INT4])
-    llm, a100 = load_llms()["qwen2.5-32b"], load_gpus()["A100-80GB"]
-    plain = ServingConstants(int4_read_factor=1.0)
-    half = ServingConstants(int4_read_factor=0.5)
-    int4 = [plan_replica(llm, a100, Precision.INT4, max_gpus=1, mean_context_tokens=3000, constants=c)
-            for c in (plain, half)]
-    assert int4[1].weight_bytes_per_s == pytest.approx(0.5 * int4[0].weight_bytes_per_s)
-    fp8 = [plan_replica(llm, a100, Precision.FP8, max_gpus=1, mean_context_tokens=3000, constants=c)
-           for c in (plain, half)]
-    assert fp8[1].weight_bytes_per_s == fp8[0].weight_bytes_per_s
+    assert "dequant_flops_per_weight" in fitted_names(points)
+    plain = [p for p in points if not load_gpus()[p.gpu].weight_only(p.precision)]
+    assert "dequant_flops_per_weight" not in fitted_names(plain)
+    llm, a100 = load_llms()["qwen2.5-32b"], load_gpus()["A100-80GB"]  # 2.039 TB/s, 312 BF16 TFLOP/s
+    c = ServingConstants(weight_read_efficiency=0.8, dequant_flops_per_weight=62.4)
+    read = 1 / (2.039e12 * 0.8)  # s per byte
+    for precision, dequant in ((Precision.BF16, 0.0), (Precision.INT8, 62.4 / 312e12), (Precision.INT4, 62.4 / 156e12)):
+        replica = plan_replica(llm, a100, precision, max_gpus=1, mean_context_tokens=3000, constants=c)
+        assert replica.weight_bytes_per_s == pytest.approx(1 / (read + dequant)), precision
+        assert replica.flop_per_s == pytest.approx(312e12 * c.value("compute_efficiency")), precision
 
 
 def test_the_closed_form_leaves_out_points_it_does_not_describe():

@@ -36,7 +36,7 @@ CHOICE_NAMES = {  # how enum values read on screen
     "spiky": "Spiky",
     "bf16": "BF16",
     "fp8": "FP8",
-    "int8": "INT8",
+    "int8": "INT8 (weight-only)",
     "int4": "INT4 (weight-only)",
     "fp4": "FP4",
     "on_demand": "On-demand",

@@ -14,6 +14,7 @@ a number that is not one).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -21,6 +22,7 @@ import typer
 
 from planner.errors import InputError
 from planner.estimate.calculator import serving_point
+from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision
 from planner.present.calculator import point_json, point_table
 from planner.present.tables import text_lines
@@ -41,12 +43,19 @@ def _choice(option: str, value: str | None, kind: type[E]) -> E | None:
         raise typer.Exit(EXIT_INVALID) from None
 
 
+def _catalog_id(value: str, known: Iterable[str]) -> str:
+    """The catalog id ``value`` names, matched without regard to case or surrounding spaces (h100-sxm: H100-SXM);
+    an unknown name is returned as given, for the calculator to report."""
+    wanted = value.strip().casefold()
+    return next((k for k in known if k.casefold() == wanted), value)
+
+
 def serving(
     model: Annotated[str, typer.Option("--model", metavar="ID", help="Model id from data/llms.csv.")],
     gpu: Annotated[str, typer.Option("--gpu", metavar="GPU", help="GPU type from data/gpus.csv.")],
     gpus: Annotated[int, typer.Option("--gpus", metavar="N", help="GPUs to split into replicas.")],
     precision: Annotated[str, typer.Option("--precision", metavar="{bf16,fp8,int8,int4,fp4}",
-                                           help="Weight precision.")],
+                                           help="Weight precision (int8, int4: weight-only, as GPTQ and AWQ).")],
     input_tokens: Annotated[int, typer.Option("--input", metavar="TOKENS", help="Prompt tokens per request.")],
     output_tokens: Annotated[int, typer.Option("--output", metavar="TOKENS", help="Output tokens per request.")],
     tp: Annotated[int | None, typer.Option(
@@ -64,6 +73,7 @@ def serving(
     weights, kv = _choice("precision", precision, Precision), _choice("kv-precision", kv_precision, KvPrecision)
     assert weights is not None  # a required option
     try:
+        model, gpu = _catalog_id(model, load_llms()), _catalog_id(gpu, load_gpus())
         point = serving_point(model, gpu, gpus, tp, weights, kv, input_tokens, output_tokens, concurrency)
     except InputError as exc:
         for field, sentence in exc.field_errors.items():

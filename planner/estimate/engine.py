@@ -36,7 +36,7 @@ from planner.estimate.results import (
     StationLoad,
 )
 from planner.estimate.serving import OVERRIDE_PREFIX, ServingConstants, describe_constants
-from planner.estimate.serving_constants import LEGACY_KEYS, SOURCE_AS_OF, SOURCES
+from planner.estimate.serving_constants import LEGACY_KEYS, RETIRED_KEYS, SOURCE_AS_OF, SOURCES
 from planner.estimate.simulation import (
     DeadlineExceeded,
     LatencyStats,
@@ -106,6 +106,11 @@ def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple
             source="your override" if key in replaced else SOURCES.get(name, SERVING_SOURCE),
             as_of=SOURCE_AS_OF.get(name, SERVING_AS_OF),
             overridden=key in replaced))
+    for key, value in sorted(overrides.items()):  # an override an earlier model used, kept but not applied
+        if (retired := RETIRED_KEYS.get(key.removeprefix(OVERRIDE_PREFIX))) and key.startswith(OVERRIDE_PREFIX):
+            rows.append(AssumptionUsed(key=key, value=value, unit="", description=f"Not used: {retired}.",
+                                       source="your override", as_of=SOURCE_AS_OF.get(key, SERVING_AS_OF),
+                                       overridden=True))
     return tuple(rows)
 
 

@@ -34,7 +34,6 @@ from planner.estimate.serving import plan_replica
 from planner.estimate.serving_constants import CALIBRATED, RATE_FACTORS, ServingConstants
 from planner.inputs.calibration import Measurement
 from planner.inputs.catalog import load_gpus, load_llms
-from planner.inputs.precision import Precision
 
 CURRENT_SINCE = "2024-06"  # points measured earlier are reported but not fitted: engines a year apart differ by
 # 12-28 % on the same hardware, and the calibration describes the engines of the last two years
@@ -45,7 +44,7 @@ UNTUNED_MARKS = ("-baseline-", "-eager")
 MAX_ITERATIONS = 60  # Levenberg-Marquardt steps
 STEP_TOLERANCE = 1e-7  # stop when the parameters move less than this (log space)
 JACOBIAN_STEP = 1e-4  # finite-difference step in parameter space
-START = (0.5, 0.7, 0.5, 0.95, 2.0, 10.0, 1.0, 1.0, 1.0)  # in CALIBRATED's order
+START = (0.5, 0.7, 0.5, 0.95, 2.0, 10.0, 1.0, 1.0, 50.0)  # in CALIBRATED's order
 EFFICIENCIES = 4  # the first CALIBRATED constants are shares, in (0, 1)
 
 
@@ -93,7 +92,7 @@ def _to_constants(theta: np.ndarray, base: ServingConstants, names: Sequence[str
         elif i < EFFICIENCIES:
             values[name] = float(1.0 / (1.0 + np.exp(-free[name])))
         else:
-            values[name] = float(np.exp(np.clip(free[name], -7.0, 4.0)))
+            values[name] = float(np.exp(np.clip(free[name], -7.0, 7.0)))
     return base.model_copy(update=values)
 
 
@@ -113,12 +112,13 @@ def rate_bits(point: Measurement) -> int:
 
 def fitted_names(points: Sequence[Measurement]) -> tuple[str, ...]:
     """The calibrated constants these points can decide: a rate's factor needs a point at that rate, the
-    tensor-parallel efficiency a point split over GPUs, and the INT4 read factor a point with INT4 weights."""
+    tensor-parallel efficiency a point split over GPUs, and the dequantisation cost a point with weight-only
+    quantised weights."""
     undecided = {factor for bits, factor in RATE_FACTORS.items() if bits not in {rate_bits(p) for p in points}}
     if not any(p.tp > 1 for p in points):
         undecided.add("tp_efficiency")
-    if not any(p.precision is Precision.INT4 for p in points):
-        undecided.add("int4_read_factor")
+    if not any(load_gpus()[p.gpu].weight_only(p.precision) for p in points):
+        undecided.add("dequant_flops_per_weight")
     return tuple(n for n in CALIBRATED if n not in undecided)
 
 

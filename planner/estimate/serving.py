@@ -33,6 +33,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.errors import InfeasibleError
+from planner.estimate.footprint import expert_split, kv_bytes_per_token, kv_replication, weight_read_rate
 from planner.estimate.interconnect import all_reduce_times, all_to_all_s_per_token, over_pcie, tp_scaling
 from planner.estimate.serving_constants import (
     OVERRIDE_PREFIX,
@@ -223,39 +224,6 @@ def overlapped(compute_s: float, memory_s: float, exponent: float) -> float:
     return larger * (1.0 + (smaller / larger) ** exponent) ** (1.0 / exponent)
 
 
-def kv_bytes_per_token(llm: LlmSpec, kv_precision: KvPrecision | Precision,
-                       context_tokens: float | None = None) -> float:
-    """Bytes of KV cache per token at a KV precision (a weight precision means its default KV precision).
-
-    Grouped-query attention caches keys and values of every layer (2 x layers x KV heads x head dim values);
-    multi-head latent attention (DeepSeek-V3/R1) one compressed latent per layer (``LlmSpec.kv_values_per_token``).
-    With ``context_tokens``, the mean over a sequence of that length, where sliding-window or chunked layers
-    (gpt-oss, Llama 4) hold at most their window (``LlmSpec.kv_values_for_sequence``).
-    """
-    kv = kv_precision if isinstance(kv_precision, KvPrecision) else kv_precision_for(kv_precision)
-    if context_tokens is None or context_tokens <= 0:
-        values = float(llm.kv_values_per_token())
-    else:
-        tokens = max(1, round(context_tokens))
-        values = llm.kv_values_for_sequence(tokens) / tokens
-    return values * kv.bytes_per_value
-
-
-def kv_replication(llm: LlmSpec, tensor_parallel: int) -> float:
-    """How many copies of its KV cache a replica of ``tensor_parallel`` GPUs keeps: 1, or more when there are
-    fewer KV heads than GPUs.
-
-    Tensor parallelism splits the KV heads over the GPUs; with more GPUs than KV heads each GPU still holds a
-    whole head, so every head is stored (and read) on ``tensor_parallel / kv_heads`` GPUs (vLLM, SGLang and
-    TensorRT-LLM replicate them so). Qwen3-235B-A22B, with 4 KV heads, keeps two copies at TP8. A latent
-    (multi-head latent attention) cache counts once here, as with attention data parallelism.
-    """
-    if llm.attention == "mla" or tensor_parallel <= llm.kv_heads:
-        return 1.0
-    per_gpu = math.ceil(llm.kv_heads / tensor_parallel)
-    return tensor_parallel * per_gpu / llm.kv_heads
-
-
 def attention_flop_per_context(llm: LlmSpec) -> float:
     """Attention FLOP per processed token per token of context: 4 x layers x query heads x head width.
 
@@ -264,15 +232,6 @@ def attention_flop_per_context(llm: LlmSpec) -> float:
     heads = llm.attention_heads or llm.kv_heads
     width = (llm.kv_lora_rank or 0) + (llm.rope_head_dim or 0) if llm.attention == "mla" else llm.head_dim
     return ATTENTION_FLOP_PER_HEAD_DIM * llm.layers * heads * (width or llm.head_dim)
-
-
-def _expert_split(llm: LlmSpec) -> tuple[float, float]:
-    """(shared, routed-expert) parameters of a model: per expert (total - active) / (experts - active experts)."""
-    if llm.experts <= llm.active_experts:
-        return llm.params_b * BILLION, 0.0
-    per_expert = (llm.params_b - llm.active_params_b) / (llm.experts - llm.active_experts)
-    experts = per_expert * llm.experts
-    return (llm.params_b - experts) * BILLION, experts * BILLION
 
 
 def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> list[int]:
@@ -294,13 +253,12 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
     # Expert parallelism keeps each expert whole on one GPU: the MoE layers scale without tensor-parallel loss.
     moe_scale = tp if c.expert_parallel and llm.experts > 1 else scale
     bandwidth = gpu.bandwidth_tb_s * TB
-    shared, experts = _expert_split(llm)
+    shared, experts = expert_split(llm)
     bytes_per_param = precision.bytes_per_param
     weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
     k = c.spec_draft_tokens
     all_reduce = all_reduce_times(llm, gpu, c, tp)
-    weight_bytes_per_s = bandwidth * weight_scale * c.value("weight_read_efficiency") * (
-        c.value("int4_read_factor") if precision is Precision.INT4 else 1.0)
+    weight_bytes_per_s = weight_read_rate(gpu, precision, c, weight_scale)
     batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,

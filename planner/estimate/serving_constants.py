@@ -25,7 +25,7 @@ OVERRIDE_PREFIX = "serving."  # prefix of this module's keys in assumption_overr
 DEFAULT_VENDOR = "nvidia"  # the stack whose calibration a GPU without a vendor uses
 CALIBRATED = ("compute_efficiency", "weight_read_efficiency", "kv_read_efficiency", "tp_efficiency",
               "step_overhead_ms", "sequence_overhead_us", "fp8_compute_factor", "fp4_compute_factor",
-              "int4_read_factor")
+              "dequant_flops_per_weight")
 RATE_FACTORS = {8: "fp8_compute_factor", 4: "fp4_compute_factor"}  # the factor of each narrower tensor-core rate
 # Where a default that is not an engine's own setting comes from (the others: the engines' shipped defaults); the
 # assumptions table shows it beside the field's description.
@@ -38,12 +38,16 @@ SOURCES = {
     "allreduce_latency_us": "NCCL over NVLink on eight-GPU H100 machines: about 6 us for small messages on two GPUs "
                             "(github.com/NVIDIA/nccl issue 1259, 2024), more with more GPUs; rounded up to 10",
     "overlap_exponent": "bench/calibrate.py --sweep-overlap: refitted at 1, 1.25, 1.5, 1.75, 2, 3 and 16, "
-                        "96 of 102 leave-one-out ratios fall within 0.8-1.25 at 1 to 2 (95 at 1.75; 92 at 3 and at "
-                        "16, the plain maximum); 1.5 is the middle of that plateau, where the rms log error "
-                        "(0.111-0.115) barely moves. Below it a compute-bound prefill would pay its whole weight "
-                        "read on top",
+                        "99 of 102 leave-one-out ratios fall within 0.8-1.25 at 1 to 1.5 (97 at 1.75 and 2; 94 at 3 "
+                        "and at 16, the plain maximum), the rms log error 0.100-0.106; 1.5 is the most overlap "
+                        "that keeps them. Nearer 1 a compute-bound prefill would pay its whole weight read on top",
 }
 SOURCE_AS_OF = {"overlap_exponent": "2026-12"}  # the date of a SOURCES entry that is not the engines' defaults' date
+# keys of earlier serving models whose meaning no later field keeps: still accepted, no longer used
+RETIRED_KEYS = {
+    "int4_read_factor": "replaced in 2026-12 by serving.dequant_flops_per_weight: weight-only kernels pay a "
+                        "dequantisation time per weight rather than a slower read",
+}
 LEGACY_KEYS = {  # keys of the first serving model, still accepted
     "bandwidth_efficiency": ("weight_read_efficiency", "kv_read_efficiency"),
     "prefill_efficiency": ("compute_efficiency",),
@@ -61,17 +65,17 @@ class ServingConstants(BaseModel):
                           "calibrated per vendor.")
     fp8_compute_factor: float | None = Field(
         None, gt=0.0, le=2.0,
-        description="At FP8 and INT8 rates, the compute efficiency times this (narrower tensor-core rates are "
+        description="At FP8 rates, the compute efficiency times this (narrower tensor-core rates are "
                     "harder to keep fed, and the layers around the matrix products stay at 16 bits); empty: "
                     "calibrated per vendor.")
     fp4_compute_factor: float | None = Field(
         None, gt=0.0, le=2.0,
         description="At FP4 rates, the compute efficiency times this; empty: calibrated per vendor.")
-    int4_read_factor: float | None = Field(
-        None, gt=0.0, le=2.0,
-        description="Weight-only INT4 (AWQ, GPTQ): the weight-read efficiency times this (the dequantising kernels "
-                    "also read group scales, and the embeddings and output layer stay at 16 bits); empty: "
-                    "calibrated per vendor.")
+    dequant_flops_per_weight: float | None = Field(
+        None, gt=0.0, le=10_000.0,
+        description="Weight-only quantisation (INT8, INT4; FP8 or FP4 on a GPU without such units): the kernels "
+                    "turn every weight they read back into 16 bits, which takes as long as this many FLOPs at the "
+                    "GPU's peak BF16 rate, per weight, on top of the read; empty: calibrated per vendor.")
     weight_read_efficiency: Efficiency | None = Field(
         None, description="Share of peak memory bandwidth reached reading weights; empty: calibrated per vendor.")
     kv_read_efficiency: Efficiency | None = Field(
@@ -139,6 +143,8 @@ class ServingConstants(BaseModel):
             if not key.startswith(OVERRIDE_PREFIX):
                 continue
             name = key.removeprefix(OVERRIDE_PREFIX)
+            if name in RETIRED_KEYS:
+                continue
             if name not in LEGACY_KEYS and name not in fields:
                 known = ", ".join(OVERRIDE_PREFIX + n for n in fields)
                 raise ValueError(f"'{key}' is not a serving assumption; the known ones are: {known}")

@@ -38,10 +38,11 @@ class VendorEfficiency(Sourced):
                                                   "parallelism.")
     step_overhead_ms: float = Field(ge=0.0, le=100.0, description="Fixed time of each iteration, ms.")
     sequence_overhead_us: float = Field(ge=0.0, le=10_000.0, description="Time per running sequence, us.")
-    fp8_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP8/INT8 rates, relative.")
+    fp8_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP8 rates, relative.")
     fp4_compute_factor: float = Field(gt=0.0, le=2.0, description="Compute efficiency at FP4 rates, relative.")
-    int4_read_factor: float = Field(1.0, gt=0.0, le=2.0, description="Weight-read efficiency of weight-only INT4, "
-                                                                     "relative.")
+    dequant_flops_per_weight: float = Field(
+        gt=0.0, le=10_000.0, description="Time weight-only kernels take to dequantise one weight, in FLOPs at the "
+                                         "peak BF16 rate.")
     points: int = Field(ge=0, description="Calibration points the fit used.")
     engine: str = Field(min_length=1, max_length=120, description="The engines the points were measured on.")
 

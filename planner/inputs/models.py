@@ -261,16 +261,22 @@ class GpuSpec(Sourced):
         """The matrix products' dense FLOP/s at a weight precision (``Precision`` says which rate each uses), and
         the width in bits of the tensor-core rate that gives it (16, 8 or 4).
 
-        A GPU without the units runs at the next wider rate it has: FP4 falls back to FP8, then BF16; FP8 and
-        INT8 fall back to BF16.
+        A GPU without the units runs at the next wider rate it has: FP4 falls back to FP8, then BF16; FP8 falls
+        back to BF16. INT8 and INT4 weights are weight-only and run at the BF16 rate (``int8_tops`` is the
+        datasheet's figure, kept for reference).
         """
         rates = {
             Precision.FP4: ((self.fp4_tflops, 4), (self.fp8_tflops, 8)),
             Precision.FP8: ((self.fp8_tflops, 8),),
-            Precision.INT8: ((self.int8_tops, 8),),
         }.get(precision, ())
         tflops, bits = next(((r, b) for r, b in rates if r), (self.bf16_tflops, 16))
         return tflops * 1e12, bits
+
+    def weight_only(self, precision: Precision) -> bool:
+        """Whether weights of ``precision`` are narrower than the rate they run at on this GPU, so that kernels
+        dequantise every weight they read (INT8, INT4; FP8 or FP4 without such units, as Marlin kernels run
+        them)."""
+        return precision.bits < self.compute_rate(precision)[1]
 
     def peak_flops(self, precision: Precision) -> float:
         """Dense FLOP/s of the matrix products at a weight precision (``compute_rate``)."""

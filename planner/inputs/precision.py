@@ -11,8 +11,10 @@ class Precision(StrEnum):
     """Weight precision of the served model, and the tensor-core rate its matrix products run at.
 
     FP8 and FP4 quantise weights and activations (W8A8, W4A4 as in NVFP4/MXFP4) and run at the GPU's FP8 or
-    FP4 rate, falling back to the next wider rate the GPU has; INT8 is SmoothQuant-style W8A8 at the INT8 rate;
-    INT4 is weight-only (AWQ/GPTQ, W4A16): it halves the bytes read but computes at the BF16 rate.
+    FP4 rate, falling back to the next wider rate the GPU has. INT8 and INT4 are weight-only (GPTQ, AWQ: W8A16,
+    W4A16): fewer bytes to hold and read, but the matrix products run at the BF16 rate. Weights narrower than
+    the rate they run at (these, and FP8 or FP4 on a GPU without such units) are dequantised as they are read
+    (``GpuSpec.weight_only``).
     """
 
     BF16 = "bf16"
@@ -24,6 +26,11 @@ class Precision(StrEnum):
     @property
     def bytes_per_param(self) -> float:
         return _BYTES_PER_PARAM[self.value]
+
+    @property
+    def bits(self) -> int:
+        """Width of one weight in bits."""
+        return int(_BYTES_PER_PARAM[self.value] * 8)
 
 
 _BYTES_PER_PARAM = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}
