@@ -29,6 +29,7 @@ from planner.inputs.catalog import load_gpus, load_llms
 from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 from planner.present.calculator import point_table, point_value, throughput_chart, time_per_token_chart
 from ui import links
+from ui.form import CHOICE_NAMES
 from ui.shown import AUTO, shown, shown_index, unless_auto
 from ui.tables import show_table
 from ui.text import literal
@@ -131,7 +132,10 @@ def read_config() -> Config:
                            "of two) that hold the model up to all of them, as the planner picks.")
     c5, c6, c7, c8 = st.columns(4)
     precision = c5.selectbox("Precision", list(Precision), shown_index(list(Precision), "sc.precision"),
-                              key="sc.precision", format_func=lambda p: p.value.upper())
+                              key="sc.precision", format_func=lambda p: CHOICE_NAMES.get(p.value, p.value.upper()),
+                              help="INT8 and INT4 are weight-only (GPTQ, AWQ): they compute at the BF16 rate and "
+                                   "dequantise each weight as it is read. FP8 and FP4 run at the GPU's FP8 or FP4 "
+                                   "rate where it has one, else weight-only at its next rate.")
     kvs = [AUTO, *KvPrecision]
     kv = c6.selectbox("KV-cache precision", kvs, shown_index(kvs, "sc.kv"), key="sc.kv",
                       format_func=lambda k: f"Default ({kv_precision_for(precision).value.upper()})" if k == AUTO
