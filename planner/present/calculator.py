@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from planner.estimate.calculator import ServingPoint
+from planner.estimate.serving import MAX_BATCH
 from planner.present import formats as fmt
 from planner.present.tables import Table
 
@@ -44,7 +45,7 @@ def _split_rows(point: ServingPoint) -> list[tuple[str, str, str]]:
     return [
         ("GPUs per replica (tensor parallel)", f"{point.tp}", SPLIT_BASIS),
         ("Replicas", replicas, SPLIT_BASIS),
-        ("Batch cap per replica", f"{point.batch:,} sequences", "KV cache at full context (prompt + output)"),
+        ("Batch cap per replica", f"{point.batch:,} sequences", f"KV cache at full context (prompt + output), at most {MAX_BATCH:,}"),
     ]
 
 
