@@ -45,7 +45,8 @@ def _split_rows(point: ServingPoint) -> list[tuple[str, str, str]]:
     return [
         ("GPUs per replica (tensor parallel)", f"{point.tp}", SPLIT_BASIS),
         ("Replicas", replicas, SPLIT_BASIS),
-        ("Batch cap per replica", f"{point.batch:,} sequences", f"KV cache at full context (prompt + output), at most {MAX_BATCH:,}"),
+        ("Batch cap per replica", f"{point.batch:,} sequences",
+         f"KV cache at full context (prompt + output), at most {MAX_BATCH:,}"),
     ]
 
 
