@@ -245,22 +245,32 @@ def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> l
     raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
 
 
+def compute_scale(llm: LlmSpec, c: ServingConstants, tp: int, scale: float) -> float:
+    """Effective GPUs of a replica of ``tp`` for the matrix products: ``scale`` (tensor parallelism's loss
+    included), except that with expert parallelism each routed expert stays whole on one GPU, so the experts'
+    share of the active FLOPs runs at the full ``tp``."""
+    if not c.expert_parallel or llm.experts <= 1:
+        return scale
+    experts_active = expert_split(llm)[1] / llm.experts * llm.active_experts
+    expert_share = experts_active / (llm.active_params_b * BILLION)
+    return 1.0 / ((1.0 - expert_share) / scale + expert_share / tp)
+
+
 def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, c: ServingConstants, tp: int,
              capacity: int, kv_token: float, mean_context_tokens: float) -> ReplicaModel:
     """The replica of ``tp`` GPUs holding ``capacity`` tokens of KV cache of ``kv_token`` bytes each (over its
     GPUs), with its effective rates."""
     c = c.for_vendor(gpu.vendor)
+    # Split matrices and heads run less efficiently per GPU (tp_efficiency per doubling), while each GPU still
+    # streams its own share of the weights at full speed.
     scale = tp * tp_scaling(tp, c.value("tp_efficiency"))
     peak_flops, rate_bits = gpu.compute_rate(precision)
-    # Expert parallelism keeps each expert whole on one GPU: the MoE layers scale without tensor-parallel loss.
-    moe_scale = tp if c.expert_parallel and llm.experts > 1 else scale
     bandwidth = gpu.bandwidth_tb_s * TB
     shared, experts = expert_split(llm)
     bytes_per_param = precision.bytes_per_param
-    weight_scale = (shared * scale + experts * moe_scale) / (shared + experts)
     k = c.spec_draft_tokens
     all_reduce = all_reduce_times(llm, gpu, c, tp)
-    weight_bytes_per_s = weight_read_rate(gpu, precision, c, weight_scale)
+    weight_bytes_per_s = weight_read_rate(gpu, precision, c, tp)
     batch1_s = llm.params_b * BILLION * bytes_per_param / weight_bytes_per_s + ms_to_s(c.value("step_overhead_ms"))
     return ReplicaModel(
         llm=llm, gpu=gpu, precision=precision, kv_precision=kv, constants=c, tensor_parallel=tp,
@@ -270,7 +280,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
         attention_flop_per_context=attention_flop_per_context(llm),
-        flop_per_s=peak_flops * scale * c.compute_share(rate_bits),
+        flop_per_s=peak_flops * compute_scale(llm, c, tp, scale) * c.compute_share(rate_bits),
         shared_weight_bytes=shared * bytes_per_param, expert_bytes=experts * bytes_per_param,
         expert_route_share=llm.active_experts / llm.experts,
         weight_bytes_per_s=weight_bytes_per_s,

@@ -38,9 +38,10 @@ SOURCES = {
     "allreduce_latency_us": "NCCL over NVLink on eight-GPU H100 machines: about 6 us for small messages on two GPUs "
                             "(github.com/NVIDIA/nccl issue 1259, 2024), more with more GPUs; rounded up to 10",
     "overlap_exponent": "bench/calibrate.py --sweep-overlap: refitted at 1, 1.25, 1.5, 1.75, 2, 3 and 16, "
-                        "101 of 102 leave-one-out ratios fall within 0.8-1.25 at 1 to 1.75 (99 at 2; 96 at 3, 95 at "
-                        "16, the plain maximum), the rms log error 0.095-0.104; 1.5 is the middle of that plateau. "
-                        "Nearer 1 a compute-bound prefill would pay its whole weight read on top",
+                        "all 102 leave-one-out ratios fall within 0.8-1.25 at 1.5 and 1.75 (101 at 1.25, 100 at 1 and "
+                        "2, 97 at 3, 95 at 16, the plain maximum), the rms log error 0.095-0.106 from 1 to 2; 1.5 has "
+                        "the smaller error of the two. Nearer 1 a compute-bound prefill would pay its whole weight "
+                        "read on top",
 }
 SOURCE_AS_OF = {"overlap_exponent": "2026-12"}  # the date of a SOURCES entry that is not the engines' defaults' date
 # keys of earlier serving models whose meaning no later field keeps: still accepted, no longer used
@@ -130,9 +131,10 @@ class ServingConstants(BaseModel):
         description="How far an iteration's compute and memory time overlap: its core time is (compute^p + "
                     "memory^p)^(1/p) with this p; 1: not at all (they add), 16: almost fully (the larger alone).")
     tp_efficiency: Efficiency | None = Field(
-        None, description="Share of the ideal speed-up kept per doubling of tensor-parallel GPUs beyond the "
-                          "all-reduces the model counts (smaller matrices per GPU run less efficiently; 1: none); "
-                          "empty: calibrated per vendor.")
+        None, description="Share of the ideal speed-up of the matrix products and KV-cache reads kept per doubling "
+                          "of tensor-parallel GPUs, beyond the all-reduces the model counts (smaller matrices and "
+                          "fewer heads per GPU run less efficiently; each GPU still reads its share of the weights "
+                          "at full speed; 1: no loss); empty: calibrated per vendor.")
 
     def with_overrides(self, overrides: dict[str, float]) -> ServingConstants:
         """A copy with the ``serving.<field>`` entries of ``overrides`` applied; other keys are ignored."""
