@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from planner import cli
-from planner.estimate.calculator import concurrency_sweep
+from planner.estimate.calculator import concurrency_sweep, serving_point, sweep_concurrencies
 from planner.inputs.models import Precision
 from planner.present.calculator import sweep_frame
 from tests.conftest import tables_shown
@@ -112,9 +112,12 @@ def test_chart_and_assumptions(page: AppTest):
 
 def test_sweep_grows_then_levels_off():
     # the chart's concurrencies on a replica that holds a few tens of sequences
-    frame = sweep_frame(concurrency_sweep("llama-3.3-70b", "H100-SXM", 1, None, Precision.FP8, None, 1000, 1000,
-                                          serving_view.SWEEP))
-    assert list(frame["concurrency"]) == list(serving_view.SWEEP)
+    args = ("llama-3.3-70b", "H100-SXM", 1, None, Precision.FP8, None, 1000, 1000)
+    full = serving_point(*args)
+    levels = sweep_concurrencies(full.replicas, full.batch)
+    assert levels[-1] == 256  # at least 256, past the few tens of batch slots
+    frame = sweep_frame(concurrency_sweep(*args, levels))
+    assert list(frame["concurrency"]) == list(levels)
     tokens = list(frame["tokens_s"])
     assert tokens[1] > tokens[0] and tokens[-1] == pytest.approx(frame["ceiling"].iloc[0], rel=0.15)
 

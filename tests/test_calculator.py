@@ -14,7 +14,7 @@ from itertools import pairwise
 import pytest
 
 from planner.errors import InputError
-from planner.estimate.calculator import serving_point
+from planner.estimate.calculator import MAX_CONCURRENCY, serving_point, sweep_concurrencies
 from planner.estimate.serving import ServingConstants, plan_replica
 from planner.estimate.simulation import InferenceStation
 from planner.estimate.simulation.closed_loop import (
@@ -86,6 +86,30 @@ def test_throughput_grows_with_concurrency_and_saturates_at_the_closed_form():
     assert all(b > a for a, b in pairwise(tokens[:4])), tokens
     for value in tokens[3:]:
         assert value == pytest.approx(replicas * per_replica, rel=SATURATION_TOLERANCE)
+
+
+def test_thousands_of_clients_never_beat_the_closed_form_and_fill_the_batch_slots():
+    # 8 B200 replicas of Llama 3.1 8B hold about 10,000 sequences. The warm-up once ended inside the clients'
+    # first wave, which all start together, and 4,096 clients then "served" 477,000 tokens/s: 1.9x the maximum.
+    many = ("llama-3.1-8b", "B200", 8, None, Precision.FP8, None, 1000, 1000)
+    most = serving_point(*many).output_tokens_per_s
+    for c in (2048, MAX_CONCURRENCY):
+        assert serving_point(*many, concurrency=c).output_tokens_per_s <= most * (1 + SATURATION_TOLERANCE)
+    warmup, measured = run_sizes(MAX_CONCURRENCY)
+    assert warmup >= MAX_CONCURRENCY and measured >= MAX_CONCURRENCY  # every client past its first, whole cycles
+    # Llama 4 Maverick on 8 H200: one replica of 2,048 slots; 2,048 clients fill it.
+    maverick = ("llama-4-maverick", "H200", 8, None, Precision.FP8, None, 1000, 1000)
+    full = serving_point(*maverick)
+    assert full.batch == 2048
+    assert serving_point(*maverick, concurrency=2048).output_tokens_per_s == pytest.approx(
+        full.output_tokens_per_s, rel=SATURATION_TOLERANCE)
+
+
+@pytest.mark.parametrize("replicas, batch, top", [(1, 84, 256), (1, 526, 1024), (1, 2048, 2048), (8, 1289, 4096)])
+def test_the_curve_runs_to_the_batch_slots(replicas, batch, top):
+    levels = sweep_concurrencies(replicas, batch)
+    assert levels[0] == 1 and levels[-1] == top
+    assert all(b == 2 * a for a, b in pairwise(levels))
 
 
 def test_concurrency_one_decodes_at_the_closed_form_batch_one_time_per_token():

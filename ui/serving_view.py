@@ -23,6 +23,7 @@ from planner.estimate.calculator import (
     ServingPoint,
     concurrency_sweep,
     serving_point,
+    sweep_concurrencies,
 )
 from planner.estimate.serving_constants import CALIBRATED, ServingConstants, vendor_efficiency
 from planner.inputs.catalog import load_gpus, load_llms
@@ -37,7 +38,6 @@ from ui.text import literal
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
 DEFAULT_TOKENS = 1000  # input and output tokens per request
 TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the split with the most throughput
-SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # concurrencies of the chart
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions
 FIELD_LABELS = {"model": "Model", "gpu": "GPU", "gpus": "GPUs", "tp": "GPUs per replica", "input": "Input tokens",
                 "output": "Output tokens", "concurrency": "Concurrency"}
@@ -226,10 +226,11 @@ def compute_point(config: Config) -> ServingPoint:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def compute_sweep(config: Config) -> list[ServingPoint]:
-    """The closed-loop runs of the chart, one per concurrency of ``SWEEP``."""
+def compute_sweep(config: Config, concurrencies: tuple[int, ...]) -> list[ServingPoint]:
+    """The closed-loop runs of the chart, one per concurrency."""
     return concurrency_sweep(config.model_id, config.gpu, config.gpus, config.tp, config.precision,
-                             config.kv_precision, config.input_tokens, config.output_tokens, SWEEP, config.constants)
+                             config.kv_precision, config.input_tokens, config.output_tokens, concurrencies,
+                             config.constants)
 
 
 def show_errors(exc: PlannerError) -> None:
@@ -255,21 +256,27 @@ def render_point(config: Config, point: ServingPoint) -> None:
               else " with the default engine levers (the command line does not change them)")
     st.caption(f"Modelled, not measured: {how}. The command line prints the same figures{levers}: "
                f"`{config.command()}`")
-    st.dataframe(point_table(point).frame(), hide_index=True, width="stretch", key="sc.table")
+    show_table(point_table(point).frame(), whole=("Value",))  # wraps the basis instead of cutting a value
 
 
 def render_sweep(config: Config) -> None:
     """Throughput and time per output token against concurrency, from closed-loop simulations."""
     sweep_config = Config(**{**config.__dict__, "concurrency": None})
-    with st.spinner("Simulating concurrency 1 to 256…"):
-        points = compute_sweep(sweep_config)
+    full = compute_point(sweep_config)  # cached: the full-load figures, whose batch caps the curve runs up to
+    concurrencies = sweep_concurrencies(full.replicas, full.batch)
+    with st.spinner(f"Simulating concurrency 1 to {concurrencies[-1]:,}…"):
+        points = compute_sweep(sweep_config, concurrencies)
     left, right = st.columns(2)
     left.markdown("**Throughput** (dashed: the closed-form maximum)")
     right.markdown("**Time per output token** (mean time between tokens)")
     left.altair_chart(throughput_chart(points), width="stretch")
     right.altair_chart(time_per_token_chart(points), width="stretch")
-    st.caption("Each point is a closed-loop simulation of that many clients on these replicas; the dashed line is "
-               "the closed-form maximum (every replica at its batch cap). Modelled figures.")
+    slots = full.replicas * full.batch
+    reach = (f"up to {concurrencies[-1]:,} clients, enough to fill the {slots:,} batch slots"
+             if concurrencies[-1] >= slots else
+             f"up to {concurrencies[-1]:,} clients, the most one run simulates (the replicas hold {slots:,})")
+    st.caption(f"Each point is a closed-loop simulation of that many clients on these replicas, {reach}; the dashed "
+               "line is the closed-form maximum (every replica at its batch cap). Modelled figures.")
 
 
 def render_assumptions(config: Config) -> None:

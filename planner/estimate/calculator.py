@@ -30,7 +30,9 @@ from planner.inputs.models import KvPrecision, Precision, kv_precision_for
 DEFAULT_SEED = 1  # the closed-loop simulation's seed unless one is given
 MAX_GPUS = 1024  # GPUs one calculation may split into replicas
 MAX_TOKENS = 1_000_000  # prompt or output tokens of one request
-MAX_CONCURRENCY = 4096  # closed-loop clients; beyond a few thousand the run's warm-up no longer fits its bound
+MAX_CONCURRENCY = 4096  # closed-loop clients; at this many, 3 warm-up and 2 measured completions each fill the
+# simulation's work bound (closed_loop.MAX_ITERATIONS) for prompts of one token budget
+MIN_SWEEP_TOP = 256  # a throughput curve's largest concurrency at least
 CLOSED_FORM = "closed form"  # how a point was computed
 SIMULATION = "closed-loop simulation"
 
@@ -140,6 +142,16 @@ def serving_point(model_id: str, gpu: str, gpus: int, tp: int | None, precision:
         "concurrency": concurrency, "output_tokens_per_s": run.output_tokens_per_s,
         "requests_per_s": run.requests_per_s, "ttft_ms": run.ttft_ms, "tpot_ms": None, "itl_ms": run.itl_ms,
         "e2e_ms": run.e2e_ms, "method": SIMULATION})
+
+
+def sweep_concurrencies(replicas: int, batch: int) -> tuple[int, ...]:
+    """Concurrencies of a throughput curve: powers of two from 1 to the first that fills every replica's batch cap,
+    so that the curve reaches the closed-form maximum (at least ``MIN_SWEEP_TOP``, at most ``MAX_CONCURRENCY``)."""
+    top = min(MAX_CONCURRENCY, max(MIN_SWEEP_TOP, replicas * batch))
+    levels = [1]
+    while levels[-1] < top:
+        levels.append(min(2 * levels[-1], MAX_CONCURRENCY))
+    return tuple(levels)
 
 
 def concurrency_sweep(model_id: str, gpu: str, gpus: int, tp: int | None, precision: Precision,

@@ -7,10 +7,13 @@ are lognormal around the means with a small spread (``TOKENS_CV``), so the clien
 load does. The replicas are the simulation's own (``processes._Replica``, continuous batching with chunked
 prefill), running the step model of ``planner.estimate.serving``.
 
-The first completions are a warm-up and are discarded (the clients all start at once); the figures are the
-means over the next ``measured`` completions, and the throughput is the output tokens those completions
-carry over the time they took to complete. The work is bounded: a run simulates at most
-``MAX_WARMUP_REQUESTS + MAX_MEASURED_REQUESTS`` completions whatever the concurrency.
+The first completions are a warm-up and are discarded (the clients all start at once): ``WARMUP_PER_CLIENT``
+per client, so that every client is past its first request. The figures are the means over the next
+``measured`` completions, at least ``MIN_MEASURED_PER_CLIENT`` per client so that the window spans whole
+cycles of every client, and the throughput is the output tokens those completions carry over the time they
+took to complete. The work is bounded: a run simulates at most ``MAX_ITERATIONS`` engine iterations' worth
+of completions (``run_sizes``) whatever the concurrency; only prompts of several token budgets at thousands
+of clients shorten the run below those counts.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ from planner.inputs.units import s_to_ms
 
 TOKENS_CV = 0.1  # spread of prompt and output lengths around their means, so the clients desynchronise
 WARMUP_PER_CLIENT = 3  # completions discarded per client (the start, when all clients send at once)
-MEASURED_PER_CLIENT = 20  # completions measured per client
+MEASURED_PER_CLIENT = 20  # completions measured per client, up to MAX_MEASURED_REQUESTS
+MIN_MEASURED_PER_CLIENT = 2  # completions measured per client at least, so that the window spans whole cycles
 MIN_MEASURED_REQUESTS = 200  # a few clients still average over enough requests
-MAX_WARMUP_REQUESTS = 1_000  # bound on the work of one run (requests)
-MAX_MEASURED_REQUESTS = 3_000  # bound on the work of one run (requests)
+MAX_MEASURED_REQUESTS = 3_000  # measured completions beyond MIN_MEASURED_PER_CLIENT's
 MAX_ITERATIONS = 100_000  # bound on the work of one run: engine iterations that a request's prefill chunks cost
 ITERATIONS_PER_REQUEST = 3  # besides its prefill chunks: the cut stretch, the completion, the next admission
 
@@ -117,8 +120,9 @@ def run_sizes(concurrency: int, prefill_chunks: float = 1.0) -> tuple[int, int]:
     A prompt of many token budgets costs an iteration per chunk, so long prompts get fewer requests (at
     least one).
     """
-    warmup = min(MAX_WARMUP_REQUESTS, WARMUP_PER_CLIENT * concurrency)
-    measured = min(MAX_MEASURED_REQUESTS, max(MIN_MEASURED_REQUESTS, MEASURED_PER_CLIENT * concurrency))
+    warmup = WARMUP_PER_CLIENT * concurrency  # every client past its first requests, which all start at once
+    measured = max(MIN_MEASURED_REQUESTS, MIN_MEASURED_PER_CLIENT * concurrency,
+                   min(MAX_MEASURED_REQUESTS, MEASURED_PER_CLIENT * concurrency))
     affordable = int(MAX_ITERATIONS // (prefill_chunks + ITERATIONS_PER_REQUEST))
     if warmup + measured > affordable:
         share = affordable / (warmup + measured)
