@@ -490,6 +490,21 @@ def test_a_rate_no_point_ran_at_keeps_its_starting_factor():
     assert fit(points, None, held).fp4_compute_factor == 0.42
 
 
+def test_constants_the_points_cannot_tell_apart_are_borrowed():
+    from planner.estimate.fitting import calibration_set, fitted_names
+    from planner.inputs.calibration import load_efficiencies, load_measurements
+
+    amd = calibration_set(load_measurements(), "amd")
+    assert {p.tp for p in amd} == {8} and {p.precision for p in amd} == {Precision.FP8}
+    # At one degree the tensor-parallel loss scales every rate as the efficiencies do; with no 16-bit point the
+    # FP8 factor is the compute efficiency's twin. Both are NVIDIA's.
+    assert {"tp_efficiency", "fp8_compute_factor"}.isdisjoint(fitted_names(amd))
+    assert "compute_efficiency" in fitted_names(amd)
+    stacks = load_efficiencies()
+    assert stacks["amd"].tp_efficiency == stacks["nvidia"].tp_efficiency
+    assert stacks["amd"].fp8_compute_factor == stacks["nvidia"].fp8_compute_factor
+
+
 @pytest.mark.parametrize("gpu, precision, weight_only", [
     ("A100-80GB", Precision.BF16, False), ("A100-80GB", Precision.INT8, True), ("A100-80GB", Precision.INT4, True),
     ("A100-80GB", Precision.FP8, True), ("H100-SXM", Precision.FP8, False), ("H100-SXM", Precision.FP4, True),

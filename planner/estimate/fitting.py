@@ -111,11 +111,14 @@ def rate_bits(point: Measurement) -> int:
 
 
 def fitted_names(points: Sequence[Measurement]) -> tuple[str, ...]:
-    """The calibrated constants these points can decide: a rate's factor needs a point at that rate, the
-    tensor-parallel efficiency a point split over GPUs, and the dequantisation cost a point with weight-only
-    quantised weights."""
-    undecided = {factor for bits, factor in RATE_FACTORS.items() if bits not in {rate_bits(p) for p in points}}
-    if not any(p.tp > 1 for p in points):
+    """The calibrated constants these points can decide: a rate's factor needs points at that rate and at the
+    16-bit rate (else it cannot be told from the compute efficiency), the tensor-parallel efficiency points at
+    two degrees or more (at one degree its loss scales every rate alike, as the efficiencies do), and the
+    dequantisation cost a point with weight-only quantised weights."""
+    rates = {rate_bits(p) for p in points}
+    # a factor relates a narrower rate to the 16-bit one: it needs points at both
+    undecided = {factor for bits, factor in RATE_FACTORS.items() if bits not in rates or 16 not in rates}
+    if len({p.tp for p in points}) < 2:  # one degree only: its loss cannot be told from the efficiencies
         undecided.add("tp_efficiency")
     if not any(load_gpus()[p.gpu].weight_only(p.precision) for p in points):
         undecided.add("dequant_flops_per_weight")
