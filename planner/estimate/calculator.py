@@ -149,8 +149,8 @@ def sweep_concurrencies(replicas: int, batch: int) -> tuple[int, ...]:
     so that the curve reaches the closed-form maximum (at least ``MIN_SWEEP_TOP``, at most ``MAX_CONCURRENCY``)."""
     top = min(MAX_CONCURRENCY, max(MIN_SWEEP_TOP, replicas * batch))
     levels = [1]
-    while levels[-1] < top:
-        levels.append(min(2 * levels[-1], MAX_CONCURRENCY))
+    while levels[-1] < top:  # MAX_CONCURRENCY is a power of two: the last level never passes it
+        levels.append(2 * levels[-1])
     return tuple(levels)
 
 

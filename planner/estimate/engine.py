@@ -109,7 +109,7 @@ def assumptions_used(assessment: Assessment, serving: ServingConstants) -> tuple
     for key, value in sorted(overrides.items()):  # an override an earlier model used, kept but not applied
         if (retired := RETIRED_KEYS.get(key.removeprefix(OVERRIDE_PREFIX))) and key.startswith(OVERRIDE_PREFIX):
             rows.append(AssumptionUsed(key=key, value=value, unit="", description=f"Not used: {retired}.",
-                                       source="your override", as_of=SOURCE_AS_OF.get(key, SERVING_AS_OF),
+                                       source="your override", as_of=SERVING_AS_OF,
                                        overridden=True))
     return tuple(rows)
 

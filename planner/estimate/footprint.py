@@ -22,8 +22,8 @@ def expert_split(llm: LlmSpec) -> tuple[float, float]:
     return (llm.params_b - experts) * BILLION, experts * BILLION
 
 
-def weight_read_rate(gpu: GpuSpec, precision: Precision, c: ServingConstants, gpus: float) -> float:
-    """Weight bytes per second ``gpus`` (effective) GPUs stream: memory bandwidth at the weight-read efficiency,
+def weight_read_rate(gpu: GpuSpec, precision: Precision, c: ServingConstants, gpus: int) -> float:
+    """Weight bytes per second ``gpus`` GPUs stream, each its own share: memory bandwidth at the weight-read efficiency,
     and for weight-only quantised weights (``GpuSpec.weight_only``) the dequantisation of each weight read,
     ``dequant_flops_per_weight`` FLOPs at the peak BF16 rate, in series with it."""
     s_per_byte = 1.0 / (gpu.bandwidth_tb_s * TB * gpus * c.value("weight_read_efficiency"))

@@ -245,13 +245,13 @@ def _tensor_parallel_candidates(max_gpus: int, tensor_parallel: int | None) -> l
     raise ValueError('"tensor_parallel" must be a power of two (1, 2, 4, 8, ...) <= "max_gpus".')
 
 
-def compute_scale(llm: LlmSpec, c: ServingConstants, tp: int, scale: float) -> float:
+def compute_scale(llm: LlmSpec, c: ServingConstants, tp: int, scale: float, expert_params: float) -> float:
     """Effective GPUs of a replica of ``tp`` for the matrix products: ``scale`` (tensor parallelism's loss
     included), except that with expert parallelism each routed expert stays whole on one GPU, so the experts'
-    share of the active FLOPs runs at the full ``tp``."""
+    share of the active FLOPs runs at the full ``tp`` (``expert_params``: all routed experts, ``expert_split``)."""
     if not c.expert_parallel or llm.experts <= 1:
         return scale
-    experts_active = expert_split(llm)[1] / llm.experts * llm.active_experts
+    experts_active = expert_params / llm.experts * llm.active_experts
     expert_share = experts_active / (llm.active_params_b * BILLION)
     return 1.0 / ((1.0 - expert_share) / scale + expert_share / tp)
 
@@ -280,7 +280,7 @@ def _replica(llm: LlmSpec, gpu: GpuSpec, precision: Precision, kv: KvPrecision, 
         max_concurrent_sequences=max(1, min(MAX_BATCH, int(capacity // mean_context_tokens))),
         flop_per_token=FLOP_PER_PARAM * llm.active_params_b * BILLION,
         attention_flop_per_context=attention_flop_per_context(llm),
-        flop_per_s=peak_flops * compute_scale(llm, c, tp, scale) * c.compute_share(rate_bits),
+        flop_per_s=peak_flops * compute_scale(llm, c, tp, scale, experts) * c.compute_share(rate_bits),
         shared_weight_bytes=shared * bytes_per_param, expert_bytes=experts * bytes_per_param,
         expert_route_share=llm.active_experts / llm.experts,
         weight_bytes_per_s=weight_bytes_per_s,
