@@ -1,4 +1,5 @@
-"""Browser test: at 1280 and 1440 px no table or chart on Results runs past its box (issue 15 item 17).
+"""Browser test: at 1280 and 1440 px no table or chart on Results runs past its box (issue 15 item 17), and the
+Serving calculator's pickers show the longest model name whole.
 
 A column cut at the right edge (the fleet's "Runs" and "Monthly", the latency legend "Percenti...") is what a
 reader at 1280 px met; here every table, data frame and chart of the Results page, every expander open, is
@@ -92,4 +93,30 @@ def test_nothing_on_results_runs_past_its_box(chromium_path: Path, server_url: s
         cut = overflowing(page)
     assert sum(m["kind"] == "stVegaLiteChart" for m in measured) >= MIN_CHARTS
     assert sum(m["kind"] == "planner-table-box" for m in measured) >= MIN_TABLES
+    assert not cut, cut
+
+
+# Every value a picker on the page cuts short: its input (or a text leaf) holds more width than it shows.
+CUT_TEXT_JS = """() => [...document.querySelectorAll('[data-testid="stSelectbox"] *')]
+  .filter(el => el.tagName === 'INPUT' ? el.value.trim() : !el.children.length && el.textContent.trim())
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => el.tagName === 'INPUT' ? el.value : el.textContent.trim())"""
+LONGEST_MODEL = "Llama 4 Maverick 17B-128E Instruct"  # the longest name in data/llms.csv
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_serving_pickers_show_the_longest_model_name_whole(chromium_path: Path, server_url: str,
+                                                           width: int) -> None:
+    from playwright.sync_api import Page, expect
+
+    with chromium_page(chromium_path, server_url, viewport={"width": width, "height": 1000},
+                       timeout_ms=180_000) as page:
+        assert isinstance(page, Page)
+        page.goto(f"{server_url}/serving?model=llama-4-maverick&gpu=H200&gpus=8&precision=int8")
+        settle(page)
+        expect(page.get_by_role("combobox", name="Model", exact=True)).to_have_value(LONGEST_MODEL)
+        expect(page.get_by_role("combobox", name="Precision", exact=True)).to_have_value("INT8 (weight-only)")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"serving-pickers-{width}.png"))
+        cut = page.evaluate(CUT_TEXT_JS)
     assert not cut, cut
