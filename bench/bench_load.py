@@ -59,7 +59,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,21 +156,26 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _tree(*root_pids: int, skip: Collection[int] = ()) -> Iterator[int]:
+    """The processes and their living descendants, without the subtrees of ``skip`` (Linux /proc)."""
+    tree, todo = _children(), list(root_pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in skip:
+            yield pid
+            todo += tree.get(pid, [])
+
+
 def tree_cpu_s(*root_pids: int, skip: Collection[int] = ()) -> float:
     """CPU seconds (user + system) used so far by processes and their living descendants, without the
     subtrees of ``skip`` (Linux /proc)."""
-    tree, total, todo = _children(), 0.0, list(root_pids)
-    tick = os.sysconf("SC_CLK_TCK")
-    while todo:
-        pid = todo.pop()
-        if pid in skip:
-            continue
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in _tree(*root_pids, skip=skip):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        todo += tree.get(pid, [])
     return total
 
 
@@ -366,12 +371,8 @@ def lower_load_groups(nice: int, skip: Collection[int], root: int | None = None)
     reaches only this group: the browsers' group kept an equal share of the CPU with the server's whatever
     ``--browser-nice`` said. A group's nice covers the renderers Chromium starts later too. 0 where the kernel
     has no autogroup (``os.nice`` before the launch covers that case)."""
-    tree, done, todo = _children(), set(), [os.getpid() if root is None else root]
-    while todo:
-        pid = todo.pop()
-        if pid in skip:
-            continue
-        todo += tree.get(pid, [])
+    done: set[str] = set()
+    for pid in _tree(os.getpid() if root is None else root, skip=skip):
         path = Path(f"/proc/{pid}/autogroup")
         try:
             group = path.read_text().split()[0]

@@ -37,8 +37,8 @@ from ui.text import literal
 
 DEFAULT_MODEL, DEFAULT_GPU, DEFAULT_PRECISION = "llama-3.1-8b", "H100-SXM", Precision.FP8
 DEFAULT_TOKENS = 1000  # input and output tokens per request
-# The model and precision pickers' column is twice as wide: at 1280 px a quarter of the row cut "Llama 4 Maverick
-# 17B-128E Instruct" short.
+# The model and precision pickers' column is twice as wide: at 1280 and 1440 px a quarter of the row cut "Llama 4
+# Maverick 17B-128E Instruct" short.
 ROW_WIDTHS = [2, 1, 1, 1]
 TP_CHOICES: tuple[int | str, ...] = (AUTO, 1, 2, 4, 8, 16, 32, 64)  # AUTO: the split with the most throughput
 LEVERS = ServingConstants.model_fields  # their bounds and descriptions
